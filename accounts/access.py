@@ -1,0 +1,90 @@
+"""Access helpers: tenant data is reached only through these, never ``objects.get`` in a view.
+
+Another organisation's private object answers exactly like a missing one (404), so ids do not
+leak which objects exist.
+"""
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .errors import DomainError, ErrorCode, forbidden, invalid, not_found
+from .models import Membership, Organisation, Site
+
+
+def member_organisation_ids(user) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    cached = getattr(user, "_qaita_org_ids", None)
+    if cached is None:
+        cached = set(Membership.objects.filter(user=user).values_list("organisation_id", flat=True))
+        user._qaita_org_ids = cached
+    return cached
+
+
+def is_authority(user) -> bool:
+    """Member of a verified municipality: sees everything, decides verification, factors, runs."""
+    if not user.is_authenticated:
+        return False
+    cached = getattr(user, "_qaita_is_authority", None)
+    if cached is None:
+        cached = Organisation.objects.filter(
+            memberships__user=user, kind=Organisation.Kind.MUNICIPALITY, verified=True
+        ).exists()
+        user._qaita_is_authority = cached
+    return cached
+
+
+def require_authority(user) -> None:
+    if not is_authority(user):
+        raise forbidden("Only the municipality can do this.")
+
+
+def acting_organisation(user, organisation_id: int | None = None) -> Organisation:
+    """The organisation a user acts for: the one named, or their only one."""
+    ids = member_organisation_ids(user)
+    if organisation_id is not None:
+        if organisation_id not in ids:
+            raise invalid("organisation", "You are not a member of this organisation.")
+        return Organisation.objects.get(pk=organisation_id)
+    if not ids:
+        raise forbidden("You are not a member of any organisation.")
+    if len(ids) > 1:
+        raise invalid("organisation", "You belong to several organisations: say which one.")
+    return Organisation.objects.get(pk=next(iter(ids)))
+
+
+def access_organisation(user, pk) -> Organisation:
+    """Own organisations, verified ones (a public directory) and, for the authority, all."""
+    try:
+        org = Organisation.objects.get(pk=int(pk))
+    except (Organisation.DoesNotExist, TypeError, ValueError):
+        raise not_found() from None
+    if org.verified or org.id in member_organisation_ids(user) or is_authority(user):
+        return org
+    raise not_found()
+
+
+def access_site(user, pk, *, for_write: bool = False) -> Site:
+    """A site of the user's organisation; the authority may read (not change) any site."""
+    try:
+        site = Site.objects.select_related("organisation").get(pk=int(pk))
+    except (Site.DoesNotExist, TypeError, ValueError):
+        raise not_found() from None
+    if site.organisation_id in member_organisation_ids(user):
+        return site
+    if not for_write and is_authority(user):
+        return site
+    raise not_found()
+
+
+def require_member(user, organisation: Organisation) -> None:
+    if organisation.id not in member_organisation_ids(user):
+        raise DomainError(ErrorCode.NOT_FOUND, "Not found.")
+
+
+def visible_organisations(user) -> QuerySet[Organisation]:
+    if is_authority(user):
+        return Organisation.objects.all()
+    from django.db.models import Q
+
+    return Organisation.objects.filter(Q(verified=True) | Q(id__in=member_organisation_ids(user)))

@@ -1,0 +1,76 @@
+"""Input and output serializers for accounts. Inputs parse and shape; services decide."""
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from accounts.models import District, Organisation, Site
+
+
+class OrganisationInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=Organisation.Kind.choices, default=Organisation.Kind.COMPANY)
+    sector = serializers.ChoiceField(choices=Organisation.Sector.choices)
+
+
+class RegisterInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    organisation = OrganisationInputSerializer()
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["id", "name", "kind", "sector", "verified", "verified_at", "created_at"]
+        read_only_fields = fields
+
+
+class UserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.EmailField()
+
+
+class RegisterOutputSerializer(serializers.Serializer):
+    user = UserSerializer()
+    organisation = OrganisationSerializer()
+    token = serializers.CharField()
+
+
+class TokenInputSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"})
+
+
+class TokenOutputSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class SiteInputSerializer(serializers.Serializer):
+    organisation = serializers.IntegerField(required=False, help_text="Needed only by members of several organisations.")
+    name = serializers.CharField(max_length=200)
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-90, max_value=90)
+    longitude = serializers.DecimalField(max_digits=10, decimal_places=6, min_value=-180, max_value=180)
+    district = serializers.ChoiceField(choices=District.choices, default=District.OTHER)
+
+
+class SiteUpdateSerializer(SiteInputSerializer):
+    organisation = None
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
+
+
+class SiteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Site
+        fields = ["id", "organisation", "name", "address", "latitude", "longitude", "district",
+                  "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class VerifyInputSerializer(serializers.Serializer):
+    verified = serializers.BooleanField(default=True)

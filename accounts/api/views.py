@@ -1,0 +1,142 @@
+"""Accounts API: registration, tokens, organisations, sites. Thin: parse, access, service, output."""
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from accounts import access, selectors, services
+
+from .serializers import (
+    OrganisationSerializer,
+    RegisterInputSerializer,
+    RegisterOutputSerializer,
+    SiteInputSerializer,
+    SiteSerializer,
+    SiteUpdateSerializer,
+    TokenInputSerializer,
+    TokenOutputSerializer,
+    VerifyInputSerializer,
+)
+
+
+class AuthThrottleMixin:
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+
+class RegisterView(AuthThrottleMixin, APIView):
+    @extend_schema(
+        request=RegisterInputSerializer,
+        responses={201: RegisterOutputSerializer},
+        examples=[OpenApiExample("Brewery", request_only=True, value={
+            "username": "aigerim", "password": "grain-to-feed-2026", "email": "aigerim@brewery.kz",
+            "organisation": {"name": "Almaty Brewery", "kind": "company", "sector": "agriculture_food"},
+        })],
+        summary="Register a user and their (unverified) organisation",
+    )
+    def post(self, request):
+        data = RegisterInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        org_data = data.validated_data["organisation"]
+        user, org = services.organisation_register(
+            username=data.validated_data["username"], password=data.validated_data["password"],
+            email=data.validated_data["email"], organisation_name=org_data["name"],
+            kind=org_data["kind"], sector=org_data["sector"],
+        )
+        token, _ = Token.objects.get_or_create(user=user)
+        body = {"user": user, "organisation": org, "token": token.key}
+        return Response(RegisterOutputSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class TokenView(AuthThrottleMixin, APIView):
+    @extend_schema(request=TokenInputSerializer, responses={200: TokenOutputSerializer},
+                   summary="Exchange username and password for an API token")
+    def post(self, request):
+        data = TokenInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(request, username=data.validated_data["username"],
+                            password=data.validated_data["password"])
+        if user is None or not user.is_active:
+            raise ValidationError({"non_field_errors": ["Unable to log in with the credentials provided."]})
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Own organisations and verified ones; the municipality sees all and verifies."""
+
+    serializer_class = OrganisationSerializer
+    filterset_fields = ["kind", "sector", "verified"]
+
+    def get_queryset(self):
+        return selectors.organisation_list_for(user=self.request.user)
+
+    def get_object(self):
+        return access.access_organisation(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(request=VerifyInputSerializer, responses={200: OrganisationSerializer},
+                   summary="Verify an organisation (municipality only)")
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        data = VerifyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        access.require_authority(request.user)
+        org = access.access_organisation(request.user, pk)
+        org = services.organisation_verify(organisation=org, actor=request.user,
+                                           verified=data.validated_data["verified"])
+        return Response(OrganisationSerializer(org).data)
+
+
+class SiteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Your organisation's sites. Others' sites are never listed here."""
+
+    serializer_class = SiteSerializer
+    filterset_fields = ["organisation", "district"]
+
+    def get_queryset(self):
+        return selectors.site_list_for(user=self.request.user)
+
+    def get_object(self):
+        return access.access_site(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(request=SiteInputSerializer, responses={201: SiteSerializer})
+    def create(self, request):
+        data = SiteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        org = access.acting_organisation(request.user, fields.pop("organisation", None))
+        site = services.site_create(organisation=org, actor=request.user, **fields)
+        return Response(SiteSerializer(site).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=SiteUpdateSerializer, responses={200: SiteSerializer})
+    def partial_update(self, request, pk=None):
+        site = access.access_site(request.user, pk, for_write=True)
+        data = SiteUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        site = services.site_update(site=site, actor=request.user, **data.validated_data)
+        return Response(SiteSerializer(site).data)
+
+    @extend_schema(request=SiteInputSerializer, responses={200: SiteSerializer})
+    def update(self, request, pk=None):
+        site = access.access_site(request.user, pk, for_write=True)
+        data = SiteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        fields.pop("organisation", None)
+        site = services.site_update(site=site, actor=request.user, **fields)
+        return Response(SiteSerializer(site).data)
+
+    def destroy(self, request, pk=None):
+        site = access.access_site(request.user, pk, for_write=True)
+        services.site_delete(site=site, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,9 @@
+from . import access
+
+
+def membership(request):
+    """Whether the user speaks for the municipality, for navigation."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"is_authority": False}
+    return {"is_authority": access.is_authority(user)}

@@ -1,0 +1,41 @@
+"""One exception type for every broken business rule, with a code the API maps to a status."""
+from __future__ import annotations
+
+import enum
+
+
+class ErrorCode(enum.Enum):
+    INVALID = "invalid"  # 400
+    FORBIDDEN = "forbidden"  # 403
+    NOT_FOUND = "not_found"  # 404
+    CONFLICT = "conflict"  # 409
+
+
+class DomainError(Exception):
+    """A business rule said no. ``field`` names the input at fault, when there is one."""
+
+    def __init__(self, code: ErrorCode, message: str, *, field: str | None = None, **extra):
+        super().__init__(message)
+        self.code = code
+        self.message = str(message)
+        self.field = field
+        self.extra = extra
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+def invalid(field: str | None, message: str) -> DomainError:
+    return DomainError(ErrorCode.INVALID, message, field=field)
+
+
+def not_found(message: str = "Not found.") -> DomainError:
+    return DomainError(ErrorCode.NOT_FOUND, message)
+
+
+def forbidden(message: str) -> DomainError:
+    return DomainError(ErrorCode.FORBIDDEN, message)
+
+
+def conflict(message: str, **extra) -> DomainError:
+    return DomainError(ErrorCode.CONFLICT, message, **extra)

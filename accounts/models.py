@@ -1,0 +1,173 @@
+"""Users, organisations, memberships, sites and the audit trail."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganisationKind(models.TextChoices):
+    COMPANY = "company", _("Company")
+    MUNICIPALITY = "municipality", _("Municipality")
+    NGO = "ngo", _("NGO")
+    RESEARCH = "research", _("Research")
+
+class OrganisationSector(models.TextChoices):
+    # The sectors of the 2019 study "Circular Economy Opportunities in Almaty".
+    AGRICULTURE_FOOD = "agriculture_food", _("Agriculture & food processing")
+    CONSTRUCTION = "construction", _("Construction")
+    INDUSTRY = "industry", _("Industry")
+    UTILITIES = "utilities", _("Utilities (energy, water, waste)")
+    TRANSPORT_STORAGE = "transport_storage", _("Transport & storage")
+    TRADE = "trade", _("Trade")
+    PUBLIC_SERVICES = "public_services", _("Public services")
+    OTHER = "other", _("Other")
+
+class MembershipRole(models.TextChoices):
+    MEMBER = "member", _("Member")
+    ADMIN = "admin", _("Administrator")
+
+
+
+class User(AbstractUser):
+    """Custom from the first migration so that it can grow without a painful swap later."""
+
+
+class Organisation(models.Model):
+    Kind = OrganisationKind
+    Sector = OrganisationSector
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.COMPANY)
+    sector = models.CharField(_("sector"), max_length=30, choices=Sector.choices)
+    verified = models.BooleanField(_("verified"), default=False)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="organisations"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=OrganisationKind.values), name="organisation_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(sector__in=OrganisationSector.values), name="organisation_sector_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_authority(self) -> bool:
+        """A verified municipality: its members review, verify and run the city optimiser."""
+        return self.kind == self.Kind.MUNICIPALITY and self.verified
+
+
+class Membership(models.Model):
+    Role = MembershipRole
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="membership_unique"),
+            models.CheckConstraint(
+                condition=Q(role__in=MembershipRole.values), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation} ({self.role})"
+
+
+class District(models.TextChoices):
+    # Almaty's eight districts and the settlements around it that the study names.
+    ALATAU = "alatau", _("Alatau district")
+    ALMALY = "almaly", _("Almaly district")
+    AUEZOV = "auezov", _("Auezov district")
+    BOSTANDYK = "bostandyk", _("Bostandyk district")
+    ZHETYSU = "zhetysu", _("Zhetysu district")
+    MEDEU = "medeu", _("Medeu district")
+    NAURYZBAY = "nauryzbay", _("Nauryzbay district")
+    TURKSIB = "turksib", _("Turksib district")
+    KASKELEN = "kaskelen", _("Kaskelen (Karasai district)")
+    TALGAR = "talgar", _("Talgar")
+    KONAEV = "konaev", _("Konaev (Kapshagay)")
+    ALATAU_CITY = "alatau_city", _("Alatau city")
+    ILI = "ili", _("Ili district")
+    OTHER = "other", _("Other")
+
+
+class Site(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="sites")
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6)
+    district = models.CharField(_("district"), max_length=20, choices=District.choices, default=District.OTHER)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["organisation_id", "name", "id"]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        indexes = [models.Index(fields=["latitude", "longitude"], name="site_lat_lon_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__gte=Decimal("-90")) & Q(latitude__lte=Decimal("90")),
+                name="site_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__gte=Decimal("-180")) & Q(longitude__lte=Decimal("180")),
+                name="site_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(district__in=District.values), name="site_district_valid"
+            ),
+            models.UniqueConstraint(fields=["organisation", "name"], name="site_name_unique_per_org"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation})"
+
+
+class Event(models.Model):
+    """Audit trail: who decided what, when, about which object. Rows are only ever added."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    action = models.CharField(max_length=60, db_index=True)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=40)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        indexes = [models.Index(fields=["object_type", "object_id"], name="event_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"

@@ -1,0 +1,226 @@
+"""Writes for accounts: registration, verification, memberships, sites, audit events.
+
+Every write is a keyword-only function; views, serializers, admin actions, commands and tasks
+all call these, so they behave the same everywhere.
+"""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from .access import require_authority
+from .errors import conflict, invalid
+from .models import District, Event, Membership, Organisation, Site, User
+
+
+def event_record(
+    *, actor: User | None, action: str, obj: Model, organisation: Organisation | None = None,
+    data: dict[str, Any] | None = None,
+) -> Event:
+    """Append an audit event: who (actor), what (action), on which object, when (now)."""
+    return Event.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        organisation=organisation,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        data=data or {},
+    )
+
+
+def _clean_choice(field: str, value: str, choices: type) -> str:
+    if value not in choices.values:
+        raise invalid(field, f"Unknown value {value!r}; expected one of: {', '.join(choices.values)}.")
+    return value
+
+
+def _clean_name(field: str, value: str | None, max_length: int) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise invalid(field, "This field may not be blank.")
+    if len(value) > max_length:
+        raise invalid(field, f"At most {max_length} characters.")
+    return value
+
+
+def organisation_create(
+    *, name: str, kind: str, sector: str, verified: bool = False, actor: User | None = None
+) -> Organisation:
+    name = _clean_name("name", name, 200)
+    kind = _clean_choice("kind", kind, Organisation.Kind)
+    sector = _clean_choice("sector", sector, Organisation.Sector)
+    if Organisation.objects.filter(name__iexact=name).exists():
+        raise invalid("name", "An organisation with this name already exists.")
+    org = Organisation.objects.create(
+        name=name, kind=kind, sector=sector, verified=verified,
+        verified_at=timezone.now() if verified else None,
+    )
+    event_record(actor=actor, action="organisation.created", obj=org, organisation=org,
+                 data={"kind": kind, "sector": sector, "verified": verified})
+    return org
+
+
+def membership_add(*, user: User, organisation: Organisation, role: str = Membership.Role.MEMBER,
+                   actor: User | None = None) -> Membership:
+    role = _clean_choice("role", role, Membership.Role)
+    membership, created = Membership.objects.get_or_create(
+        user=user, organisation=organisation, defaults={"role": role}
+    )
+    if not created and membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
+    if created:
+        event_record(actor=actor, action="membership.added", obj=membership, organisation=organisation,
+                     data={"user": user.username, "role": role})
+    for attr in ("_qaita_org_ids", "_qaita_is_authority"):
+        user.__dict__.pop(attr, None)
+    return membership
+
+
+def user_create(*, username: str, password: str, email: str = "") -> User:
+    username = _clean_name("username", username, 150)
+    if User.objects.filter(username__iexact=username).exists():
+        raise invalid("username", "A user with that username already exists.")
+    try:
+        User.username_validator(username)
+    except ValidationError as exc:
+        raise invalid("username", " ".join(exc.messages)) from None
+    user = User(username=username, email=(email or "").strip())
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise invalid("password", " ".join(exc.messages)) from None
+    user.set_password(password)
+    user.save()
+    return user
+
+
+@transaction.atomic
+def organisation_register(
+    *, username: str, password: str, email: str, organisation_name: str, kind: str, sector: str
+) -> tuple[User, Organisation]:
+    """Sign-up: a user and their new, unverified organisation, of which they are the admin.
+
+    All or nothing: a bad organisation leaves no user behind.
+    """
+    user = user_create(username=username, password=password, email=email)
+    try:
+        org = organisation_create(name=organisation_name, kind=kind, sector=sector, actor=user)
+    except IntegrityError:
+        raise invalid("organisation", "An organisation with this name already exists.") from None
+    membership_add(user=user, organisation=org, role=Membership.Role.ADMIN, actor=user)
+    return user, org
+
+
+@transaction.atomic
+def organisation_verify(*, organisation: Organisation, actor: User, verified: bool = True) -> Organisation:
+    """The municipality verifies (or withdraws verification of) an organisation.
+
+    Only verified organisations' listings enter matching. The change is a conditional update,
+    so two reviewers clicking at once record one decision.
+    """
+    require_authority(actor)
+    now = timezone.now()
+    updated = Organisation.objects.filter(pk=organisation.pk, verified=not verified).update(
+        verified=verified, verified_at=now if verified else None, verified_by=actor if verified else None
+    )
+    organisation.refresh_from_db()
+    if updated:
+        event_record(
+            actor=actor, action="organisation.verified" if verified else "organisation.unverified",
+            obj=organisation, organisation=organisation,
+        )
+    return organisation
+
+
+# --- Sites -------------------------------------------------------------------------------
+COORDINATE_LIMITS = {"latitude": Decimal(90), "longitude": Decimal(180)}
+
+
+def _clean_coordinate(field: str, value: Any) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        raise invalid(field, "A number is required.") from None
+    if not number.is_finite():
+        raise invalid(field, "A finite number is required.")
+    limit = COORDINATE_LIMITS[field]
+    if not -limit <= number <= limit:
+        raise invalid(field, f"Must be between -{limit} and {limit}.")
+    return number.quantize(Decimal("0.000001"))
+
+
+def _clean_site_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    if "name" in fields:
+        cleaned["name"] = _clean_name("name", fields["name"], 200)
+    if "address" in fields:
+        address = (fields["address"] or "").strip()
+        if len(address) > 300:
+            raise invalid("address", "At most 300 characters.")
+        cleaned["address"] = address
+    for coordinate in ("latitude", "longitude"):
+        if coordinate in fields:
+            cleaned[coordinate] = _clean_coordinate(coordinate, fields[coordinate])
+    if "district" in fields:
+        cleaned["district"] = _clean_choice("district", fields["district"] or District.OTHER, District)
+    unknown = set(fields) - {"name", "address", "latitude", "longitude", "district"}
+    if unknown:
+        raise invalid(sorted(unknown)[0], "Unknown field.")
+    return cleaned
+
+
+def _ensure_unique_site_name(organisation: Organisation, name: str, exclude_pk: int | None = None) -> None:
+    same = Site.objects.filter(organisation=organisation, name__iexact=name)
+    if exclude_pk:
+        same = same.exclude(pk=exclude_pk)
+    if same.exists():
+        raise invalid("name", "Your organisation already has a site with this name.")
+
+
+@transaction.atomic
+def site_create(*, organisation: Organisation, actor: User | None, name: str, latitude: Any,
+                longitude: Any, address: str = "", district: str = District.OTHER) -> Site:
+    cleaned = _clean_site_fields(
+        {"name": name, "address": address, "latitude": latitude, "longitude": longitude,
+         "district": district}
+    )
+    _ensure_unique_site_name(organisation, cleaned["name"])
+    site = Site.objects.create(organisation=organisation, **cleaned)
+    event_record(actor=actor, action="site.created", obj=site, organisation=organisation)
+    return site
+
+
+@transaction.atomic
+def site_update(*, site: Site, actor: User | None, **fields: Any) -> Site:
+    cleaned = _clean_site_fields(fields)
+    if "name" in cleaned:
+        _ensure_unique_site_name(site.organisation, cleaned["name"], exclude_pk=site.pk)
+    for key, value in cleaned.items():
+        setattr(site, key, value)
+    site.save()
+    event_record(actor=actor, action="site.updated", obj=site, organisation=site.organisation,
+                 data={"fields": sorted(cleaned)})
+    return site
+
+
+@transaction.atomic
+def site_delete(*, site: Site, actor: User | None) -> None:
+    """Delete a site no listing uses; a site with listings is kept (409) so history stays whole."""
+    from django.db.models.deletion import ProtectedError, RestrictedError
+
+    organisation = site.organisation
+    site_id = site.pk
+    try:
+        site.delete()
+    except (ProtectedError, RestrictedError):
+        raise conflict("This site has listings; close or move them first.") from None
+    event = Event(actor=actor if actor and actor.is_authenticated else None, organisation=organisation,
+                  action="site.deleted", object_type="accounts.site", object_id=str(site_id))
+    event.save()

@@ -1,0 +1,186 @@
+"""Pages for accounts. Thin: parse the form, reach data through access helpers, call a service."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import access, selectors, services
+from .errors import DomainError, ErrorCode
+from .forms import LoginForm, SignupForm, SiteForm
+from .models import Organisation
+
+LOGIN_FAILURE_LIMIT = 10
+LOGIN_FAILURE_WINDOW_S = 300
+
+
+def _apply_domain_error(form, exc: DomainError) -> None:
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+def home(request):
+    if request.user.is_authenticated:
+        return redirect("accounts:dashboard")
+    return render(request, "home.html", {"organisations": Organisation.objects.filter(verified=True).count()})
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, with a per-address limit on failed attempts."""
+
+    form_class = LoginForm
+    template_name = "registration/login.html"
+
+    def _key(self) -> str:
+        return f"login-failures:{self.request.META.get('REMOTE_ADDR', '?')}"
+
+    def post(self, request, *args, **kwargs):
+        if cache.get(self._key(), 0) >= LOGIN_FAILURE_LIMIT:
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, _("Too many failed attempts. Try again in a few minutes."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        try:
+            cache.incr(self._key())
+        except ValueError:
+            cache.set(self._key(), 1, LOGIN_FAILURE_WINDOW_S)
+        return super().form_invalid(form)
+
+
+def signup(request):
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user, org = services.organisation_register(
+                username=data["username"], password=data["password"], email=data["email"],
+                organisation_name=data["organisation_name"], kind=data["kind"], sector=data["sector"],
+            )
+        except DomainError as exc:
+            mapping = {"name": "organisation_name"}
+            exc.field = mapping.get(exc.field, exc.field)
+            _apply_domain_error(form, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome! %(org)s awaits verification by the municipality.")
+                             % {"org": org.name})
+            return redirect("accounts:dashboard")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@login_required
+def dashboard(request):
+    organisations = selectors.organisation_list_for(user=request.user).filter(
+        id__in=access.member_organisation_ids(request.user)
+    )
+    return render(request, "accounts/dashboard.html", {"organisations": organisations})
+
+
+@login_required
+def organisation_detail(request, pk: int):
+    org = access.access_organisation(request.user, pk)
+    is_member = org.id in access.member_organisation_ids(request.user)
+    sites = org.sites.all() if is_member or access.is_authority(request.user) else []
+    return render(request, "accounts/organisation.html", {
+        "organisation": org, "sites": sites, "is_member": is_member,
+        "events": selectors.event_list_for(user=request.user, organisation=org)[:20]
+        if is_member or access.is_authority(request.user) else [],
+    })
+
+
+@login_required
+def verification_queue(request):
+    access.require_authority(request.user)
+    page = Paginator(selectors.verification_queue(), 25).get_page(request.GET.get("page"))
+    return render(request, "accounts/verification_queue.html", {"page": page})
+
+
+@login_required
+@require_POST
+def organisation_verify(request, pk: int):
+    org = access.access_organisation(request.user, pk)
+    verified = request.POST.get("verified", "true") != "false"
+    services.organisation_verify(organisation=org, actor=request.user, verified=verified)
+    messages.success(request, _("%(org)s is now verified.") % {"org": org.name} if verified
+                     else _("Verification of %(org)s withdrawn.") % {"org": org.name})
+    return redirect(request.POST.get("next") or "accounts:verification-queue")
+
+
+def _site_form_page(request, form, *, site=None, organisation=None):
+    return render(request, "accounts/site_form.html", {"form": form, "site": site, "organisation": organisation})
+
+
+@login_required
+def site_create(request):
+    org = access.acting_organisation(request.user, _int_or_none(request.GET.get("organisation")))
+    form = SiteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            site = services.site_create(organisation=org, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("Site “%(name)s” added.") % {"name": site.name})
+            return redirect("accounts:organisation", pk=org.pk)
+    return _site_form_page(request, form, organisation=org)
+
+
+@login_required
+def site_edit(request, pk: int):
+    site = access.access_site(request.user, pk, for_write=True)
+    initial = {f: getattr(site, f) for f in ("name", "address", "latitude", "longitude", "district")}
+    form = SiteForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.site_update(site=site, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("Site saved."))
+            return redirect("accounts:organisation", pk=site.organisation_id)
+    return _site_form_page(request, form, site=site, organisation=site.organisation)
+
+
+@login_required
+@require_POST
+def site_delete(request, pk: int):
+    site = access.access_site(request.user, pk, for_write=True)
+    org_id = site.organisation_id
+    try:
+        services.site_delete(site=site, actor=request.user)
+    except DomainError as exc:
+        if exc.code is not ErrorCode.CONFLICT:
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Site deleted."))
+    return redirect("accounts:organisation", pk=org_id)
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def healthz(request):
+    """Liveness and database reachability, for load balancers and compose health checks."""
+    from django.db import connection
+    from django.http import JsonResponse
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # any database failure means "not healthy", never a 500 page
+        return JsonResponse({"status": "database unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})

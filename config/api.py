@@ -1,0 +1,34 @@
+"""API plumbing shared by every app: pagination and the one domain-error mapping."""
+from __future__ import annotations
+
+from rest_framework import status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from accounts.errors import DomainError, ErrorCode
+
+STATUS_BY_CODE = {
+    ErrorCode.INVALID: status.HTTP_400_BAD_REQUEST,
+    ErrorCode.FORBIDDEN: status.HTTP_403_FORBIDDEN,
+    ErrorCode.NOT_FOUND: status.HTTP_404_NOT_FOUND,
+    ErrorCode.CONFLICT: status.HTTP_409_CONFLICT,
+}
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus :class:`DomainError` mapped once to 400/403/404/409.
+
+    The body keeps DRF's shape: ``{"field": ["reason"]}`` for a field, ``{"detail": …}`` else.
+    """
+    if isinstance(exc, DomainError):
+        body = {exc.field: [exc.message]} if exc.field else {"detail": exc.message}
+        body.update(exc.extra)
+        body.setdefault("code", exc.code.value)
+        return Response(body, status=STATUS_BY_CODE[exc.code])
+    return drf_exception_handler(exc, context)

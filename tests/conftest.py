@@ -1,0 +1,112 @@
+"""Personas and clients shared by the whole suite.
+
+Like healthchecks' alice/bob/charlie: a brewery, a farm, the municipality, and an outsider
+who must see nothing of theirs.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+
+
+@dataclass
+class Persona:
+    user: object
+    organisation: object
+    site: object | None
+
+    def client(self):
+        from rest_framework.test import APIClient
+
+        client = APIClient()
+        client.force_authenticate(self.user)
+        return client
+
+
+def _persona(username, org_name, *, kind="company", sector="agriculture_food", verified=True,
+             lat="43.2567", lon="76.9286", district="almaly"):
+    from tests import factories
+
+    user = factories.make_user(username)
+    org = factories.make_organisation(org_name, kind=kind, sector=sector, verified=verified, members=(user,))
+    site = factories.make_site(org, f"{org_name} main site", latitude=lat, longitude=lon, district=district)
+    return Persona(user=user, organisation=org, site=site)
+
+
+@pytest.fixture
+def brewery(db):
+    return _persona("brewer", "Almaty Brewery", lat="43.2380", lon="76.9450", district="almaly")
+
+
+@pytest.fixture
+def farm(db):
+    return _persona("farmer", "Talgar Dairy Farm", lat="43.3030", lon="77.2400", district="talgar")
+
+
+@pytest.fixture
+def municipality(db):
+    return _persona("analyst", "Almaty Green Economy Department", kind="municipality",
+                    sector="public_services", lat="43.2383", lon="76.9453", district="medeu")
+
+
+@pytest.fixture
+def outsider(db):
+    return _persona("outsider", "Outsider LLP", verified=False, sector="trade",
+                    lat="43.2100", lon="76.8500", district="bostandyk")
+
+
+@pytest.fixture
+def anon_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+# --- Celery: eager unless a test asks for the real worker --------------------------------
+def _reachable(url: str) -> bool:
+    if not url:
+        return False
+    import socket
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_collection_modifyitems(config, items):
+    try:
+        from django.conf import settings
+
+        engine = settings.DATABASES["default"]["ENGINE"]
+    except Exception:  # pytest run without Django (-p no:django): pure tests only
+        engine = ""
+    redis_ok = _reachable(os.environ.get("REDIS_URL", ""))
+    on_postgres = engine == "django.db.backends.postgresql"
+    skip_worker = pytest.mark.skip(reason="needs REDIS_URL (reachable Redis) and PostgreSQL for a real worker")
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL)")
+    for item in items:
+        if "worker" in item.keywords and not (redis_ok and on_postgres):
+            item.add_marker(skip_worker)
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip_pg)
+
+
+@pytest.fixture(autouse=True)
+def _celery_mode(request):
+    """Tasks run in-process except in tests marked ``worker``, which talk to a real broker."""
+    if not request.config.pluginmanager.hasplugin("django"):
+        yield
+        return
+    from config.celery_app import app
+
+    eager = "worker" not in request.keywords
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    yield
+    app.conf.task_always_eager = previous
