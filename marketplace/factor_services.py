@@ -1,0 +1,220 @@
+"""Flow-factor sets: import from the cited files, copy into a draft, edit, publish.
+
+A published set never changes (enforced here and by the admin); exactly one published set is
+active. Every publication is an audit event.
+"""
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.access import require_authority
+from accounts.errors import DomainError, conflict, invalid
+from accounts.services import event_record
+
+from . import factor_data
+from .models import Factor, FactorSet, Material
+
+EDITABLE_FACTOR_FIELDS = ("landfill_kg_per_t", "substitution_kg_per_t", "treatment_kg_per_t",
+                          "open_burning_kg_per_t", "incineration_kg_per_t", "source_landfill",
+                          "source_substitution", "notes")
+EDITABLE_SET_FIELDS = ("road_freight_kg_per_tkm", "road_freight_source", "gwp_ch4", "gwp_basis",
+                       "landfill_method", "source_notes")
+
+
+def active_factor_set() -> FactorSet | None:
+    return FactorSet.objects.filter(is_active=True).first()
+
+
+def require_active_factor_set() -> FactorSet:
+    factor_set = active_factor_set()
+    if factor_set is None:
+        raise conflict("No flow-factor set is published yet: run `manage.py import_factors`.")
+    return factor_set
+
+
+def _digest(*paths: Path) -> str:
+    sha = hashlib.sha256()
+    for path in paths:
+        sha.update(Path(path).read_bytes())
+    return sha.hexdigest()
+
+
+def materials_upsert(table: factor_data.FactorTable) -> int:
+    """Create or update the catalogue entries described by a factor table."""
+    count = 0
+    for row in table.materials:
+        Material.objects.update_or_create(key=row.key, defaults={
+            "name_en": row.name_en, "name_ru": row.name_ru, "name_kk": row.name_kk,
+            "ewc_code": row.ewc_code, "category": row.category, "unit_basis": row.unit_basis,
+            "mass_per_piece_t": row.mass_per_unit_t if row.unit_basis == "piece" else None,
+            "density_t_per_m3": row.density_t_per_m3, "hazardous": row.hazardous,
+            "substituted_virgin_material": row.substituted_virgin_material,
+        })
+        count += 1
+    return count
+
+
+@transaction.atomic
+def factor_set_import(
+    *, factors_path: Path | None = None, globals_path: Path | None = None, version: str | None = None,
+    publish: bool = True, actor=None,
+) -> tuple[FactorSet, bool]:
+    """Load the catalogue and a factor set from the CSV files (default: the project's copies).
+
+    Returns ``(factor_set, created)``. Importing files identical to an existing set's is a no-op.
+    With ``publish`` the new set is published and becomes the active one.
+    Raises :class:`factor_data.FactorFileError` (nothing written) on a bad file.
+    """
+    factors_path = Path(factors_path or factor_data.DEFAULT_FACTORS_PATH)
+    globals_path = Path(globals_path or factor_data.DEFAULT_GLOBALS_PATH)
+    table = factor_data.load_factor_table(factors_path, globals_path)
+    digest = _digest(factors_path, globals_path)
+    materials_upsert(table)
+    existing = FactorSet.objects.filter(source_digest=digest).order_by("id").first()
+    if existing is not None:
+        return existing, False
+    version = version or f"{timezone.localdate():%Y.%m.%d}-{digest[:8]}"
+    if FactorSet.objects.filter(version=version).exists():
+        raise invalid("version", f"A factor set {version!r} exists already.")
+    gwp = table.globals.get(factor_data.GWP_CH4_KEY)
+    freight = table.globals.get(factor_data.ROAD_FREIGHT_KEY)
+    factor_set = FactorSet.objects.create(
+        version=version, road_freight_kg_per_tkm=table.road_freight_kg_per_tkm,
+        road_freight_source=table.road_freight_source + (f" — {freight.notes}" if freight and freight.notes else ""),
+        gwp_ch4=table.gwp_ch4, gwp_basis=table.gwp_source + (f" — {gwp.notes}" if gwp and gwp.notes else ""),
+        landfill_method=table.landfill_method, source_digest=digest, created_by=actor,
+        source_notes=f"Imported from {factors_path.name} and {globals_path.name} (sha256 {digest[:16]}…).",
+    )
+    materials = {m.key: m for m in Material.objects.all()}
+    Factor.objects.bulk_create([
+        Factor(factor_set=factor_set, material=materials[row.key], landfill_kg_per_t=row.landfill_kg_per_t,
+               substitution_kg_per_t=row.substitution_kg_per_t, treatment_kg_per_t=row.treatment_kg_per_t,
+               source_landfill=row.source_landfill, source_substitution=row.source_substitution,
+               notes=row.notes)
+        for row in table.materials
+    ])
+    event_record(actor=actor, action="factor_set.imported", obj=factor_set,
+                 data={"version": version, "materials": len(table.materials), "digest": digest})
+    if publish:
+        _publish(factor_set, actor)
+    return factor_set, True
+
+
+def _publish(factor_set: FactorSet, actor) -> FactorSet:
+    now = timezone.now()
+    # Conditional updates: a set is published once, and the active flag moves in one transaction.
+    if not FactorSet.objects.filter(pk=factor_set.pk, status=FactorSet.Status.DRAFT).update(
+        status=FactorSet.Status.PUBLISHED, published_at=now, published_by=actor
+    ):
+        raise conflict("This factor set is published already.")
+    FactorSet.objects.filter(is_active=True).update(is_active=False)
+    FactorSet.objects.filter(pk=factor_set.pk).update(is_active=True)
+    factor_set.refresh_from_db()
+    event_record(actor=actor, action="factor_set.published", obj=factor_set, data={"version": factor_set.version})
+    return factor_set
+
+
+@transaction.atomic
+def factor_set_publish(*, factor_set: FactorSet, actor) -> FactorSet:
+    """Publish a draft (municipality only): it becomes immutable and the active set."""
+    require_authority(actor)
+    if not factor_set.factors.exists():
+        raise invalid("factors", "A factor set without factors cannot be published.")
+    return _publish(factor_set, actor)
+
+
+@transaction.atomic
+def factor_set_copy(*, source: FactorSet, version: str, actor) -> FactorSet:
+    """Copy a set (usually the active one) into a new draft that can be edited."""
+    require_authority(actor)
+    version = (version or "").strip()
+    if not version or len(version) > 40:
+        raise invalid("version", "A version of 1 to 40 characters is required.")
+    if FactorSet.objects.filter(version=version).exists():
+        raise invalid("version", f"A factor set {version!r} exists already.")
+    draft = FactorSet.objects.create(
+        version=version, based_on=source, created_by=actor,
+        **{field: getattr(source, field) for field in EDITABLE_SET_FIELDS},
+    )
+    Factor.objects.bulk_create([
+        Factor(factor_set=draft, material_id=f.material_id,
+               **{field: getattr(f, field) for field in EDITABLE_FACTOR_FIELDS})
+        for f in source.factors.all()
+    ])
+    event_record(actor=actor, action="factor_set.drafted", obj=draft,
+                 data={"version": version, "based_on": source.version})
+    return draft
+
+
+def _require_draft(factor_set: FactorSet) -> None:
+    if factor_set.is_published:
+        raise conflict("A published factor set is immutable; copy it into a new draft instead.")
+
+
+def _clean_factor_value(field: str, value: Any) -> Any:
+    if field.startswith("source") or field == "notes":
+        return str(value or "")[:5000]
+    if value is None and field in ("landfill_kg_per_t", "open_burning_kg_per_t", "incineration_kg_per_t"):
+        return None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise invalid(field, "A number is required.") from None
+    if not number.is_finite() or abs(number) >= Decimal("1e8"):
+        raise invalid(field, "A finite number below 100,000,000 is required.")
+    if field in ("substitution_kg_per_t", "treatment_kg_per_t") and number < 0:
+        raise invalid(field, "Must not be negative.")
+    return number.quantize(Decimal("0.0001"))
+
+
+@transaction.atomic
+def factor_set_update(*, factor_set: FactorSet, actor, **fields: Any) -> FactorSet:
+    """Edit a draft's set-wide values (freight factor, GWP, sources)."""
+    require_authority(actor)
+    factor_set = FactorSet.objects.select_for_update().get(pk=factor_set.pk)
+    _require_draft(factor_set)
+    for field, value in fields.items():
+        if field not in EDITABLE_SET_FIELDS:
+            raise invalid(field, "This field cannot be edited.")
+        if field in ("road_freight_kg_per_tkm", "gwp_ch4"):
+            value = _clean_factor_value("treatment_kg_per_t", value)
+            if field == "gwp_ch4" and value <= 0:
+                raise invalid(field, "Must be positive.")
+        setattr(factor_set, field, value)
+    factor_set.save()
+    event_record(actor=actor, action="factor_set.edited", obj=factor_set, data={"fields": sorted(fields)})
+    return factor_set
+
+
+@transaction.atomic
+def factor_update(*, factor: Factor, actor, **fields: Any) -> Factor:
+    """Edit one material's factors in a draft set."""
+    require_authority(actor)
+    factor_set = FactorSet.objects.select_for_update().get(pk=factor.factor_set_id)
+    _require_draft(factor_set)
+    for field, value in fields.items():
+        if field not in EDITABLE_FACTOR_FIELDS:
+            raise invalid(field, "This field cannot be edited.")
+        setattr(factor, field, _clean_factor_value(field, value))
+    factor.save()
+    event_record(actor=actor, action="factor.edited", obj=factor, data={"fields": sorted(fields),
+                                                                          "version": factor_set.version})
+    return factor
+
+
+def factor_set_delete(*, factor_set: FactorSet, actor) -> None:
+    require_authority(actor)
+    _require_draft(factor_set)
+    factor_set.delete()
+
+
+__all__ = [
+    "DomainError", "active_factor_set", "require_active_factor_set", "factor_set_import", "factor_set_publish",
+    "factor_set_copy", "factor_set_update", "factor_update", "factor_set_delete", "materials_upsert",
+]
