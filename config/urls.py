@@ -9,6 +9,8 @@ from accounts import views as account_views
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("marketplace.api.urls")),
+    path("", include("matching.api.urls")),
 ]
 
 urlpatterns = [
@@ -20,6 +22,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", account_views.signup, name="signup"),
     path("accounts/", include("accounts.urls")),
+    path("marketplace/", include("marketplace.urls")),
+    path("matching/", include("matching.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its init script as a file: no inline script, so the CSP holds.
