@@ -102,7 +102,7 @@ def test_only_the_municipality_sees_the_verification_queue(client, brewery, muni
 def test_pages_speak_russian_when_asked(client):
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="ru")
     assert response.status_code == 200
-    assert "Войти" in response.content.decode()
+    assert "Зарегистрируйте организацию" in response.content.decode()
 
 
 def test_the_api_docs_are_served_without_a_cdn(client, brewery):
