@@ -64,6 +64,34 @@ def anon_client():
     return APIClient()
 
 
+# --- Markets and runs shared by the matching, API and report tests --------------------------
+
+
+@pytest.fixture
+def grain_market(brewery, farm, municipality):
+    """The brewery's spent grain and the dairy farm's feed need, 32 km apart."""
+    from tests import factories as f
+
+    offer = f.make_offer(brewery.organisation, brewery.site, "brewers_spent_grain", 2000)
+    need = f.make_need(farm.organisation, farm.site, ["brewers_spent_grain", "bread_residues"], 1500,
+                       max_distance_km=80)
+    return offer, need
+
+
+@pytest.fixture
+def run_now(django_capture_on_commit_callbacks, municipality):
+    """Start a run as the municipality and let the (eager) task run on commit."""
+    from matching import runs
+
+    def _run(**kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            run = runs.match_run_start(actor=municipality.user, **kwargs)
+        run.refresh_from_db()
+        return run
+
+    return _run
+
+
 # --- Celery: eager unless a test asks for the real worker --------------------------------
 def _reachable(url: str) -> bool:
     if not url:

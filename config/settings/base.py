@@ -229,3 +229,25 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- Matching ------------------------------------------------------------------------------
+MATCHING_CIRCUITY = env.float("MATCHING_CIRCUITY", default=1.3)
+MATCHING_MAX_ATTEMPTS = env.int("MATCHING_MAX_ATTEMPTS", default=3)
+# A claimed run's lease outlives the hard time limit, so a live worker never loses its claim.
+MATCHING_LEASE_S = env.int("MATCHING_LEASE_S", default=CELERY_TASK_TIME_LIMIT + 60)
+MATCHING_REQUEUE_QUEUED_AFTER_S = env.int("MATCHING_REQUEUE_QUEUED_AFTER_S", default=300)
+# Test-only: sleep this long before solving, so tests can kill a worker mid-solve.
+MATCHING_TEST_SLOW_SOLVE_S = env.float("MATCHING_TEST_SLOW_SOLVE_S", default=0.0)
+# Tolerance on deliveries beyond the agreed mass (0.10 = 10 %).
+DELIVERY_TOLERANCE = env.float("DELIVERY_TOLERANCE", default=0.10)
+
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = {
+    "nightly-city-run": {
+        "task": "matching.scheduled_run",
+        "schedule": crontab(**dict(zip(("minute", "hour", "day_of_week", "day_of_month", "month_of_year"),
+                                       env.str("MATCHING_NIGHTLY_CRON", default="0 2 * * *").split(), strict=True))),
+    },
+    "sweep-match-runs": {"task": "matching.sweep_runs", "schedule": 60.0},
+}

@@ -1,5 +1,10 @@
 from rest_framework.routers import SimpleRouter
 
+from . import views
+
 router = SimpleRouter()
+router.register("match-runs", views.MatchRunViewSet, basename="match-run")
+router.register("proposals", views.ProposalViewSet, basename="proposal")
+router.register("deals", views.DealViewSet, basename="deal")
 
 urlpatterns = [*router.urls]

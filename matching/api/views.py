@@ -1,0 +1,107 @@
+"""Matching API: runs, proposals, deals, deliveries. Thin: parse, access, service, output."""
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.access import require_authority
+from matching import access, runs, selectors, services
+from matching.models import Proposal, ProposalStatus
+
+from .serializers import (
+    DealSerializer,
+    DeclineInputSerializer,
+    DeliveryInputSerializer,
+    MatchRunCreatedSerializer,
+    MatchRunInputSerializer,
+    MatchRunSerializer,
+    ProposalSerializer,
+)
+
+
+class MatchRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """City-wide optimisation runs. Anyone signed in reads them; the municipality starts them."""
+
+    serializer_class = MatchRunSerializer
+    filterset_fields = ["status", "objective"]
+
+    def get_queryset(self):
+        return selectors.run_list()
+
+    @extend_schema(
+        request=MatchRunInputSerializer,
+        responses={202: MatchRunCreatedSerializer, 409: OpenApiResponse(description="A run is already open; "
+                   "the body names it in `active_run`.")},
+        summary="Start a city-wide match run (municipality only)",
+    )
+    def create(self, request):
+        data = MatchRunInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        require_authority(request.user)
+        run = runs.match_run_start(actor=request.user, **data.validated_data)
+        run.refresh_from_db()
+        return Response({"id": run.pk, "status": run.status}, status=status.HTTP_202_ACCEPTED)
+
+
+class ProposalFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=ProposalStatus.choices)
+
+    class Meta:
+        model = Proposal
+        fields = ["run", "status", "offer", "need"]
+
+
+class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Your organisation's proposals (the municipality sees all)."""
+
+    serializer_class = ProposalSerializer
+    filterset_class = ProposalFilter
+
+    def get_queryset(self):
+        return selectors.proposal_list_for(user=self.request.user)
+
+    def get_object(self):
+        return access.access_proposal(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(request=None, responses={200: ProposalSerializer}, summary="Accept for your side")
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        proposal = services.proposal_accept(proposal=self.get_object(), actor=request.user)
+        return Response(ProposalSerializer(proposal).data)
+
+    @extend_schema(request=DeclineInputSerializer, responses={200: ProposalSerializer},
+                   summary="Decline; the pair is never proposed again")
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        data = DeclineInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        proposal = services.proposal_decline(proposal=self.get_object(), actor=request.user,
+                                             reason=data.validated_data["reason"])
+        return Response(ProposalSerializer(proposal).data)
+
+
+class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Agreed proposals and their deliveries."""
+
+    serializer_class = DealSerializer
+    filterset_fields = ["material", "offer", "need"]
+
+    def get_queryset(self):
+        return selectors.deal_list_for(user=self.request.user)
+
+    def get_object(self):
+        return access.access_deal(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(request=DeliveryInputSerializer, responses={201: DealSerializer},
+                   summary="Record a delivery (either party); appended, never edited")
+    @action(detail=True, methods=["post"])
+    def deliveries(self, request, pk=None):
+        deal = self.get_object()
+        data = DeliveryInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.delivery_record(deal=deal, actor=request.user, **data.validated_data)
+        deal = access.access_deal(request.user, deal.pk)
+        return Response(DealSerializer(deal).data, status=status.HTTP_201_CREATED)

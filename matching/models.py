@@ -1,0 +1,190 @@
+"""Match runs, the proposals they make, the deals proposals become, and deliveries."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Objective(models.TextChoices):
+    DIVERT_THEN_DISTANCE = "divert_then_distance", _("Divert the most, then drive the least")
+    NET_CLIMATE = "net_climate", _("Maximise net avoided CO₂e")
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+OPEN_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+class MatchRun(models.Model):
+    """One optimisation over all active listings of verified organisations.
+
+    The database, not the broker, is the record of which runs are owed: a run is claimed with a
+    conditional update and a lease, so a lost message or a killed worker is recovered by the
+    sweeper, and two workers can never both finish the same run.
+    """
+
+    status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    # True while queued or running; a partial unique index on it allows one open run at a time.
+    is_open = models.BooleanField(default=True)
+    objective = models.CharField(_("objective"), max_length=30, choices=Objective.choices,
+                                 default=Objective.DIVERT_THEN_DISTANCE)
+    horizon_start = models.DateField(_("horizon start"))
+    horizon_days = models.PositiveIntegerField(_("horizon (days)"), default=365)
+    parameters = models.JSONField(default=dict, blank=True)
+    factor_set = models.ForeignKey("marketplace.FactorSet", on_delete=models.PROTECT, related_name="runs")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    stats = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    progress_message = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claim_token = models.CharField(max_length=40, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("match run")
+        verbose_name_plural = _("match runs")
+        constraints = [
+            models.UniqueConstraint(fields=["is_open"], condition=Q(is_open=True), name="match_run_one_open"),
+            models.CheckConstraint(
+                condition=(Q(is_open=True) & Q(status__in=OPEN_RUN_STATUSES))
+                | (Q(is_open=False) & Q(status__in=[RunStatus.SUCCEEDED, RunStatus.FAILED])),
+                name="match_run_open_iff_queued_or_running",
+            ),
+            models.CheckConstraint(condition=Q(objective__in=Objective.values), name="match_run_objective_valid"),
+            models.CheckConstraint(condition=Q(horizon_days__gte=1) & Q(horizon_days__lte=3650),
+                                   name="match_run_horizon_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Run #{self.pk} ({self.status})"
+
+
+class ProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    ACCEPTED_BY_OFFER = "accepted_by_offer", _("Accepted by the supplier")
+    ACCEPTED_BY_NEED = "accepted_by_need", _("Accepted by the receiver")
+    AGREED = "agreed", _("Agreed")
+    DECLINED = "declined", _("Declined")
+    EXPIRED = "expired", _("Expired")
+
+
+UNDECIDED_PROPOSAL_STATUSES = (ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED_BY_OFFER,
+                               ProposalStatus.ACCEPTED_BY_NEED)
+
+
+class ImpactFields(models.Model):
+    """The SPEC §4 breakdown, in kg CO₂e, stored exactly as ``matching.impact`` computed it."""
+
+    landfill_avoided_kg = models.DecimalField(max_digits=18, decimal_places=3)
+    substitution_avoided_kg = models.DecimalField(max_digits=18, decimal_places=3)
+    treatment_kg = models.DecimalField(max_digits=18, decimal_places=3)
+    transport_kg = models.DecimalField(max_digits=18, decimal_places=3)
+    net_kg = models.DecimalField(max_digits=18, decimal_places=3)
+
+    class Meta:
+        abstract = True
+
+    IMPACT_KEYS = ("landfill_avoided_kg", "substitution_avoided_kg", "treatment_kg", "transport_kg", "net_kg")
+
+    def impact_dict(self) -> dict:
+        return {key: getattr(self, key) for key in self.IMPACT_KEYS}
+
+
+class Proposal(ImpactFields):
+    """The optimiser's suggestion: this much, from this offer to this need."""
+
+    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="proposals")
+    offer = models.ForeignKey("marketplace.Offer", on_delete=models.PROTECT, related_name="proposals")
+    need = models.ForeignKey("marketplace.Need", on_delete=models.PROTECT, related_name="proposals")
+    material = models.ForeignKey("marketplace.Material", on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(max_digits=16, decimal_places=3)
+    unit = models.CharField(max_length=5)
+    mass_t = models.DecimalField(max_digits=16, decimal_places=3)
+    distance_km = models.DecimalField(max_digits=9, decimal_places=3)
+    current_destination = models.CharField(max_length=20)
+    factor_set = models.ForeignKey("marketplace.FactorSet", on_delete=models.PROTECT, related_name="proposals")
+    status = models.CharField(max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED)
+    offer_accepted_at = models.DateTimeField(null=True, blank=True)
+    need_accepted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-run_id", "offer_id", "need_id"]
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "offer", "need"], name="proposal_unique_per_run"),
+            models.CheckConstraint(condition=Q(quantity__gt=0) & Q(mass_t__gt=0) & Q(distance_km__gte=0),
+                                   name="proposal_positive"),
+            models.CheckConstraint(condition=Q(status__in=ProposalStatus.values), name="proposal_status_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["status"], name="proposal_status_idx"),
+            models.Index(fields=["offer", "need", "status"], name="proposal_pair_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Proposal #{self.pk}: offer {self.offer_id} → need {self.need_id} ({self.status})"
+
+
+class Deal(ImpactFields):
+    """An agreed proposal. Its agreed impact is stored; its realised impact follows deliveries."""
+
+    proposal = models.OneToOneField(Proposal, on_delete=models.PROTECT, related_name="deal")
+    offer = models.ForeignKey("marketplace.Offer", on_delete=models.PROTECT, related_name="deals")
+    need = models.ForeignKey("marketplace.Need", on_delete=models.PROTECT, related_name="deals")
+    material = models.ForeignKey("marketplace.Material", on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(max_digits=16, decimal_places=3)
+    unit = models.CharField(max_length=5)
+    mass_t = models.DecimalField(max_digits=16, decimal_places=3)
+    distance_km = models.DecimalField(max_digits=9, decimal_places=3)
+    current_destination = models.CharField(max_length=20)
+    factor_set = models.ForeignKey("marketplace.FactorSet", on_delete=models.PROTECT, related_name="deals")
+    delivered_t = models.DecimalField(max_digits=16, decimal_places=3, default=0)
+    agreed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-agreed_at", "-id"]
+        verbose_name = _("deal")
+        verbose_name_plural = _("deals")
+        constraints = [
+            models.CheckConstraint(condition=Q(mass_t__gt=0) & Q(delivered_t__gte=0), name="deal_masses_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Deal #{self.pk}: {self.mass_t} t {self.material_id}"
+
+
+class Delivery(ImpactFields):
+    """A delivery under a deal. Appended, never edited or deleted."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.PROTECT, related_name="deliveries")
+    date = models.DateField()
+    mass_t = models.DecimalField(max_digits=16, decimal_places=3)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [models.CheckConstraint(condition=Q(mass_t__gt=0), name="delivery_mass_positive")]
+
+    def __str__(self) -> str:
+        return f"Delivery {self.date} {self.mass_t} t (deal {self.deal_id})"

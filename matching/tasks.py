@@ -1,0 +1,58 @@
+"""Thin Celery tasks: take ids, call services."""
+from __future__ import annotations
+
+import logging
+import socket
+
+from celery import Task, shared_task
+from django.db import InterfaceError, OperationalError
+
+log = logging.getLogger(__name__)
+
+
+class RunMatchTask(Task):
+    """Marks the run failed when the task gives up (retries exhausted or an unexpected error)."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        run_id = (args or [None])[0] or kwargs.get("run_id")
+        if run_id is None:
+            return
+        from .runs import match_run_fail
+
+        try:
+            match_run_fail(run_id=int(run_id), error=f"{type(exc).__name__}: {exc}")
+        except Exception:  # the database may be what failed; the sweeper will settle the run
+            log.exception("could not mark run %s failed", run_id)
+
+
+@shared_task(
+    name="matching.run_match", base=RunMatchTask, bind=True, acks_late=True, reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError), max_retries=3, retry_backoff=5, retry_jitter=False,
+)
+def run_match(self, run_id: int) -> str:
+    """Solve one match run. Claiming in the database makes a redelivered message harmless."""
+    from .runs import match_run_execute
+
+    return match_run_execute(run_id=run_id, worker=f"{self.request.hostname or socket.gethostname()}")
+
+
+@shared_task(name="matching.sweep_runs")
+def sweep_runs() -> dict:
+    """Beat task: recover runs whose worker vanished or whose message was lost."""
+    from .runs import match_runs_sweep
+
+    return match_runs_sweep()
+
+
+@shared_task(name="matching.scheduled_run")
+def scheduled_run(objective: str = "divert_then_distance") -> int | None:
+    """Beat task: the nightly city-wide run. Skips quietly when one is already open."""
+    from accounts.errors import DomainError
+
+    from .runs import match_run_start
+
+    try:
+        return match_run_start(actor=None, objective=objective).pk
+    except DomainError as exc:
+        log.info("scheduled run skipped: %s", exc)
+        return None
