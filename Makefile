@@ -21,7 +21,9 @@ demo: export DATABASE_URL :=
 demo: export REDIS_URL :=
 demo: venv
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py import_factors
 	$(PY) manage.py load_almaty_demo
+	$(PY) manage.py run_matching
 	@echo
 	@echo "Qaita is running at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
 	@echo "Stop it with Ctrl-C."

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("marketplace.api.urls")),
     path("", include("matching.api.urls")),
+    path("", include("matching.reports.api_urls")),
 ]
 
 urlpatterns = [
@@ -24,6 +25,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("marketplace/", include("marketplace.urls")),
     path("matching/", include("matching.urls")),
+    path("reports/", include("matching.reports.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its init script as a file: no inline script, so the CSP holds.
