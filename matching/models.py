@@ -188,3 +188,33 @@ class Delivery(ImpactFields):
 
     def __str__(self) -> str:
         return f"Delivery {self.date} {self.mass_t} t (deal {self.deal_id})"
+
+
+class RunPart(models.Model):
+    """One group of independent components of a fanned-out run, solved by one worker."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+
+    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="parts")
+    claim_token = models.CharField(max_length=40)
+    index = models.PositiveSmallIntegerField()
+    total = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    problem = models.JSONField()
+    solution = models.JSONField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run_id", "claim_token", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "claim_token", "index"], name="run_part_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Run #{self.run_id} part {self.index + 1}/{self.total} ({self.status})"

@@ -25,7 +25,7 @@ from accounts.errors import conflict, invalid
 from accounts.services import event_record
 from marketplace.factor_services import require_active_factor_set
 
-from . import engine, notifications
+from . import engine, fanout, notifications
 from .models import (
     OPEN_RUN_STATUSES,
     UNDECIDED_PROPOSAL_STATUSES,
@@ -35,7 +35,9 @@ from .models import (
     ProposalStatus,
     RunStatus,
 )
-from .snapshot import build_snapshot, flow_amounts, impact_of
+from marketplace.models import Material
+
+from .snapshot import build_snapshot, factors_by_material, flow_amounts, impact_of
 
 log = logging.getLogger(__name__)
 
@@ -151,12 +153,17 @@ def match_run_execute(*, run_id: int, worker: str = "in-process") -> str:
             time_limit_s=float(run.parameters.get("time_limit_s", 300)),
         )
         _progress(run_id, token, 20, f"Solving {len(snapshot.offers)} offers × {len(snapshot.needs)} needs")
+        parts = fanout.should_fan_out(snapshot.problem)
+        if parts > 1:
+            return "fanned-out" if fanout.fan_out(run, token, snapshot.problem, parts) else "not-claimed"
         slow = float(_setting("MATCHING_TEST_SLOW_SOLVE_S", 0) or 0)
         if slow:  # a test setting: gives the kill-the-worker tests a window mid-solve
             time.sleep(slow)
         solution = engine.solve(snapshot.problem)
         _progress(run_id, token, 85, f"Writing {len(solution.flows)} proposals")
-        written = _write_results(run, token, snapshot, solution, time.perf_counter() - started)
+        destinations = {o.id: o.current_destination for o in snapshot.problem.offers}
+        written = write_results(run, token, solution, destinations=destinations,
+                                seconds=time.perf_counter() - started)
     except engine.EngineError as exc:
         match_run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}", token=token)
         return "failed"
@@ -170,24 +177,31 @@ def match_run_execute(*, run_id: int, worker: str = "in-process") -> str:
 
 
 @transaction.atomic
-def _write_results(run: MatchRun, token: str, snapshot, solution: engine.Solution, seconds: float) -> bool:
-    """All proposals and statistics in one transaction, and only while we hold the claim."""
+def write_results(run: MatchRun, token: str, solution: engine.Solution, *, destinations: dict[int, str],
+                  seconds: float) -> bool:
+    """All proposals and statistics in one transaction, and only while we hold the claim.
+
+    The row lock on the run (and the claim token) makes this happen at most once per run, even
+    when two finishers race (fanned-out parts, or a worker that lost its claim).
+    """
     locked = MatchRun.objects.select_for_update().filter(pk=run.pk, claim_token=token,
                                                          status=RunStatus.RUNNING).first()
     if locked is None:
         return False
+    materials = {m.key: m for m in Material.objects.all()}
+    factors = factors_by_material(run.factor_set)
     proposals = []
     net_kg = Decimal(0)
     for flow in solution.flows:
-        offer = snapshot.offers[flow.offer_id]
+        destination = destinations[flow.offer_id]
         quantity, unit, mass_t, distance_km = flow_amounts(flow)
-        impact = impact_of(mass_t=mass_t, distance_km=distance_km, current_destination=offer.current_destination,
-                           factors=snapshot.factors[flow.material])
+        impact = impact_of(mass_t=mass_t, distance_km=distance_km, current_destination=destination,
+                           factors=factors[flow.material])
         net_kg += impact.net_kg
         proposals.append(Proposal(
-            run=run, offer_id=flow.offer_id, need_id=flow.need_id, material=snapshot.materials[flow.material],
+            run=run, offer_id=flow.offer_id, need_id=flow.need_id, material=materials[flow.material],
             quantity=quantity, unit=unit, mass_t=mass_t, distance_km=distance_km,
-            current_destination=offer.current_destination, factor_set=run.factor_set, **impact.as_dict(),
+            current_destination=destination, factor_set=run.factor_set, **impact.as_dict(),
         ))
     # A new city-wide answer supersedes every earlier undecided proposal.
     expired = Proposal.objects.filter(status__in=UNDECIDED_PROPOSAL_STATUSES).exclude(run=run).update(
@@ -195,8 +209,8 @@ def _write_results(run: MatchRun, token: str, snapshot, solution: engine.Solutio
     )
     Proposal.objects.bulk_create(proposals, batch_size=1000)
     stats = {
-        "offers": solution.stats.get("offers", len(snapshot.offers)),
-        "needs": solution.stats.get("needs", len(snapshot.needs)),
+        "offers": solution.stats.get("offers", 0),
+        "needs": solution.stats.get("needs", 0),
         "arcs": solution.stats.get("arcs", 0),
         "components": solution.stats.get("components", 0),
         "discrete_components": solution.stats.get("discrete_components", 0),

@@ -36,6 +36,15 @@ def run_match(self, run_id: int) -> str:
     return match_run_execute(run_id=run_id, worker=f"{self.request.hostname or socket.gethostname()}")
 
 
+@shared_task(name="matching.solve_part", bind=True, acks_late=True, reject_on_worker_lost=True,
+             autoretry_for=(OperationalError, InterfaceError), max_retries=3, retry_backoff=5)
+def solve_part(self, part_id: int) -> str:
+    """Solve one part of a fanned-out run (see ``matching.fanout``)."""
+    from .fanout import part_execute
+
+    return part_execute(part_id=part_id, worker=f"{self.request.hostname or socket.gethostname()}")
+
+
 @shared_task(name="matching.sweep_runs")
 def sweep_runs() -> dict:
     """Beat task: recover runs whose worker vanished or whose message was lost."""

@@ -251,3 +251,6 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-match-runs": {"task": "matching.sweep_runs", "schedule": 60.0},
 }
+# Fan a run out over this many workers when it has at least this many listings (1 = never).
+MATCHING_FANOUT_PARTS = env.int("MATCHING_FANOUT_PARTS", default=1)
+MATCHING_FANOUT_MIN_LISTINGS = env.int("MATCHING_FANOUT_MIN_LISTINGS", default=4000)

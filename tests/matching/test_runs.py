@@ -125,7 +125,9 @@ def test_a_stale_worker_cannot_write_after_losing_its_claim(grain_market, munici
     MatchRun.objects.filter(pk=run.pk).update(claim_token="someone-else")
     snapshot = build_snapshot(factor_set=run.factor_set, objective=run.objective, horizon_start=run.horizon_start,
                               horizon_days=run.horizon_days)
-    assert runs._write_results(run, token, snapshot, engine.solve(snapshot.problem), 0.1) is False
+    destinations = {o.id: o.current_destination for o in snapshot.problem.offers}
+    assert runs.write_results(run, token, engine.solve(snapshot.problem), destinations=destinations,
+                              seconds=0.1) is False
     assert Proposal.objects.count() == 0
 
 

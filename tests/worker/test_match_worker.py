@@ -107,3 +107,21 @@ def test_two_concurrent_starts_give_one_run_and_one_409(grain_market, municipali
         t.join()
     assert sorted(codes) == [202, 409]
     assert MatchRun.objects.count() == 1
+
+
+def test_a_large_run_is_fanned_out_over_two_workers(grain_market, brewery, farm, municipality, workers):
+    from tests import factories as f
+
+    from matching.models import RunPart
+
+    f.make_offer(brewery.organisation, brewery.site, "wooden_pallets", 500, unit="piece", period="month")
+    f.make_need(farm.organisation, farm.site, "wooden_pallets", 4000, unit="piece", max_distance_km=70)
+    env = {"MATCHING_FANOUT_PARTS": 2, "MATCHING_FANOUT_MIN_LISTINGS": 0, "MATCHING_TEST_SLOW_SOLVE_S": 2}
+    first, second = workers("alpha", **env), workers("beta", **env)
+    run = runs.match_run_start(actor=municipality.user)
+    assert wait_for(lambda: run_status(run.pk) == RunStatus.SUCCEEDED, timeout=90), first.output() + second.output()
+    parts = RunPart.objects.filter(run=run)
+    assert parts.count() == 2 and all(p.status == "done" for p in parts)
+    # Each part slept 2 s before solving, so the idle worker took the second part.
+    assert {p.worker.split("@")[0] for p in parts} == {"alpha", "beta"}
+    assert Proposal.objects.filter(run=run).count() == 2
