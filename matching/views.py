@@ -1,0 +1,119 @@
+"""Pages for proposals, deals and match runs. Thin: access helpers, services, templates."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.access import is_authority, member_organisation_ids, require_authority
+from accounts.errors import DomainError, ErrorCode
+
+from . import access, runs, selectors, services
+from .forms import DeliveryForm, RunForm
+from .models import UNDECIDED_PROPOSAL_STATUSES, MatchRun, ProposalStatus, RunStatus
+
+PAGE_SIZE = 25
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@login_required
+def proposal_inbox(request):
+    status = request.GET.get("status", "open")
+    proposals = selectors.proposal_list_for(user=request.user)
+    if status == "open":
+        proposals = proposals.filter(status__in=UNDECIDED_PROPOSAL_STATUSES)
+    elif status in ProposalStatus.values:
+        proposals = proposals.filter(status=status)
+    return render(request, "matching/proposals.html", {
+        "page": _page(request, proposals.order_by("-run_id", "-net_kg", "id")), "status": status,
+        "statuses": ProposalStatus.choices, "my_orgs": member_organisation_ids(request.user),
+        "next_run": MatchRun.objects.filter(status=RunStatus.SUCCEEDED).first(),
+    })
+
+
+def _proposal_row(request, proposal):
+    return render(request, "matching/partials/proposal_row.html", {
+        "p": proposal, "my_orgs": member_organisation_ids(request.user)})
+
+
+@login_required
+@require_POST
+def proposal_decide(request, pk: int, decision: str):
+    proposal = access.access_proposal(request.user, pk)
+    try:
+        if decision == "accept":
+            proposal = services.proposal_accept(proposal=proposal, actor=request.user)
+        else:
+            proposal = services.proposal_decline(proposal=proposal, actor=request.user,
+                                                 reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        if exc.code is ErrorCode.NOT_FOUND:
+            raise
+        messages.error(request, exc.message)
+    else:
+        if proposal.status == ProposalStatus.AGREED:
+            messages.success(request, _("Agreed: the deal is on your deals page."))
+    if request.headers.get("HX-Request"):
+        proposal = access.access_proposal(request.user, pk)
+        return _proposal_row(request, proposal)
+    return redirect(request.POST.get("next") or "matching:proposals")
+
+
+@login_required
+def deal_list(request):
+    return render(request, "matching/deals.html", {"page": _page(request, selectors.deal_list_for(user=request.user))})
+
+
+@login_required
+def deal_detail(request, pk: int):
+    deal = access.access_deal(request.user, pk)
+    is_party = bool(member_organisation_ids(request.user) & {deal.offer.organisation_id, deal.need.organisation_id})
+    form = DeliveryForm(request.POST or None)
+    if request.method == "POST":
+        if not is_party:
+            raise DomainError(ErrorCode.FORBIDDEN, _("Only the two parties record deliveries."))
+        if form.is_valid():
+            try:
+                services.delivery_record(deal=deal, actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("Delivery recorded."))
+                return redirect("matching:deal", pk=deal.pk)
+    return render(request, "matching/deal.html", {"deal": deal, "form": form, "is_party": is_party,
+                                                  "deliveries": deal.deliveries.all()})
+
+
+@login_required
+def run_list(request):
+    form = RunForm(request.POST or None)
+    if request.method == "POST":
+        require_authority(request.user)
+        if form.is_valid():
+            try:
+                run = runs.match_run_start(actor=request.user, objective=form.cleaned_data["objective"])
+            except DomainError as exc:
+                if exc.code is not ErrorCode.CONFLICT:
+                    raise
+                messages.warning(request, exc.message)
+                return redirect("matching:run", pk=exc.extra["active_run"]) if exc.extra.get("active_run") \
+                    else redirect("matching:runs")
+            return redirect("matching:run", pk=run.pk)
+    return render(request, "matching/runs.html", {"page": _page(request, selectors.run_list()), "form": form,
+                                                  "can_start": is_authority(request.user),
+                                                  "open_run": runs.active_run()})
+
+
+@login_required
+def run_detail(request, pk: int):
+    run = selectors.run_list().filter(pk=pk).first()
+    if run is None:
+        raise DomainError(ErrorCode.NOT_FOUND, _("No such run."))
+    template = "matching/partials/run_progress.html" if request.headers.get("HX-Request") else "matching/run.html"
+    return render(request, template, {"run": run, "stats": run.stats or {}})
