@@ -119,6 +119,17 @@ def _progress(run_id: int, token: str, percent: int, message: str) -> None:
     )
 
 
+def _release(run_id: int, token: str) -> None:
+    """Hand a claimed run back to the queue after a transient error (best effort)."""
+    try:
+        MatchRun.objects.filter(pk=run_id, claim_token=token, status=RunStatus.RUNNING).update(
+            status=RunStatus.QUEUED, claim_token="", progress=0, progress_message="Waiting to retry",
+            lease_expires_at=None,
+        )
+    except (OperationalError, InterfaceError):
+        log.warning("could not release run %s; the sweeper will once its lease expires", run_id)
+
+
 def match_run_fail(*, run_id: int, error: str, token: str | None = None) -> bool:
     """Mark a run failed (if it is still open, and still ours when a token is given)."""
     runs = MatchRun.objects.filter(pk=run_id, status__in=OPEN_RUN_STATUSES)
@@ -168,7 +179,8 @@ def match_run_execute(*, run_id: int, worker: str = "in-process") -> str:
         match_run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}", token=token)
         return "failed"
     except (OperationalError, InterfaceError):
-        raise  # transient: the task retries, and the lease protects the claim meanwhile
+        _release(run_id, token)
+        raise  # transient: the task retries (bounded); if the release failed too, the lease runs out
     except Exception as exc:  # a bug must fail the run visibly, not leave it running
         log.exception("match run %s failed", run_id)
         match_run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}", token=token)

@@ -1,0 +1,36 @@
+"""Qaita's matching engine: who should send what to whom (SPEC §3).
+
+A plain Python package on OR-Tools; it never imports Django. Build a :class:`Problem` from
+frozen dataclasses, call :func:`solve`, read the :class:`Solution`. For fan-out over workers,
+:func:`split_components` gives independent sub-problems and :func:`merge` recombines their
+solutions into exactly what :func:`solve` would have returned.
+"""
+
+from .distance import DistanceProvider, GreatCircleDistance, great_circle_km
+from .errors import EngineError, InfeasibleInput, ScalingOverflow, SolverFailure, SolverTimeout
+from .horizon import horizon_quantity, overlap_days
+from .problem import OBJECTIVES, Flow, MaterialSpec, NeedInput, OfferInput, Problem, Solution
+from .solve import merge, solve, split_components
+
+__all__ = [
+    "OBJECTIVES",
+    "DistanceProvider",
+    "EngineError",
+    "Flow",
+    "GreatCircleDistance",
+    "InfeasibleInput",
+    "MaterialSpec",
+    "NeedInput",
+    "OfferInput",
+    "Problem",
+    "ScalingOverflow",
+    "Solution",
+    "SolverFailure",
+    "SolverTimeout",
+    "great_circle_km",
+    "horizon_quantity",
+    "merge",
+    "overlap_days",
+    "solve",
+    "split_components",
+]

@@ -1,0 +1,143 @@
+"""The engine's input and output types: frozen dataclasses, no behaviour beyond validation.
+
+Quantities are :class:`decimal.Decimal` in the listing's own unit; the engine converts them to
+whole base units (kilograms for bulk materials, pieces for piece materials) in
+:mod:`matching.engine.horizon`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+OBJECTIVES = ("divert_then_distance", "net_climate")
+UNIT_BASES = ("t", "m3", "piece")
+UNITS = ("t", "kg", "m3", "piece")
+PERIODS = ("once", "week", "month", "year")
+LANDFILL = "landfill"
+
+
+@dataclass(frozen=True)
+class MaterialSpec:
+    """A catalogue material with the factors the objectives need (kg CO2e per tonne).
+
+    ``baseline_kg_per_t`` gives the avoided emissions per tonne for current destinations other
+    than landfill (``(("open_burning", Decimal("68")),)``); a destination without an entry
+    avoids nothing.
+    """
+
+    key: str
+    unit_basis: str
+    mass_per_piece_t: Decimal | None
+    density_t_per_m3: Decimal | None
+    landfill_kg_per_t: Decimal
+    substitution_kg_per_t: Decimal
+    treatment_kg_per_t: Decimal
+    baseline_kg_per_t: tuple[tuple[str, Decimal], ...] = ()
+
+    @property
+    def is_piece(self) -> bool:
+        return self.unit_basis == "piece"
+
+    def baseline_for(self, destination: str) -> Decimal:
+        """Avoided kg CO2e per tonne when the residue no longer goes to ``destination``."""
+        if destination == LANDFILL:
+            return Decimal(self.landfill_kg_per_t)
+        for name, value in self.baseline_kg_per_t:
+            if name == destination:
+                return Decimal(value)
+        return Decimal(0)
+
+
+@dataclass(frozen=True)
+class OfferInput:
+    """A residue offer. ``committed`` is already promised in agreed deals, in ``unit``."""
+
+    id: int
+    material: str
+    lat: float
+    lon: float
+    quantity: Decimal
+    unit: str
+    period: str
+    available_from: date | None
+    available_until: date | None
+    min_lot: Decimal | None
+    max_distance_km: Decimal | None
+    current_destination: str = LANDFILL
+    committed: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True)
+class NeedInput:
+    """A material need; bulk needs may accept several bulk materials, piece needs exactly one."""
+
+    id: int
+    materials: tuple[str, ...]
+    lat: float
+    lon: float
+    quantity: Decimal
+    unit: str
+    period: str
+    available_from: date | None
+    available_until: date | None
+    min_lot: Decimal | None
+    max_distance_km: Decimal
+    committed: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One optimisation: listings, the materials they use and the run's parameters.
+
+    Everything after ``materials`` is keyword-only, because ``horizon_start`` has no default.
+    """
+
+    offers: tuple[OfferInput, ...]
+    needs: tuple[NeedInput, ...]
+    materials: tuple[MaterialSpec, ...]
+    objective: str = field(default="divert_then_distance", kw_only=True)
+    horizon_start: date = field(kw_only=True)
+    horizon_days: int = field(default=365, kw_only=True)
+    circuity: float = field(default=1.3, kw_only=True)
+    declined_pairs: frozenset[tuple[int, int]] = field(default=frozenset(), kw_only=True)
+    road_freight_kg_per_tkm: Decimal = field(default=Decimal("0.10163"), kw_only=True)
+    time_limit_s: float = field(default=60.0, kw_only=True)
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A proposed flow. ``quantity`` is in base units: ``unit`` is ``'kg'`` or ``'piece'``."""
+
+    offer_id: int
+    need_id: int
+    material: str
+    quantity: int
+    unit: str
+    mass_kg: int
+    distance_km: float
+
+
+@dataclass(frozen=True)
+class Solution:
+    """The engine's answer.
+
+    ``bound`` bounds the primary objective from above: diverted kg for
+    ``divert_then_distance``, net avoided kg CO2e for ``net_climate``. It equals the achieved
+    value when ``proven_optimal`` is true. ``landfilled_kg`` is supply mass left unmatched.
+    Masses of piece flows are pieces × mass per piece rounded to the nearest kilogram, so for
+    piece materials ``diverted_kg + landfilled_kg`` may differ from ``supply_kg`` by rounding.
+    """
+
+    flows: tuple[Flow, ...]
+    objective: str
+    proven_optimal: bool
+    bound: float | None
+    supply_kg: int
+    diverted_kg: int
+    landfilled_kg: int
+    tkm: float
+    net_co2e_kg: float
+    stats: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)

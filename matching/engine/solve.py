@@ -1,0 +1,338 @@
+"""The public entry points: ``solve``, ``split_components`` and ``merge``.
+
+``solve`` is literally "split into components, solve each, merge": the same code path whether a
+problem is solved in one process or fanned out over Celery workers, so both give identical
+flows.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import time
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from .candidates import candidate_arcs
+from .components import Component, find_components
+from .discrete import solve_discrete
+from .distance import DistanceProvider, GreatCircleDistance
+from .errors import EngineError, SolverTimeout
+from .flow import FlowResult, solve_min_cost_flow
+from .prepare import Prepared, prepare
+from .problem import Flow, Problem, Solution
+from .scaling import MG_PER_KG_CO2E
+
+
+def _provider(problem: Problem, distance_provider: DistanceProvider | None) -> DistanceProvider:
+    return distance_provider if distance_provider is not None else GreatCircleDistance(problem.circuity)
+
+
+def _analyse(problem: Problem, distance_provider: DistanceProvider | None):
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    prep = prepare(problem)
+    t1 = time.perf_counter()
+    arcs = candidate_arcs(prep, _provider(problem, distance_provider))
+    t2 = time.perf_counter()
+    components = find_components(prep, arcs)
+    t3 = time.perf_counter()
+    timings.update(prepare=t1 - t0, candidates=t2 - t1, components=t3 - t2)
+    return prep, arcs, components, timings
+
+
+def _masses_kg(quantities: list[int], unit_mass: Fraction) -> list[int]:
+    """Whole kilograms of each quantity (exact for bulk; pieces × mass rounded half to even)."""
+    if unit_mass == 1:
+        return quantities
+    return [round(q * unit_mass) for q in quantities]
+
+
+def _totals(supply: list[int], left: list[int], unit_mass: Fraction) -> tuple[int, int, int]:
+    """(supply, diverted, landfilled) kg, rounded per offer so that diverted + landfilled = supply."""
+    supply_kg = sum(_masses_kg(supply, unit_mass))
+    landfilled_kg = sum(_masses_kg(left, unit_mass))
+    return supply_kg, supply_kg - landfilled_kg, landfilled_kg
+
+
+def _component_solution(prep: Prepared, comp: Component, result: FlowResult, seconds: float) -> Solution:
+    objective = prep.problem.objective
+    unit_mass = comp.unit_mass_kg
+    used = np.flatnonzero(result.flows > 0)
+    quantity = result.flows[used]
+    o_pos = comp.offers[comp.arc_offer[used]]
+    n_pos = comp.needs[comp.arc_need[used]]
+    distance = comp.distance_km[used]
+    mass_t = quantity * (float(unit_mass) / 1000)
+    freight = float(prep.problem.road_freight_kg_per_tkm)
+    tkm = math.fsum((mass_t * distance).tolist())
+    net = math.fsum((mass_t * (prep.offer_gross_per_t[o_pos] - distance * freight)).tolist())
+    material = [prep.offers[p].material for p in o_pos.tolist()]
+    rows = zip(
+        prep.offer_id[o_pos].tolist(),
+        prep.need_id[n_pos].tolist(),
+        material,
+        quantity.tolist(),
+        _masses_kg(quantity.tolist(), unit_mass),
+        distance.tolist(),
+    )
+    flows = sorted(
+        (Flow(offer_id=o, need_id=n, material=m, quantity=q, unit=comp.unit, mass_kg=kg, distance_km=d) for o, n, m, q, kg, d in rows),
+        key=lambda f: (f.offer_id, f.need_id),
+    )
+    out = np.zeros(comp.supply.size, dtype=np.int64)
+    np.add.at(out, comp.arc_offer[used], quantity)
+    supply_kg, diverted_kg, landfilled_kg = _totals(comp.supply.tolist(), (comp.supply - out).tolist(), unit_mass)
+    if objective == "divert_then_distance":
+        exact_units = float(int(result.flows.sum()) * unit_mass)
+        bound = exact_units if result.proven_optimal else result.primary_bound_units * float(unit_mass)
+    else:
+        bound = net if result.proven_optimal else result.primary_bound_units / MG_PER_KG_CO2E
+    return Solution(
+        flows=tuple(flows),
+        objective=objective,
+        proven_optimal=result.proven_optimal,
+        bound=bound,
+        supply_kg=supply_kg,
+        diverted_kg=diverted_kg,
+        landfilled_kg=landfilled_kg,
+        tkm=tkm,
+        net_co2e_kg=net,
+        stats={
+            "offers": int(comp.offers.size),
+            "needs": int(comp.needs.size),
+            "arcs": comp.num_arcs,
+            "components": 1,
+            "discrete_components": int(comp.is_discrete),
+            "cp_sat_components": int(result.method == "cp_sat"),
+            "solve_seconds": seconds,
+        },
+    )
+
+
+def _isolated_solution(prep: Prepared, components: list[Component]) -> Solution:
+    """Listings with no candidate arc: their whole supply stays where it is."""
+    in_offer = np.zeros(len(prep.offers), dtype=bool)
+    in_need = np.zeros(len(prep.needs), dtype=bool)
+    for comp in components:
+        in_offer[comp.offers] = True
+        in_need[comp.needs] = True
+    supply = 0
+    for pos in np.flatnonzero(~in_offer).tolist():
+        supply += _masses_kg([int(prep.offer_supply[pos])], prep.unit_mass_kg(prep.offers[pos].material))[0]
+    return Solution(
+        flows=(),
+        objective=prep.problem.objective,
+        proven_optimal=True,
+        bound=0.0,
+        supply_kg=supply,
+        diverted_kg=0,
+        landfilled_kg=supply,
+        tkm=0.0,
+        net_co2e_kg=0.0,
+        stats={
+            "offers": int((~in_offer).sum()),
+            "needs": int((~in_need).sum()),
+            "arcs": 0,
+            "components": 0,
+            "discrete_components": 0,
+            "cp_sat_components": 0,
+            "solve_seconds": 0.0,
+        },
+    )
+
+
+def solve(
+    problem: Problem,
+    distance_provider: DistanceProvider | None = None,
+    *,
+    require_proven_optimal: bool = False,
+    workers: int = 1,
+) -> Solution:
+    """Solve ``problem`` to proven optimality for its objective, or as far as the time allows.
+
+    Components without minimum lots are solved exactly by min-cost flow; components with lots
+    by the relaxation, then CP-SAT if the relaxation breaks a lot. Identical input (in any
+    order) gives identical flows. If the time limit stops CP-SAT first, the best solution is
+    returned with ``proven_optimal=False`` and ``bound`` set — or, with
+    ``require_proven_optimal=True``, :class:`SolverTimeout` is raised carrying both.
+
+    ``workers`` > 1 solves the min-cost-flow components in that many forked processes (largest
+    first); the flows are identical to a serial solve. Where processes cannot be forked (a
+    daemonic worker) it falls back to solving serially.
+
+    Raises :class:`InfeasibleInput` for malformed input and :class:`ScalingOverflow` when the
+    integer model would not fit in 64 bits.
+    """
+    started = time.perf_counter()
+    deadline = started + problem.time_limit_s
+    prep, arcs, components, timings = _analyse(problem, distance_provider)
+    del arcs  # the components hold their own slices; free the global arrays before solving
+    t = time.perf_counter()
+    flow_results = _solve_flow_components(components, problem.objective, workers)
+    flow_seconds = time.perf_counter() - t
+    parts = []
+    discrete_left = sum(1 for c in components if c.is_discrete)
+    discrete_seconds = 0.0
+    for index, comp in enumerate(components):
+        if comp.is_discrete:
+            t = time.perf_counter()
+            # share what is left of the time limit among the discrete components still to solve
+            budget = max(deadline - t, 0.0) / discrete_left
+            result = solve_discrete(comp, problem.objective, seconds=budget)
+            discrete_left -= 1
+            elapsed = time.perf_counter() - t
+            discrete_seconds += elapsed
+        else:
+            result, elapsed = flow_results[index]
+        parts.append(_component_solution(prep, comp, result, elapsed))
+    parts.append(_isolated_solution(prep, components))
+    solution = merge(parts)
+    timings.update(flow=flow_seconds, discrete=discrete_seconds, total=time.perf_counter() - started)
+    stats = dict(solution.stats)
+    stats.update(
+        candidate_seconds=timings["candidates"],
+        solve_seconds=flow_seconds + discrete_seconds,
+        timings=timings,
+    )
+    solution = _replace_stats(solution, stats)
+    if require_proven_optimal and not solution.proven_optimal:
+        raise SolverTimeout(
+            f"time limit of {problem.time_limit_s} s reached before optimality was proven",
+            bound=solution.bound,
+            solution=solution,
+        )
+    return solution
+
+
+#: components handed to forked workers; set just before the pool forks, so children inherit it
+_FORKED: list[Component] = []
+
+
+def _solve_forked(index: int, objective: str) -> tuple[FlowResult, float]:
+    t = time.perf_counter()
+    result = solve_min_cost_flow(_FORKED[index], objective)
+    return result, time.perf_counter() - t
+
+
+def _solve_flow_components(
+    components: list[Component], objective: str, workers: int
+) -> dict[int, tuple[FlowResult, float]]:
+    """Min-cost-flow results (with seconds) of every non-discrete component, by index."""
+    todo = [i for i, c in enumerate(components) if not c.is_discrete]
+    if workers > 1 and len(todo) > 1:
+        global _FORKED
+        _FORKED = components
+        try:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                # largest first, so the two biggest components do not end up on one core
+                ordered = sorted(todo, key=lambda i: -components[i].num_arcs)
+                futures = {i: pool.submit(_solve_forked, i, objective) for i in ordered}
+                return {i: futures[i].result() for i in todo}
+        except (AssertionError, OSError, BrokenProcessPool):
+            pass  # no forking here (e.g. inside a daemonic pool worker): solve serially below
+        finally:
+            _FORKED = []
+    results = {}
+    for i in todo:
+        t = time.perf_counter()
+        results[i] = (solve_min_cost_flow(components[i], objective), time.perf_counter() - t)
+    return results
+
+
+def _replace_stats(solution: Solution, stats: dict[str, Any]) -> Solution:
+    return Solution(**{**{f: getattr(solution, f) for f in solution.__dataclass_fields__}, "stats": stats})
+
+
+def split_components(problem: Problem, distance_provider: DistanceProvider | None = None) -> list[Problem]:
+    """Independent sub-problems whose solutions :func:`merge` back into ``solve(problem)``.
+
+    One sub-problem per connected component of the candidate arcs (in the order ``solve`` uses:
+    smallest offer id, then smallest need id), plus, last, one holding every listing without a
+    candidate arc so that its supply is still counted as landfilled. Each keeps the parent's
+    parameters, the materials it uses and the declined pairs among its listings.
+    """
+    prep, _, components, _ = _analyse(problem, distance_provider)
+    groups: list[tuple[list[int], list[int]]] = [
+        (comp.offers.tolist(), comp.needs.tolist()) for comp in components
+    ]
+    taken_o = {p for offers, _ in groups for p in offers}
+    taken_n = {p for _, needs in groups for p in needs}
+    rest_o = [p for p in range(len(prep.offers)) if p not in taken_o]
+    rest_n = [p for p in range(len(prep.needs)) if p not in taken_n]
+    if rest_o or rest_n:
+        groups.append((rest_o, rest_n))
+    problems = []
+    for offer_pos, need_pos in groups:
+        offers = tuple(prep.offers[p] for p in offer_pos)
+        needs = tuple(prep.needs[p] for p in need_pos)
+        keys = {o.material for o in offers} | {m for n in needs for m in n.materials}
+        offer_ids = {o.id for o in offers}
+        need_ids = {n.id for n in needs}
+        problems.append(
+            Problem(
+                offers=offers,
+                needs=needs,
+                materials=tuple(m for m in problem.materials if m.key in keys),
+                objective=problem.objective,
+                horizon_start=problem.horizon_start,
+                horizon_days=problem.horizon_days,
+                circuity=problem.circuity,
+                declined_pairs=frozenset(
+                    (a, b) for a, b in problem.declined_pairs if a in offer_ids and b in need_ids
+                ),
+                road_freight_kg_per_tkm=problem.road_freight_kg_per_tkm,
+                time_limit_s=problem.time_limit_s,
+            )
+        )
+    return problems
+
+
+def _merge_stats(stats: list[dict[str, Any]]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for item in stats:
+        for key, value in item.items():
+            if isinstance(value, dict):
+                merged[key] = _merge_stats([merged.get(key, {}), value])
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                merged[key] = merged.get(key, 0) + value
+            else:
+                merged.setdefault(key, value)
+    return merged
+
+
+def merge(solutions: Iterable[Solution]) -> Solution:
+    """Combine solutions of independent sub-problems (see :func:`split_components`).
+
+    Totals add up, flows are re-sorted by (offer id, need id), the result is proven optimal only
+    if every part is, and the bound is the sum of the parts' bounds (None if any is unknown).
+    Float totals use ``math.fsum``, which is exact and order-independent.
+    """
+    parts = list(solutions)
+    if not parts:
+        raise EngineError("nothing to merge")
+    objectives = {p.objective for p in parts}
+    if len(objectives) != 1:
+        raise EngineError(f"cannot merge solutions of different objectives {sorted(objectives)}")
+    bounds = [p.bound for p in parts]
+    return Solution(
+        flows=tuple(sorted((f for p in parts for f in p.flows), key=lambda f: (f.offer_id, f.need_id))),
+        objective=parts[0].objective,
+        proven_optimal=all(p.proven_optimal for p in parts),
+        bound=None if any(b is None for b in bounds) else math.fsum(bounds),  # type: ignore[arg-type]
+        supply_kg=sum(p.supply_kg for p in parts),
+        diverted_kg=sum(p.diverted_kg for p in parts),
+        landfilled_kg=sum(p.landfilled_kg for p in parts),
+        tkm=math.fsum(p.tkm for p in parts),
+        net_co2e_kg=math.fsum(p.net_co2e_kg for p in parts),
+        stats=_merge_stats([p.stats for p in parts]),
+    )
+
+
+__all__ = ["solve", "split_components", "merge"]

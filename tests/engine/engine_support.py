@@ -1,0 +1,298 @@
+"""Helpers for the engine tests: random small instances and an independent reference.
+
+The reference formulates the problem from scratch — every offer × need pair checked by brute
+force with its own haversine, no spatial index, no components — and solves it with HiGHS through
+``scipy.optimize.milp`` (an LP when there are no minimum lots, a MIP with binaries otherwise),
+lexicographically as two solves. It deliberately shares nothing with the engine except the
+horizon conversion, which has its own tests.
+
+``highspy`` cannot be used here: highspy 1.15 and OR-Tools 9.15 each carry a copy of HiGHS,
+and whichever loads second fails with an undefined symbol. SciPy's HiGHS coexists with both.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import lil_matrix
+
+from matching.engine import MaterialSpec, NeedInput, OfferInput, Problem
+from matching.engine.horizon import need_base, offer_base, unit_mass_kg
+
+HORIZON = date(2026, 1, 1)
+CENTRE = (43.24, 76.92)
+
+MATERIALS = (
+    MaterialSpec("grain", "t", None, Decimal("0.8"), Decimal("697"), Decimal("100"), Decimal("0")),
+    MaterialSpec("bread", "t", None, Decimal("0.25"), Decimal("2058"), Decimal("450"), Decimal("0")),
+    MaterialSpec("whey", "m3", None, Decimal("1.03"), Decimal("0"), Decimal("35"), Decimal("0")),
+    MaterialSpec(
+        "straw", "t", None, Decimal("0.12"), Decimal("3471"), Decimal("0"), Decimal("0"),
+        baseline_kg_per_t=(("open_burning", Decimal("68")),),
+    ),
+    MaterialSpec("concrete", "t", None, Decimal("1.5"), Decimal("1.26"), Decimal("7.79"), Decimal("3.22")),
+    MaterialSpec("bags", "piece", Decimal("0.00065"), Decimal("0.3"), Decimal("2000"), Decimal("1500"), Decimal("0")),
+    MaterialSpec("panels", "piece", Decimal("5.0"), Decimal("2.4"), Decimal("1.26"), Decimal("269"), Decimal("20")),
+)
+SPECS = {m.key: m for m in MATERIALS}
+BULK = ("grain", "bread", "whey", "straw", "concrete")
+PIECES = ("bags", "panels")
+
+
+def point(rng: random.Random, spread_km: float = 12.0) -> tuple[float, float]:
+    dy, dx = rng.uniform(-spread_km, spread_km), rng.uniform(-spread_km, spread_km)
+    return CENTRE[0] + dy / 111.0, CENTRE[1] + dx / (111.0 * math.cos(math.radians(CENTRE[0])))
+
+
+def _window(rng: random.Random) -> tuple[date | None, date | None]:
+    if rng.random() < 0.7:
+        return None, None
+    start = HORIZON + timedelta(days=rng.randint(-100, 300))
+    return start, start + timedelta(days=rng.randint(0, 200))
+
+
+PER_YEAR = {"once": 1, "year": 1, "month": 12, "week": 52}
+
+
+def _lot(rng: random.Random, quantity: Decimal, period: str, tenths: tuple[int, ...]) -> Decimal:
+    """A minimum lot that is a sizeable share of what the listing moves in the horizon."""
+    return (quantity * PER_YEAR[period] * rng.choice(tenths) / 10).quantize(Decimal("0.1"))
+
+
+def random_problem(seed: int, *, objective: str = "divert_then_distance", lots: bool | None = None) -> Problem:
+    """A small random instance mixing bulk and piece materials, units, periods and windows."""
+    rng = random.Random(seed)
+    with_lots = rng.random() < 0.35 if lots is None else lots
+    if lots:
+        return _contested_problem(rng, objective)
+    offers, needs = [], []
+    for i in range(rng.randint(1, 7)):
+        key = rng.choice(BULK + PIECES)
+        lat, lon = point(rng)
+        if SPECS[key].is_piece:
+            unit, quantity = "piece", Decimal(rng.randint(1, 400 if key == "bags" else 12))
+        else:
+            unit = rng.choice(("t", "kg", "m3") if SPECS[key].density_t_per_m3 else ("t", "kg"))
+            quantity = Decimal(rng.randint(1, 60)) if unit != "kg" else Decimal(rng.randint(50, 20000))
+        start, end = _window(rng)
+        offer_period = rng.choice(("once", "once", "month", "year", "week"))
+        offers.append(
+            OfferInput(
+                id=rng.randint(1, 10**6) * 10 + i,
+                material=key,
+                lat=lat,
+                lon=lon,
+                quantity=quantity,
+                unit=unit,
+                period=offer_period,
+                available_from=start,
+                available_until=end,
+                min_lot=_lot(rng, quantity, offer_period, (1, 3, 5, 8)) if with_lots and rng.random() < 0.6 else None,
+                max_distance_km=Decimal(rng.randint(5, 40)) if rng.random() < 0.3 else None,
+                current_destination=rng.choice(("landfill", "landfill", "open_burning", "other_use")),
+                committed=Decimal(rng.randint(0, 3)) if rng.random() < 0.2 else Decimal(0),
+            )
+        )
+    for j in range(rng.randint(1, 7)):
+        lat, lon = point(rng)
+        if rng.random() < 0.3:
+            key = rng.choice(PIECES)
+            accepted, unit = (key,), "piece"
+            quantity = Decimal(rng.randint(1, 600 if key == "bags" else 15))
+        else:
+            accepted = tuple(rng.sample(BULK, rng.randint(1, 3)))
+            unit = rng.choice(("t", "kg", "m3"))
+            quantity = Decimal(rng.randint(1, 80)) if unit != "kg" else Decimal(rng.randint(50, 30000))
+        start, end = _window(rng)
+        need_period = rng.choice(("once", "month", "year"))
+        needs.append(
+            NeedInput(
+                id=rng.randint(1, 10**6) * 10 + j,
+                materials=accepted,
+                lat=lat,
+                lon=lon,
+                quantity=quantity,
+                unit=unit,
+                period=need_period,
+                available_from=start,
+                available_until=end,
+                min_lot=_lot(rng, quantity, need_period, (1, 2, 4, 7)) if with_lots and rng.random() < 0.6 else None,
+                max_distance_km=Decimal(rng.randint(5, 40)),
+                committed=Decimal(0),
+            )
+        )
+    declined = frozenset(
+        (o.id, n.id) for o in offers for n in needs if rng.random() < 0.1
+    )
+    return Problem(
+        offers=tuple(offers),
+        needs=tuple(needs),
+        materials=MATERIALS,
+        objective=objective,
+        horizon_start=HORIZON,
+        declined_pairs=declined,
+        time_limit_s=20.0,
+    )
+
+
+def _contested_problem(rng: random.Random, objective: str) -> Problem:
+    """Few materials, close sites, comparable quantities, sizeable lots: relaxations split."""
+    keys = rng.choice((("grain",), ("grain", "bread"), ("bags",), ("panels",)))
+    piece = SPECS[keys[0]].is_piece
+    unit = "piece" if piece else "t"
+
+    def lot(quantity: int) -> Decimal | None:
+        return Decimal(max(1, quantity * rng.choice((2, 3, 4, 6)) // 10)) if rng.random() < 0.7 else None
+
+    offers = []
+    for i in range(rng.randint(2, 6)):
+        lat, lon = point(rng, 4.0)
+        quantity = rng.randint(3, 30)
+        offers.append(OfferInput(i + 1, rng.choice(keys), lat, lon, Decimal(quantity), unit, "once", None, None, lot(quantity), None))
+    needs = []
+    for j in range(rng.randint(2, 6)):
+        lat, lon = point(rng, 4.0)
+        quantity = rng.randint(3, 30)
+        accepted = keys if not piece else keys[:1]
+        needs.append(NeedInput(j + 1, accepted, lat, lon, Decimal(quantity), unit, "once", None, None, lot(quantity), Decimal(rng.randint(6, 15))))
+    return Problem(offers=tuple(offers), needs=tuple(needs), materials=MATERIALS, objective=objective, horizon_start=HORIZON, time_limit_s=20.0)
+
+
+def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle km, written out independently of the engine's vectorised version."""
+    r = 6371.0088
+    p1, p2 = math.radians(a[0]), math.radians(b[0])
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(b[1] - a[1]) / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(h))
+
+
+@dataclass(frozen=True)
+class ReferenceArc:
+    offer: int
+    need: int
+    distance_km: float
+    unit_mass_kg: float
+    net_per_unit_kg: float
+    cap: int
+    lot: int
+
+
+def reference_arcs(problem: Problem) -> tuple[list[ReferenceArc], dict[int, int], dict[int, int]]:
+    """Every admissible pair, by brute force; supplies and demands in base units."""
+    supply = {o.id: offer_base(o, SPECS[o.material], problem) for o in problem.offers}
+    demand = {n.id: need_base(n, tuple(SPECS[m] for m in n.materials), problem) for n in problem.needs}
+    arcs = []
+    for o in problem.offers:
+        for n in problem.needs:
+            s, s_lot = supply[o.id]
+            d, d_lot = demand[n.id]
+            if o.material not in n.materials or s == 0 or d == 0 or (o.id, n.id) in problem.declined_pairs:
+                continue
+            km = haversine_km((o.lat, o.lon), (n.lat, n.lon)) * problem.circuity
+            if km > float(n.max_distance_km) or (o.max_distance_km is not None and km > float(o.max_distance_km)):
+                continue
+            lo = max(x for x in (o.available_from, n.available_from, date.min) if x is not None)
+            hi = min(x for x in (o.available_until, n.available_until, date.max) if x is not None)
+            if lo > hi:
+                continue
+            lot = max(s_lot, d_lot)
+            if lot > min(s, d):
+                continue
+            spec = SPECS[o.material]
+            mass = float(unit_mass_kg(spec))
+            net_t = float(spec.baseline_for(o.current_destination) + spec.substitution_kg_per_t - spec.treatment_kg_per_t)
+            net_t -= km * float(problem.road_freight_kg_per_tkm)
+            if problem.objective == "net_climate" and net_t <= 0:
+                continue
+            arcs.append(ReferenceArc(o.id, n.id, km, mass, net_t * mass / 1000, min(s, d), lot))
+    return arcs, {k: v[0] for k, v in supply.items()}, {k: v[0] for k, v in demand.items()}
+
+
+@dataclass(frozen=True)
+class ReferenceOptimum:
+    diverted_kg: float
+    tkm: float
+    net_co2e_kg: float
+
+
+def reference_optimum(problem: Problem) -> ReferenceOptimum:
+    """The optimum of ``problem`` by HiGHS, lexicographic by two solves for the default objective."""
+    arcs, supply, demand = reference_arcs(problem)
+    if not arcs:
+        return ReferenceOptimum(0.0, 0.0, 0.0)
+    m = len(arcs)
+    lots = [a.lot > 1 for a in arcs]
+    n_bin = sum(lots)
+    width = m + n_bin
+    rows, lower, upper = [], [], []
+    offer_ids, need_ids = sorted(supply), sorted(demand)
+    matrix = lil_matrix((len(offer_ids) + len(need_ids) + 2 * n_bin + 1, width))
+    r = 0
+    for oid in offer_ids:  # flow out of an offer ≤ its supply
+        for k, a in enumerate(arcs):
+            if a.offer == oid:
+                matrix[r, k] = 1
+        lower.append(-np.inf), upper.append(supply[oid]); r += 1
+    for nid in need_ids:  # flow into a need ≤ its demand
+        for k, a in enumerate(arcs):
+            if a.need == nid:
+                matrix[r, k] = 1
+        lower.append(-np.inf), upper.append(demand[nid]); r += 1
+    b = m
+    for k, a in enumerate(arcs):  # x = 0 or lot ≤ x ≤ cap, with a binary switch
+        if a.lot > 1:
+            matrix[r, k], matrix[r, b] = 1, -a.lot
+            lower.append(0), upper.append(np.inf); r += 1
+            matrix[r, k], matrix[r, b] = 1, -a.cap
+            lower.append(-np.inf), upper.append(0); r += 1
+            b += 1
+    mass_g = np.array([round(a.unit_mass_kg * 1000) for a in arcs] + [0] * n_bin, dtype=float)
+    objective_row = r
+    lower.append(-np.inf), upper.append(np.inf)
+    ub = np.array([a.cap for a in arcs] + [1] * n_bin, dtype=float)
+    # integral throughout: the stage-2 mass row would break total unimodularity of a plain LP
+    integrality = np.ones(width, dtype=int)
+    options = {"mip_rel_gap": 0.0, "presolve": True}
+
+    def run(c, lo_obj=-np.inf):
+        A = matrix.tocsr().copy()
+        lo, hi = list(lower), list(upper)
+        if lo_obj > -np.inf:
+            A = A.tolil()
+            for k in range(width):
+                if mass_g[k]:
+                    A[objective_row, k] = mass_g[k]
+            lo[objective_row] = lo_obj
+            A = A.tocsr()
+        res = milp(c, constraints=LinearConstraint(A, lo, hi), integrality=integrality, bounds=Bounds(0, ub), options=options)
+        assert res.status == 0, res.message
+        return np.round(res.x[:m]).astype(np.int64) if n_bin else res.x[:m]
+
+    if problem.objective == "net_climate":
+        value = np.array([a.net_per_unit_kg for a in arcs] + [0] * n_bin)
+        x = run(-value)
+    else:
+        x = run(-mass_g)
+        best_g = float(np.dot(mass_g[:m], x))
+        tkm_cost = np.array([a.unit_mass_kg * a.distance_km for a in arcs] + [0] * n_bin)
+        x = run(tkm_cost, lo_obj=best_g - 0.5)
+    diverted = float(sum(a.unit_mass_kg * v for a, v in zip(arcs, x)))
+    tkm = float(sum(a.unit_mass_kg / 1000 * a.distance_km * v for a, v in zip(arcs, x)))
+    net = float(sum(a.net_per_unit_kg * v for a, v in zip(arcs, x)))
+    return ReferenceOptimum(diverted, tkm, net)
+
+
+def exact_diverted_kg(solution) -> float:
+    """Diverted mass from the flows at full precision (pieces × mass per piece, unrounded)."""
+    return float(sum(f.quantity * unit_mass_kg(SPECS[f.material]) for f in solution.flows))
+
+
+def total_units(problem: Problem) -> int:
+    arcs, supply, _ = reference_arcs(problem)
+    return sum(supply.values())
