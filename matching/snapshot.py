@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Prefetch
-
 from marketplace.models import Destination, Factor, FactorSet, ListingStatus, Material, Need, Offer, Unit
 
 from . import engine
@@ -22,13 +20,18 @@ KG_PER_T = Decimal(1000)
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What the engine needs, plus the rows needed to write its answer back."""
+    """What the engine needs. Built from plain rows (``values()``): model instances for 10,000
+    listings would cost seconds of Python for nothing the engine reads."""
 
     problem: engine.Problem
-    offers: dict[int, Offer]
-    needs: dict[int, Need]
-    materials: dict[str, Material]
-    factors: dict[str, FlowFactors]
+
+    @property
+    def offers(self) -> tuple[engine.OfferInput, ...]:
+        return self.problem.offers
+
+    @property
+    def needs(self) -> tuple[engine.NeedInput, ...]:
+        return self.problem.needs
 
 
 def committed_in_unit(mass_t: Decimal, quantity: Decimal, deal_unit: str, *, unit: str,
@@ -73,60 +76,64 @@ def _committed(horizon_start: date, horizon_days: int) -> tuple[dict, dict]:
     subtracted in full from runs that start within that horizon.
     """
     since = horizon_start - timedelta(days=horizon_days)
-    per_offer: dict[int, list[Deal]] = defaultdict(list)
-    per_need: dict[int, list[Deal]] = defaultdict(list)
-    for deal in Deal.objects.filter(agreed_at__date__gt=since).only(
+    per_offer: dict[int, list[tuple]] = defaultdict(list)
+    per_need: dict[int, list[tuple]] = defaultdict(list)
+    for offer_id, need_id, mass_t, quantity, unit in Deal.objects.filter(agreed_at__date__gt=since).values_list(
         "offer_id", "need_id", "mass_t", "quantity", "unit"
     ):
-        per_offer[deal.offer_id].append(deal)
-        per_need[deal.need_id].append(deal)
+        per_offer[offer_id].append((mass_t, quantity, unit))
+        per_need[need_id].append((mass_t, quantity, unit))
     return per_offer, per_need
 
 
-def _sum_committed(deals: list[Deal], *, unit: str, material: Material | None) -> Decimal:
-    if material is None:
+def _sum_committed(deals: list[tuple], *, unit: str, material: Material | None) -> Decimal:
+    if material is None or not deals:
         return Decimal(0)
-    return sum((committed_in_unit(d.mass_t, d.quantity, d.unit, unit=unit, material=material) for d in deals),
-               Decimal(0))
+    return sum((committed_in_unit(mass_t, quantity, deal_unit, unit=unit, material=material)
+                for mass_t, quantity, deal_unit in deals), Decimal(0))
+
+
+LISTING_FIELDS = ("id", "site__latitude", "site__longitude", "quantity", "unit", "period", "available_from",
+                  "available_until", "min_lot", "max_distance_km")
 
 
 def build_snapshot(*, factor_set: FactorSet, objective: str, horizon_start: date, horizon_days: int,
                    circuity: float = 1.3, time_limit_s: float = 60.0) -> Snapshot:
-    """Every active listing of a verified organisation, in the engine's terms."""
+    """Every active listing of a verified organisation, in the engine's terms (a fixed number of
+    queries, whatever the number of listings)."""
     materials = {m.key: m for m in Material.objects.all()}
     by_id = {m.id: m for m in materials.values()}
     factors = factors_by_material(factor_set)
-    offers = {
-        o.id: o for o in Offer.objects.filter(status=ListingStatus.ACTIVE, organisation__verified=True)
-        .select_related("site", "material", "organisation").order_by("id")
-    }
-    needs = {
-        n.id: n for n in Need.objects.filter(status=ListingStatus.ACTIVE, organisation__verified=True)
-        .select_related("site", "organisation").prefetch_related(Prefetch("materials", queryset=Material.objects.only("id", "key")))
-        .order_by("id")
-    }
+    live = {"status": ListingStatus.ACTIVE, "organisation__verified": True}
     committed_offer, committed_need = _committed(horizon_start, horizon_days)
-    offer_inputs = tuple(
-        engine.OfferInput(
-            id=o.id, material=o.material.key, lat=float(o.site.latitude), lon=float(o.site.longitude),
-            quantity=o.quantity, unit=o.unit, period=o.period, available_from=o.available_from,
-            available_until=o.available_until, min_lot=o.min_lot, max_distance_km=o.max_distance_km,
-            current_destination=o.current_destination,
-            committed=_sum_committed(committed_offer.get(o.id, []), unit=o.unit, material=o.material),
-        )
-        for o in offers.values()
-    )
+    offer_inputs = []
+    for row in Offer.objects.filter(**live).order_by("id").values(*LISTING_FIELDS, "material_id",
+                                                                   "current_destination"):
+        material = by_id[row["material_id"]]
+        offer_inputs.append(engine.OfferInput(
+            id=row["id"], material=material.key, lat=float(row["site__latitude"]), lon=float(row["site__longitude"]),
+            quantity=row["quantity"], unit=row["unit"], period=row["period"], available_from=row["available_from"],
+            available_until=row["available_until"], min_lot=row["min_lot"], max_distance_km=row["max_distance_km"],
+            current_destination=row["current_destination"],
+            committed=_sum_committed(committed_offer.get(row["id"], []), unit=row["unit"], material=material),
+        ))
+    accepted: dict[int, list[int]] = defaultdict(list)
+    for need_id, material_id in Need.materials.through.objects.filter(
+        need__status=ListingStatus.ACTIVE, need__organisation__verified=True
+    ).values_list("need_id", "material_id"):
+        accepted[need_id].append(material_id)
     need_inputs = []
-    for n in needs.values():
-        keys = tuple(sorted(m.key for m in n.materials.all()))
-        if not keys:
+    for row in Need.objects.filter(**live).order_by("id").values(*LISTING_FIELDS):
+        material_ids = sorted(accepted.get(row["id"], []))
+        if not material_ids:
             continue
-        first = by_id.get(next(iter(n.materials.all())).id)
+        keys = tuple(sorted(by_id[m].key for m in material_ids))
         need_inputs.append(engine.NeedInput(
-            id=n.id, materials=keys, lat=float(n.site.latitude), lon=float(n.site.longitude),
-            quantity=n.quantity, unit=n.unit, period=n.period, available_from=n.available_from,
-            available_until=n.available_until, min_lot=n.min_lot, max_distance_km=n.max_distance_km,
-            committed=_sum_committed(committed_need.get(n.id, []), unit=n.unit, material=first),
+            id=row["id"], materials=keys, lat=float(row["site__latitude"]), lon=float(row["site__longitude"]),
+            quantity=row["quantity"], unit=row["unit"], period=row["period"], available_from=row["available_from"],
+            available_until=row["available_until"], min_lot=row["min_lot"], max_distance_km=row["max_distance_km"],
+            committed=_sum_committed(committed_need.get(row["id"], []), unit=row["unit"],
+                                     material=by_id[material_ids[0]]),
         ))
     specs = tuple(
         engine.MaterialSpec(
@@ -143,11 +150,11 @@ def build_snapshot(*, factor_set: FactorSet, objective: str, horizon_start: date
         Proposal.objects.filter(status=ProposalStatus.DECLINED).values_list("offer_id", "need_id").distinct()
     )
     problem = engine.Problem(
-        offers=offer_inputs, needs=tuple(need_inputs), materials=specs, objective=objective,
+        offers=tuple(offer_inputs), needs=tuple(need_inputs), materials=specs, objective=objective,
         horizon_start=horizon_start, horizon_days=horizon_days, circuity=circuity, declined_pairs=declined,
         road_freight_kg_per_tkm=factor_set.road_freight_kg_per_tkm, time_limit_s=time_limit_s,
     )
-    return Snapshot(problem=problem, offers=offers, needs=needs, materials=materials, factors=factors)
+    return Snapshot(problem=problem)
 
 
 def flow_amounts(flow: engine.Flow) -> tuple[Decimal, str, Decimal, Decimal]:
