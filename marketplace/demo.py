@@ -1,7 +1,8 @@
-"""The Almaty demo: organisations, users and sites drawn from the 2019 study's cases.
+"""The Almaty demo: organisations, users, sites and listings drawn from the 2019 study's cases.
 
 Loaded by ``manage.py load_almaty_demo`` (idempotent). Coordinates are plausible locations in
-and around Almaty; they are illustrative, not the companies' real addresses.
+and around Almaty; they are illustrative, not the companies' real addresses. The listings
+(``marketplace/demo_listings.py``) are created through the services, like any user's.
 """
 from __future__ import annotations
 
@@ -67,6 +68,32 @@ ORGANISATIONS: tuple[DemoOrganisation, ...] = (
         DemoSite("Paper mill", "Kaskelen industrial zone", "43.210000", "76.640000", "kaskelen"),)),
     DemoOrganisation("steel", "Alatau Steel Works", "company", "industry", (
         DemoSite("Rolling mill", "Alatau city, Metallurgists St 1", "43.640000", "77.080000", "alatau_city"),)),
+    DemoOrganisation("tandyr", "Tandyr Bakeries Network", "company", "agriculture_food", (
+        DemoSite("Central bakery", "Kazybayev St 120", "43.289000", "76.975000", "zhetysu"),)),
+    DemoOrganisation("freshmarket", "Altyn Orda Fresh Market", "company", "trade", (
+        DemoSite("Wholesale market", "Almaty–Bishkek road km 12", "43.216000", "76.746000", "nauryzbay"),)),
+    DemoOrganisation("coffee", "Alatau Coffee Roasters", "company", "trade", (
+        DemoSite("Roastery", "Kabanbay Batyr St 58", "43.244500", "76.945100", "almaly"),)),
+    DemoOrganisation("dairyplant", "Almaty Dairy Processing", "company", "agriculture_food", (
+        DemoSite("Cheese plant", "Sholokhov St 31", "43.290000", "76.910000", "zhetysu"),)),
+    DemoOrganisation("grainfarm", "Ili Grain Farm", "company", "agriculture_food", (
+        DemoSite("Farm yard", "Ili district, Otegen Batyr road 40", "43.550000", "77.150000", "ili"),)),
+    DemoOrganisation("pigfarm", "Kaskelen Pig Farm", "company", "agriculture_food", (
+        DemoSite("Piggery", "Kaskelen, Farm road 7", "43.170000", "76.580000", "kaskelen"),)),
+    DemoOrganisation("compost", "Ile Green Compost", "company", "utilities", (
+        DemoSite("Composting plant", "Ili district, Landfill road 2", "43.450000", "77.020000", "ili"),)),
+    DemoOrganisation("greenscape", "Almaty Greenscape Nursery", "company", "public_services", (
+        DemoSite("Tree nursery", "Al-Farabi Ave 210", "43.190000", "76.990000", "medeu"),)),
+    DemoOrganisation("roads", "Almaty Road Builders", "company", "construction", (
+        DemoSite("Aggregate yard", "Bokeikhan St 500", "43.330000", "76.900000", "alatau"),)),
+    DemoOrganisation("dismantling", "Turksib Dismantling", "company", "construction", (
+        DemoSite("Demolition site Turksib", "Mayly Khodzha St 40", "43.335000", "76.955000", "turksib"),)),
+    DemoOrganisation("housing", "Medeu Housing Developer", "company", "construction", (
+        DemoSite("Housing site Kok-Tobe", "Omarova St 15", "43.225000", "76.975000", "medeu"),)),
+    DemoOrganisation("mall", "Mega Retail Centre", "company", "trade", (
+        DemoSite("Shopping centre", "Rozybakiev St 247", "43.201700", "76.892300", "bostandyk"),)),
+    DemoOrganisation("polymer", "Almaty Polymer Recycling", "company", "industry", (
+        DemoSite("Recycling plant", "Suyunbay Ave 400", "43.360000", "76.950000", "turksib"),)),
 )
 
 
@@ -94,3 +121,41 @@ def load_organisations() -> dict[str, Organisation]:
                 )
         result[demo.key] = org
     return result
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    organisations: int
+    offers_created: int
+    needs_created: int
+    active_offers: int
+    active_needs: int
+
+    @property
+    def active_listings(self) -> int:
+        return self.active_offers + self.active_needs
+
+
+def ensure_catalogue() -> None:
+    """The material catalogue and an active flow-factor set, imported from the cited files if absent."""
+    from .factor_services import active_factor_set, factor_set_import
+
+    if active_factor_set() is None:
+        factor_set_import()
+
+
+def load_demo() -> DemoSummary:
+    """Everything the demo needs: catalogue and factors, organisations, and listings. Idempotent."""
+    from . import demo_listings
+    from .models import ListingStatus, Need, Offer
+
+    ensure_catalogue()
+    organisations = load_organisations()
+    offers, needs = demo_listings.load_listings(organisations)
+    active = {"organisation_id__in": [org.pk for org in organisations.values()],
+              "status": ListingStatus.ACTIVE}
+    return DemoSummary(
+        organisations=len(organisations), offers_created=offers, needs_created=needs,
+        active_offers=Offer.objects.filter(**active).count(),
+        active_needs=Need.objects.filter(**active).count(),
+    )

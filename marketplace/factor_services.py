@@ -113,6 +113,8 @@ def _publish(factor_set: FactorSet, actor) -> FactorSet:
         status=FactorSet.Status.PUBLISHED, published_at=now, published_by=actor
     ):
         raise conflict("This factor set is published already.")
+    # Lock the current active set so two publications cannot both try to become active.
+    list(FactorSet.objects.select_for_update().filter(is_active=True))
     FactorSet.objects.filter(is_active=True).update(is_active=False)
     FactorSet.objects.filter(pk=factor_set.pk).update(is_active=True)
     factor_set.refresh_from_db()
@@ -162,6 +164,8 @@ def _clean_factor_value(field: str, value: Any) -> Any:
         return str(value or "")[:5000]
     if value is None and field in ("landfill_kg_per_t", "open_burning_kg_per_t", "incineration_kg_per_t"):
         return None
+    if value is None or isinstance(value, bool):
+        raise invalid(field, "A number is required.")
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
@@ -173,6 +177,27 @@ def _clean_factor_value(field: str, value: Any) -> Any:
     return number.quantize(Decimal("0.0001"))
 
 
+# Set-wide numbers: (decimal places, exclusive upper bound) from the model's columns.
+_SET_NUMBER_FORMAT = {"road_freight_kg_per_tkm": (6, Decimal("1e4")), "gwp_ch4": (3, Decimal("1e5"))}
+
+
+def _clean_set_value(field: str, value: Any) -> Any:
+    if field not in _SET_NUMBER_FORMAT:
+        return str(value or "")[:5000]
+    places, bound = _SET_NUMBER_FORMAT[field]
+    if value is None or isinstance(value, bool):
+        raise invalid(field, "A number is required.")
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise invalid(field, "A number is required.") from None
+    if not number.is_finite() or not 0 <= number < bound:
+        raise invalid(field, f"A number from 0 to below {bound:,.0f} is required.")
+    if field == "gwp_ch4" and number <= 0:
+        raise invalid(field, "Must be positive.")
+    return number.quantize(Decimal(1).scaleb(-places))
+
+
 @transaction.atomic
 def factor_set_update(*, factor_set: FactorSet, actor, **fields: Any) -> FactorSet:
     """Edit a draft's set-wide values (freight factor, GWP, sources)."""
@@ -182,11 +207,7 @@ def factor_set_update(*, factor_set: FactorSet, actor, **fields: Any) -> FactorS
     for field, value in fields.items():
         if field not in EDITABLE_SET_FIELDS:
             raise invalid(field, "This field cannot be edited.")
-        if field in ("road_freight_kg_per_tkm", "gwp_ch4"):
-            value = _clean_factor_value("treatment_kg_per_t", value)
-            if field == "gwp_ch4" and value <= 0:
-                raise invalid(field, "Must be positive.")
-        setattr(factor_set, field, value)
+        setattr(factor_set, field, _clean_set_value(field, value))
     factor_set.save()
     event_record(actor=actor, action="factor_set.edited", obj=factor_set, data={"fields": sorted(fields)})
     return factor_set
@@ -208,10 +229,19 @@ def factor_update(*, factor: Factor, actor, **fields: Any) -> Factor:
     return factor
 
 
+@transaction.atomic
 def factor_set_delete(*, factor_set: FactorSet, actor) -> None:
+    """Delete a draft nobody built on; published sets stay for ever (runs cite them)."""
+    from django.db.models import ProtectedError
+
     require_authority(actor)
     _require_draft(factor_set)
-    factor_set.delete()
+    version, pk = factor_set.version, factor_set.pk
+    try:
+        factor_set.delete()
+    except ProtectedError:
+        raise conflict("Another factor set is based on this draft.") from None
+    event_record(actor=actor, action="factor_set.deleted", obj=FactorSet(pk=pk), data={"version": version})
 
 
 __all__ = [

@@ -243,7 +243,11 @@ class Offer(Listing):
             models.CheckConstraint(condition=Q(current_destination__in=Destination.values),
                                    name="offer_destination_valid"),
         ]
-        indexes = [models.Index(fields=["status", "material"], name="offer_status_material_idx")]
+        indexes = [
+            models.Index(fields=["status", "material"], name="offer_status_material_idx"),
+            # Lists are newest first: the index lets a page stop after its rows instead of sorting all.
+            models.Index(fields=["-created_at", "-id"], name="offer_recent_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Offer #{self.pk}: {self.quantity} {self.unit} {self.material.key}"
@@ -261,7 +265,10 @@ class Need(Listing):
             *Listing.shared_constraints("need"),
             models.CheckConstraint(condition=Q(max_distance_km__isnull=False), name="need_max_distance_required"),
         ]
-        indexes = [models.Index(fields=["status"], name="need_status_idx")]
+        indexes = [
+            models.Index(fields=["status"], name="need_status_idx"),
+            models.Index(fields=["-created_at", "-id"], name="need_recent_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Need #{self.pk}: {self.quantity} {self.unit}"
@@ -295,3 +302,7 @@ class ListingPhoto(models.Model):
                 name="photo_belongs_to_one_listing",
             ),
         ]
+
+    def __str__(self) -> str:
+        owner = f"offer #{self.offer_id}" if self.offer_id else f"need #{self.need_id}"
+        return f"Photo #{self.pk} of {owner}"

@@ -1,5 +1,15 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-router = SimpleRouter()
+from . import listings, views
 
-urlpatterns = [*router.urls]
+router = SimpleRouter()
+router.register("materials", views.MaterialViewSet, basename="material")
+router.register("factor-sets", views.FactorSetViewSet, basename="factor-set")
+router.register("offers", listings.OfferViewSet, basename="offer")
+router.register("needs", listings.NeedViewSet, basename="need")
+
+urlpatterns = [
+    path("listings/import/", listings.ListingImportView.as_view(), name="listing-import"),
+    *router.urls,
+]

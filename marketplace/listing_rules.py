@@ -1,0 +1,278 @@
+"""The rules every offer and need obeys, checked before anything is written.
+
+Services, the bulk importer and the demo loader all go through :func:`clean_offer` and
+:func:`clean_need`, so a listing that would be refused through the API is refused everywhere.
+Each failure raises :func:`accounts.errors.invalid` naming the input field at fault.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from accounts.errors import invalid
+from accounts.models import Organisation, Site
+
+from .models import Destination, ListingStatus, Material, Period, Unit, UnitBasis
+
+#: Largest quantity (and minimum lot) accepted, in the listing's own unit.
+MAX_QUANTITY = Decimal("10000000")
+#: Transport radius bounds (km), on needs (required) and offers (optional).
+MAX_DISTANCE_KM = Decimal("1000")
+QUANTITY_STEP = Decimal("0.001")
+DISTANCE_STEP = Decimal("0.01")
+MAX_DESCRIPTION = 4000
+BULK_BASES = frozenset({UnitBasis.TONNE, UnitBasis.CUBIC_METRE})
+#: A listing is created as a draft or published at once; pausing and closing come later.
+CREATE_STATUSES = (ListingStatus.DRAFT, ListingStatus.ACTIVE)
+
+OFFER_FIELDS = (
+    "site",
+    "material",
+    "quantity",
+    "unit",
+    "period",
+    "available_from",
+    "available_until",
+    "min_lot",
+    "max_distance_km",
+    "current_destination",
+    "description",
+)
+NEED_FIELDS = (
+    "site",
+    "materials",
+    "quantity",
+    "unit",
+    "period",
+    "available_from",
+    "available_until",
+    "min_lot",
+    "max_distance_km",
+    "description",
+)
+
+
+def allowed_units(material: Material) -> tuple[str, ...]:
+    """Units a quantity of ``material`` may be stated in.
+
+    Bulk materials are weighed (t, kg) and, when the catalogue knows a bulk density, measured
+    by volume (m³); a material counted natively in m³ always accepts m³. Piece materials are
+    counted, never weighed: a count of panels means something a tonnage does not.
+    """
+    if material.unit_basis == UnitBasis.PIECE:
+        return (Unit.PIECE,)
+    units = [Unit.TONNE, Unit.KILOGRAM]
+    if material.unit_basis == UnitBasis.CUBIC_METRE or material.density_t_per_m3:
+        units.append(Unit.CUBIC_METRE)
+    return tuple(units)
+
+
+def quantity_in_tonnes(material: Material, quantity: Decimal, unit: str) -> Decimal | None:
+    """Mass of a quantity, or ``None`` when the catalogue lacks the density or piece mass."""
+    if unit == Unit.TONNE:
+        return quantity
+    if unit == Unit.KILOGRAM:
+        return quantity / 1000
+    if unit == Unit.CUBIC_METRE:
+        return quantity * material.density_t_per_m3 if material.density_t_per_m3 else None
+    return quantity * material.mass_per_piece_t if material.mass_per_piece_t else None
+
+
+def clean_decimal(
+    field: str, value: Any, *, maximum: Decimal, step: Decimal, required: bool = True
+) -> Decimal | None:
+    """A positive, finite number no larger than ``maximum``, rounded to ``step``."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise invalid(field, "This field is required.")
+        return None
+    if isinstance(value, bool):
+        raise invalid(field, "A number is required.")
+    try:
+        number = Decimal(value.strip() if isinstance(value, str) else str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        raise invalid(field, "A number is required.") from None
+    if not number.is_finite():
+        raise invalid(field, "A finite number is required.")
+    if number <= 0:
+        raise invalid(field, "Must be greater than zero.")
+    if number > maximum:
+        raise invalid(field, f"Must be at most {maximum:,}.")
+    rounded = number.quantize(step, rounding=ROUND_HALF_UP)
+    if rounded <= 0:
+        raise invalid(field, f"Must be at least {step}.")
+    return rounded
+
+
+def clean_choice(field: str, value: Any, choices: Iterable[str]) -> str:
+    values = tuple(choices)
+    if value not in values:
+        raise invalid(field, f"Unknown value {value!r}; expected one of: {', '.join(values)}.")
+    return str(value)
+
+
+def clean_date(field: str, value: Any) -> datetime.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise invalid(field, "A date in the format YYYY-MM-DD is required.") from None
+
+
+def clean_description(value: Any) -> str:
+    text = "" if value is None else str(value).strip()
+    if len(text) > MAX_DESCRIPTION:
+        raise invalid("description", f"At most {MAX_DESCRIPTION} characters.")
+    if "\x00" in text:  # PostgreSQL text cannot hold NUL; refuse it rather than fail on save
+        raise invalid("description", "Null characters are not allowed.")
+    return text
+
+
+def clean_site(organisation: Organisation, value: Any) -> Site:
+    """The site, which must belong to the listing's organisation."""
+    if isinstance(value, Site):
+        if value.organisation_id != organisation.pk:
+            raise invalid("site", "This site does not belong to your organisation.")
+        return value
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        raise invalid("site", "A site id is required.") from None
+    site = Site.objects.filter(pk=pk, organisation=organisation).first()
+    if site is None:
+        raise invalid("site", "This site does not belong to your organisation.")
+    return site
+
+
+def _material_key(value: Any) -> str:
+    if isinstance(value, Material):
+        return value.key
+    if not isinstance(value, str) or not value.strip() or "\x00" in value or len(value) > 60:
+        raise TypeError
+    return value.strip()
+
+
+def clean_material(value: Any, *, field: str = "material") -> Material:
+    if isinstance(value, Material):
+        return value
+    try:
+        key = _material_key(value)
+    except TypeError:
+        raise invalid(field, "A material key is required.") from None
+    material = Material.objects.filter(key=key).first()
+    if material is None:
+        raise invalid(field, f"Unknown material {key!r}.")
+    return material
+
+
+def clean_materials(values: Any) -> list[Material]:
+    """A need's accepted materials: one piece material, or one or more bulk materials."""
+    if isinstance(values, str):
+        values = [part for part in values.split(";") if part.strip()]
+    if not isinstance(values, (list, tuple)) or not values:
+        raise invalid("materials", "At least one material is required.")
+    try:
+        keys = list(dict.fromkeys(_material_key(v) for v in values))
+    except TypeError:
+        raise invalid("materials", "Material keys are required.") from None
+    found = {m.key: m for m in Material.objects.filter(key__in=keys)}
+    unknown = [key for key in keys if key not in found]
+    if unknown:
+        raise invalid("materials", f"Unknown material {unknown[0]!r}.")
+    materials = [found[key] for key in keys]
+    pieces = [m for m in materials if m.unit_basis == UnitBasis.PIECE]
+    if pieces and len(materials) > 1:
+        raise invalid(
+            "materials",
+            "A need counted in pieces accepts exactly one material: a count of mixed items means nothing.",
+        )
+    return materials
+
+
+def clean_unit(unit: Any, materials: list[Material]) -> str:
+    unit = clean_choice("unit", unit, Unit.values)
+    for material in materials:
+        if unit not in allowed_units(material):
+            raise invalid(
+                "unit", f"{material.key} is stated in {', '.join(allowed_units(material))}, not {unit}."
+            )
+    return unit
+
+
+def _require_whole(field: str, value: Decimal | None, unit: str) -> None:
+    if value is not None and unit == Unit.PIECE and value != value.to_integral_value():
+        raise invalid(field, "Pieces are counted in whole numbers.")
+
+
+def _clean_common(
+    organisation: Organisation, data: dict[str, Any], materials: list[Material], *, distance_required: bool
+) -> dict[str, Any]:
+    unit = clean_unit(data.get("unit"), materials)
+    quantity = clean_decimal("quantity", data.get("quantity"), maximum=MAX_QUANTITY, step=QUANTITY_STEP)
+    _require_whole("quantity", quantity, unit)
+    min_lot = clean_decimal(
+        "min_lot", data.get("min_lot"), maximum=MAX_QUANTITY, step=QUANTITY_STEP, required=False
+    )
+    _require_whole("min_lot", min_lot, unit)
+    if min_lot is not None and quantity is not None and min_lot > quantity:
+        raise invalid("min_lot", "The minimum lot cannot exceed the quantity.")
+    available_from = clean_date("available_from", data.get("available_from"))
+    available_until = clean_date("available_until", data.get("available_until"))
+    if available_from and available_until and available_from > available_until:
+        raise invalid("available_until", "The window ends before it starts.")
+    return {
+        "site": clean_site(organisation, data.get("site")),
+        "quantity": quantity,
+        "unit": unit,
+        "period": clean_choice("period", data.get("period") or Period.YEAR, Period.values),
+        "available_from": available_from,
+        "available_until": available_until,
+        "min_lot": min_lot,
+        "max_distance_km": clean_decimal(
+            "max_distance_km",
+            data.get("max_distance_km"),
+            maximum=MAX_DISTANCE_KM,
+            step=DISTANCE_STEP,
+            required=distance_required,
+        ),
+        "description": clean_description(data.get("description")),
+    }
+
+
+def _reject_unknown(data: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise invalid(unknown[0], "Unknown field.")
+
+
+def clean_offer(organisation: Organisation, data: dict[str, Any]) -> dict[str, Any]:
+    """Validate an offer's fields (the whole state, not a patch) and return model values."""
+    _reject_unknown(data, OFFER_FIELDS)
+    material = clean_material(data.get("material"))
+    cleaned = _clean_common(organisation, data, [material], distance_required=False)
+    cleaned["material"] = material
+    cleaned["current_destination"] = clean_choice(
+        "current_destination", data.get("current_destination") or Destination.LANDFILL, Destination.values
+    )
+    return cleaned
+
+
+def clean_need(organisation: Organisation, data: dict[str, Any]) -> dict[str, Any]:
+    """Validate a need's fields (the whole state, not a patch) and return model values."""
+    _reject_unknown(data, NEED_FIELDS)
+    materials = clean_materials(data.get("materials"))
+    cleaned = _clean_common(organisation, data, materials, distance_required=True)
+    cleaned["materials"] = materials
+    return cleaned
+
+
+def clean_create_status(value: Any) -> str:
+    return clean_choice("status", value or ListingStatus.DRAFT, CREATE_STATUSES)

@@ -1,0 +1,83 @@
+"""Listing photos: sniff, bound and re-encode every upload before it is stored.
+
+The file name and the declared content type are never trusted: Pillow decides what the bytes
+are. Re-encoding to a fresh JPEG drops EXIF (GPS positions of a company's yard included) and
+anything smuggled after the image data; the pixel limit is checked from the header, before the
+image is decoded, so a decompression bomb never reaches memory.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+import warnings
+from typing import IO
+
+from django.core.files.base import ContentFile
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from accounts.errors import invalid
+
+MAX_PHOTOS_PER_LISTING = 5
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_SOURCE_PIXELS = 40_000_000
+MAX_EDGE_PX = 2000
+ACCEPTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
+JPEG_QUALITY = 85
+
+
+def _open(data: bytes) -> Image.Image:
+    with warnings.catch_warnings():
+        # Pillow warns (then raises) on huge images; we check the size ourselves first.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data))
+        except (
+            UnidentifiedImageError,
+            Image.DecompressionBombError,
+            Image.DecompressionBombWarning,
+            OSError,
+            ValueError,
+        ):
+            raise invalid("image", "The file is not a JPEG, PNG or WebP image.") from None
+    if image.format not in ACCEPTED_FORMATS:
+        raise invalid("image", "Only JPEG, PNG and WebP images are accepted.")
+    width, height = image.size
+    if width < 1 or height < 1 or width * height > MAX_SOURCE_PIXELS:
+        raise invalid(
+            "image", f"The image is too large (at most {MAX_SOURCE_PIXELS // 1_000_000} megapixels)."
+        )
+    return image
+
+
+def process_upload(upload: IO[bytes], *, size: int | None = None) -> ContentFile:
+    """Validate an uploaded image and return it re-encoded as an EXIF-free JPEG ≤ 2000 px.
+
+    Raises ``invalid("image", …)`` for anything that is not a sane JPEG, PNG or WebP.
+    """
+    if size is not None and size > MAX_UPLOAD_BYTES:
+        raise invalid("image", f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+    data = upload.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise invalid("image", f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+    if not data:
+        raise invalid("image", "The file is empty.")
+    _open(data).verify()  # structural check; verify() leaves the image unusable, so reopen
+    image = _open(data)
+    try:
+        image.load()
+        image = ImageOps.exif_transpose(image)
+        if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+            rgba = image.convert("RGBA")
+            canvas = Image.new("RGB", rgba.size, (255, 255, 255))
+            canvas.paste(rgba, mask=rgba.getchannel("A"))
+            image = canvas
+        else:
+            image = image.convert("RGB")
+        image.thumbnail((MAX_EDGE_PX, MAX_EDGE_PX))
+        out = io.BytesIO()
+        # No exif= argument: Pillow writes no metadata of its own accord.
+        image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        raise invalid("image", "The image could not be read.") from None
+    return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.jpg")

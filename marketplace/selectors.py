@@ -1,0 +1,236 @@
+"""Scoped reads for the marketplace: the catalogue, factor sets, offers and needs.
+
+Who sees what:
+
+- every signed-in user sees the *active* listings of *verified* organisations, plus their own
+  organisations' listings in any status;
+- the municipality (``accounts.access.is_authority``) sees every listing;
+- exact site coordinates and street addresses follow :func:`can_see_exact_site`; everyone
+  else gets the site rounded to about a kilometre, in the response and in the radius search.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db.models import Case, DecimalField, Exists, F, OuterRef, Q, QuerySet, When
+from django.db.models.functions import Round
+
+from accounts.access import is_authority, member_organisation_ids
+from accounts.errors import invalid
+
+from .geo import bounding_box, haversine_expression
+from .models import FactorSet, ListingStatus, Material, Need, Offer
+
+#: Decimal places of the coordinates shown to organisations without the right to the exact site
+#: (0.01° is about 1.1 km north–south and 0.8 km east–west at Almaty's latitude).
+COARSE_COORDINATE_PLACES = 2
+#: Half of 0.01°, plus a little: how far rounding can move a point, for the bounding box.
+COARSE_MARGIN_DEG = 0.006
+MAX_RADIUS_KM = Decimal("1000")
+
+
+# --- Confidentiality of sites -------------------------------------------------------------
+def deal_counterpart_organisation_ids(organisation_ids: set[int]) -> set[int]:
+    """Organisations with an agreed deal with one of ``organisation_ids``.
+
+    The matching app owns deals; until it provides
+    ``matching.selectors.deal_counterpart_organisation_ids`` nobody is a counterpart.
+    """
+    if not organisation_ids:
+        return set()
+    try:
+        from matching.selectors import deal_counterpart_organisation_ids as counterparts
+    except ImportError:
+        return set()
+    return set(counterparts(set(organisation_ids)))
+
+
+def exact_site_organisation_ids(user) -> set[int] | None:
+    """The organisations whose exact sites ``user`` may see; ``None`` means every organisation.
+
+    This is the one place of the rule (:func:`can_see_exact_site` asks it): the owner, the
+    municipality, and the counterpart of an agreed deal see the exact site.
+    """
+    if is_authority(user):
+        return None
+    own = set(member_organisation_ids(user))
+    return own | deal_counterpart_organisation_ids(own)
+
+
+def can_see_exact_site(user, organisation_id: int) -> bool:
+    """Whether ``user`` may see the exact coordinates and address of the organisation's sites."""
+    allowed = exact_site_organisation_ids(user)
+    return allowed is None or organisation_id in allowed
+
+
+def coarse_coordinate(value: Decimal) -> Decimal:
+    """A coordinate rounded to about a kilometre, as shown to other organisations."""
+    return Decimal(value).quantize(Decimal(1).scaleb(-COARSE_COORDINATE_PLACES))
+
+
+# --- Catalogue and factor sets -----------------------------------------------------------
+def material_list(*, category: str | None = None, q: str | None = None) -> QuerySet[Material]:
+    """The catalogue; ``q`` matches a key, EWC code or any of the three names, any case.
+
+    The catalogue is small (dozens of rows), so names are matched in Python: SQLite's LIKE folds
+    only ASCII case, and Cyrillic searches must work on the embedded default too.
+    """
+    materials = Material.objects.all().order_by("key")
+    if category:
+        materials = materials.filter(category=category)
+    needle = (q or "").strip().casefold()
+    if needle:
+        compact = needle.replace(" ", "")
+        ids = [
+            m.pk
+            for m in materials
+            if any(needle in text.casefold() for text in (m.key, m.name_en, m.name_ru, m.name_kk))
+            or (compact and compact in m.ewc_code.replace(" ", ""))
+        ]
+        materials = materials.filter(pk__in=ids)
+    return materials
+
+
+def factor_set_list_for(*, user) -> QuerySet[FactorSet]:
+    """Published sets for everyone; drafts too for the municipality that edits them."""
+    sets = FactorSet.objects.select_related("based_on").order_by("-created_at", "-id")
+    return sets if is_authority(user) else sets.filter(status=FactorSet.Status.PUBLISHED)
+
+
+# --- Offers and needs --------------------------------------------------------------------
+@dataclass(frozen=True)
+class ListingFilters:
+    material: str | None = None
+    category: str | None = None
+    status: str | None = None
+    organisation: int | None = None
+    near: tuple[float, float] | None = None
+    radius_km: float | None = None
+
+
+def parse_near(value: str) -> tuple[float, float]:
+    """``"lat,lon"`` in degrees, each within range; a clear 400 on ``near`` otherwise."""
+    parts = (value or "").split(",")
+    if len(parts) != 2:
+        raise invalid("near", "Expected 'latitude,longitude', e.g. near=43.24,76.95.")
+    try:
+        lat, lon = (Decimal(part.strip()) for part in parts)
+    except (InvalidOperation, ValueError):
+        raise invalid("near", "Latitude and longitude must be numbers.") from None
+    if not (lat.is_finite() and lon.is_finite()):
+        raise invalid("near", "Latitude and longitude must be finite numbers.")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise invalid("near", "Latitude must be within ±90 and longitude within ±180.")
+    return float(lat), float(lon)
+
+
+def parse_radius(value: str | float | Decimal) -> float:
+    try:
+        radius = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise invalid("radius_km", "A number is required.") from None
+    if not radius.is_finite() or not 0 < radius <= MAX_RADIUS_KM:
+        raise invalid("radius_km", f"Must be greater than 0 and at most {MAX_RADIUS_KM}.")
+    return float(radius)
+
+
+def _visible(queryset: QuerySet, user) -> QuerySet:
+    if is_authority(user):
+        return queryset
+    own = member_organisation_ids(user)
+    return queryset.filter(
+        Q(organisation_id__in=own) | Q(status=ListingStatus.ACTIVE, organisation__verified=True)
+    )
+
+
+def _site_coordinate(field: str, exact_ids: set[int] | None):
+    column = F(f"site__{field}")
+    if exact_ids is None:
+        return column
+    coarse = Round(column, COARSE_COORDINATE_PLACES)
+    if not exact_ids:
+        return coarse
+    return Case(
+        When(organisation_id__in=exact_ids, then=column),
+        default=coarse,
+        output_field=DecimalField(max_digits=9, decimal_places=6),
+    )
+
+
+def _near(queryset: QuerySet, user, near: tuple[float, float], radius_km: float) -> QuerySet:
+    """Within ``radius_km`` (great circle) of ``near``, nearest first.
+
+    A latitude/longitude box served by ``site_lat_lon_idx`` prefilters; the exact distance is
+    computed on the coordinates the user may see (rounded for others), so a radius search
+    never reveals more than the listing itself does.
+    """
+    lat, lon = near
+    box = bounding_box(lat, lon, radius_km, margin_deg=COARSE_MARGIN_DEG)
+    queryset = queryset.filter(site__latitude__gte=box.min_lat, site__latitude__lte=box.max_lat)
+    if box.min_lon is not None:
+        queryset = queryset.filter(site__longitude__gte=box.min_lon, site__longitude__lte=box.max_lon)
+    exact_ids = exact_site_organisation_ids(user)
+    distance = haversine_expression(
+        _site_coordinate("latitude", exact_ids), _site_coordinate("longitude", exact_ids), lat, lon
+    )
+    return (
+        queryset.annotate(distance_km=distance)
+        .filter(distance_km__lte=radius_km)
+        .order_by("distance_km", "-id")
+    )
+
+
+def _filter(queryset: QuerySet, user, filters: ListingFilters) -> QuerySet:
+    if filters.status:
+        queryset = queryset.filter(status=filters.status)
+    if filters.organisation is not None:
+        queryset = queryset.filter(organisation_id=filters.organisation)
+    if queryset.model is Offer:
+        if filters.material:
+            queryset = queryset.filter(material__key=filters.material)
+        if filters.category:
+            queryset = queryset.filter(material__category=filters.category)
+    else:
+        through = Need.materials.through.objects.filter(need_id=OuterRef("pk"))
+        if filters.material:
+            queryset = queryset.filter(Exists(through.filter(material__key=filters.material)))
+        if filters.category:
+            queryset = queryset.filter(Exists(through.filter(material__category=filters.category)))
+    if filters.near is not None:
+        if filters.radius_km is None:
+            raise invalid("radius_km", "Give radius_km together with near.")
+        queryset = _near(queryset, user, filters.near, filters.radius_km)
+    elif filters.radius_km is not None:
+        raise invalid("near", "Give near=latitude,longitude together with radius_km.")
+    return queryset
+
+
+def offer_list_for(*, user, filters: ListingFilters | None = None) -> QuerySet[Offer]:
+    """Offers ``user`` may see, filtered, with everything a list page needs in a fixed number of queries."""
+    offers = (
+        _visible(Offer.objects.all(), user)
+        .select_related("organisation", "site", "material")
+        .prefetch_related("photos")
+        .order_by("-created_at", "-id")
+    )
+    return _filter(offers, user, filters or ListingFilters())
+
+
+def need_list_for(*, user, filters: ListingFilters | None = None) -> QuerySet[Need]:
+    """Needs ``user`` may see, filtered, with materials and photos prefetched."""
+    needs = (
+        _visible(Need.objects.all(), user)
+        .select_related("organisation", "site")
+        .prefetch_related("materials", "photos")
+        .order_by("-created_at", "-id")
+    )
+    return _filter(needs, user, filters or ListingFilters())
+
+
+def listing_is_visible(user, listing: Offer | Need) -> bool:
+    """The same rule as the lists, for one listing already in memory."""
+    if is_authority(user) or listing.organisation_id in member_organisation_ids(user):
+        return True
+    return listing.status == ListingStatus.ACTIVE and listing.organisation.verified
