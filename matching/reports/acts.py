@@ -1,0 +1,68 @@
+"""Transfer acts: one signed page per delivery, for the two parties of the deal and the city.
+
+The act states who handed what to whom, where from and where to (exact addresses: the parties
+of an agreed deal may see each other's sites), the material with its European Waste Catalogue
+code, the delivered mass, the date, the road distance, the CO₂e breakdown stored with the
+delivery and the factor-set version it was computed with.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q
+
+from accounts.access import is_authority, member_organisation_ids
+from accounts.errors import not_found
+
+from marketplace.models import Destination
+
+from ..models import Delivery
+
+_ACT_RELATED = (
+    "deal__offer__organisation", "deal__offer__site", "deal__need__organisation", "deal__need__site",
+    "deal__material", "deal__factor_set", "deal__proposal", "recorded_by",
+)
+
+
+def delivery_for_act(user, pk: Any) -> Delivery:
+    """The delivery if ``user`` is a party of its deal or the municipality; 404 otherwise."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise not_found() from None
+    deliveries = Delivery.objects.select_related(*_ACT_RELATED).filter(pk=pk)
+    if not is_authority(user):
+        orgs = member_organisation_ids(user)
+        deliveries = deliveries.filter(Q(deal__offer__organisation_id__in=orgs)
+                                       | Q(deal__need__organisation_id__in=orgs))
+    delivery = deliveries.first()
+    if delivery is None:
+        raise not_found()
+    return delivery
+
+
+def act_number(delivery: Delivery) -> str:
+    return f"QA-{delivery.deal_id:05d}-{delivery.pk:06d}"
+
+
+def act_context(delivery: Delivery) -> dict[str, Any]:
+    """Everything the transfer-act template shows."""
+    deal = delivery.deal
+    tkm = (delivery.mass_t * deal.distance_km).quantize(Decimal("0.001"))
+    return {
+        "delivery": delivery,
+        "deal": deal,
+        "number": act_number(delivery),
+        "supplier": deal.offer.organisation,
+        "supplier_site": deal.offer.site,
+        "receiver": deal.need.organisation,
+        "receiver_site": deal.need.site,
+        "material": deal.material,
+        "factor_set": deal.factor_set,
+        "tkm": tkm,
+        "destination": dict(Destination.choices).get(deal.current_destination, deal.current_destination),
+        "impact": delivery.impact_dict(),
+        "net_t": (delivery.net_kg / 1000).quantize(Decimal("0.001")),
+        "delivered_total_t": deal.delivered_t,
+    }
