@@ -24,6 +24,7 @@ demo: venv
 	$(PY) manage.py import_factors
 	$(PY) manage.py load_almaty_demo
 	$(PY) manage.py run_matching
+	$(PY) manage.py impact_report --basis proposed --group-by material
 	@echo
 	@echo "Qaita is running at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
 	@echo "Stop it with Ctrl-C."

@@ -27,7 +27,7 @@ def _apply_domain_error(form, exc: DomainError) -> None:
 
 def home(request):
     if request.user.is_authenticated:
-        return redirect("accounts:dashboard")
+        return redirect("matching:dashboard")
     return render(request, "home.html", {"organisations": Organisation.objects.filter(verified=True).count()})
 
 
@@ -73,7 +73,7 @@ def signup(request):
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome! %(org)s awaits verification by the municipality.")
                              % {"org": org.name})
-            return redirect("accounts:dashboard")
+            return redirect("matching:dashboard")
     return render(request, "registration/signup.html", {"form": form})
 
 

@@ -5,6 +5,7 @@ from . import views
 app_name = "matching"
 
 urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("proposals/", views.proposal_inbox, name="proposals"),
     path("proposals/<int:pk>/accept/", views.proposal_decide, {"decision": "accept"}, name="proposal-accept"),
     path("proposals/<int:pk>/decline/", views.proposal_decide, {"decision": "decline"}, name="proposal-decline"),

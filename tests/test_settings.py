@@ -16,7 +16,9 @@ PROD_ENV = {
 
 
 def run_manage(*args, env_overrides=None, drop=()):
-    env = {k: v for k, v in os.environ.items() if k not in drop and k not in ("DATABASE_URL", "REDIS_URL")}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests; production never has it.
+    env = {k: v for k, v in os.environ.items()
+           if k not in drop and k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(env_overrides or {})
     for key in drop:
         env.pop(key, None)

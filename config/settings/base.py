@@ -123,7 +123,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "accounts:dashboard"
+LOGIN_REDIRECT_URL = "matching:dashboard"
 LOGOUT_REDIRECT_URL = "home"
 
 # --- Languages ---------------------------------------------------------------------------
@@ -254,3 +254,9 @@ CELERY_BEAT_SCHEDULE = {
 # Fan a run out over this many workers when it has at least this many listings (1 = never).
 MATCHING_FANOUT_PARTS = env.int("MATCHING_FANOUT_PARTS", default=1)
 MATCHING_FANOUT_MIN_LISTINGS = env.int("MATCHING_FANOUT_MIN_LISTINGS", default=4000)
+
+# --- Maps ------------------------------------------------------------------------------------
+# OpenStreetMap's tile policy requires attribution and forbids bulk downloads; point this at
+# your own tile server in production. Pages work (markers, lines) when tiles cannot load.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_ATTRIBUTION = env.str("MAP_ATTRIBUTION", default="© OpenStreetMap contributors")

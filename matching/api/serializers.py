@@ -84,10 +84,16 @@ class DeclineInputSerializer(serializers.Serializer):
 
 
 class DeliverySerializer(serializers.ModelSerializer):
+    act_url = serializers.SerializerMethodField()
+
     class Meta:
         model = Delivery
-        fields = ["id", "date", "mass_t", "created_at"]
+        fields = ["id", "date", "mass_t", "created_at", "act_url"]
         read_only_fields = fields
+
+    def get_act_url(self, delivery: Delivery) -> str:
+        """The transfer act (PDF) of this delivery."""
+        return f"/api/v1/deliveries/{delivery.pk}/act/"
 
 
 class DeliveryInputSerializer(serializers.Serializer):

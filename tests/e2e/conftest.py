@@ -66,4 +66,4 @@ def login(page, live_server, username: str, password: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/accounts/dashboard/")
+    page.wait_for_url("**/matching/dashboard/")

@@ -44,3 +44,14 @@ def test_pages_speak_russian(page, live_server, brewery):
     page.get_by_role("button", name="Go").click()
     expect(page.get_by_role("heading", name="Панель управления")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "ru")
+
+
+def test_the_city_dashboard_draws_its_charts_sankey_and_flow_map(page, live_server, grain_market, municipality,
+                                                                run_now, outside_requests):
+    run_now()
+    login(page, live_server, "analyst", PASSWORD)
+    expect(page.locator("[data-chart='material'] canvas")).to_have_count(1)
+    expect(page.locator("#sankey canvas")).to_have_count(1)
+    expect(page.locator("#flow-map path.flow-line")).to_have_count(1)
+    expect(page.locator("#flow-map .leaflet-control-attribution")).to_contain_text("OpenStreetMap")
+    assert outside_requests == []

@@ -26,7 +26,7 @@ def test_signup_creates_an_unverified_organisation_and_logs_in(client):
     assert response.status_code == 302
     org = Organisation.objects.get(name="Zhanar Bakery")
     assert not org.verified
-    assert client.get(reverse("accounts:dashboard")).status_code == 200
+    assert client.get(reverse("matching:dashboard")).status_code == 200
 
 
 def test_signup_shows_errors_and_writes_nothing(client, brewery):

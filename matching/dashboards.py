@@ -1,0 +1,115 @@
+"""What the two dashboards show: the city's figures for the municipality, a company's own."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from accounts.access import is_authority, member_organisation_ids
+from accounts.models import Organisation
+from marketplace.models import ListingStatus, Need, Offer
+
+from .models import UNDECIDED_PROPOSAL_STATUSES, Deal, MatchRun, Proposal, ProposalStatus, RunStatus
+from .reports.impact_report import BASES, ReportParams, build_report, report_scope
+
+CHART_GROUPS = ("material", "sector", "month")
+MAX_MAP_FLOWS = 500
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _chart(report: dict) -> dict:
+    return {
+        "labels": [row["label"] for row in report["rows"]],
+        "mass_t": [_number(row["mass_t"]) for row in report["rows"]],
+        "net_t": [_number(row["net_kg"] / 1000) for row in report["rows"]],
+    }
+
+
+def headline(organisation_ids: set[int] | None) -> dict[str, dict]:
+    """Totals on each basis: diverted t, net CO₂e t, t·km, deals, organisations."""
+    result = {}
+    for basis in BASES:
+        totals = build_report(params=ReportParams(basis=basis, group_by="material"),
+                              organisation_ids=organisation_ids)["totals"]
+        result[basis] = {"mass_t": totals["mass_t"], "net_t": totals["net_kg"] / 1000, "tkm": totals["tkm"],
+                         "deals": totals["deals"], "organisations": totals["organisations"]}
+    return result
+
+
+def _rounded(value: Decimal, exact: bool) -> float:
+    return float(value) if exact else round(float(value), 2)
+
+
+def flow_lines(*, user, basis: str) -> list[dict]:
+    """Lines between the two sites of each matched flow, for the map.
+
+    The municipality sees exact sites; a company sees its own exactly and others rounded to
+    about a kilometre, as everywhere else in the marketplace (agreed deals show both exactly).
+    """
+    orgs = member_organisation_ids(user)
+    authority = is_authority(user)
+    if basis == "proposed":
+        rows = Proposal.objects.exclude(status__in=[ProposalStatus.DECLINED, ProposalStatus.EXPIRED])
+    else:
+        rows = Deal.objects.all()
+    if not authority:
+        from django.db.models import Q
+
+        rows = rows.filter(Q(offer__organisation_id__in=orgs) | Q(need__organisation_id__in=orgs))
+    rows = rows.select_related("offer__site", "need__site", "material", "offer__organisation",
+                               "need__organisation").order_by("-mass_t")[:MAX_MAP_FLOWS]
+    lines = []
+    for row in rows:
+        agreed = basis != "proposed" or row.status == ProposalStatus.AGREED
+        ends = []
+        for listing in (row.offer, row.need):
+            exact = authority or agreed or listing.organisation_id in orgs
+            ends.append([_rounded(listing.site.latitude, exact), _rounded(listing.site.longitude, exact)])
+        lines.append({"from": ends[0], "to": ends[1], "mass_t": float(row.mass_t), "material": row.material.name,
+                      "supplier": row.offer.organisation.name, "receiver": row.need.organisation.name,
+                      "km": float(row.distance_km)})
+    return lines
+
+
+def city_context(*, user, basis: str) -> dict[str, Any]:
+    scope = report_scope(user)
+    reports = {group: build_report(params=ReportParams(basis=basis, group_by=group), organisation_ids=scope)
+               for group in CHART_GROUPS}
+    return {
+        "headline": headline(scope),
+        "basis": basis,
+        "bases": BASES,
+        "charts": {group: _chart(report) for group, report in reports.items()},
+        "sankey": [{**link, "value_t": _number(link.get("value_t", 0))} for link in reports["material"]["flows"]],
+        "flows": flow_lines(user=user, basis=basis),
+        "factor_sets": reports["material"]["factor_sets"],
+        "organisations": Organisation.objects.filter(verified=True).count(),
+        "awaiting_verification": Organisation.objects.filter(verified=False).count(),
+        "last_run": MatchRun.objects.filter(status=RunStatus.SUCCEEDED).select_related("factor_set").first(),
+        "open_run": MatchRun.objects.filter(is_open=True).first(),
+    }
+
+
+def company_context(*, user) -> dict[str, Any]:
+    orgs = member_organisation_ids(user)
+    mine = {"organisation_id__in": orgs}
+    return {
+        "organisations": Organisation.objects.filter(id__in=orgs),
+        "headline": headline(set(orgs)),
+        "offers": Offer.objects.filter(**mine).exclude(status=ListingStatus.CLOSED).select_related("material", "site")
+        .order_by("-created_at")[:10],
+        "needs": Need.objects.filter(**mine).exclude(status=ListingStatus.CLOSED).select_related("site")
+        .prefetch_related("materials").order_by("-created_at")[:10],
+        "open_proposals": Proposal.objects.filter(status__in=UNDECIDED_PROPOSAL_STATUSES).filter(
+            _party(orgs)).count(),
+        "deals": Deal.objects.filter(_party(orgs)).count(),
+        "next_run_hint": True,
+    }
+
+
+def _party(orgs):
+    from django.db.models import Q
+
+    return Q(offer__organisation_id__in=orgs) | Q(need__organisation_id__in=orgs)
