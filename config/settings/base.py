@@ -174,7 +174,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Several models have a "status"; name each enum after its model so the schema stays clear.
+    "ENUM_NAME_OVERRIDES": {
+        "ListingStatusEnum": "marketplace.models.ListingStatus",
+        "FactorSetStatusEnum": "marketplace.models.FactorSet.Status",
+        "MatchRunStatusEnum": "matching.models.RunStatus",
+        "ProposalStatusEnum": "matching.models.ProposalStatus",
+        "ObjectiveEnum": "matching.models.Objective",
+        "UnitEnum": "marketplace.models.Unit",
+    },
 }
 
 # --- Celery ------------------------------------------------------------------------------

@@ -26,16 +26,8 @@ from marketplace.models import (
 from marketplace.selectors import coarse_coordinate
 
 
-@extend_schema_field(
-    {
-        "type": "string",
-        "pattern": "^(draft|active|paused|closed)$",
-        "description": "`draft`, `active`, `paused` or `closed`: draft → active ⇄ paused → closed.",
-    }
-)
 class ListingStatusField(serializers.ChoiceField):
-    """A listing status. Documented as a pattern, not an enum: other apps' ``status`` enums share
-    the name, and the schema generator would otherwise give every one of them a hashed name."""
+    """A listing status: draft → active ⇄ paused → closed (``ListingStatusEnum`` in the schema)."""
 
     def __init__(self, **kwargs):
         super().__init__(choices=ListingStatus.choices, **kwargs)
@@ -108,8 +100,8 @@ class FactorSerializer(serializers.ModelSerializer):
 
 
 class FactorSetSerializer(serializers.ModelSerializer):
-    # Plain text, not an enum: "status" is a listing-status enum elsewhere in the schema.
-    status = serializers.CharField(read_only=True, help_text="`draft` or `published` (immutable).")
+    status = serializers.ChoiceField(choices=FactorSet.Status.choices, read_only=True,
+                                     help_text="`draft` or `published` (immutable).")
     based_on = serializers.CharField(source="based_on.version", read_only=True, allow_null=True, default=None)
 
     class Meta:
