@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
+from marketplace import photo_views
 
 api_v1 = [
     path("", include("accounts.api.urls")),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", account_views.signup, name="signup"),
     path("accounts/", include("accounts.urls")),
+    path("photos/<int:pk>/", photo_views.listing_photo, name="listing-photo"),
     path("marketplace/", include("marketplace.urls")),
     path("matching/", include("matching.urls")),
     path("reports/", include("matching.reports.urls")),

@@ -177,7 +177,9 @@ class PhotoSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_url(self, photo: ListingPhoto) -> str:
-        return photo.image.url
+        from django.urls import reverse
+
+        return reverse("listing-photo", args=[photo.pk])
 
 
 class ListingOutputMixin(serializers.Serializer):
