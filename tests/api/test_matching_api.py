@@ -114,3 +114,19 @@ def test_bad_deliveries_are_400_and_write_nothing(started, brewery, farm, body, 
 def test_the_proposal_list_does_not_grow_queries_with_rows(started, brewery, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         brewery.client().get("/api/v1/proposals/")
+
+
+def test_after_a_deal_the_counterpart_sees_the_exact_site_and_others_still_do_not(started, brewery, farm, outsider):
+    pid = Proposal.objects.get().pk
+    offer_id = Proposal.objects.get().offer_id
+    before = farm.client().get(f"/api/v1/offers/{offer_id}/").json()["site_location"]
+    assert before["exact"] is False and before["address"] is None
+    brewery.client().post(f"/api/v1/proposals/{pid}/accept/")
+    farm.client().post(f"/api/v1/proposals/{pid}/accept/")
+    after = farm.client().get(f"/api/v1/offers/{offer_id}/").json()["site_location"]
+    assert after["exact"] is True and after["address"] == brewery.site.address
+    assert after["latitude"] == "43.238000"
+    outsider.organisation.verified = True
+    outsider.organisation.save(update_fields=["verified"])
+    stranger = outsider.client().get(f"/api/v1/offers/{offer_id}/").json()["site_location"]
+    assert stranger["exact"] is False and stranger["address"] is None
