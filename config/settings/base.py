@@ -103,7 +103,8 @@ SQLITE_OPTIONS = {
 
 def database_from_env(default_url: str) -> dict:
     """Parse DATABASE_URL and add the engine-specific options we rely on."""
-    config = env.db_url("DATABASE_URL", default=default_url)
+    # An empty DATABASE_URL (e.g. `DATABASE_URL= make demo`) means "not set", not "no engine".
+    config = environ.Env.db_url_config(env.str("DATABASE_URL", default="") or default_url)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     else:
