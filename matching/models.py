@@ -104,19 +104,27 @@ class ImpactFields(models.Model):
         return {key: getattr(self, key) for key in self.IMPACT_KEYS}
 
 
-class Proposal(ImpactFields):
-    """The optimiser's suggestion: this much, from this offer to this need."""
+class FlowFields(ImpactFields):
+    """What a proposal and the deal it becomes both state about the flow."""
 
-    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="proposals")
-    offer = models.ForeignKey("marketplace.Offer", on_delete=models.PROTECT, related_name="proposals")
-    need = models.ForeignKey("marketplace.Need", on_delete=models.PROTECT, related_name="proposals")
+    offer = models.ForeignKey("marketplace.Offer", on_delete=models.PROTECT, related_name="%(class)ss")
+    need = models.ForeignKey("marketplace.Need", on_delete=models.PROTECT, related_name="%(class)ss")
     material = models.ForeignKey("marketplace.Material", on_delete=models.PROTECT, related_name="+")
     quantity = models.DecimalField(max_digits=16, decimal_places=3)
     unit = models.CharField(max_length=5)
     mass_t = models.DecimalField(max_digits=16, decimal_places=3)
     distance_km = models.DecimalField(max_digits=9, decimal_places=3)
     current_destination = models.CharField(max_length=20)
-    factor_set = models.ForeignKey("marketplace.FactorSet", on_delete=models.PROTECT, related_name="proposals")
+    factor_set = models.ForeignKey("marketplace.FactorSet", on_delete=models.PROTECT, related_name="%(class)ss")
+
+    class Meta:
+        abstract = True
+
+
+class Proposal(FlowFields):
+    """The optimiser's suggestion: this much, from this offer to this need."""
+
+    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="proposals")
     status = models.CharField(max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED)
     offer_accepted_at = models.DateTimeField(null=True, blank=True)
     need_accepted_at = models.DateTimeField(null=True, blank=True)
@@ -142,19 +150,10 @@ class Proposal(ImpactFields):
         return f"Proposal #{self.pk}: offer {self.offer_id} → need {self.need_id} ({self.status})"
 
 
-class Deal(ImpactFields):
+class Deal(FlowFields):
     """An agreed proposal. Its agreed impact is stored; its realised impact follows deliveries."""
 
     proposal = models.OneToOneField(Proposal, on_delete=models.PROTECT, related_name="deal")
-    offer = models.ForeignKey("marketplace.Offer", on_delete=models.PROTECT, related_name="deals")
-    need = models.ForeignKey("marketplace.Need", on_delete=models.PROTECT, related_name="deals")
-    material = models.ForeignKey("marketplace.Material", on_delete=models.PROTECT, related_name="+")
-    quantity = models.DecimalField(max_digits=16, decimal_places=3)
-    unit = models.CharField(max_length=5)
-    mass_t = models.DecimalField(max_digits=16, decimal_places=3)
-    distance_km = models.DecimalField(max_digits=9, decimal_places=3)
-    current_destination = models.CharField(max_length=20)
-    factor_set = models.ForeignKey("marketplace.FactorSet", on_delete=models.PROTECT, related_name="deals")
     delivered_t = models.DecimalField(max_digits=16, decimal_places=3, default=0)
     agreed_at = models.DateTimeField()
 
