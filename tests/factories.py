@@ -46,29 +46,38 @@ def ensure_factor_set():
 def make_offer(organisation, site, material: str, quantity, *, unit: str = "t", period: str = "year",
                status: str = "active", min_lot=None, max_distance_km=None, current_destination: str = "landfill",
                available_from=None, available_until=None):
-    from marketplace.models import Material, Offer
+    """An offer, created through the service exactly as the API and the pages create one."""
+    from marketplace import services
 
     ensure_factor_set()
-    return Offer.objects.create(
-        organisation=organisation, site=site, material=Material.objects.get(key=material),
-        quantity=Decimal(str(quantity)), unit=unit, period=period, status=status,
-        min_lot=None if min_lot is None else Decimal(str(min_lot)),
-        max_distance_km=None if max_distance_km is None else Decimal(str(max_distance_km)),
+    offer = services.offer_create(
+        organisation=organisation, actor=None, site=site.pk, material=material, quantity=str(quantity), unit=unit,
+        period=period, status=_created_as(status), min_lot=None if min_lot is None else str(min_lot),
+        max_distance_km=None if max_distance_km is None else str(max_distance_km),
         current_destination=current_destination, available_from=available_from, available_until=available_until,
     )
+    if offer.status != status:  # paused/closed listings get there the way real ones do
+        offer = services.offer_set_status(offer=offer, actor=None, status=status)
+    return offer
+
+
+def _created_as(status: str) -> str:
+    return status if status in ("draft", "active") else "active"
 
 
 def make_need(organisation, site, materials, quantity, *, unit: str = "t", period: str = "year",
               status: str = "active", max_distance_km=100, min_lot=None, available_from=None, available_until=None):
-    from marketplace.models import Material, Need
+    """A need, created through the service."""
+    from marketplace import services
 
     ensure_factor_set()
-    need = Need.objects.create(
-        organisation=organisation, site=site, quantity=Decimal(str(quantity)), unit=unit, period=period,
-        status=status, max_distance_km=Decimal(str(max_distance_km)),
-        min_lot=None if min_lot is None else Decimal(str(min_lot)),
-        available_from=available_from, available_until=available_until,
-    )
     keys = [materials] if isinstance(materials, str) else list(materials)
-    need.materials.set(Material.objects.filter(key__in=keys))
+    need = services.need_create(
+        organisation=organisation, actor=None, site=site.pk, materials=keys, quantity=str(quantity), unit=unit,
+        period=period, status=_created_as(status), max_distance_km=str(max_distance_km),
+        min_lot=None if min_lot is None else str(min_lot), available_from=available_from,
+        available_until=available_until,
+    )
+    if need.status != status:
+        need = services.need_set_status(need=need, actor=None, status=status)
     return need
