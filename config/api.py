@@ -1,6 +1,7 @@
 """API plumbing shared by every app: pagination and the one domain-error mapping."""
 from __future__ import annotations
 
+from django.db import DataError
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -31,4 +32,8 @@ def exception_handler(exc, context):
         body.update(exc.extra)
         body.setdefault("code", exc.code.value)
         return Response(body, status=STATUS_BY_CODE[exc.code])
+    if isinstance(exc, (OverflowError, DataError)):
+        # An id or number beyond what the database stores (e.g. ?organisation=10**20): the
+        # request is wrong, not the server.
+        return Response({"detail": "A number in the request is out of range."}, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
