@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-sqlite test-postgres venv migrate demo-data serve messages clean check-deploy
+.PHONY: demo test test-sqlite test-postgres venv migrate demo-data serve messages clean check-deploy screenshots
 
 venv: $(STAMP)
 $(STAMP): requirements.txt requirements-test.txt
@@ -56,6 +56,10 @@ check-deploy: venv
 	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=check-only-$$(date +%s)-a-long-enough-random-looking-string \
 		ALLOWED_HOSTS=qaita.example.kz DATABASE_URL=sqlite:////tmp/qaita-check.sqlite3 \
 		$(PY) manage.py check --deploy --fail-level WARNING
+
+# Full-page PNGs of every main page in English and Russian (throwaway database; Debian chromium).
+screenshots: venv
+	env -u DATABASE_URL -u REDIS_URL $(PY) scripts/screenshots.py
 
 messages: venv
 	$(PY) manage.py makemessages -l ru -l kk --ignore=.venv --ignore=staticfiles

@@ -12,7 +12,7 @@ Who sees what:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db.models import Case, DecimalField, Exists, F, OuterRef, Q, QuerySet, When
 from django.db.models.functions import Round
@@ -67,7 +67,8 @@ def can_see_exact_site(user, organisation_id: int) -> bool:
 
 def coarse_coordinate(value: Decimal) -> Decimal:
     """A coordinate rounded to about a kilometre, as shown to other organisations."""
-    return Decimal(value).quantize(Decimal(1).scaleb(-COARSE_COORDINATE_PLACES))
+    # Half up, as SQL's ROUND does for the radius search, so both hide a site at the same point.
+    return Decimal(value).quantize(Decimal(1).scaleb(-COARSE_COORDINATE_PLACES), rounding=ROUND_HALF_UP)
 
 
 # --- Catalogue and factor sets -----------------------------------------------------------
