@@ -25,18 +25,13 @@ def _page(request, queryset):
 @login_required
 def dashboard(request):
     """The municipality's city dashboard, or a company's own."""
-    from django.conf import settings
-
     from . import dashboards
 
-    maps = {"tile_url": settings.MAP_TILE_URL, "attribution": settings.MAP_ATTRIBUTION}
     if is_authority(request.user):
         basis = request.GET.get("basis", "proposed")
         basis = basis if basis in dashboards.BASES else "proposed"
-        context = dashboards.city_context(user=request.user, basis=basis)
-        return render(request, "matching/dashboard_city.html", {**context, "maps": maps})
-    return render(request, "matching/dashboard_company.html", {**dashboards.company_context(user=request.user),
-                                                               "maps": maps})
+        return render(request, "matching/dashboard_city.html", dashboards.city_context(user=request.user, basis=basis))
+    return render(request, "matching/dashboard_company.html", dashboards.company_context(user=request.user))
 
 
 @login_required

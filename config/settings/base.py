@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.membership",
+                "config.context_processors.maps",
             ],
         },
     },
@@ -216,7 +217,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "img-src": ["'self'", "data:", "https://*.tile.openstreetmap.org"],
+        "img-src": ["'self'", "data:"],  # plus the tile server, set with MAP_TILE_URL below
         "style-src": ["'self'", "'unsafe-inline'"],
         "script-src": ["'self'"],
         "connect-src": ["'self'"],
@@ -269,3 +270,15 @@ MATCHING_FANOUT_MIN_LISTINGS = env.int("MATCHING_FANOUT_MIN_LISTINGS", default=4
 # your own tile server in production. Pages work (markers, lines) when tiles cannot load.
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_ATTRIBUTION = env.str("MAP_ATTRIBUTION", default="© OpenStreetMap contributors")
+
+
+def _origin(url: str) -> str:
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url.replace("{s}", "a"))
+    host = parsed.netloc.replace("a.", "*.", 1) if "{s}" in url else parsed.netloc
+    return f"{parsed.scheme}://{host}"
+
+
+# The CSP lets map tiles come from exactly the configured tile server.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] = ["'self'", "data:", _origin(MAP_TILE_URL)]
