@@ -43,6 +43,7 @@ def test_pages_speak_russian(page, live_server, brewery):
     page.locator("#language").select_option("ru")
     page.get_by_role("button", name="Go").click()
     expect(page.get_by_role("heading", name="Панель управления")).to_be_visible()
+    expect(page.get_by_role("link", name="Предложения")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "ru")
 
 
