@@ -78,6 +78,14 @@ def proposal_decide(request, pk: int, decision: str):
 
 
 @login_required
+def notifications(request):
+    from .notifications_feed import RECENT_DAYS, feed_for
+
+    return render(request, "matching/notifications.html", {"notices": feed_for(request.user),
+                                                           "days": RECENT_DAYS})
+
+
+@login_required
 def deal_list(request):
     return render(request, "matching/deals.html", {"page": _page(request, selectors.deal_list_for(user=request.user))})
 
