@@ -11,6 +11,14 @@ from .errors import DomainError, ErrorCode, forbidden, invalid, not_found
 from .models import Membership, Organisation, Site
 
 
+def pk_or_404(value) -> int:
+    """An object id from a URL or a request; anything that is not one is simply not found."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise not_found() from None
+
+
 def member_organisation_ids(user) -> set[int]:
     if not user.is_authenticated:
         return set()
@@ -55,10 +63,9 @@ def acting_organisation(user, organisation_id: int | None = None) -> Organisatio
 
 def access_organisation(user, pk) -> Organisation:
     """Own organisations, verified ones (a public directory) and, for the authority, all."""
-    try:
-        org = Organisation.objects.get(pk=int(pk))
-    except (Organisation.DoesNotExist, TypeError, ValueError):
-        raise not_found() from None
+    org = Organisation.objects.filter(pk=pk_or_404(pk)).first()
+    if org is None:
+        raise not_found()
     if org.verified or org.id in member_organisation_ids(user) or is_authority(user):
         return org
     raise not_found()
@@ -66,10 +73,9 @@ def access_organisation(user, pk) -> Organisation:
 
 def access_site(user, pk, *, for_write: bool = False) -> Site:
     """A site of the user's organisation; the authority may read (not change) any site."""
-    try:
-        site = Site.objects.select_related("organisation").get(pk=int(pk))
-    except (Site.DoesNotExist, TypeError, ValueError):
-        raise not_found() from None
+    site = Site.objects.select_related("organisation").filter(pk=pk_or_404(pk)).first()
+    if site is None:
+        raise not_found()
     if site.organisation_id in member_organisation_ids(user):
         return site
     if not for_write and is_authority(user):

@@ -9,25 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from accounts.access import is_authority, member_organisation_ids
+from accounts.access import is_authority, member_organisation_ids, pk_or_404
 from accounts.errors import not_found
 
 from .models import FactorSet, ListingPhoto, Need, Offer
 from .selectors import listing_is_visible
 
 
-def _pk(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise not_found() from None
-
-
 def access_offer(user, pk: Any, *, for_write: bool = False) -> Offer:
     offer = (
         Offer.objects.select_related("organisation", "site", "material")
         .prefetch_related("photos")
-        .filter(pk=_pk(pk))
+        .filter(pk=pk_or_404(pk))
         .first()
     )
     return _check(user, offer, for_write)
@@ -37,7 +30,7 @@ def access_need(user, pk: Any, *, for_write: bool = False) -> Need:
     need = (
         Need.objects.select_related("organisation", "site")
         .prefetch_related("materials", "photos")
-        .filter(pk=_pk(pk))
+        .filter(pk=pk_or_404(pk))
         .first()
     )
     return _check(user, need, for_write)
@@ -57,7 +50,7 @@ def _check(user, listing, for_write: bool):
 def access_listing_photo(user, listing: Offer | Need, photo_pk: Any) -> ListingPhoto:
     """A photo of a listing already reached through an access helper."""
     owner = {"offer": listing} if isinstance(listing, Offer) else {"need": listing}
-    photo = ListingPhoto.objects.filter(pk=_pk(photo_pk), **owner).first()
+    photo = ListingPhoto.objects.filter(pk=pk_or_404(photo_pk), **owner).first()
     if photo is None:
         raise not_found()
     return photo
@@ -65,7 +58,7 @@ def access_listing_photo(user, listing: Offer | Need, photo_pk: Any) -> ListingP
 
 def access_factor_set(user, pk: Any) -> FactorSet:
     """Published sets for everyone; drafts only for the municipality."""
-    factor_set = FactorSet.objects.select_related("based_on").filter(pk=_pk(pk)).first()
+    factor_set = FactorSet.objects.select_related("based_on").filter(pk=pk_or_404(pk)).first()
     if factor_set is None or not (factor_set.is_published or is_authority(user)):
         raise not_found()
     return factor_set

@@ -9,6 +9,7 @@ from accounts.models import Organisation
 from marketplace.models import ListingStatus, Need, Offer
 
 from .models import UNDECIDED_PROPOSAL_STATUSES, Deal, MatchRun, Proposal, ProposalStatus, RunStatus
+from .selectors import party_q
 from .reports.impact_report import BASES, ReportParams, build_report, report_scope
 
 CHART_GROUPS = ("material", "sector", "month")
@@ -55,9 +56,7 @@ def flow_lines(*, user, basis: str) -> list[dict]:
     else:
         rows = Deal.objects.all()
     if not authority:
-        from django.db.models import Q
-
-        rows = rows.filter(Q(offer__organisation_id__in=orgs) | Q(need__organisation_id__in=orgs))
+        rows = rows.filter(party_q(orgs))
     rows = rows.select_related("offer__site", "need__site", "material", "offer__organisation",
                                "need__organisation").order_by("-mass_t")[:MAX_MAP_FLOWS]
     lines = []
@@ -103,13 +102,8 @@ def company_context(*, user) -> dict[str, Any]:
         "needs": Need.objects.filter(**mine).exclude(status=ListingStatus.CLOSED).select_related("site")
         .prefetch_related("materials").order_by("-created_at")[:10],
         "open_proposals": Proposal.objects.filter(status__in=UNDECIDED_PROPOSAL_STATUSES).filter(
-            _party(orgs)).count(),
-        "deals": Deal.objects.filter(_party(orgs)).count(),
+            party_q(orgs)).count(),
+        "deals": Deal.objects.filter(party_q(orgs)).count(),
         "next_run_hint": True,
     }
 
-
-def _party(orgs):
-    from django.db.models import Q
-
-    return Q(offer__organisation_id__in=orgs) | Q(need__organisation_id__in=orgs)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.access import member_organisation_ids
 
 from .models import Deal, Delivery, Proposal, ProposalStatus
+from .selectors import party_q
 
 RECENT_DAYS = 30
 
@@ -60,14 +61,12 @@ def feed_for(user, *, limit: int = 50) -> list[Notice]:
         notices.append(Notice(when=p.offer_accepted_at or p.need_accepted_at or p.created_at,
                               text=text % {"org": other.name, "mass": f"{p.mass_t.normalize():f}", "material": p.material.name},
                               url=inbox, needs_action=True))
-    party = Q(offer__organisation_id__in=orgs) | Q(need__organisation_id__in=orgs)
-    for d in Deal.objects.filter(party, agreed_at__gte=since).select_related("material").order_by("-agreed_at")[:limit]:
+    for d in Deal.objects.filter(party_q(orgs), agreed_at__gte=since).select_related("material").order_by("-agreed_at")[:limit]:
         notices.append(Notice(when=d.agreed_at, text=_("Deal #%(id)d agreed: %(mass)s t of %(material)s.") % {
             "id": d.pk, "mass": f"{d.mass_t.normalize():f}", "material": d.material.name},
             url=reverse("matching:deal", args=[d.pk]), needs_action=False))
-    deliveries = Delivery.objects.filter(created_at__gte=since).filter(
-        Q(deal__offer__organisation_id__in=orgs) | Q(deal__need__organisation_id__in=orgs)
-    ).exclude(recorded_by=user).select_related("deal")
+    deliveries = Delivery.objects.filter(party_q(orgs, "deal__"), created_at__gte=since).exclude(
+        recorded_by=user).select_related("deal")
     for v in deliveries.order_by("-created_at")[:limit]:
         notices.append(Notice(when=v.created_at, text=_("Delivery of %(mass)s t recorded on deal #%(id)d.") % {
             "mass": f"{v.mass_t.normalize():f}", "id": v.deal_id}, url=reverse("matching:deal", args=[v.deal_id]),

@@ -8,9 +8,16 @@ from accounts.access import is_authority, member_organisation_ids
 from .models import Deal, MatchRun, Proposal
 
 
+def party_q(organisation_ids, prefix: str = "") -> Q:
+    """Flows (proposals, deals; ``prefix="deal__"`` for deliveries) where one of the organisations
+    is the supplying or the receiving side."""
+    return Q(**{f"{prefix}offer__organisation_id__in": organisation_ids}) | Q(
+        **{f"{prefix}need__organisation_id__in": organisation_ids}
+    )
+
+
 def _party_filter(user) -> Q:
-    orgs = member_organisation_ids(user)
-    return Q(offer__organisation_id__in=orgs) | Q(need__organisation_id__in=orgs)
+    return party_q(member_organisation_ids(user))
 
 
 def proposal_list_for(*, user) -> QuerySet[Proposal]:

@@ -134,11 +134,9 @@ def _tkm(mass_t: Decimal, distance_km: Decimal) -> Decimal:
 
 
 def _party_q(organisation_ids: set[int] | None, prefix: str = "") -> Q:
-    if organisation_ids is None:
-        return Q()
-    return Q(**{f"{prefix}offer__organisation_id__in": organisation_ids}) | Q(
-        **{f"{prefix}need__organisation_id__in": organisation_ids}
-    )
+    from ..selectors import party_q
+
+    return Q() if organisation_ids is None else party_q(organisation_ids, prefix)
 
 
 def _listing_fields(prefix: str) -> dict[str, F]:
