@@ -25,6 +25,7 @@ from accounts.errors import DomainError, invalid
 from accounts.models import Organisation, Site, User
 
 from . import services
+from . import listing_rules as rules
 from .listing_rules import clean_create_status
 from .models import Need, Offer
 
@@ -33,22 +34,8 @@ MAX_IMPORT_ROWS = 5000
 MAX_XLSX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 MAX_XLSX_ENTRIES = 200
 KINDS = ("offer", "need")
-COLUMNS = (
-    "kind",
-    "site",
-    "material",
-    "materials",
-    "quantity",
-    "unit",
-    "period",
-    "available_from",
-    "available_until",
-    "min_lot",
-    "max_distance_km",
-    "current_destination",
-    "description",
-    "status",
-)
+# Every column an import may have: the services' own fields, plus the row kind and status.
+COLUMNS = ("kind", *dict.fromkeys(rules.OFFER_FIELDS + rules.NEED_FIELDS), "status")
 REQUIRED_COLUMNS = ("site", "quantity", "unit")
 TEMPLATE_COLUMNS = (
     "kind",
