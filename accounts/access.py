@@ -3,6 +3,7 @@
 Another organisation's private object answers exactly like a missing one (404), so ids do not
 leak which objects exist.
 """
+
 from __future__ import annotations
 
 from django.db.models import QuerySet

@@ -1,4 +1,5 @@
 """One exception type for every broken business rule, with a code the API maps to a status."""
+
 from __future__ import annotations
 
 import enum

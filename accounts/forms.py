@@ -1,4 +1,5 @@
 """Web forms. They parse input; the services decide, exactly as for the API."""
+
 from __future__ import annotations
 
 from django import forms
@@ -13,18 +14,21 @@ class SignupForm(forms.Form):
     email = forms.EmailField(label=_("Email"), required=False)
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
     organisation_name = forms.CharField(label=_("Organisation name"), max_length=200)
-    kind = forms.ChoiceField(label=_("Kind of organisation"), choices=Organisation.Kind.choices,
-                             initial=Organisation.Kind.COMPANY)
+    kind = forms.ChoiceField(
+        label=_("Kind of organisation"), choices=Organisation.Kind.choices, initial=Organisation.Kind.COMPANY
+    )
     sector = forms.ChoiceField(label=_("Sector"), choices=Organisation.Sector.choices)
 
 
 class SiteForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
-    latitude = forms.DecimalField(label=_("Latitude"), max_digits=9, decimal_places=6,
-                                  min_value=-90, max_value=90)
-    longitude = forms.DecimalField(label=_("Longitude"), max_digits=10, decimal_places=6,
-                                   min_value=-180, max_value=180)
+    latitude = forms.DecimalField(
+        label=_("Latitude"), max_digits=9, decimal_places=6, min_value=-90, max_value=90
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"), max_digits=10, decimal_places=6, min_value=-180, max_value=180
+    )
     district = forms.ChoiceField(label=_("District"), choices=District.choices, initial=District.OTHER)
 
 

@@ -1,4 +1,5 @@
 """Users, organisations, memberships, sites and the audit trail."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -16,6 +17,7 @@ class OrganisationKind(models.TextChoices):
     NGO = "ngo", _("NGO")
     RESEARCH = "research", _("Research")
 
+
 class OrganisationSector(models.TextChoices):
     # The sectors of the 2019 study "Circular Economy Opportunities in Almaty".
     AGRICULTURE_FOOD = "agriculture_food", _("Agriculture & food processing")
@@ -27,10 +29,10 @@ class OrganisationSector(models.TextChoices):
     PUBLIC_SERVICES = "public_services", _("Public services")
     OTHER = "other", _("Other")
 
+
 class MembershipRole(models.TextChoices):
     MEMBER = "member", _("Member")
     ADMIN = "admin", _("Administrator")
-
 
 
 class User(AbstractUser):
@@ -89,9 +91,7 @@ class Membership(models.Model):
         verbose_name_plural = _("memberships")
         constraints = [
             models.UniqueConstraint(fields=["user", "organisation"], name="membership_unique"),
-            models.CheckConstraint(
-                condition=Q(role__in=MembershipRole.values), name="membership_role_valid"
-            ),
+            models.CheckConstraint(condition=Q(role__in=MembershipRole.values), name="membership_role_valid"),
         ]
 
     def __str__(self) -> str:
@@ -122,7 +122,9 @@ class Site(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6)
-    district = models.CharField(_("district"), max_length=20, choices=District.choices, default=District.OTHER)
+    district = models.CharField(
+        _("district"), max_length=20, choices=District.choices, default=District.OTHER
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -140,9 +142,7 @@ class Site(models.Model):
                 condition=Q(longitude__gte=Decimal("-180")) & Q(longitude__lte=Decimal("180")),
                 name="site_longitude_range",
             ),
-            models.CheckConstraint(
-                condition=Q(district__in=District.values), name="site_district_valid"
-            ),
+            models.CheckConstraint(condition=Q(district__in=District.values), name="site_district_valid"),
             models.UniqueConstraint(fields=["organisation", "name"], name="site_name_unique_per_org"),
         ]
 

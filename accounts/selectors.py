@@ -1,4 +1,5 @@
 """Scoped reads for accounts."""
+
 from __future__ import annotations
 
 from django.db.models import QuerySet

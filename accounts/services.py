@@ -3,6 +3,7 @@
 Every write is a keyword-only function; views, serializers, admin actions, commands and tasks
 all call these, so they behave the same everywhere.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
@@ -20,7 +21,11 @@ from .models import District, Event, Membership, Organisation, Site, User
 
 
 def event_record(
-    *, actor: User | None, action: str, obj: Model, organisation: Organisation | None = None,
+    *,
+    actor: User | None,
+    action: str,
+    obj: Model,
+    organisation: Organisation | None = None,
     data: dict[str, Any] | None = None,
 ) -> Event:
     """Append an audit event: who (actor), what (action), on which object, when (now)."""
@@ -58,16 +63,25 @@ def organisation_create(
     if Organisation.objects.filter(name__iexact=name).exists():
         raise invalid("name", "An organisation with this name already exists.")
     org = Organisation.objects.create(
-        name=name, kind=kind, sector=sector, verified=verified,
+        name=name,
+        kind=kind,
+        sector=sector,
+        verified=verified,
         verified_at=timezone.now() if verified else None,
     )
-    event_record(actor=actor, action="organisation.created", obj=org, organisation=org,
-                 data={"kind": kind, "sector": sector, "verified": verified})
+    event_record(
+        actor=actor,
+        action="organisation.created",
+        obj=org,
+        organisation=org,
+        data={"kind": kind, "sector": sector, "verified": verified},
+    )
     return org
 
 
-def membership_add(*, user: User, organisation: Organisation, role: str = Membership.Role.MEMBER,
-                   actor: User | None = None) -> Membership:
+def membership_add(
+    *, user: User, organisation: Organisation, role: str = Membership.Role.MEMBER, actor: User | None = None
+) -> Membership:
     role = _clean_choice("role", role, Membership.Role)
     membership, created = Membership.objects.get_or_create(
         user=user, organisation=organisation, defaults={"role": role}
@@ -76,8 +90,13 @@ def membership_add(*, user: User, organisation: Organisation, role: str = Member
         membership.role = role
         membership.save(update_fields=["role"])
     if created:
-        event_record(actor=actor, action="membership.added", obj=membership, organisation=organisation,
-                     data={"user": user.username, "role": role})
+        event_record(
+            actor=actor,
+            action="membership.added",
+            obj=membership,
+            organisation=organisation,
+            data={"user": user.username, "role": role},
+        )
     for attr in ("_qaita_org_ids", "_qaita_is_authority"):
         user.__dict__.pop(attr, None)
     return membership
@@ -133,8 +152,10 @@ def organisation_verify(*, organisation: Organisation, actor: User, verified: bo
     organisation.refresh_from_db()
     if updated:
         event_record(
-            actor=actor, action="organisation.verified" if verified else "organisation.unverified",
-            obj=organisation, organisation=organisation,
+            actor=actor,
+            action="organisation.verified" if verified else "organisation.unverified",
+            obj=organisation,
+            organisation=organisation,
         )
     return organisation
 
@@ -185,11 +206,18 @@ def _ensure_unique_site_name(organisation: Organisation, name: str, exclude_pk: 
 
 
 @transaction.atomic
-def site_create(*, organisation: Organisation, actor: User | None, name: str, latitude: Any,
-                longitude: Any, address: str = "", district: str = District.OTHER) -> Site:
+def site_create(
+    *,
+    organisation: Organisation,
+    actor: User | None,
+    name: str,
+    latitude: Any,
+    longitude: Any,
+    address: str = "",
+    district: str = District.OTHER,
+) -> Site:
     cleaned = _clean_site_fields(
-        {"name": name, "address": address, "latitude": latitude, "longitude": longitude,
-         "district": district}
+        {"name": name, "address": address, "latitude": latitude, "longitude": longitude, "district": district}
     )
     _ensure_unique_site_name(organisation, cleaned["name"])
     site = Site.objects.create(organisation=organisation, **cleaned)
@@ -205,8 +233,13 @@ def site_update(*, site: Site, actor: User | None, **fields: Any) -> Site:
     for key, value in cleaned.items():
         setattr(site, key, value)
     site.save()
-    event_record(actor=actor, action="site.updated", obj=site, organisation=site.organisation,
-                 data={"fields": sorted(cleaned)})
+    event_record(
+        actor=actor,
+        action="site.updated",
+        obj=site,
+        organisation=site.organisation,
+        data={"fields": sorted(cleaned)},
+    )
     return site
 
 
@@ -221,6 +254,11 @@ def site_delete(*, site: Site, actor: User | None) -> None:
         site.delete()
     except (ProtectedError, RestrictedError):
         raise conflict("This site has listings; close or move them first.") from None
-    event = Event(actor=actor if actor and actor.is_authenticated else None, organisation=organisation,
-                  action="site.deleted", object_type="accounts.site", object_id=str(site_id))
+    event = Event(
+        actor=actor if actor and actor.is_authenticated else None,
+        organisation=organisation,
+        action="site.deleted",
+        object_type="accounts.site",
+        object_id=str(site_id),
+    )
     event.save()

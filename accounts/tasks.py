@@ -1,4 +1,5 @@
 """Thin Celery tasks for accounts."""
+
 from celery import shared_task
 
 
@@ -11,6 +12,7 @@ def worker_heartbeat(token: str) -> str:
     from .models import Event
 
     host = socket.gethostname()
-    Event.objects.create(action="worker.heartbeat", object_type="worker", object_id=token[:40],
-                         data={"host": host})
+    Event.objects.create(
+        action="worker.heartbeat", object_type="worker", object_id=token[:40], data={"host": host}
+    )
     return host

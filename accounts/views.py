@@ -1,4 +1,5 @@
 """Pages for accounts. Thin: parse the form, reach data through access helpers, call a service."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -62,8 +63,12 @@ def signup(request):
         data = form.cleaned_data
         try:
             user, org = services.organisation_register(
-                username=data["username"], password=data["password"], email=data["email"],
-                organisation_name=data["organisation_name"], kind=data["kind"], sector=data["sector"],
+                username=data["username"],
+                password=data["password"],
+                email=data["email"],
+                organisation_name=data["organisation_name"],
+                kind=data["kind"],
+                sector=data["sector"],
             )
         except DomainError as exc:
             mapping = {"name": "organisation_name"}
@@ -71,8 +76,9 @@ def signup(request):
             _apply_domain_error(form, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome! %(org)s awaits verification by the municipality.")
-                             % {"org": org.name})
+            messages.success(
+                request, _("Welcome! %(org)s awaits verification by the municipality.") % {"org": org.name}
+            )
             return redirect("matching:dashboard")
     return render(request, "registration/signup.html", {"form": form})
 
@@ -90,11 +96,18 @@ def organisation_detail(request, pk: int):
     org = access.access_organisation(request.user, pk)
     is_member = org.id in access.member_organisation_ids(request.user)
     sites = org.sites.all() if is_member or access.is_authority(request.user) else []
-    return render(request, "accounts/organisation.html", {
-        "organisation": org, "sites": sites, "is_member": is_member,
-        "events": selectors.event_list_for(user=request.user, organisation=org)[:20]
-        if is_member or access.is_authority(request.user) else [],
-    })
+    return render(
+        request,
+        "accounts/organisation.html",
+        {
+            "organisation": org,
+            "sites": sites,
+            "is_member": is_member,
+            "events": selectors.event_list_for(user=request.user, organisation=org)[:20]
+            if is_member or access.is_authority(request.user)
+            else [],
+        },
+    )
 
 
 @login_required
@@ -110,13 +123,19 @@ def organisation_verify(request, pk: int):
     org = access.access_organisation(request.user, pk)
     verified = request.POST.get("verified", "true") != "false"
     services.organisation_verify(organisation=org, actor=request.user, verified=verified)
-    messages.success(request, _("%(org)s is now verified.") % {"org": org.name} if verified
-                     else _("Verification of %(org)s withdrawn.") % {"org": org.name})
+    messages.success(
+        request,
+        _("%(org)s is now verified.") % {"org": org.name}
+        if verified
+        else _("Verification of %(org)s withdrawn.") % {"org": org.name},
+    )
     return redirect(request.POST.get("next") or "accounts:verification-queue")
 
 
 def _site_form_page(request, form, *, site=None, organisation=None):
-    return render(request, "accounts/site_form.html", {"form": form, "site": site, "organisation": organisation})
+    return render(
+        request, "accounts/site_form.html", {"form": form, "site": site, "organisation": organisation}
+    )
 
 
 @login_required

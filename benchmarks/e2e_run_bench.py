@@ -10,6 +10,7 @@ run service in-process, phase by phase. In the same run it times the engine alon
 same snapshot problem as the baseline, so the figure printed as "overhead" is what Django, the
 database and the proposal writing add. Prints figures; asserts nothing. Target: 5k × 5k ≤ 10 s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,41 +62,81 @@ def load_instance(offers: int, needs: int, seed: int):
     problem = generate(InstanceShape(offers=offers, needs=needs, seed=seed))
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE matching_runpart, matching_delivery, matching_deal, matching_proposal, "
-                           "matching_matchrun, marketplace_need_materials, marketplace_need, marketplace_offer, "
-                           "accounts_site CASCADE")
+            cursor.execute(
+                "TRUNCATE matching_runpart, matching_delivery, matching_deal, matching_proposal, "
+                "matching_matchrun, marketplace_need_materials, marketplace_need, marketplace_offer, "
+                "accounts_site CASCADE"
+            )
         orgs = []
         for i in range(200):
             org, _ = Organisation.objects.get_or_create(
-                name=f"Bench company {i:03d}", defaults={"kind": "company", "sector": "agriculture_food",
-                                                         "verified": True})
+                name=f"Bench company {i:03d}",
+                defaults={"kind": "company", "sector": "agriculture_food", "verified": True},
+            )
             orgs.append(org)
         listings = [*problem.offers, *problem.needs]
-        sites = Site.objects.bulk_create([
-            Site(organisation=orgs[i % len(orgs)], name=f"Site {i}", latitude=Decimal(f"{item.lat:.6f}"),
-                 longitude=Decimal(f"{item.lon:.6f}"), district="other")
-            for i, item in enumerate(listings)
-        ], batch_size=2000)
+        sites = Site.objects.bulk_create(
+            [
+                Site(
+                    organisation=orgs[i % len(orgs)],
+                    name=f"Site {i}",
+                    latitude=Decimal(f"{item.lat:.6f}"),
+                    longitude=Decimal(f"{item.lon:.6f}"),
+                    district="other",
+                )
+                for i, item in enumerate(listings)
+            ],
+            batch_size=2000,
+        )
         materials = {m.key: m for m in Material.objects.all()}
-        Offer.objects.bulk_create([
-            Offer(organisation=sites[i].organisation, site=sites[i], material=materials[o.material],
-                  quantity=o.quantity, unit=o.unit, period=o.period, available_from=o.available_from,
-                  available_until=o.available_until, min_lot=o.min_lot, max_distance_km=o.max_distance_km,
-                  current_destination=o.current_destination, status="active")
-            for i, o in enumerate(problem.offers)
-        ], batch_size=2000)
+        Offer.objects.bulk_create(
+            [
+                Offer(
+                    organisation=sites[i].organisation,
+                    site=sites[i],
+                    material=materials[o.material],
+                    quantity=o.quantity,
+                    unit=o.unit,
+                    period=o.period,
+                    available_from=o.available_from,
+                    available_until=o.available_until,
+                    min_lot=o.min_lot,
+                    max_distance_km=o.max_distance_km,
+                    current_destination=o.current_destination,
+                    status="active",
+                )
+                for i, o in enumerate(problem.offers)
+            ],
+            batch_size=2000,
+        )
         base = len(problem.offers)
-        created = Need.objects.bulk_create([
-            Need(organisation=sites[base + i].organisation, site=sites[base + i], quantity=n.quantity, unit=n.unit,
-                 period=n.period, available_from=n.available_from, available_until=n.available_until,
-                 min_lot=n.min_lot, max_distance_km=n.max_distance_km, status="active")
-            for i, n in enumerate(problem.needs)
-        ], batch_size=2000)
+        created = Need.objects.bulk_create(
+            [
+                Need(
+                    organisation=sites[base + i].organisation,
+                    site=sites[base + i],
+                    quantity=n.quantity,
+                    unit=n.unit,
+                    period=n.period,
+                    available_from=n.available_from,
+                    available_until=n.available_until,
+                    min_lot=n.min_lot,
+                    max_distance_km=n.max_distance_km,
+                    status="active",
+                )
+                for i, n in enumerate(problem.needs)
+            ],
+            batch_size=2000,
+        )
         through = Need.materials.through
-        through.objects.bulk_create([
-            through(need_id=need.pk, material_id=materials[key].pk)
-            for need, spec in zip(created, problem.needs, strict=True) for key in spec.materials
-        ], batch_size=5000)
+        through.objects.bulk_create(
+            [
+                through(need_id=need.pk, material_id=materials[key].pk)
+                for need, spec in zip(created, problem.needs, strict=True)
+                for key in spec.materials
+            ],
+            batch_size=5000,
+        )
     return problem
 
 
@@ -114,16 +155,29 @@ def time_run() -> dict:
     assert outcome == "succeeded", run.error
     # The same snapshot, again, to split the end-to-end time into its phases.
     t1 = time.perf_counter()
-    snapshot = build_snapshot(factor_set=run.factor_set, objective=run.objective, horizon_start=timezone.localdate(),
-                              horizon_days=run.horizon_days)
+    snapshot = build_snapshot(
+        factor_set=run.factor_set,
+        objective=run.objective,
+        horizon_start=timezone.localdate(),
+        horizon_days=run.horizon_days,
+    )
     load = time.perf_counter() - t1
     t2 = time.perf_counter()  # the engine alone on exactly the problem the run solved
     solution = engine.solve(snapshot.problem)
     solve = time.perf_counter() - t2
-    return {"run": run.pk, "total": total, "load": load, "solve": solve, "write": max(total - load - solve, 0.0),
-            "proposals": Proposal.objects.filter(run=run).count(), "flows": len(solution.flows),
-            "arcs": run.stats["arcs"], "diverted_t": run.stats["diverted_t"], "proven": run.stats["proven_optimal"],
-            "runs": MatchRun.objects.count()}
+    return {
+        "run": run.pk,
+        "total": total,
+        "load": load,
+        "solve": solve,
+        "write": max(total - load - solve, 0.0),
+        "proposals": Proposal.objects.filter(run=run).count(),
+        "flows": len(solution.flows),
+        "arcs": run.stats["arcs"],
+        "diverted_t": run.stats["diverted_t"],
+        "proven": run.stats["proven_optimal"],
+        "runs": MatchRun.objects.count(),
+    }
 
 
 def main() -> None:
@@ -141,20 +195,28 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     t = time.perf_counter()
     problem = load_instance(args.offers, args.needs, args.seed)
-    print(f"loaded {args.offers} offers × {args.needs} needs into PostgreSQL "
-          f"{connection.pg_version // 10000} in {time.perf_counter() - t:.1f} s")
+    print(
+        f"loaded {args.offers} offers × {args.needs} needs into PostgreSQL "
+        f"{connection.pg_version // 10000} in {time.perf_counter() - t:.1f} s"
+    )
 
     del problem
     results = [time_run() for _ in range(args.repeat)]
     baseline = [r["solve"] for r in results]
     med = {k: statistics.median(r[k] for r in results) for k in ("total", "load", "solve", "write")}
     last = results[-1]
-    print(f"arcs {last['arcs']}, proposals written {last['proposals']} (flows {last['flows']}), "
-          f"diverted {last['diverted_t']:,.1f} t, proven optimal {last['proven']}")
-    print(f"end-to-end run (median of {args.repeat}): {med['total']:.2f} s  "
-          f"[snapshot load {med['load']:.2f} s, solve {med['solve']:.2f} s, write + bookkeeping {med['write']:.2f} s]")
-    print(f"baseline, engine alone on the same snapshot problem (median): {statistics.median(baseline):.2f} s; "
-          f"overhead of database and proposals: {med['total'] - statistics.median(baseline):.2f} s")
+    print(
+        f"arcs {last['arcs']}, proposals written {last['proposals']} (flows {last['flows']}), "
+        f"diverted {last['diverted_t']:,.1f} t, proven optimal {last['proven']}"
+    )
+    print(
+        f"end-to-end run (median of {args.repeat}): {med['total']:.2f} s  "
+        f"[snapshot load {med['load']:.2f} s, solve {med['solve']:.2f} s, write + bookkeeping {med['write']:.2f} s]"
+    )
+    print(
+        f"baseline, engine alone on the same snapshot problem (median): {statistics.median(baseline):.2f} s; "
+        f"overhead of database and proposals: {med['total'] - statistics.median(baseline):.2f} s"
+    )
     print(f"target 5k×5k ≤ 10 s: {'met' if med['total'] <= 10 else 'NOT met'}")
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 

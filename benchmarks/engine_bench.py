@@ -92,8 +92,11 @@ def highs_lp(prep, arcs):
     units = -first.fun
     cost = arcs.cost.astype(float)
     second = linprog(
-        cost, A_ub=vstack([a_ub, csr_matrix(-np.ones((1, m)))]).tocsr(), b_ub=np.r_[b_ub, -units],
-        bounds=(0, None), method="highs",
+        cost,
+        A_ub=vstack([a_ub, csr_matrix(-np.ones((1, m)))]).tocsr(),
+        b_ub=np.r_[b_ub, -units],
+        bounds=(0, None),
+        method="highs",
     )
     return round(units), round(second.fun)
 
@@ -108,7 +111,9 @@ def network_simplex(prep, arcs):
     for j, d in enumerate(prep.need_demand.tolist()):
         graph.add_edge(("n", j), "T", capacity=d, weight=0)
     for o, n, c in zip(arcs.offer.tolist(), arcs.need.tolist(), arcs.cost.tolist()):
-        graph.add_edge(("o", o), ("n", n), capacity=min(int(prep.offer_supply[o]), int(prep.need_demand[n])), weight=c)
+        graph.add_edge(
+            ("o", o), ("n", n), capacity=min(int(prep.offer_supply[o]), int(prep.need_demand[n])), weight=c
+        )
     value = nx.maximum_flow_value(graph, "S", "T")
     graph.nodes["S"]["demand"], graph.nodes["T"]["demand"] = -value, value
     cost, _ = nx.network_simplex(graph)
@@ -130,11 +135,19 @@ def run_size(size: int, workers: int, seed: int) -> dict:
     result["engine_s"] = time.perf_counter() - t
     timings = solution.stats["timings"]
     result.update(
-        prepare_s=timings["prepare"], candidates_s=timings["candidates"], components_s=timings["components"],
-        flow_s=timings["flow"], arcs=solution.stats["arcs"], components=solution.stats["components"],
-        proven=solution.proven_optimal, supply_t=solution.supply_kg / 1000, diverted_t=solution.diverted_kg / 1000,
-        landfilled_t=solution.landfilled_kg / 1000, tkm=solution.tkm,
-        peak_rss_mb=_peak_mb(), worker_peak_rss_mb=_children_peak_mb(),
+        prepare_s=timings["prepare"],
+        candidates_s=timings["candidates"],
+        components_s=timings["components"],
+        flow_s=timings["flow"],
+        arcs=solution.stats["arcs"],
+        components=solution.stats["components"],
+        proven=solution.proven_optimal,
+        supply_t=solution.supply_kg / 1000,
+        diverted_t=solution.diverted_kg / 1000,
+        landfilled_t=solution.landfilled_kg / 1000,
+        tkm=solution.tkm,
+        peak_rss_mb=_peak_mb(),
+        worker_peak_rss_mb=_children_peak_mb(),
     )
 
     prep, arcs, mass = _arcs(problem)
@@ -142,13 +155,18 @@ def run_size(size: int, workers: int, seed: int) -> dict:
     g_diverted, g_tkm = greedy(prep, arcs, mass)
     result["greedy_s"] = time.perf_counter() - t
     g_landfilled = solution.supply_kg - g_diverted
-    result["greedy_extra_landfill_pct"] = 100 * (g_landfilled - solution.landfilled_kg) / max(solution.landfilled_kg, 1)
+    result["greedy_extra_landfill_pct"] = (
+        100 * (g_landfilled - solution.landfilled_kg) / max(solution.landfilled_kg, 1)
+    )
     result["greedy_extra_landfill_t"] = (g_landfilled - solution.landfilled_kg) / 1000
     result["greedy_extra_tkm_pct"] = 100 * (g_tkm - solution.tkm) / max(solution.tkm, 1e-9)
 
     # the engine's own objective in solver units, for exact comparison with the references
     engine_units = sum(f.quantity for f in solution.flows)
-    cost_of = {(int(prep.offer_id[o]), int(prep.need_id[n])): int(c) for o, n, c in zip(arcs.offer, arcs.need, arcs.cost)}
+    cost_of = {
+        (int(prep.offer_id[o]), int(prep.need_id[n])): int(c)
+        for o, n, c in zip(arcs.offer, arcs.need, arcs.cost)
+    }
     engine_cost = sum(f.quantity * cost_of[(f.offer_id, f.need_id)] for f in solution.flows)
     if size <= LP_MAX_SIZE:
         t = time.perf_counter()
@@ -193,8 +211,12 @@ _SPIN = "import time; t = time.perf_counter(); sum(range(30_000_000)); print(tim
 
 def effective_cores() -> str:
     """How much parallel CPU the machine gives right now: shared VMs often give less than nproc."""
+
     def spin(count: int) -> float:
-        procs = [subprocess.Popen([sys.executable, "-c", _SPIN], stdout=subprocess.PIPE, text=True) for _ in range(count)]
+        procs = [
+            subprocess.Popen([sys.executable, "-c", _SPIN], stdout=subprocess.PIPE, text=True)
+            for _ in range(count)
+        ]
         return max(float(p.communicate()[0]) for p in procs)
 
     one, two = spin(1), spin(2)
@@ -221,7 +243,9 @@ def table(rows: list[dict]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 20000])
     parser.add_argument("--workers", type=int, default=2, help="processes for min-cost-flow components")
     parser.add_argument("--seed", type=int, default=1)
@@ -235,8 +259,20 @@ def main() -> None:
     rows = []
     for size in args.sizes:
         out = subprocess.run(
-            [sys.executable, __file__, "--child", str(size), "--workers", str(args.workers), "--seed", str(args.seed)],
-            capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                str(size),
+                "--workers",
+                str(args.workers),
+                "--seed",
+                str(args.seed),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
         if out.returncode:
             print(f"size {size} failed:\n{out.stderr}", file=sys.stderr)

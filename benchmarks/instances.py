@@ -47,7 +47,17 @@ _MATERIALS = (
     ("wooden_pallets", "piece", "0.025", "0.5", "3583", "269.5", "38.5", "piece", ("piece", "month", 200)),
     ("construction_timber", "t", None, "0.5", "3583", "269.5", "38.5", "construction", ("t", "once", 40)),
     ("precast_concrete_panel", "piece", "5.0", "2.4", "1.26", "269", "20", "piece", ("piece", "once", 60)),
-    ("crushed_concrete_aggregate", "t", None, "1.5", "1.26", "7.79", "3.22", "construction", ("t", "once", 1500)),
+    (
+        "crushed_concrete_aggregate",
+        "t",
+        None,
+        "1.5",
+        "1.26",
+        "7.79",
+        "3.22",
+        "construction",
+        ("t", "once", 1500),
+    ),
     ("bricks", "piece", "0.0035", "1.8", "1.26", "241.8", "10", "piece", ("piece", "once", 20000)),
     ("structural_steel_elements", "t", None, "7.85", "1.26", "2030", "50", "construction", ("t", "once", 30)),
     ("steel_scrap", "t", None, "0.6", "8.98", "3473.1", "1706.4", "recycling", ("t", "month", 20)),
@@ -137,7 +147,9 @@ def generate(shape: InstanceShape, *, objective: str = "divert_then_distance") -
     for key in keys:
         by_group.setdefault(group[key], []).append(key)
     # common residues are offered more often (organics dominate Almaty's landfilled mass)
-    weight = np.array([3.0 if group[k] in ("feed", "compost") else 1.5 if group[k] == "recycling" else 1.0 for k in keys])
+    weight = np.array(
+        [3.0 if group[k] in ("feed", "compost") else 1.5 if group[k] == "recycling" else 1.0 for k in keys]
+    )
     weight /= weight.sum()
 
     lat, lon = _sites(rng, shape.offers)
@@ -165,13 +177,17 @@ def generate(shape: InstanceShape, *, objective: str = "divert_then_distance") -
                 min_lot=lot,
                 max_distance_km=Decimal(int(rng.choice((20, 30, 50)))) if rng.random() < 0.2 else None,
                 current_destination="open_burning" if key == "straw" and rng.random() < 0.5 else "landfill",
-                committed=(quantity * Decimal("0.1")) if rng.random() < 0.05 and period != "once" else Decimal(0),
+                committed=(quantity * Decimal("0.1"))
+                if rng.random() < 0.05 and period != "once"
+                else Decimal(0),
             )
         )
 
     lat, lon = _sites(rng, shape.needs)
     groups = sorted(by_group)
-    group_weight = np.array([{"feed": 3, "compost": 3, "recycling": 2, "construction": 1.5, "piece": 1.5}[g] for g in groups])
+    group_weight = np.array(
+        [{"feed": 3, "compost": 3, "recycling": 2, "construction": 1.5, "piece": 1.5}[g] for g in groups]
+    )
     group_weight /= group_weight.sum()
     needs = []
     for j in range(shape.needs):
@@ -185,7 +201,9 @@ def generate(shape: InstanceShape, *, objective: str = "divert_then_distance") -
         unit, period, median = offer_defaults[accepted[0]]
         if unit == "kg" or (unit == "m3" and len(accepted) > 1):
             unit = "t"
-        quantity = _quantity(rng, median * 1.0 * (0.2 if unit == "t" and offer_defaults[accepted[0]][0] == "kg" else 1))
+        quantity = _quantity(
+            rng, median * 1.0 * (0.2 if unit == "t" and offer_defaults[accepted[0]][0] == "kg" else 1)
+        )
         start, end = _window(rng, shape.horizon_start)
         lot = None
         if rng.random() < shape.min_lot_share:

@@ -1,4 +1,5 @@
 """API plumbing shared by every app: pagination and the one domain-error mapping."""
+
 from __future__ import annotations
 
 from django.db import DataError
@@ -35,5 +36,7 @@ def exception_handler(exc, context):
     if isinstance(exc, (OverflowError, DataError)):
         # An id or number beyond what the database stores (e.g. ?organisation=10**20): the
         # request is wrong, not the server.
-        return Response({"detail": "A number in the request is out of range."}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            {"detail": "A number in the request is out of range."}, status=status.HTTP_400_BAD_REQUEST
+        )
     return drf_exception_handler(exc, context)

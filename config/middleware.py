@@ -1,4 +1,5 @@
 """Pages answer a broken business rule with its status, never a 500."""
+
 from django.db import DataError
 from django.shortcuts import render
 
@@ -16,8 +17,12 @@ class DomainErrorMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, (OverflowError, DataError)) and not request.path.startswith("/api/"):
-            return render(request, "error.html", {"status": 400, "message": "A number in the address is out of range."},
-                          status=400)
+            return render(
+                request,
+                "error.html",
+                {"status": 400, "message": "A number in the address is out of range."},
+                status=400,
+            )
         if not isinstance(exception, DomainError) or request.path.startswith("/api/"):
             return None
         status = STATUS[exception.code]

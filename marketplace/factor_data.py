@@ -297,9 +297,7 @@ def _parse_material(path: Path, number: int, cells: dict[str, str]) -> MaterialR
         raise fail("category", f"unknown category {category!r} (expected one of {CATEGORIES})")
     unit_basis = cells["unit_basis"]
     if unit_basis not in UNIT_BASES:
-        raise fail(
-            "unit_basis", f"unknown unit basis {unit_basis!r} (expected one of {UNIT_BASES})"
-        )
+        raise fail("unit_basis", f"unknown unit basis {unit_basis!r} (expected one of {UNIT_BASES})")
 
     def number_in(column: str, *, positive: bool = False) -> Decimal | None:
         text = cells[column]
@@ -374,9 +372,7 @@ def _parse_globals(path: Path) -> tuple[dict[str, GlobalRow], dict[str, Decimal]
         if not _KEY_RE.fullmatch(key):
             raise FactorFileError(path, number, "key", f"{key!r} is not a key")
         if key in row_of:
-            raise FactorFileError(
-                path, number, "key", f"duplicate key {key!r} (first in row {row_of[key]})"
-            )
+            raise FactorFileError(path, number, "key", f"duplicate key {key!r} (first in row {row_of[key]})")
         row_of[key] = number
         rows[key] = GlobalRow(
             key=key,

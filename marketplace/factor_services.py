@@ -3,6 +3,7 @@
 A published set never changes (enforced here and by the admin); exactly one published set is
 active. Every publication is an audit event.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,11 +21,24 @@ from accounts.services import event_record
 from . import factor_data
 from .models import Factor, FactorSet, Material
 
-EDITABLE_FACTOR_FIELDS = ("landfill_kg_per_t", "substitution_kg_per_t", "treatment_kg_per_t",
-                          "open_burning_kg_per_t", "incineration_kg_per_t", "source_landfill",
-                          "source_substitution", "notes")
-EDITABLE_SET_FIELDS = ("road_freight_kg_per_tkm", "road_freight_source", "gwp_ch4", "gwp_basis",
-                       "landfill_method", "source_notes")
+EDITABLE_FACTOR_FIELDS = (
+    "landfill_kg_per_t",
+    "substitution_kg_per_t",
+    "treatment_kg_per_t",
+    "open_burning_kg_per_t",
+    "incineration_kg_per_t",
+    "source_landfill",
+    "source_substitution",
+    "notes",
+)
+EDITABLE_SET_FIELDS = (
+    "road_freight_kg_per_tkm",
+    "road_freight_source",
+    "gwp_ch4",
+    "gwp_basis",
+    "landfill_method",
+    "source_notes",
+)
 
 
 def active_factor_set() -> FactorSet | None:
@@ -49,21 +63,33 @@ def materials_upsert(table: factor_data.FactorTable) -> int:
     """Create or update the catalogue entries described by a factor table."""
     count = 0
     for row in table.materials:
-        Material.objects.update_or_create(key=row.key, defaults={
-            "name_en": row.name_en, "name_ru": row.name_ru, "name_kk": row.name_kk,
-            "ewc_code": row.ewc_code, "category": row.category, "unit_basis": row.unit_basis,
-            "mass_per_piece_t": row.mass_per_unit_t if row.unit_basis == "piece" else None,
-            "density_t_per_m3": row.density_t_per_m3, "hazardous": row.hazardous,
-            "substituted_virgin_material": row.substituted_virgin_material,
-        })
+        Material.objects.update_or_create(
+            key=row.key,
+            defaults={
+                "name_en": row.name_en,
+                "name_ru": row.name_ru,
+                "name_kk": row.name_kk,
+                "ewc_code": row.ewc_code,
+                "category": row.category,
+                "unit_basis": row.unit_basis,
+                "mass_per_piece_t": row.mass_per_unit_t if row.unit_basis == "piece" else None,
+                "density_t_per_m3": row.density_t_per_m3,
+                "hazardous": row.hazardous,
+                "substituted_virgin_material": row.substituted_virgin_material,
+            },
+        )
         count += 1
     return count
 
 
 @transaction.atomic
 def factor_set_import(
-    *, factors_path: Path | None = None, globals_path: Path | None = None, version: str | None = None,
-    publish: bool = True, actor=None,
+    *,
+    factors_path: Path | None = None,
+    globals_path: Path | None = None,
+    version: str | None = None,
+    publish: bool = True,
+    actor=None,
 ) -> tuple[FactorSet, bool]:
     """Load the catalogue and a factor set from the CSV files (default: the project's copies).
 
@@ -85,22 +111,39 @@ def factor_set_import(
     gwp = table.globals.get(factor_data.GWP_CH4_KEY)
     freight = table.globals.get(factor_data.ROAD_FREIGHT_KEY)
     factor_set = FactorSet.objects.create(
-        version=version, road_freight_kg_per_tkm=table.road_freight_kg_per_tkm,
-        road_freight_source=table.road_freight_source + (f" — {freight.notes}" if freight and freight.notes else ""),
-        gwp_ch4=table.gwp_ch4, gwp_basis=table.gwp_source + (f" — {gwp.notes}" if gwp and gwp.notes else ""),
-        landfill_method=table.landfill_method, source_digest=digest, created_by=actor,
+        version=version,
+        road_freight_kg_per_tkm=table.road_freight_kg_per_tkm,
+        road_freight_source=table.road_freight_source
+        + (f" — {freight.notes}" if freight and freight.notes else ""),
+        gwp_ch4=table.gwp_ch4,
+        gwp_basis=table.gwp_source + (f" — {gwp.notes}" if gwp and gwp.notes else ""),
+        landfill_method=table.landfill_method,
+        source_digest=digest,
+        created_by=actor,
         source_notes=f"Imported from {factors_path.name} and {globals_path.name} (sha256 {digest[:16]}…).",
     )
     materials = {m.key: m for m in Material.objects.all()}
-    Factor.objects.bulk_create([
-        Factor(factor_set=factor_set, material=materials[row.key], landfill_kg_per_t=row.landfill_kg_per_t,
-               substitution_kg_per_t=row.substitution_kg_per_t, treatment_kg_per_t=row.treatment_kg_per_t,
-               source_landfill=row.source_landfill, source_substitution=row.source_substitution,
-               notes=row.notes)
-        for row in table.materials
-    ])
-    event_record(actor=actor, action="factor_set.imported", obj=factor_set,
-                 data={"version": version, "materials": len(table.materials), "digest": digest})
+    Factor.objects.bulk_create(
+        [
+            Factor(
+                factor_set=factor_set,
+                material=materials[row.key],
+                landfill_kg_per_t=row.landfill_kg_per_t,
+                substitution_kg_per_t=row.substitution_kg_per_t,
+                treatment_kg_per_t=row.treatment_kg_per_t,
+                source_landfill=row.source_landfill,
+                source_substitution=row.source_substitution,
+                notes=row.notes,
+            )
+            for row in table.materials
+        ]
+    )
+    event_record(
+        actor=actor,
+        action="factor_set.imported",
+        obj=factor_set,
+        data={"version": version, "materials": len(table.materials), "digest": digest},
+    )
     if publish:
         _publish(factor_set, actor)
     return factor_set, True
@@ -118,7 +161,9 @@ def _publish(factor_set: FactorSet, actor) -> FactorSet:
     FactorSet.objects.filter(is_active=True).update(is_active=False)
     FactorSet.objects.filter(pk=factor_set.pk).update(is_active=True)
     factor_set.refresh_from_db()
-    event_record(actor=actor, action="factor_set.published", obj=factor_set, data={"version": factor_set.version})
+    event_record(
+        actor=actor, action="factor_set.published", obj=factor_set, data={"version": factor_set.version}
+    )
     return factor_set
 
 
@@ -141,16 +186,27 @@ def factor_set_copy(*, source: FactorSet, version: str, actor) -> FactorSet:
     if FactorSet.objects.filter(version=version).exists():
         raise invalid("version", f"A factor set {version!r} exists already.")
     draft = FactorSet.objects.create(
-        version=version, based_on=source, created_by=actor,
+        version=version,
+        based_on=source,
+        created_by=actor,
         **{field: getattr(source, field) for field in EDITABLE_SET_FIELDS},
     )
-    Factor.objects.bulk_create([
-        Factor(factor_set=draft, material_id=f.material_id,
-               **{field: getattr(f, field) for field in EDITABLE_FACTOR_FIELDS})
-        for f in source.factors.all()
-    ])
-    event_record(actor=actor, action="factor_set.drafted", obj=draft,
-                 data={"version": version, "based_on": source.version})
+    Factor.objects.bulk_create(
+        [
+            Factor(
+                factor_set=draft,
+                material_id=f.material_id,
+                **{field: getattr(f, field) for field in EDITABLE_FACTOR_FIELDS},
+            )
+            for f in source.factors.all()
+        ]
+    )
+    event_record(
+        actor=actor,
+        action="factor_set.drafted",
+        obj=draft,
+        data={"version": version, "based_on": source.version},
+    )
     return draft
 
 
@@ -224,8 +280,12 @@ def factor_update(*, factor: Factor, actor, **fields: Any) -> Factor:
             raise invalid(field, "This field cannot be edited.")
         setattr(factor, field, _clean_factor_value(field, value))
     factor.save()
-    event_record(actor=actor, action="factor.edited", obj=factor, data={"fields": sorted(fields),
-                                                                          "version": factor_set.version})
+    event_record(
+        actor=actor,
+        action="factor.edited",
+        obj=factor,
+        data={"fields": sorted(fields), "version": factor_set.version},
+    )
     return factor
 
 
@@ -245,6 +305,14 @@ def factor_set_delete(*, factor_set: FactorSet, actor) -> None:
 
 
 __all__ = [
-    "DomainError", "active_factor_set", "require_active_factor_set", "factor_set_import", "factor_set_publish",
-    "factor_set_copy", "factor_set_update", "factor_update", "factor_set_delete", "materials_upsert",
+    "DomainError",
+    "active_factor_set",
+    "require_active_factor_set",
+    "factor_set_import",
+    "factor_set_publish",
+    "factor_set_copy",
+    "factor_set_update",
+    "factor_update",
+    "factor_set_delete",
+    "materials_upsert",
 ]

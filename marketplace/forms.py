@@ -88,38 +88,80 @@ class ListingForm(forms.Form):
     site = forms.ChoiceField(label=_("Site"))
     new_site_name = forms.CharField(label=_("Name of the new site"), max_length=200, required=False)
     new_site_address = forms.CharField(label=_("Address of the new site"), max_length=300, required=False)
-    new_site_latitude = forms.DecimalField(label=_("Latitude"), required=False, max_digits=9, decimal_places=6,
-                                           widget=forms.NumberInput(attrs={"step": "0.000001"}))
-    new_site_longitude = forms.DecimalField(label=_("Longitude"), required=False, max_digits=10, decimal_places=6,
-                                            widget=forms.NumberInput(attrs={"step": "0.000001"}))
-    new_site_district = forms.ChoiceField(label=_("District"), choices=District.choices, initial=District.OTHER,
-                                          required=False)
-    quantity = forms.DecimalField(label=_("Quantity"), max_digits=14, decimal_places=3, min_value=0.001,
-                                  widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}))
+    new_site_latitude = forms.DecimalField(
+        label=_("Latitude"),
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        widget=forms.NumberInput(attrs={"step": "0.000001"}),
+    )
+    new_site_longitude = forms.DecimalField(
+        label=_("Longitude"),
+        required=False,
+        max_digits=10,
+        decimal_places=6,
+        widget=forms.NumberInput(attrs={"step": "0.000001"}),
+    )
+    new_site_district = forms.ChoiceField(
+        label=_("District"), choices=District.choices, initial=District.OTHER, required=False
+    )
+    quantity = forms.DecimalField(
+        label=_("Quantity"),
+        max_digits=14,
+        decimal_places=3,
+        min_value=0.001,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
     unit = forms.ChoiceField(label=_("Unit"), choices=Unit.choices)
     period = forms.ChoiceField(label=_("Period"), choices=Period.choices, initial=Period.YEAR)
-    available_from = forms.DateField(label=_("Available from"), required=False, widget=_date_input(),
-                                     help_text=_("Leave the window open for “always”."))
+    available_from = forms.DateField(
+        label=_("Available from"),
+        required=False,
+        widget=_date_input(),
+        help_text=_("Leave the window open for “always”."),
+    )
     available_until = forms.DateField(label=_("Available until"), required=False, widget=_date_input())
-    min_lot = forms.DecimalField(label=_("Minimum lot"), required=False, max_digits=14, decimal_places=3,
-                                 widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
-                                 help_text=_("The smallest quantity worth a trip, in the same unit."))
-    max_distance_km = forms.DecimalField(label=_("Maximum transport distance (km)"), required=False,
-                                         max_digits=7, decimal_places=2,
-                                         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}))
-    description = forms.CharField(label=_("Description and quality notes"), required=False, max_length=4000,
-                                  widget=forms.Textarea(attrs={"rows": 4}))
+    min_lot = forms.DecimalField(
+        label=_("Minimum lot"),
+        required=False,
+        max_digits=14,
+        decimal_places=3,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        help_text=_("The smallest quantity worth a trip, in the same unit."),
+    )
+    max_distance_km = forms.DecimalField(
+        label=_("Maximum transport distance (km)"),
+        required=False,
+        max_digits=7,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    description = forms.CharField(
+        label=_("Description and quality notes"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
     photos = MultipleImageField(
-        label=_("Photos"), required=False,
-        widget=MultipleImageInput(attrs={"accept": "image/jpeg,image/png,image/webp", "data-photo-preview": ""}),
+        label=_("Photos"),
+        required=False,
+        widget=MultipleImageInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp", "data-photo-preview": ""}
+        ),
         help_text=_("JPEG, PNG or WebP, at most 5 MB each and %(count)d per listing.")
         % {"count": MAX_PHOTOS_PER_LISTING},
     )
-    publish = forms.BooleanField(label=_("Publish now (otherwise it is saved as a draft)"), required=False,
-                                 initial=True)
+    publish = forms.BooleanField(
+        label=_("Publish now (otherwise it is saved as a draft)"), required=False, initial=True
+    )
 
-    site_fields = ("new_site_name", "new_site_address", "new_site_latitude", "new_site_longitude",
-                   "new_site_district")
+    site_fields = (
+        "new_site_name",
+        "new_site_address",
+        "new_site_latitude",
+        "new_site_longitude",
+        "new_site_district",
+    )
 
     def __init__(self, *args, sites, materials, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -145,7 +187,9 @@ class ListingForm(forms.Form):
                 self.add_error("new_site_name", _("Name the new site."))
             for coordinate in ("new_site_latitude", "new_site_longitude"):
                 if cleaned.get(coordinate) is None and coordinate not in self.errors:
-                    self.add_error(coordinate, _("Click the site's place on the map, or type its coordinates."))
+                    self.add_error(
+                        coordinate, _("Click the site's place on the map, or type its coordinates.")
+                    )
         return cleaned
 
     def new_site_values(self) -> dict:
@@ -161,8 +205,18 @@ class ListingForm(forms.Form):
     def listing_values(self, site) -> dict:
         """The services' keyword arguments (site already resolved)."""
         data = self.cleaned_data
-        values = {name: data.get(name) for name in ("quantity", "unit", "period", "available_from",
-                                                    "available_until", "min_lot", "max_distance_km")}
+        values = {
+            name: data.get(name)
+            for name in (
+                "quantity",
+                "unit",
+                "period",
+                "available_from",
+                "available_until",
+                "min_lot",
+                "max_distance_km",
+            )
+        }
         values["description"] = data.get("description") or ""
         values["site"] = site
         return values
@@ -171,7 +225,9 @@ class ListingForm(forms.Form):
 class OfferForm(ListingForm):
     material = forms.ChoiceField(label=_("Material"))
     current_destination = forms.ChoiceField(
-        label=_("Where does it go today?"), choices=Destination.choices, initial=Destination.LANDFILL,
+        label=_("Where does it go today?"),
+        choices=Destination.choices,
+        initial=Destination.LANDFILL,
         help_text=_("Avoided emissions are counted against this baseline only."),
     )
 
@@ -179,7 +235,10 @@ class OfferForm(ListingForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["material"].choices = [("", _("— choose a material —")), *material_choices(self.materials)]
+        self.fields["material"].choices = [
+            ("", _("— choose a material —")),
+            *material_choices(self.materials),
+        ]
         self.fields["max_distance_km"].help_text = _("Optional: how far you would let it travel.")
 
     def listing_values(self, site) -> dict:
@@ -192,7 +251,9 @@ class OfferForm(ListingForm):
 class NeedForm(ListingForm):
     materials = forms.MultipleChoiceField(
         label=_("Materials you accept"),
-        help_text=_("Several bulk materials, or exactly one counted in pieces. Hold Ctrl (⌘) to choose several."),
+        help_text=_(
+            "Several bulk materials, or exactly one counted in pieces. Hold Ctrl (⌘) to choose several."
+        ),
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
 
@@ -215,7 +276,9 @@ class NeedForm(ListingForm):
 class PhotoForm(forms.Form):
     image = forms.ImageField(
         label=_("Photo"),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "data-photo-preview": ""}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp", "data-photo-preview": ""}
+        ),
         help_text=_("JPEG, PNG or WebP, at most 5 MB."),
     )
     caption = forms.CharField(label=_("Caption"), max_length=200, required=False)
@@ -228,12 +291,19 @@ class SearchForm(forms.Form):
 
     kind = forms.ChoiceField(label=_("Looking for"), choices=KIND_CHOICES, initial="offers", required=False)
     material = forms.ChoiceField(label=_("Material"), required=False)
-    category = forms.ChoiceField(label=_("Category"), required=False,
-                                 choices=[("", _("Any category")), *Category.choices])
+    category = forms.ChoiceField(
+        label=_("Category"), required=False, choices=[("", _("Any category")), *Category.choices]
+    )
     site = forms.ChoiceField(label=_("From my site"), required=False)
-    radius_km = forms.DecimalField(label=_("Within (km)"), required=False, min_value=1, max_value=1000,
-                                   decimal_places=2, initial=50,
-                                   widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}))
+    radius_km = forms.DecimalField(
+        label=_("Within (km)"),
+        required=False,
+        min_value=1,
+        max_value=1000,
+        decimal_places=2,
+        initial=50,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
 
     def __init__(self, *args, sites, materials, **kwargs):
         super().__init__(*args, **kwargs)
@@ -247,17 +317,30 @@ class SearchForm(forms.Form):
 
 
 class FactorSetCopyForm(forms.Form):
-    version = forms.CharField(label=_("Version of the new draft"), max_length=40,
-                              help_text=_("For example 2026.1 — it is cited by every run that uses it."))
+    version = forms.CharField(
+        label=_("Version of the new draft"),
+        max_length=40,
+        help_text=_("For example 2026.1 — it is cited by every run that uses it."),
+    )
 
 
-FACTOR_NUMBER_FIELDS = ("landfill_kg_per_t", "substitution_kg_per_t", "treatment_kg_per_t",
-                        "open_burning_kg_per_t", "incineration_kg_per_t")
+FACTOR_NUMBER_FIELDS = (
+    "landfill_kg_per_t",
+    "substitution_kg_per_t",
+    "treatment_kg_per_t",
+    "open_burning_kg_per_t",
+    "incineration_kg_per_t",
+)
 
 
 def _factor_number(label, *, required: bool):
-    return forms.DecimalField(label=label, required=required, max_digits=12, decimal_places=4,
-                              widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}))
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        max_digits=12,
+        decimal_places=4,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
 
 
 class FactorForm(forms.Form):
@@ -266,21 +349,27 @@ class FactorForm(forms.Form):
     treatment_kg_per_t = _factor_number(_("Treatment (kg CO₂e/t)"), required=True)
     open_burning_kg_per_t = _factor_number(_("Open burning (kg CO₂e/t)"), required=False)
     incineration_kg_per_t = _factor_number(_("Incineration (kg CO₂e/t)"), required=False)
-    source_landfill = forms.CharField(label=_("Source of the landfill factor"), required=False,
-                                      widget=forms.Textarea(attrs={"rows": 2}))
-    source_substitution = forms.CharField(label=_("Source of the substitution factor"), required=False,
-                                          widget=forms.Textarea(attrs={"rows": 2}))
+    source_landfill = forms.CharField(
+        label=_("Source of the landfill factor"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    source_substitution = forms.CharField(
+        label=_("Source of the substitution factor"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class FactorSetForm(forms.Form):
-    road_freight_kg_per_tkm = forms.DecimalField(label=_("Road freight (kg CO₂e per t·km)"), max_digits=10,
-                                                 decimal_places=6)
-    road_freight_source = forms.CharField(label=_("Source of the road-freight factor"), required=False,
-                                          widget=forms.Textarea(attrs={"rows": 2}))
+    road_freight_kg_per_tkm = forms.DecimalField(
+        label=_("Road freight (kg CO₂e per t·km)"), max_digits=10, decimal_places=6
+    )
+    road_freight_source = forms.CharField(
+        label=_("Source of the road-freight factor"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     gwp_ch4 = forms.DecimalField(label=_("GWP of CH₄"), max_digits=8, decimal_places=3)
     gwp_basis = forms.CharField(label=_("GWP basis"), max_length=200, required=False)
-    landfill_method = forms.CharField(label=_("Landfill method"), required=False,
-                                      widget=forms.Textarea(attrs={"rows": 2}))
-    source_notes = forms.CharField(label=_("Sources and notes"), required=False,
-                                   widget=forms.Textarea(attrs={"rows": 3}))
+    landfill_method = forms.CharField(
+        label=_("Landfill method"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    source_notes = forms.CharField(
+        label=_("Sources and notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )

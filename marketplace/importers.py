@@ -24,8 +24,8 @@ from django.db import transaction
 from accounts.errors import DomainError, invalid
 from accounts.models import Organisation, Site, User
 
-from . import services
 from . import listing_rules as rules
+from . import services
 from .listing_rules import clean_create_status
 from .models import Need, Offer
 
@@ -262,7 +262,9 @@ def _check_rows(
     valid: list[tuple[str, dict[str, Any]]] = []
     errors: list[RowError] = []
     for number, cells in records:
-        nul = next((column for column, value in cells.items() if isinstance(value, str) and "\x00" in value), None)
+        nul = next(
+            (column for column, value in cells.items() if isinstance(value, str) and "\x00" in value), None
+        )
         if nul is not None:
             errors.append(RowError(number, nul, "Null characters are not allowed."))
             continue

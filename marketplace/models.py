@@ -1,4 +1,5 @@
 """Materials, versioned flow-factor sets, offers (residues) and needs (material demand)."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -62,10 +63,12 @@ class Material(models.Model):
     ewc_code = models.CharField(_("EWC code"), max_length=12)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     unit_basis = models.CharField(_("unit basis"), max_length=5, choices=UnitBasis.choices)
-    mass_per_piece_t = models.DecimalField(_("mass per piece (t)"), max_digits=12, decimal_places=6,
-                                           null=True, blank=True)
-    density_t_per_m3 = models.DecimalField(_("bulk density (t/m³)"), max_digits=8, decimal_places=4,
-                                           null=True, blank=True)
+    mass_per_piece_t = models.DecimalField(
+        _("mass per piece (t)"), max_digits=12, decimal_places=6, null=True, blank=True
+    )
+    density_t_per_m3 = models.DecimalField(
+        _("bulk density (t/m³)"), max_digits=8, decimal_places=4, null=True, blank=True
+    )
     hazardous = models.BooleanField(_("hazardous"), default=False)
     substituted_virgin_material = models.CharField(_("virgin material displaced"), max_length=300, blank=True)
 
@@ -75,7 +78,9 @@ class Material(models.Model):
         verbose_name_plural = _("materials")
         constraints = [
             models.CheckConstraint(condition=Q(category__in=Category.values), name="material_category_valid"),
-            models.CheckConstraint(condition=Q(unit_basis__in=UnitBasis.values), name="material_unit_basis_valid"),
+            models.CheckConstraint(
+                condition=Q(unit_basis__in=UnitBasis.values), name="material_unit_basis_valid"
+            ),
             models.CheckConstraint(
                 condition=~Q(unit_basis=UnitBasis.PIECE) | Q(mass_per_piece_t__gt=0),
                 name="material_piece_has_mass",
@@ -115,8 +120,9 @@ class FactorSet(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     is_active = models.BooleanField(_("active"), default=False)
     based_on = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    road_freight_kg_per_tkm = models.DecimalField(_("road freight (kg CO₂e per t·km)"), max_digits=10,
-                                                  decimal_places=6)
+    road_freight_kg_per_tkm = models.DecimalField(
+        _("road freight (kg CO₂e per t·km)"), max_digits=10, decimal_places=6
+    )
     road_freight_source = models.TextField(_("road freight source"), blank=True)
     gwp_ch4 = models.DecimalField(_("GWP of CH₄"), max_digits=8, decimal_places=3)
     gwp_basis = models.CharField(_("GWP basis"), max_length=200, blank=True)
@@ -125,22 +131,28 @@ class FactorSet(models.Model):
     # SHA-256 of the imported files, so importing the same data twice is a no-op.
     source_digest = models.CharField(max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                     on_delete=models.SET_NULL, related_name="+")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("flow-factor set")
         verbose_name_plural = _("flow-factor sets")
         constraints = [
-            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True),
-                                    name="factor_set_one_active"),
-            models.CheckConstraint(condition=~Q(is_active=True) | Q(status="published"),
-                                   name="factor_set_active_is_published"),
-            models.CheckConstraint(condition=Q(road_freight_kg_per_tkm__gte=0), name="factor_set_freight_nonneg"),
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="factor_set_one_active"
+            ),
+            models.CheckConstraint(
+                condition=~Q(is_active=True) | Q(status="published"), name="factor_set_active_is_published"
+            ),
+            models.CheckConstraint(
+                condition=Q(road_freight_kg_per_tkm__gte=0), name="factor_set_freight_nonneg"
+            ),
             models.CheckConstraint(condition=Q(gwp_ch4__gt=0), name="factor_set_gwp_positive"),
         ]
 
@@ -173,8 +185,10 @@ class Factor(models.Model):
         verbose_name_plural = _("flow factors")
         constraints = [
             models.UniqueConstraint(fields=["factor_set", "material"], name="factor_unique_per_set"),
-            models.CheckConstraint(condition=Q(substitution_kg_per_t__gte=0) & Q(treatment_kg_per_t__gte=0),
-                                   name="factor_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(substitution_kg_per_t__gte=0) & Q(treatment_kg_per_t__gte=0),
+                name="factor_nonnegative",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -184,7 +198,9 @@ class Factor(models.Model):
 class Listing(models.Model):
     """What offers and needs share."""
 
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="%(class)ss")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="%(class)ss"
+    )
     site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="%(class)ss")
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
     unit = models.CharField(_("unit"), max_length=5, choices=Unit.choices)
@@ -192,13 +208,16 @@ class Listing(models.Model):
     available_from = models.DateField(_("available from"), null=True, blank=True)
     available_until = models.DateField(_("available until"), null=True, blank=True)
     min_lot = models.DecimalField(_("minimum lot"), max_digits=14, decimal_places=3, null=True, blank=True)
-    max_distance_km = models.DecimalField(_("maximum distance (km)"), max_digits=7, decimal_places=2,
-                                          null=True, blank=True)
+    max_distance_km = models.DecimalField(
+        _("maximum distance (km)"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
     description = models.TextField(_("description and quality notes"), blank=True, max_length=4000)
-    status = models.CharField(_("status"), max_length=10, choices=ListingStatus.choices,
-                              default=ListingStatus.DRAFT)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    status = models.CharField(
+        _("status"), max_length=10, choices=ListingStatus.choices, default=ListingStatus.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -212,11 +231,16 @@ class Listing(models.Model):
             models.CheckConstraint(condition=Q(quantity__gt=0), name=f"{prefix}_quantity_positive"),
             models.CheckConstraint(condition=Q(unit__in=Unit.values), name=f"{prefix}_unit_valid"),
             models.CheckConstraint(condition=Q(period__in=Period.values), name=f"{prefix}_period_valid"),
-            models.CheckConstraint(condition=Q(status__in=ListingStatus.values), name=f"{prefix}_status_valid"),
-            models.CheckConstraint(condition=Q(min_lot__isnull=True) | (Q(min_lot__gt=0) & Q(min_lot__lte=F("quantity"))),
-                                   name=f"{prefix}_min_lot_range"),
             models.CheckConstraint(
-                condition=Q(available_from__isnull=True) | Q(available_until__isnull=True)
+                condition=Q(status__in=ListingStatus.values), name=f"{prefix}_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_lot__isnull=True) | (Q(min_lot__gt=0) & Q(min_lot__lte=F("quantity"))),
+                name=f"{prefix}_min_lot_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(available_from__isnull=True)
+                | Q(available_until__isnull=True)
                 | Q(available_from__lte=F("available_until")),
                 name=f"{prefix}_window_in_order",
             ),
@@ -232,16 +256,18 @@ class Offer(Listing):
     """A residue output a company offers."""
 
     material = models.ForeignKey(Material, on_delete=models.PROTECT, related_name="offers")
-    current_destination = models.CharField(_("current destination"), max_length=20,
-                                           choices=Destination.choices, default=Destination.LANDFILL)
+    current_destination = models.CharField(
+        _("current destination"), max_length=20, choices=Destination.choices, default=Destination.LANDFILL
+    )
 
     class Meta(Listing.Meta):
         verbose_name = _("offer")
         verbose_name_plural = _("offers")
         constraints = [
             *Listing.shared_constraints("offer"),
-            models.CheckConstraint(condition=Q(current_destination__in=Destination.values),
-                                   name="offer_destination_valid"),
+            models.CheckConstraint(
+                condition=Q(current_destination__in=Destination.values), name="offer_destination_valid"
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "material"], name="offer_status_material_idx"),
@@ -263,7 +289,9 @@ class Need(Listing):
         verbose_name_plural = _("needs")
         constraints = [
             *Listing.shared_constraints("need"),
-            models.CheckConstraint(condition=Q(max_distance_km__isnull=False), name="need_max_distance_required"),
+            models.CheckConstraint(
+                condition=Q(max_distance_km__isnull=False), name="need_max_distance_required"
+            ),
         ]
         indexes = [
             models.Index(fields=["status"], name="need_status_idx"),
@@ -288,8 +316,9 @@ class ListingPhoto(models.Model):
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     caption = models.CharField(max_length=200, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -298,7 +327,8 @@ class ListingPhoto(models.Model):
         verbose_name_plural = _("listing photos")
         constraints = [
             models.CheckConstraint(
-                condition=(Q(offer__isnull=False) & Q(need__isnull=True)) | (Q(offer__isnull=True) & Q(need__isnull=False)),
+                condition=(Q(offer__isnull=False) & Q(need__isnull=True))
+                | (Q(offer__isnull=True) & Q(need__isnull=False)),
                 name="photo_belongs_to_one_listing",
             ),
         ]

@@ -3,6 +3,7 @@
 Photos are not public files: a draft listing's photos are its owner's, and in production the
 media folder is not served by any web server. Stored names are random, the bytes re-encoded.
 """
+
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required

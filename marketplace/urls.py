@@ -15,8 +15,12 @@ def _listing_urls(kind: str) -> list:
         path(f"{kind}s/<int:pk>/edit/", listings.listing_edit, extra, name=f"{kind}-edit"),
         path(f"{kind}s/<int:pk>/status/", listings.listing_status, extra, name=f"{kind}-status"),
         path(f"{kind}s/<int:pk>/photos/", listings.photo_upload, extra, name=f"{kind}-photo-add"),
-        path(f"{kind}s/<int:pk>/photos/<int:photo_pk>/delete/", listings.photo_delete, extra,
-             name=f"{kind}-photo-delete"),
+        path(
+            f"{kind}s/<int:pk>/photos/<int:photo_pk>/delete/",
+            listings.photo_delete,
+            extra,
+            name=f"{kind}-photo-delete",
+        ),
     ]
 
 

@@ -93,24 +93,40 @@ def map_points(*, user, listings, url_for) -> list[dict]:
     for listing in listings:
         location = _location(listing, exact_ids)
         materials = listing_materials(listing)
-        points.append({
-            "id": listing.pk,
-            "kind": "offer" if isinstance(listing, Offer) else "need",
-            "url": url_for(listing),
-            "title": ", ".join(m.name for m in materials),
-            "organisation": listing.organisation.name,
-            "quantity": f"{listing.quantity.normalize():f} {listing.get_unit_display()} {listing.get_period_display()}",
-            "lat": float(location.latitude),
-            "lon": float(location.longitude),
-            "exact": location.exact,
-        })
+        points.append(
+            {
+                "id": listing.pk,
+                "kind": "offer" if isinstance(listing, Offer) else "need",
+                "url": url_for(listing),
+                "title": ", ".join(m.name for m in materials),
+                "organisation": listing.organisation.name,
+                "quantity": f"{listing.quantity.normalize():f} {listing.get_unit_display()} {listing.get_period_display()}",
+                "lat": float(location.latitude),
+                "lon": float(location.longitude),
+                "exact": location.exact,
+            }
+        )
     return points
 
 
 # --- Factor sets ---------------------------------------------------------------------------
-DIFF_FIELDS = ("landfill_kg_per_t", "substitution_kg_per_t", "treatment_kg_per_t", "open_burning_kg_per_t",
-               "incineration_kg_per_t", "source_landfill", "source_substitution", "notes")
-SET_DIFF_FIELDS = ("road_freight_kg_per_tkm", "gwp_ch4", "gwp_basis", "road_freight_source", "landfill_method")
+DIFF_FIELDS = (
+    "landfill_kg_per_t",
+    "substitution_kg_per_t",
+    "treatment_kg_per_t",
+    "open_burning_kg_per_t",
+    "incineration_kg_per_t",
+    "source_landfill",
+    "source_substitution",
+    "notes",
+)
+SET_DIFF_FIELDS = (
+    "road_freight_kg_per_tkm",
+    "gwp_ch4",
+    "gwp_basis",
+    "road_freight_source",
+    "landfill_method",
+)
 
 
 def factor_rows(factor_set: FactorSet) -> QuerySet[Factor]:
@@ -164,8 +180,10 @@ def factor_set_diff(old: FactorSet, new: FactorSet) -> dict:
     rows = []
     for material_id, material in sorted(materials.items(), key=lambda item: (item[1].category, item[1].key)):
         a, b = before.get(material_id), after.get(material_id)
-        cells = tuple(Cell(field, getattr(a, field) if a else None, getattr(b, field) if b else None)
-                      for field in DIFF_FIELDS)
+        cells = tuple(
+            Cell(field, getattr(a, field) if a else None, getattr(b, field) if b else None)
+            for field in DIFF_FIELDS
+        )
         if a is None:
             status = "added"
         elif b is None:

@@ -1,4 +1,5 @@
 """Access helpers for matching: another organisation's proposal or deal answers 404."""
+
 from __future__ import annotations
 
 from accounts.access import pk_or_404

@@ -18,7 +18,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(MatchRun)
 class MatchRunAdmin(ReadOnlyAdmin):
-    list_display = ["id", "status", "objective", "factor_set", "created_at", "finished_at", "attempts", "worker"]
+    list_display = [
+        "id",
+        "status",
+        "objective",
+        "factor_set",
+        "created_at",
+        "finished_at",
+        "attempts",
+        "worker",
+    ]
     list_filter = ["status", "objective"]
     search_fields = ["id", "worker", "error"]
 

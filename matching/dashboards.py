@@ -1,4 +1,5 @@
 """What the two dashboards show: the city's figures for the municipality, a company's own."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -9,8 +10,8 @@ from accounts.models import Organisation
 from marketplace.models import ListingStatus, Need, Offer
 
 from .models import UNDECIDED_PROPOSAL_STATUSES, Deal, MatchRun, Proposal, ProposalStatus, RunStatus
-from .selectors import party_q
 from .reports.impact_report import BASES, ReportParams, build_report, report_scope
+from .selectors import party_q
 
 CHART_GROUPS = ("material", "sector", "month")
 MAX_MAP_FLOWS = 500
@@ -32,10 +33,16 @@ def headline(organisation_ids: set[int] | None) -> dict[str, dict]:
     """Totals on each basis: diverted t, net CO₂e t, t·km, deals, organisations."""
     result = {}
     for basis in BASES:
-        totals = build_report(params=ReportParams(basis=basis, group_by="material"),
-                              organisation_ids=organisation_ids)["totals"]
-        result[basis] = {"mass_t": totals["mass_t"], "net_t": totals["net_kg"] / 1000, "tkm": totals["tkm"],
-                         "deals": totals["deals"], "organisations": totals["organisations"]}
+        totals = build_report(
+            params=ReportParams(basis=basis, group_by="material"), organisation_ids=organisation_ids
+        )["totals"]
+        result[basis] = {
+            "mass_t": totals["mass_t"],
+            "net_t": totals["net_kg"] / 1000,
+            "tkm": totals["tkm"],
+            "deals": totals["deals"],
+            "organisations": totals["organisations"],
+        }
     return result
 
 
@@ -57,8 +64,9 @@ def flow_lines(*, user, basis: str) -> list[dict]:
         rows = Deal.objects.all()
     if not authority:
         rows = rows.filter(party_q(orgs))
-    rows = rows.select_related("offer__site", "need__site", "material", "offer__organisation",
-                               "need__organisation").order_by("-mass_t")[:MAX_MAP_FLOWS]
+    rows = rows.select_related(
+        "offer__site", "need__site", "material", "offer__organisation", "need__organisation"
+    ).order_by("-mass_t")[:MAX_MAP_FLOWS]
     lines = []
     for row in rows:
         agreed = basis != "proposed" or row.status == ProposalStatus.AGREED
@@ -66,22 +74,34 @@ def flow_lines(*, user, basis: str) -> list[dict]:
         for listing in (row.offer, row.need):
             exact = authority or agreed or listing.organisation_id in orgs
             ends.append([_rounded(listing.site.latitude, exact), _rounded(listing.site.longitude, exact)])
-        lines.append({"from": ends[0], "to": ends[1], "mass_t": float(row.mass_t), "material": row.material.name,
-                      "supplier": row.offer.organisation.name, "receiver": row.need.organisation.name,
-                      "km": float(row.distance_km)})
+        lines.append(
+            {
+                "from": ends[0],
+                "to": ends[1],
+                "mass_t": float(row.mass_t),
+                "material": row.material.name,
+                "supplier": row.offer.organisation.name,
+                "receiver": row.need.organisation.name,
+                "km": float(row.distance_km),
+            }
+        )
     return lines
 
 
 def city_context(*, user, basis: str) -> dict[str, Any]:
     scope = report_scope(user)
-    reports = {group: build_report(params=ReportParams(basis=basis, group_by=group), organisation_ids=scope)
-               for group in CHART_GROUPS}
+    reports = {
+        group: build_report(params=ReportParams(basis=basis, group_by=group), organisation_ids=scope)
+        for group in CHART_GROUPS
+    }
     return {
         "headline": headline(scope),
         "basis": basis,
         "bases": BASES,
         "charts": {group: _chart(report) for group, report in reports.items()},
-        "sankey": [{**link, "value_t": _number(link.get("value_t", 0))} for link in reports["material"]["flows"]],
+        "sankey": [
+            {**link, "value_t": _number(link.get("value_t", 0))} for link in reports["material"]["flows"]
+        ],
         "flows": flow_lines(user=user, basis=basis),
         "factor_sets": reports["material"]["factor_sets"],
         "organisations": Organisation.objects.filter(verified=True).count(),
@@ -97,13 +117,18 @@ def company_context(*, user) -> dict[str, Any]:
     return {
         "organisations": Organisation.objects.filter(id__in=orgs),
         "headline": headline(set(orgs)),
-        "offers": Offer.objects.filter(**mine).exclude(status=ListingStatus.CLOSED).select_related("material", "site")
+        "offers": Offer.objects.filter(**mine)
+        .exclude(status=ListingStatus.CLOSED)
+        .select_related("material", "site")
         .order_by("-created_at")[:10],
-        "needs": Need.objects.filter(**mine).exclude(status=ListingStatus.CLOSED).select_related("site")
-        .prefetch_related("materials").order_by("-created_at")[:10],
-        "open_proposals": Proposal.objects.filter(status__in=UNDECIDED_PROPOSAL_STATUSES).filter(
-            party_q(orgs)).count(),
+        "needs": Need.objects.filter(**mine)
+        .exclude(status=ListingStatus.CLOSED)
+        .select_related("site")
+        .prefetch_related("materials")
+        .order_by("-created_at")[:10],
+        "open_proposals": Proposal.objects.filter(status__in=UNDECIDED_PROPOSAL_STATUSES)
+        .filter(party_q(orgs))
+        .count(),
         "deals": Deal.objects.filter(party_q(orgs)).count(),
         "next_run_hint": True,
     }
-

@@ -1,4 +1,5 @@
 """One line a person understands, in their language, for a proposal or deal."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -24,15 +25,21 @@ def explanation(obj, horizon_days: int = 365) -> str:
     period = _("a year") if horizon_days == 365 else _("over %(d)d days") % {"d": horizon_days}
     net_t = (obj.net_kg / 1000).quantize(Decimal("0.1"))
     parts = [
-        _("%(amount)s of %(material)s from %(supplier)s (%(from)s) to %(receiver)s (%(to)s), %(km)s km") % {
-            "amount": _amount(obj.quantity, obj.unit), "material": _lower_first(obj.material.name),
-            "supplier": offer.organisation.name, "from": offer.site.get_district_display(),
-            "receiver": need.organisation.name, "to": need.site.get_district_display(),
+        _("%(amount)s of %(material)s from %(supplier)s (%(from)s) to %(receiver)s (%(to)s), %(km)s km")
+        % {
+            "amount": _amount(obj.quantity, obj.unit),
+            "material": _lower_first(obj.material.name),
+            "supplier": offer.organisation.name,
+            "from": offer.site.get_district_display(),
+            "receiver": need.organisation.name,
+            "to": need.site.get_district_display(),
             "km": obj.distance_km.quantize(Decimal("1")),
         }
     ]
     if obj.material.substituted_virgin_material:
-        parts.append(_("replaces %(what)s") % {"what": _lower_first(obj.material.substituted_virgin_material[:80])})
+        parts.append(
+            _("replaces %(what)s") % {"what": _lower_first(obj.material.substituted_virgin_material[:80])}
+        )
     if net_t >= 0:
         parts.append(_("avoids %(t)s t CO₂e %(period)s") % {"t": net_t, "period": period})
     else:

@@ -8,6 +8,7 @@ exactly as a single worker would. Parts belong to one claim of the run: if a par
 dies, the run's lease runs out, the sweeper re-queues the whole run under a new claim, and the
 old parts are ignored.
 """
+
 from __future__ import annotations
 
 import time
@@ -56,8 +57,17 @@ def _build(cls, data: dict):
 
 def problem_to_json(problem: engine.Problem) -> dict:
     return {
-        **{k: _enc(getattr(problem, k)) for k in ("objective", "horizon_start", "horizon_days", "circuity",
-                                                   "road_freight_kg_per_tkm", "time_limit_s")},
+        **{
+            k: _enc(getattr(problem, k))
+            for k in (
+                "objective",
+                "horizon_start",
+                "horizon_days",
+                "circuity",
+                "road_freight_kg_per_tkm",
+                "time_limit_s",
+            )
+        },
         "declined_pairs": sorted([list(p) for p in problem.declined_pairs]),
         "offers": [_record(o) for o in problem.offers],
         "needs": [_record(n) for n in problem.needs],
@@ -71,15 +81,26 @@ def problem_from_json(data: dict) -> engine.Problem:
         needs=tuple(_build(engine.NeedInput, n) for n in data["needs"]),
         materials=tuple(_build(engine.MaterialSpec, m) for m in data["materials"]),
         declined_pairs=frozenset((a, b) for a, b in data["declined_pairs"]),
-        **{k: _dec(data[k]) for k in ("objective", "horizon_start", "horizon_days", "circuity",
-                                      "road_freight_kg_per_tkm", "time_limit_s")},
+        **{
+            k: _dec(data[k])
+            for k in (
+                "objective",
+                "horizon_start",
+                "horizon_days",
+                "circuity",
+                "road_freight_kg_per_tkm",
+                "time_limit_s",
+            )
+        },
     )
 
 
 def solution_to_json(solution: engine.Solution) -> dict:
     data = {f.name: getattr(solution, f.name) for f in fields(solution) if f.name not in ("flows", "stats")}
-    data["flows"] = [[fl.offer_id, fl.need_id, fl.material, fl.quantity, fl.unit, fl.mass_kg, fl.distance_km]
-                     for fl in solution.flows]
+    data["flows"] = [
+        [fl.offer_id, fl.need_id, fl.material, fl.quantity, fl.unit, fl.mass_kg, fl.distance_km]
+        for fl in solution.flows
+    ]
     data["stats"] = {k: v for k, v in solution.stats.items() if isinstance(v, (int, float, str, bool, dict))}
     return data
 
@@ -100,8 +121,10 @@ def batches(problem: engine.Problem, parts: int) -> list[engine.Problem]:
     components = engine.split_components(problem)
     loads = [0] * parts
     groups: list[list[engine.Problem]] = [[] for _ in range(parts)]
-    order = sorted(range(len(components)),
-                   key=lambda i: (-(len(components[i].offers) * max(len(components[i].needs), 1)), i))
+    order = sorted(
+        range(len(components)),
+        key=lambda i: (-(len(components[i].offers) * max(len(components[i].needs), 1)), i),
+    )
     for i in order:
         target = min(range(parts), key=lambda b: (loads[b], b))
         groups[target].append(components[i])
@@ -113,13 +136,20 @@ def batches(problem: engine.Problem, parts: int) -> list[engine.Problem]:
         offers = tuple(o for p in group for o in p.offers)
         needs = tuple(n for p in group for n in p.needs)
         keys = {m.key for p in group for m in p.materials}
-        result.append(engine.Problem(
-            offers=offers, needs=needs, materials=tuple(m for m in problem.materials if m.key in keys),
-            objective=problem.objective, horizon_start=problem.horizon_start, horizon_days=problem.horizon_days,
-            circuity=problem.circuity,
-            declined_pairs=frozenset(pair for p in group for pair in p.declined_pairs),
-            road_freight_kg_per_tkm=problem.road_freight_kg_per_tkm, time_limit_s=problem.time_limit_s,
-        ))
+        result.append(
+            engine.Problem(
+                offers=offers,
+                needs=needs,
+                materials=tuple(m for m in problem.materials if m.key in keys),
+                objective=problem.objective,
+                horizon_start=problem.horizon_start,
+                horizon_days=problem.horizon_days,
+                circuity=problem.circuity,
+                declined_pairs=frozenset(pair for p in group for pair in p.declined_pairs),
+                road_freight_kg_per_tkm=problem.road_freight_kg_per_tkm,
+                time_limit_s=problem.time_limit_s,
+            )
+        )
     return result
 
 
@@ -138,15 +168,21 @@ def fan_out(run: MatchRun, token: str, problem: engine.Problem, parts: int) -> i
 
     pieces = batches(problem, parts)
     with transaction.atomic():
-        if not MatchRun.objects.select_for_update().filter(pk=run.pk, claim_token=token,
-                                                           status=RunStatus.RUNNING).exists():
+        if (
+            not MatchRun.objects.select_for_update()
+            .filter(pk=run.pk, claim_token=token, status=RunStatus.RUNNING)
+            .exists()
+        ):
             return 0
-        created = RunPart.objects.bulk_create([
-            RunPart(run=run, claim_token=token, index=i, total=len(pieces), problem=problem_to_json(p))
-            for i, p in enumerate(pieces)
-        ])
+        created = RunPart.objects.bulk_create(
+            [
+                RunPart(run=run, claim_token=token, index=i, total=len(pieces), problem=problem_to_json(p))
+                for i, p in enumerate(pieces)
+            ]
+        )
         MatchRun.objects.filter(pk=run.pk, claim_token=token).update(
-            progress=25, progress_message=f"Solving in {len(pieces)} parts on the workers",
+            progress=25,
+            progress_message=f"Solving in {len(pieces)} parts on the workers",
             parameters={**run.parameters, "parts": len(pieces)},
         )
         ids = [p.pk for p in created]
@@ -173,14 +209,20 @@ def part_execute(*, part_id: int, worker: str) -> str:
     try:
         solution = engine.solve(problem_from_json(part.problem))
     except engine.EngineError as exc:
-        match_run_fail(run_id=run.pk, error=f"part {part.index + 1}: {type(exc).__name__}: {exc}",
-                       token=part.claim_token)
+        match_run_fail(
+            run_id=run.pk, error=f"part {part.index + 1}: {type(exc).__name__}: {exc}", token=part.claim_token
+        )
         return "failed"
-    RunPart.objects.filter(pk=part_id).update(status=RunPart.Status.DONE, solution=solution_to_json(solution),
-                                              finished_at=timezone.now(),
-                                              seconds=round(time.perf_counter() - started, 4))
+    RunPart.objects.filter(pk=part_id).update(
+        status=RunPart.Status.DONE,
+        solution=solution_to_json(solution),
+        finished_at=timezone.now(),
+        seconds=round(time.perf_counter() - started, 4),
+    )
     done = RunPart.objects.filter(run=run, claim_token=part.claim_token, status=RunPart.Status.DONE).count()
-    _progress(run.pk, part.claim_token, 25 + int(60 * done / part.total), f"{done} of {part.total} parts solved")
+    _progress(
+        run.pk, part.claim_token, 25 + int(60 * done / part.total), f"{done} of {part.total} parts solved"
+    )
     if done < part.total:
         return "part-done"
     parts = list(RunPart.objects.filter(run=run, claim_token=part.claim_token).order_by("index"))

@@ -60,9 +60,7 @@ BASELINE_DESTINATIONS = tuple(d for d in DESTINATIONS if d != "landfill")
 # A fixed context makes results independent of whatever decimal context the calling thread
 # (a Django request, a Celery worker, a test) happens to have set; traps turn silent NaN or
 # infinity into exceptions.
-_CONTEXT = Context(
-    prec=34, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow]
-)
+_CONTEXT = Context(prec=34, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow])
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
 _KG_PER_T = Decimal(1000)
@@ -183,8 +181,7 @@ class FlowFactors:
         """
         if current_destination not in DESTINATIONS:
             raise ValueError(
-                f"unknown current destination {current_destination!r} "
-                f"(expected one of {DESTINATIONS})"
+                f"unknown current destination {current_destination!r} (expected one of {DESTINATIONS})"
             )
         if current_destination == "landfill":
             return self.landfill_kg_per_t if self.landfill_kg_per_t is not None else _ZERO
@@ -239,9 +236,7 @@ class Impact:
             return NotImplemented
         # Sums of values on the quantum grid stay on it, so no rounding happens here.
         with localcontext(_CONTEXT):
-            return Impact(
-                *(getattr(self, item.name) + getattr(other, item.name) for item in fields(self))
-            )
+            return Impact(*(getattr(self, item.name) + getattr(other, item.name) for item in fields(self)))
 
     def __radd__(self, other: object) -> Impact:
         # Lets the built-in sum() start from its default 0.
@@ -294,8 +289,7 @@ def landfill_methane_t(
     """
     mass = _non_negative("mass_t", mass_t)
     parameters = [
-        _fraction(name, value)
-        for name, value in (("doc", doc), ("docf", docf), ("mcf", mcf), ("f", f))
+        _fraction(name, value) for name, value in (("doc", doc), ("docf", docf), ("mcf", mcf), ("f", f))
     ]
     not_oxidised = _ONE - _fraction("ox", ox)
     with localcontext(_CONTEXT):

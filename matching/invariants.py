@@ -8,6 +8,7 @@ that drifted or an impact that no longer recomputes from its pinned factor set.
 All checks only read. They load rows in a fixed number of queries each and do the arithmetic in
 Python, exactly (``Decimal`` and ``Fraction``), so a difference of one gram is reported.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -61,8 +62,9 @@ def _runs_terminal_or_leased() -> Iterator[str]:
             when = run.lease_expires_at.isoformat() if run.lease_expires_at else "never set"
             yield f"run #{run.pk} is running without a live lease (lease expired: {when})"
         elif run.status == RunStatus.QUEUED and run.created_at < stale:
-            yield (f"run #{run.pk} has been queued since {run.created_at.isoformat()} "
-                   f"(over {lease_seconds()} s)")
+            yield (
+                f"run #{run.pk} has been queued since {run.created_at.isoformat()} (over {lease_seconds()} s)"
+            )
 
 
 # --- Commitments ----------------------------------------------------------------------------
@@ -95,17 +97,31 @@ def _committed_within(model, field: str, label: str) -> Iterator[str]:
         run = runs[listing.pk]
         since = run.horizon_start - timedelta(days=run.horizon_days)
         committed = sum(
-            (Fraction(committed_in_unit(d.mass_t, d.quantity, d.unit, unit=listing.unit,
-                                        material=materials[d.material_id]))
-             for d in deals[listing.pk] if timezone.localtime(d.agreed_at).date() > since),
+            (
+                Fraction(
+                    committed_in_unit(
+                        d.mass_t, d.quantity, d.unit, unit=listing.unit, material=materials[d.material_id]
+                    )
+                )
+                for d in deals[listing.pk]
+                if timezone.localtime(d.agreed_at).date() > since
+            ),
             Fraction(0),
         )
-        available = horizon_quantity(listing.quantity, listing.period, listing.available_from,
-                                     listing.available_until, run.horizon_start, run.horizon_days)
+        available = horizon_quantity(
+            listing.quantity,
+            listing.period,
+            listing.available_from,
+            listing.available_until,
+            run.horizon_start,
+            run.horizon_days,
+        )
         if committed > available + COMMITTED_SLACK:
-            yield (f"{label} #{listing.pk}: {float(committed):.3f} {listing.unit} committed in deals, "
-                   f"but only {float(available):.3f} {listing.unit} within run #{run.pk}'s horizon "
-                   f"({run.horizon_start}, {run.horizon_days} days)")
+            yield (
+                f"{label} #{listing.pk}: {float(committed):.3f} {listing.unit} committed in deals, "
+                f"but only {float(available):.3f} {listing.unit} within run #{run.pk}'s horizon "
+                f"({run.horizon_start}, {run.horizon_days} days)"
+            )
 
 
 def _offers_within_supply() -> Iterator[str]:
@@ -132,8 +148,10 @@ def _delivered_within_tolerance() -> Iterator[str]:
     for deal in Deal.objects.only("mass_t").order_by("id"):
         limit = (deal.mass_t * (1 + tolerance)).quantize(Decimal("0.001"))
         if delivered.get(deal.pk, Decimal(0)) > limit:
-            yield (f"deal #{deal.pk}: {delivered[deal.pk]} t delivered, beyond the agreed {deal.mass_t} t "
-                   f"plus {tolerance * 100:.0f} % ({limit} t)")
+            yield (
+                f"deal #{deal.pk}: {delivered[deal.pk]} t delivered, beyond the agreed {deal.mass_t} t "
+                f"plus {tolerance * 100:.0f} % ({limit} t)"
+            )
 
 
 def _delivered_total_matches() -> Iterator[str]:
@@ -141,8 +159,9 @@ def _delivered_total_matches() -> Iterator[str]:
     for deal in Deal.objects.only("delivered_t").order_by("id"):
         expected = delivered.get(deal.pk, Decimal(0))
         if deal.delivered_t != expected:
-            yield (f"deal #{deal.pk}: delivered_t is {deal.delivered_t} t but its deliveries sum to "
-                   f"{expected} t")
+            yield (
+                f"deal #{deal.pk}: delivered_t is {deal.delivered_t} t but its deliveries sum to {expected} t"
+            )
 
 
 # --- Impacts --------------------------------------------------------------------------------
@@ -163,15 +182,27 @@ class _Factors:
         return self._cache[key]
 
 
-def _mismatch(label: str, pk: int, stored: ImpactFields, *, mass_t: Decimal, distance_km: Decimal,
-              destination: str, factors) -> str | None:
+def _mismatch(
+    label: str,
+    pk: int,
+    stored: ImpactFields,
+    *,
+    mass_t: Decimal,
+    distance_km: Decimal,
+    destination: str,
+    factors,
+) -> str | None:
     try:
-        expected = flow_impact(mass_t=mass_t, distance_km=distance_km, current_destination=destination,
-                               factors=factors).as_dict()
+        expected = flow_impact(
+            mass_t=mass_t, distance_km=distance_km, current_destination=destination, factors=factors
+        ).as_dict()
     except (TypeError, ValueError) as exc:
         return f"{label} #{pk}: its impact cannot be recomputed ({exc})"
-    differences = [f"{key} {getattr(stored, key)} ≠ {expected[key]}" for key in IMPACT_KEYS
-                   if getattr(stored, key) != expected[key]]
+    differences = [
+        f"{key} {getattr(stored, key)} ≠ {expected[key]}"
+        for key in IMPACT_KEYS
+        if getattr(stored, key) != expected[key]
+    ]
     if differences:
         return f"{label} #{pk}: stored impact differs from its factor set's: " + "; ".join(differences)
     return None
@@ -181,9 +212,15 @@ def _flow_impacts_recompute(model, label: str) -> Iterator[str]:
     factors = _Factors()
     fields = ("mass_t", "distance_km", "current_destination", "factor_set_id", "material_id", *IMPACT_KEYS)
     for row in model.objects.only(*fields).order_by("id").iterator(chunk_size=2000):
-        message = _mismatch(label, row.pk, row, mass_t=row.mass_t, distance_km=row.distance_km,
-                            destination=row.current_destination,
-                            factors=factors.get(row.factor_set_id, row.material_id))
+        message = _mismatch(
+            label,
+            row.pk,
+            row,
+            mass_t=row.mass_t,
+            distance_km=row.distance_km,
+            destination=row.current_destination,
+            factors=factors.get(row.factor_set_id, row.material_id),
+        )
         if message:
             yield message
 
@@ -198,15 +235,29 @@ def _deal_impacts_recompute() -> Iterator[str]:
 
 def _delivery_impacts_recompute() -> Iterator[str]:
     factors = _Factors()
-    deliveries = Delivery.objects.select_related("deal").only(
-        "mass_t", *IMPACT_KEYS, "deal__distance_km", "deal__current_destination", "deal__factor_set_id",
-        "deal__material_id",
-    ).order_by("id")
+    deliveries = (
+        Delivery.objects.select_related("deal")
+        .only(
+            "mass_t",
+            *IMPACT_KEYS,
+            "deal__distance_km",
+            "deal__current_destination",
+            "deal__factor_set_id",
+            "deal__material_id",
+        )
+        .order_by("id")
+    )
     for delivery in deliveries.iterator(chunk_size=2000):
         deal = delivery.deal
-        message = _mismatch("delivery", delivery.pk, delivery, mass_t=delivery.mass_t,
-                            distance_km=deal.distance_km, destination=deal.current_destination,
-                            factors=factors.get(deal.factor_set_id, deal.material_id))
+        message = _mismatch(
+            "delivery",
+            delivery.pk,
+            delivery,
+            mass_t=delivery.mass_t,
+            distance_km=deal.distance_km,
+            destination=deal.current_destination,
+            factors=factors.get(deal.factor_set_id, deal.material_id),
+        )
         if message:
             yield message
 
@@ -221,21 +272,34 @@ def _deals_have_agreed_proposals() -> Iterator[str]:
 
 
 def _agreed_proposals_have_deals() -> Iterator[str]:
-    for proposal_id in Proposal.objects.filter(status=ProposalStatus.AGREED, deal__isnull=True).values_list(
-        "id", flat=True
-    ).order_by("id"):
+    for proposal_id in (
+        Proposal.objects.filter(status=ProposalStatus.AGREED, deal__isnull=True)
+        .values_list("id", flat=True)
+        .order_by("id")
+    ):
         yield f"proposal #{proposal_id} is agreed but has no deal"
 
 
 def _proposals_from_succeeded_runs() -> Iterator[str]:
-    for proposal_id, run_id, status in Proposal.objects.exclude(run__status=RunStatus.SUCCEEDED).values_list(
-        "id", "run_id", "run__status"
-    ).order_by("id"):
+    for proposal_id, run_id, status in (
+        Proposal.objects.exclude(run__status=RunStatus.SUCCEEDED)
+        .values_list("id", "run_id", "run__status")
+        .order_by("id")
+    ):
         yield f"proposal #{proposal_id} belongs to run #{run_id}, which is {status}, not succeeded"
 
 
-_COPIED_FIELDS = ("offer_id", "need_id", "material_id", "quantity", "unit", "mass_t", "distance_km",
-                  "current_destination", "factor_set_id")
+_COPIED_FIELDS = (
+    "offer_id",
+    "need_id",
+    "material_id",
+    "quantity",
+    "unit",
+    "mass_t",
+    "distance_km",
+    "current_destination",
+    "factor_set_id",
+)
 
 
 def _deals_copy_their_proposals() -> Iterator[str]:
@@ -246,29 +310,54 @@ def _deals_copy_their_proposals() -> Iterator[str]:
 
 
 INVARIANTS: tuple[Invariant, ...] = (
-    Invariant("runs.terminal_or_leased", "every run is finished, leased, or recently queued",
-              _runs_terminal_or_leased),
-    Invariant("offers.committed_within_supply", "deals commit no more than an offer supplies in the horizon",
-              _offers_within_supply),
-    Invariant("needs.committed_within_demand", "deals commit no more than a need asks for in the horizon",
-              _needs_within_demand),
-    Invariant("deals.delivered_within_tolerance", "deliveries stay within the agreed mass plus the tolerance",
-              _delivered_within_tolerance),
-    Invariant("deals.delivered_total", "a deal's delivered_t is the sum of its deliveries",
-              _delivered_total_matches),
-    Invariant("impact.proposals", "every proposal's impact recomputes from its factor set",
-              _proposal_impacts_recompute),
+    Invariant(
+        "runs.terminal_or_leased",
+        "every run is finished, leased, or recently queued",
+        _runs_terminal_or_leased,
+    ),
+    Invariant(
+        "offers.committed_within_supply",
+        "deals commit no more than an offer supplies in the horizon",
+        _offers_within_supply,
+    ),
+    Invariant(
+        "needs.committed_within_demand",
+        "deals commit no more than a need asks for in the horizon",
+        _needs_within_demand,
+    ),
+    Invariant(
+        "deals.delivered_within_tolerance",
+        "deliveries stay within the agreed mass plus the tolerance",
+        _delivered_within_tolerance,
+    ),
+    Invariant(
+        "deals.delivered_total", "a deal's delivered_t is the sum of its deliveries", _delivered_total_matches
+    ),
+    Invariant(
+        "impact.proposals",
+        "every proposal's impact recomputes from its factor set",
+        _proposal_impacts_recompute,
+    ),
     Invariant("impact.deals", "every deal's impact recomputes from its factor set", _deal_impacts_recompute),
-    Invariant("impact.deliveries", "every delivery's impact recomputes from its deal's factor set",
-              _delivery_impacts_recompute),
-    Invariant("orphans.deal_proposal_agreed", "every deal's proposal is agreed",
-              _deals_have_agreed_proposals),
-    Invariant("orphans.agreed_proposal_has_deal", "every agreed proposal has a deal",
-              _agreed_proposals_have_deals),
-    Invariant("orphans.proposal_run_succeeded", "every proposal comes from a succeeded run",
-              _proposals_from_succeeded_runs),
-    Invariant("deals.copy_proposal", "a deal carries its proposal's flow unchanged",
-              _deals_copy_their_proposals),
+    Invariant(
+        "impact.deliveries",
+        "every delivery's impact recomputes from its deal's factor set",
+        _delivery_impacts_recompute,
+    ),
+    Invariant(
+        "orphans.deal_proposal_agreed", "every deal's proposal is agreed", _deals_have_agreed_proposals
+    ),
+    Invariant(
+        "orphans.agreed_proposal_has_deal", "every agreed proposal has a deal", _agreed_proposals_have_deals
+    ),
+    Invariant(
+        "orphans.proposal_run_succeeded",
+        "every proposal comes from a succeeded run",
+        _proposals_from_succeeded_runs,
+    ),
+    Invariant(
+        "deals.copy_proposal", "a deal carries its proposal's flow unchanged", _deals_copy_their_proposals
+    ),
 )
 
 

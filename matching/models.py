@@ -1,4 +1,5 @@
 """Match runs, the proposals they make, the deals proposals become, and deliveries."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -33,14 +34,16 @@ class MatchRun(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
     # True while queued or running; a partial unique index on it allows one open run at a time.
     is_open = models.BooleanField(default=True)
-    objective = models.CharField(_("objective"), max_length=30, choices=Objective.choices,
-                                 default=Objective.DIVERT_THEN_DISTANCE)
+    objective = models.CharField(
+        _("objective"), max_length=30, choices=Objective.choices, default=Objective.DIVERT_THEN_DISTANCE
+    )
     horizon_start = models.DateField(_("horizon start"))
     horizon_days = models.PositiveIntegerField(_("horizon (days)"), default=365)
     parameters = models.JSONField(default=dict, blank=True)
     factor_set = models.ForeignKey("marketplace.FactorSet", on_delete=models.PROTECT, related_name="runs")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -64,9 +67,12 @@ class MatchRun(models.Model):
                 | (Q(is_open=False) & Q(status__in=[RunStatus.SUCCEEDED, RunStatus.FAILED])),
                 name="match_run_open_iff_queued_or_running",
             ),
-            models.CheckConstraint(condition=Q(objective__in=Objective.values), name="match_run_objective_valid"),
-            models.CheckConstraint(condition=Q(horizon_days__gte=1) & Q(horizon_days__lte=3650),
-                                   name="match_run_horizon_range"),
+            models.CheckConstraint(
+                condition=Q(objective__in=Objective.values), name="match_run_objective_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(horizon_days__gte=1) & Q(horizon_days__lte=3650), name="match_run_horizon_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -82,8 +88,11 @@ class ProposalStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
-UNDECIDED_PROPOSAL_STATUSES = (ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED_BY_OFFER,
-                               ProposalStatus.ACCEPTED_BY_NEED)
+UNDECIDED_PROPOSAL_STATUSES = (
+    ProposalStatus.PROPOSED,
+    ProposalStatus.ACCEPTED_BY_OFFER,
+    ProposalStatus.ACCEPTED_BY_NEED,
+)
 
 
 class ImpactFields(models.Model):
@@ -115,7 +124,9 @@ class FlowFields(ImpactFields):
     mass_t = models.DecimalField(max_digits=16, decimal_places=3)
     distance_km = models.DecimalField(max_digits=9, decimal_places=3)
     current_destination = models.CharField(max_length=20)
-    factor_set = models.ForeignKey("marketplace.FactorSet", on_delete=models.PROTECT, related_name="%(class)ss")
+    factor_set = models.ForeignKey(
+        "marketplace.FactorSet", on_delete=models.PROTECT, related_name="%(class)ss"
+    )
 
     class Meta:
         abstract = True
@@ -137,9 +148,13 @@ class Proposal(FlowFields):
         verbose_name_plural = _("proposals")
         constraints = [
             models.UniqueConstraint(fields=["run", "offer", "need"], name="proposal_unique_per_run"),
-            models.CheckConstraint(condition=Q(quantity__gt=0) & Q(mass_t__gt=0) & Q(distance_km__gte=0),
-                                   name="proposal_positive"),
-            models.CheckConstraint(condition=Q(status__in=ProposalStatus.values), name="proposal_status_valid"),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0) & Q(mass_t__gt=0) & Q(distance_km__gte=0),
+                name="proposal_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ProposalStatus.values), name="proposal_status_valid"
+            ),
         ]
         indexes = [
             models.Index(fields=["status"], name="proposal_status_idx"),
@@ -162,7 +177,9 @@ class Deal(FlowFields):
         verbose_name = _("deal")
         verbose_name_plural = _("deals")
         constraints = [
-            models.CheckConstraint(condition=Q(mass_t__gt=0) & Q(delivered_t__gte=0), name="deal_masses_valid"),
+            models.CheckConstraint(
+                condition=Q(mass_t__gt=0) & Q(delivered_t__gte=0), name="deal_masses_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -175,8 +192,9 @@ class Delivery(ImpactFields):
     deal = models.ForeignKey(Deal, on_delete=models.PROTECT, related_name="deliveries")
     date = models.DateField()
     mass_t = models.DecimalField(max_digits=16, decimal_places=3)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,4 +1,5 @@
 """Emails to the members of the organisations concerned (console backend in development)."""
+
 from __future__ import annotations
 
 import logging
@@ -15,9 +16,11 @@ log = logging.getLogger(__name__)
 
 def _addresses(organisation_ids) -> dict[int, list[str]]:
     result: dict[int, list[str]] = defaultdict(list)
-    for org_id, email in Membership.objects.filter(organisation_id__in=organisation_ids).exclude(
-        user__email=""
-    ).values_list("organisation_id", "user__email"):
+    for org_id, email in (
+        Membership.objects.filter(organisation_id__in=organisation_ids)
+        .exclude(user__email="")
+        .values_list("organisation_id", "user__email")
+    ):
         result[org_id].append(email)
     return result
 
@@ -42,11 +45,18 @@ def new_proposals(*, run_id: int) -> None:
             counts[need_org] += 1
     addresses = _addresses(counts)
     messages = [
-        (_("Qaita: %(n)d new match proposals") % {"n": n},
-         _("The city-wide matching found %(n)d new proposals for your organisation. "
-           "Review them in your proposals inbox.") % {"n": n},
-         settings.DEFAULT_FROM_EMAIL, addresses[org_id])
-        for org_id, n in sorted(counts.items()) if addresses.get(org_id)
+        (
+            _("Qaita: %(n)d new match proposals") % {"n": n},
+            _(
+                "The city-wide matching found %(n)d new proposals for your organisation. "
+                "Review them in your proposals inbox."
+            )
+            % {"n": n},
+            settings.DEFAULT_FROM_EMAIL,
+            addresses[org_id],
+        )
+        for org_id, n in sorted(counts.items())
+        if addresses.get(org_id)
     ]
     _send(messages)
 
@@ -54,13 +64,21 @@ def new_proposals(*, run_id: int) -> None:
 def deal_agreed(*, deal_id: int) -> None:
     from .models import Deal
 
-    deal = Deal.objects.select_related("offer__organisation", "need__organisation", "material").get(pk=deal_id)
+    deal = Deal.objects.select_related("offer__organisation", "need__organisation", "material").get(
+        pk=deal_id
+    )
     orgs = {deal.offer.organisation_id, deal.need.organisation_id}
     addresses = _addresses(orgs)
     subject = _("Qaita: deal #%(id)d agreed") % {"id": deal.pk}
-    body = _("%(supplier)s and %(receiver)s agreed on %(mass)s t of %(material)s. "
-             "Record deliveries on the deal page.") % {
-        "supplier": deal.offer.organisation.name, "receiver": deal.need.organisation.name,
-        "mass": deal.mass_t, "material": deal.material.name_en,
+    body = _(
+        "%(supplier)s and %(receiver)s agreed on %(mass)s t of %(material)s. "
+        "Record deliveries on the deal page."
+    ) % {
+        "supplier": deal.offer.organisation.name,
+        "receiver": deal.need.organisation.name,
+        "mass": deal.mass_t,
+        "material": deal.material.name_en,
     }
-    _send([(subject, body, settings.DEFAULT_FROM_EMAIL, addresses[o]) for o in sorted(orgs) if addresses.get(o)])
+    _send(
+        [(subject, body, settings.DEFAULT_FROM_EMAIL, addresses[o]) for o in sorted(orgs) if addresses.get(o)]
+    )

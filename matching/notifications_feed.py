@@ -3,6 +3,7 @@
 Nothing is stored twice: the feed is computed from proposals, deals and deliveries, so it can
 never disagree with them. (Emails, sent when these things happen, are in ``notifications``.)
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,10 +32,12 @@ class Notice:
 
 def awaiting_my_decision(orgs: set[int]):
     """Proposals on which my side has not decided yet."""
-    mine_offer = Q(offer__organisation_id__in=orgs) & Q(status__in=[ProposalStatus.PROPOSED,
-                                                                     ProposalStatus.ACCEPTED_BY_NEED])
-    mine_need = Q(need__organisation_id__in=orgs) & Q(status__in=[ProposalStatus.PROPOSED,
-                                                                   ProposalStatus.ACCEPTED_BY_OFFER])
+    mine_offer = Q(offer__organisation_id__in=orgs) & Q(
+        status__in=[ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED_BY_NEED]
+    )
+    mine_need = Q(need__organisation_id__in=orgs) & Q(
+        status__in=[ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED_BY_OFFER]
+    )
     return Proposal.objects.filter(mine_offer | mine_need)
 
 
@@ -51,24 +54,55 @@ def feed_for(user, *, limit: int = 50) -> list[Notice]:
     since = timezone.now() - timedelta(days=RECENT_DAYS)
     notices: list[Notice] = []
     inbox = reverse("matching:proposals")
-    waiting = awaiting_my_decision(orgs).select_related("offer__organisation", "need__organisation", "material")
+    waiting = awaiting_my_decision(orgs).select_related(
+        "offer__organisation", "need__organisation", "material"
+    )
     for p in waiting.order_by("-created_at")[:limit]:
         other = p.need.organisation if p.offer.organisation_id in orgs else p.offer.organisation
         accepted_by_other = p.status != ProposalStatus.PROPOSED
-        text = (_("%(org)s accepted the proposal for %(mass)s t of %(material)s; your decision completes the deal.")
-                if accepted_by_other else
-                _("New proposal: %(mass)s t of %(material)s with %(org)s."))
-        notices.append(Notice(when=p.offer_accepted_at or p.need_accepted_at or p.created_at,
-                              text=text % {"org": other.name, "mass": f"{p.mass_t.normalize():f}", "material": p.material.name},
-                              url=inbox, needs_action=True))
-    for d in Deal.objects.filter(party_q(orgs), agreed_at__gte=since).select_related("material").order_by("-agreed_at")[:limit]:
-        notices.append(Notice(when=d.agreed_at, text=_("Deal #%(id)d agreed: %(mass)s t of %(material)s.") % {
-            "id": d.pk, "mass": f"{d.mass_t.normalize():f}", "material": d.material.name},
-            url=reverse("matching:deal", args=[d.pk]), needs_action=False))
-    deliveries = Delivery.objects.filter(party_q(orgs, "deal__"), created_at__gte=since).exclude(
-        recorded_by=user).select_related("deal")
+        text = (
+            _(
+                "%(org)s accepted the proposal for %(mass)s t of %(material)s; your decision completes the deal."
+            )
+            if accepted_by_other
+            else _("New proposal: %(mass)s t of %(material)s with %(org)s.")
+        )
+        notices.append(
+            Notice(
+                when=p.offer_accepted_at or p.need_accepted_at or p.created_at,
+                text=text
+                % {"org": other.name, "mass": f"{p.mass_t.normalize():f}", "material": p.material.name},
+                url=inbox,
+                needs_action=True,
+            )
+        )
+    for d in (
+        Deal.objects.filter(party_q(orgs), agreed_at__gte=since)
+        .select_related("material")
+        .order_by("-agreed_at")[:limit]
+    ):
+        notices.append(
+            Notice(
+                when=d.agreed_at,
+                text=_("Deal #%(id)d agreed: %(mass)s t of %(material)s.")
+                % {"id": d.pk, "mass": f"{d.mass_t.normalize():f}", "material": d.material.name},
+                url=reverse("matching:deal", args=[d.pk]),
+                needs_action=False,
+            )
+        )
+    deliveries = (
+        Delivery.objects.filter(party_q(orgs, "deal__"), created_at__gte=since)
+        .exclude(recorded_by=user)
+        .select_related("deal")
+    )
     for v in deliveries.order_by("-created_at")[:limit]:
-        notices.append(Notice(when=v.created_at, text=_("Delivery of %(mass)s t recorded on deal #%(id)d.") % {
-            "mass": f"{v.mass_t.normalize():f}", "id": v.deal_id}, url=reverse("matching:deal", args=[v.deal_id]),
-            needs_action=False))
+        notices.append(
+            Notice(
+                when=v.created_at,
+                text=_("Delivery of %(mass)s t recorded on deal #%(id)d.")
+                % {"mass": f"{v.mass_t.normalize():f}", "id": v.deal_id},
+                url=reverse("matching:deal", args=[v.deal_id]),
+                needs_action=False,
+            )
+        )
     return sorted(notices, key=lambda n: n.when, reverse=True)[:limit]

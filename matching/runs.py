@@ -6,6 +6,7 @@ writes every proposal and the statistics in one transaction, but only if it stil
 claim. A worker that dies leaves an expired lease, which the sweeper hands to another worker
 (up to ``MATCHING_MAX_ATTEMPTS``), so a run never stays ``running`` and never finishes twice.
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,6 +25,7 @@ from accounts.access import require_authority
 from accounts.errors import conflict, invalid
 from accounts.services import event_record
 from marketplace.factor_services import require_active_factor_set
+from marketplace.models import Material
 
 from . import engine, fanout, notifications
 from .models import (
@@ -35,8 +37,6 @@ from .models import (
     ProposalStatus,
     RunStatus,
 )
-from marketplace.models import Material
-
 from .snapshot import build_snapshot, factors_by_material, flow_amounts, impact_of
 
 log = logging.getLogger(__name__)
@@ -58,8 +58,14 @@ def active_run() -> MatchRun | None:
     return MatchRun.objects.filter(is_open=True).first()
 
 
-def match_run_start(*, actor, objective: str = Objective.DIVERT_THEN_DISTANCE, horizon_days: int = 365,
-                    circuity: float | None = None, enqueue: bool = True) -> MatchRun:
+def match_run_start(
+    *,
+    actor,
+    objective: str = Objective.DIVERT_THEN_DISTANCE,
+    horizon_days: int = 365,
+    circuity: float | None = None,
+    enqueue: bool = True,
+) -> MatchRun:
     """Queue a city-wide run (municipality only; ``actor=None`` for the scheduler).
 
     At most one run is queued or running: a partial unique index decides between two
@@ -69,7 +75,9 @@ def match_run_start(*, actor, objective: str = Objective.DIVERT_THEN_DISTANCE, h
     if actor is not None:
         require_authority(actor)
     if objective not in Objective.values:
-        raise invalid("objective", f"Unknown objective {objective!r}; expected one of: {', '.join(Objective.values)}.")
+        raise invalid(
+            "objective", f"Unknown objective {objective!r}; expected one of: {', '.join(Objective.values)}."
+        )
     if not isinstance(horizon_days, int) or not 1 <= horizon_days <= 3650:
         raise invalid("horizon_days", "Between 1 and 3650 days.")
     circuity = float(circuity if circuity is not None else _setting("MATCHING_CIRCUITY", 1.3))
@@ -79,20 +87,31 @@ def match_run_start(*, actor, objective: str = Objective.DIVERT_THEN_DISTANCE, h
     try:
         with transaction.atomic():
             run = MatchRun.objects.create(
-                objective=objective, horizon_days=horizon_days, horizon_start=timezone.localdate(),
-                factor_set=factor_set, created_by=actor,
-                parameters={"circuity": circuity, "time_limit_s": _setting("MATCHING_SOLVER_TIME_LIMIT_S", 300)},
+                objective=objective,
+                horizon_days=horizon_days,
+                horizon_start=timezone.localdate(),
+                factor_set=factor_set,
+                created_by=actor,
+                parameters={
+                    "circuity": circuity,
+                    "time_limit_s": _setting("MATCHING_SOLVER_TIME_LIMIT_S", 300),
+                },
             )
-            event_record(actor=actor, action="match_run.started", obj=run,
-                         data={"objective": objective, "factor_set": factor_set.version})
+            event_record(
+                actor=actor,
+                action="match_run.started",
+                obj=run,
+                data={"objective": objective, "factor_set": factor_set.version},
+            )
             if enqueue:
                 from .tasks import run_match
 
                 transaction.on_commit(lambda: run_match.delay(run.pk))
     except IntegrityError:
         open_run = active_run()
-        raise conflict("A match run is already queued or running.",
-                       active_run=open_run.pk if open_run else None) from None
+        raise conflict(
+            "A match run is already queued or running.", active_run=open_run.pk if open_run else None
+        ) from None
     return run
 
 
@@ -102,10 +121,16 @@ def _claim(run_id: int, worker: str) -> str | None:
     token = uuid.uuid4().hex
     claimed = MatchRun.objects.filter(
         Q(status=RunStatus.QUEUED) | Q(status=RunStatus.RUNNING, lease_expires_at__lt=now),
-        pk=run_id, attempts__lt=max_attempts(),
+        pk=run_id,
+        attempts__lt=max_attempts(),
     ).update(
-        status=RunStatus.RUNNING, claim_token=token, lease_expires_at=now + timedelta(seconds=lease_seconds()),
-        started_at=now, worker=worker[:200], progress=5, progress_message="Claimed by a worker",
+        status=RunStatus.RUNNING,
+        claim_token=token,
+        lease_expires_at=now + timedelta(seconds=lease_seconds()),
+        started_at=now,
+        worker=worker[:200],
+        progress=5,
+        progress_message="Claimed by a worker",
         attempts=F("attempts") + 1,
     )
     return token if claimed else None
@@ -114,7 +139,8 @@ def _claim(run_id: int, worker: str) -> str | None:
 def _progress(run_id: int, token: str, percent: int, message: str) -> None:
     """Report progress and renew the lease, only while this worker still holds the claim."""
     MatchRun.objects.filter(pk=run_id, claim_token=token, status=RunStatus.RUNNING).update(
-        progress=percent, progress_message=message[:200],
+        progress=percent,
+        progress_message=message[:200],
         lease_expires_at=timezone.now() + timedelta(seconds=lease_seconds()),
     )
 
@@ -123,7 +149,10 @@ def _release(run_id: int, token: str) -> None:
     """Hand a claimed run back to the queue after a transient error (best effort)."""
     try:
         MatchRun.objects.filter(pk=run_id, claim_token=token, status=RunStatus.RUNNING).update(
-            status=RunStatus.QUEUED, claim_token="", progress=0, progress_message="Waiting to retry",
+            status=RunStatus.QUEUED,
+            claim_token="",
+            progress=0,
+            progress_message="Waiting to retry",
             lease_expires_at=None,
         )
     except (OperationalError, InterfaceError):
@@ -135,8 +164,15 @@ def match_run_fail(*, run_id: int, error: str, token: str | None = None) -> bool
     runs = MatchRun.objects.filter(pk=run_id, status__in=OPEN_RUN_STATUSES)
     if token is not None:
         runs = runs.filter(claim_token=token)
-    done = runs.update(status=RunStatus.FAILED, is_open=False, finished_at=timezone.now(), error=error[:5000],
-                       progress=100, progress_message="Failed", lease_expires_at=None)
+    done = runs.update(
+        status=RunStatus.FAILED,
+        is_open=False,
+        finished_at=timezone.now(),
+        error=error[:5000],
+        progress=100,
+        progress_message="Failed",
+        lease_expires_at=None,
+    )
     if done:
         run = MatchRun.objects.get(pk=run_id)
         event_record(actor=None, action="match_run.failed", obj=run, data={"error": error[:500]})
@@ -152,15 +188,20 @@ def match_run_execute(*, run_id: int, worker: str = "in-process") -> str:
     if token is None:
         run = MatchRun.objects.filter(pk=run_id).first()
         if run is not None and run.status in OPEN_RUN_STATUSES and run.attempts >= max_attempts():
-            match_run_fail(run_id=run_id, error=f"Gave up after {run.attempts} attempts (workers died or timed out).")
+            match_run_fail(
+                run_id=run_id, error=f"Gave up after {run.attempts} attempts (workers died or timed out)."
+            )
             return "failed"
         return "not-claimed"
     run = MatchRun.objects.select_related("factor_set").get(pk=run_id)
     started = time.perf_counter()
     try:
         snapshot = build_snapshot(
-            factor_set=run.factor_set, objective=run.objective, horizon_start=run.horizon_start,
-            horizon_days=run.horizon_days, circuity=float(run.parameters.get("circuity", 1.3)),
+            factor_set=run.factor_set,
+            objective=run.objective,
+            horizon_start=run.horizon_start,
+            horizon_days=run.horizon_days,
+            circuity=float(run.parameters.get("circuity", 1.3)),
             time_limit_s=float(run.parameters.get("time_limit_s", 300)),
         )
         _progress(run_id, token, 20, f"Solving {len(snapshot.offers)} offers × {len(snapshot.needs)} needs")
@@ -173,8 +214,9 @@ def match_run_execute(*, run_id: int, worker: str = "in-process") -> str:
         solution = engine.solve(snapshot.problem)
         _progress(run_id, token, 85, f"Writing {len(solution.flows)} proposals")
         destinations = {o.id: o.current_destination for o in snapshot.problem.offers}
-        written = write_results(run, token, solution, destinations=destinations,
-                                seconds=time.perf_counter() - started)
+        written = write_results(
+            run, token, solution, destinations=destinations, seconds=time.perf_counter() - started
+        )
     except engine.EngineError as exc:
         match_run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}", token=token)
         return "failed"
@@ -189,15 +231,19 @@ def match_run_execute(*, run_id: int, worker: str = "in-process") -> str:
 
 
 @transaction.atomic
-def write_results(run: MatchRun, token: str, solution: engine.Solution, *, destinations: dict[int, str],
-                  seconds: float) -> bool:
+def write_results(
+    run: MatchRun, token: str, solution: engine.Solution, *, destinations: dict[int, str], seconds: float
+) -> bool:
     """All proposals and statistics in one transaction, and only while we hold the claim.
 
     The row lock on the run (and the claim token) makes this happen at most once per run, even
     when two finishers race (fanned-out parts, or a worker that lost its claim).
     """
-    locked = MatchRun.objects.select_for_update().filter(pk=run.pk, claim_token=token,
-                                                         status=RunStatus.RUNNING).first()
+    locked = (
+        MatchRun.objects.select_for_update()
+        .filter(pk=run.pk, claim_token=token, status=RunStatus.RUNNING)
+        .first()
+    )
     if locked is None:
         return False
     materials = {m.key: m for m in Material.objects.all()}
@@ -207,17 +253,33 @@ def write_results(run: MatchRun, token: str, solution: engine.Solution, *, desti
     for flow in solution.flows:
         destination = destinations[flow.offer_id]
         quantity, unit, mass_t, distance_km = flow_amounts(flow)
-        impact = impact_of(mass_t=mass_t, distance_km=distance_km, current_destination=destination,
-                           factors=factors[flow.material])
+        impact = impact_of(
+            mass_t=mass_t,
+            distance_km=distance_km,
+            current_destination=destination,
+            factors=factors[flow.material],
+        )
         net_kg += impact.net_kg
-        proposals.append(Proposal(
-            run=run, offer_id=flow.offer_id, need_id=flow.need_id, material=materials[flow.material],
-            quantity=quantity, unit=unit, mass_t=mass_t, distance_km=distance_km,
-            current_destination=destination, factor_set=run.factor_set, **impact.as_dict(),
-        ))
+        proposals.append(
+            Proposal(
+                run=run,
+                offer_id=flow.offer_id,
+                need_id=flow.need_id,
+                material=materials[flow.material],
+                quantity=quantity,
+                unit=unit,
+                mass_t=mass_t,
+                distance_km=distance_km,
+                current_destination=destination,
+                factor_set=run.factor_set,
+                **impact.as_dict(),
+            )
+        )
     # A new city-wide answer supersedes every earlier undecided proposal.
-    expired = Proposal.objects.filter(status__in=UNDECIDED_PROPOSAL_STATUSES).exclude(run=run).update(
-        status=ProposalStatus.EXPIRED, decided_at=timezone.now()
+    expired = (
+        Proposal.objects.filter(status__in=UNDECIDED_PROPOSAL_STATUSES)
+        .exclude(run=run)
+        .update(status=ProposalStatus.EXPIRED, decided_at=timezone.now())
     )
     Proposal.objects.bulk_create(proposals, batch_size=1000)
     stats = {
@@ -240,12 +302,22 @@ def write_results(run: MatchRun, token: str, solution: engine.Solution, *, desti
         "expired_proposals": expired,
     }
     MatchRun.objects.filter(pk=run.pk).update(
-        status=RunStatus.SUCCEEDED, is_open=False, finished_at=timezone.now(), stats=stats, progress=100,
-        progress_message="Done", lease_expires_at=None, error="",
+        status=RunStatus.SUCCEEDED,
+        is_open=False,
+        finished_at=timezone.now(),
+        stats=stats,
+        progress=100,
+        progress_message="Done",
+        lease_expires_at=None,
+        error="",
     )
     run.refresh_from_db()
-    event_record(actor=None, action="match_run.succeeded", obj=run,
-                 data={"proposals": len(proposals), "proven_optimal": solution.proven_optimal})
+    event_record(
+        actor=None,
+        action="match_run.succeeded",
+        obj=run,
+        data={"proposals": len(proposals), "proven_optimal": solution.proven_optimal},
+    )
     transaction.on_commit(lambda: notifications.new_proposals(run_id=run.pk))
     return True
 
@@ -266,13 +338,18 @@ def match_runs_sweep() -> dict[str, int]:
             failed += match_run_fail(run_id=run.pk, error=f"Worker lost {run.attempts} times; giving up.")
             continue
         if MatchRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING, lease_expires_at__lt=now).update(
-            status=RunStatus.QUEUED, claim_token="", progress=0, progress_message="Re-queued after a lost worker",
+            status=RunStatus.QUEUED,
+            claim_token="",
+            progress=0,
+            progress_message="Re-queued after a lost worker",
         ):
             event_record(actor=None, action="match_run.requeued", obj=run, data={"attempts": run.attempts})
             run_match.delay(run.pk)
             requeued += 1
     stale = now - timedelta(seconds=int(_setting("MATCHING_REQUEUE_QUEUED_AFTER_S", 300)))
-    for run_id in MatchRun.objects.filter(status=RunStatus.QUEUED, created_at__lt=stale).values_list("pk", flat=True):
+    for run_id in MatchRun.objects.filter(status=RunStatus.QUEUED, created_at__lt=stale).values_list(
+        "pk", flat=True
+    ):
         run_match.delay(run_id)
         resent += 1
     return {"requeued": requeued, "failed": failed, "resent": resent}

@@ -1,4 +1,5 @@
 """Scoped reads for matching: each party sees its own proposals and deals; the city sees all."""
+
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
@@ -22,14 +23,24 @@ def _party_filter(user) -> Q:
 
 def proposal_list_for(*, user) -> QuerySet[Proposal]:
     proposals = Proposal.objects.select_related(
-        "offer__organisation", "offer__site", "need__organisation", "need__site", "material", "factor_set",
+        "offer__organisation",
+        "offer__site",
+        "need__organisation",
+        "need__site",
+        "material",
+        "factor_set",
     )
     return proposals if is_authority(user) else proposals.filter(_party_filter(user))
 
 
 def deal_list_for(*, user) -> QuerySet[Deal]:
     deals = Deal.objects.select_related(
-        "offer__organisation", "offer__site", "need__organisation", "need__site", "material", "factor_set",
+        "offer__organisation",
+        "offer__site",
+        "need__organisation",
+        "need__site",
+        "material",
+        "factor_set",
     ).prefetch_related("deliveries")
     return deals if is_authority(user) else deals.filter(_party_filter(user))
 
@@ -46,7 +57,7 @@ def deal_counterpart_organisation_ids(organisation_ids) -> set[int]:
     ids = set(organisation_ids)
     if not ids:
         return set()
-    pairs = Deal.objects.filter(Q(offer__organisation_id__in=ids) | Q(need__organisation_id__in=ids)).values_list(
-        "offer__organisation_id", "need__organisation_id"
-    )
+    pairs = Deal.objects.filter(
+        Q(offer__organisation_id__in=ids) | Q(need__organisation_id__in=ids)
+    ).values_list("offer__organisation_id", "need__organisation_id")
     return {org for pair in pairs for org in pair} - ids

@@ -1,4 +1,5 @@
 """Proposals, deals and deliveries: one transition table, conditional updates, audit events."""
+
 from __future__ import annotations
 
 import math
@@ -48,8 +49,10 @@ def _transition(proposal: Proposal, action: str, **fields: Any) -> Proposal:
     """Apply one transition as a conditional update, so two concurrent decisions cannot both win."""
     target = TRANSITIONS.get((proposal.status, action))
     if target is None:
-        raise conflict(f"This proposal is {proposal.get_status_display().lower()}; it cannot change now.",
-                       status=proposal.status)
+        raise conflict(
+            f"This proposal is {proposal.get_status_display().lower()}; it cannot change now.",
+            status=proposal.status,
+        )
     if not Proposal.objects.filter(pk=proposal.pk, status=proposal.status).update(status=target, **fields):
         proposal.refresh_from_db()
         raise conflict("Someone decided this proposal a moment ago; reload it.", status=proposal.status)
@@ -76,9 +79,13 @@ def proposal_accept(*, proposal: Proposal, actor) -> Proposal:
                 raise conflict("One of the listings is no longer active; this proposal cannot become a deal.")
         fields["decided_at"] = now
     proposal = _transition(proposal, action, **fields)
-    event_record(actor=actor, action=f"proposal.{action}", obj=proposal,
-                 organisation=proposal.offer.organisation if offer_side else proposal.need.organisation,
-                 data={"status": proposal.status})
+    event_record(
+        actor=actor,
+        action=f"proposal.{action}",
+        obj=proposal,
+        organisation=proposal.offer.organisation if offer_side else proposal.need.organisation,
+        data={"status": proposal.status},
+    )
     if proposal.status == S.AGREED:
         deal = _deal_create(proposal, actor)
         transaction.on_commit(lambda: notifications.deal_agreed(deal_id=deal.pk))
@@ -92,22 +99,39 @@ def proposal_decline(*, proposal: Proposal, actor, reason: str = "") -> Proposal
     if not (offer_side or need_side):
         raise forbidden("Only the two parties can decline a proposal.")
     proposal = _transition(proposal, "decline", decided_at=timezone.now())
-    event_record(actor=actor, action="proposal.declined", obj=proposal,
-                 organisation=proposal.offer.organisation if offer_side else proposal.need.organisation,
-                 data={"reason": (reason or "")[:500]})
+    event_record(
+        actor=actor,
+        action="proposal.declined",
+        obj=proposal,
+        organisation=proposal.offer.organisation if offer_side else proposal.need.organisation,
+        data={"reason": (reason or "")[:500]},
+    )
     return proposal
 
 
 def _deal_create(proposal: Proposal, actor) -> Deal:
     deal = Deal.objects.create(
-        proposal=proposal, offer=proposal.offer, need=proposal.need, material=proposal.material,
-        quantity=proposal.quantity, unit=proposal.unit, mass_t=proposal.mass_t, distance_km=proposal.distance_km,
-        current_destination=proposal.current_destination, factor_set=proposal.factor_set,
-        agreed_at=timezone.now(), **proposal.impact_dict(),
+        proposal=proposal,
+        offer=proposal.offer,
+        need=proposal.need,
+        material=proposal.material,
+        quantity=proposal.quantity,
+        unit=proposal.unit,
+        mass_t=proposal.mass_t,
+        distance_km=proposal.distance_km,
+        current_destination=proposal.current_destination,
+        factor_set=proposal.factor_set,
+        agreed_at=timezone.now(),
+        **proposal.impact_dict(),
     )
     for org in {proposal.offer.organisation, proposal.need.organisation}:
-        event_record(actor=actor, action="deal.agreed", obj=deal, organisation=org,
-                     data={"proposal": proposal.pk, "mass_t": str(deal.mass_t)})
+        event_record(
+            actor=actor,
+            action="deal.agreed",
+            obj=deal,
+            organisation=org,
+            data={"proposal": proposal.pk, "mass_t": str(deal.mass_t)},
+        )
     return deal
 
 
@@ -145,15 +169,30 @@ def delivery_record(*, deal: Deal, actor, date: date, mass_t: Any) -> Delivery:
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     limit = (locked.mass_t * (1 + delivery_tolerance())).quantize(Decimal("0.001"))
     if locked.delivered_t + mass > limit:
-        raise invalid("mass_t", f"Deliveries would total {locked.delivered_t + mass} t, beyond the agreed "
-                                f"{locked.mass_t} t plus {delivery_tolerance() * 100:.0f} % tolerance.")
-    impact = impact_of(mass_t=mass, distance_km=locked.distance_km, current_destination=locked.current_destination,
-                       factors=flow_factors_for(locked.factor_set.factors.filter(material=locked.material).first(),
-                                                locked.factor_set))
-    delivery = Delivery.objects.create(deal=locked, date=date, mass_t=mass, recorded_by=actor, **impact.as_dict())
+        raise invalid(
+            "mass_t",
+            f"Deliveries would total {locked.delivered_t + mass} t, beyond the agreed "
+            f"{locked.mass_t} t plus {delivery_tolerance() * 100:.0f} % tolerance.",
+        )
+    impact = impact_of(
+        mass_t=mass,
+        distance_km=locked.distance_km,
+        current_destination=locked.current_destination,
+        factors=flow_factors_for(
+            locked.factor_set.factors.filter(material=locked.material).first(), locked.factor_set
+        ),
+    )
+    delivery = Delivery.objects.create(
+        deal=locked, date=date, mass_t=mass, recorded_by=actor, **impact.as_dict()
+    )
     Deal.objects.filter(pk=locked.pk).update(delivered_t=locked.delivered_t + mass)
     deal.refresh_from_db()
     for org in {deal.offer.organisation, deal.need.organisation}:
-        event_record(actor=actor, action="delivery.recorded", obj=delivery, organisation=org,
-                     data={"deal": deal.pk, "mass_t": str(mass), "date": date.isoformat()})
+        event_record(
+            actor=actor,
+            action="delivery.recorded",
+            obj=delivery,
+            organisation=org,
+            data={"deal": deal.pk, "mass_t": str(mass), "date": date.isoformat()},
+        )
     return delivery

@@ -2,6 +2,7 @@
 
 Only reads: a snapshot is taken before solving, outside any write transaction.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -34,8 +35,9 @@ class Snapshot:
         return self.problem.needs
 
 
-def committed_in_unit(mass_t: Decimal, quantity: Decimal, deal_unit: str, *, unit: str,
-                      material: Material) -> Decimal:
+def committed_in_unit(
+    mass_t: Decimal, quantity: Decimal, deal_unit: str, *, unit: str, material: Material
+) -> Decimal:
     """A deal's committed amount expressed in a listing's own unit."""
     if unit == Unit.PIECE:
         return quantity if deal_unit == Unit.PIECE else Decimal(0)
@@ -50,23 +52,32 @@ def committed_in_unit(mass_t: Decimal, quantity: Decimal, deal_unit: str, *, uni
 
 def flow_factors_for(factor: Factor | None, factor_set: FactorSet) -> FlowFactors:
     if factor is None:
-        return FlowFactors(landfill_kg_per_t=None, substitution_kg_per_t=Decimal(0), treatment_kg_per_t=Decimal(0),
-                           road_freight_kg_per_tkm=factor_set.road_freight_kg_per_tkm)
+        return FlowFactors(
+            landfill_kg_per_t=None,
+            substitution_kg_per_t=Decimal(0),
+            treatment_kg_per_t=Decimal(0),
+            road_freight_kg_per_tkm=factor_set.road_freight_kg_per_tkm,
+        )
     baselines = {}
     if factor.open_burning_kg_per_t is not None:
         baselines[Destination.OPEN_BURNING.value] = factor.open_burning_kg_per_t
     if factor.incineration_kg_per_t is not None:
         baselines[Destination.INCINERATION.value] = factor.incineration_kg_per_t
     return FlowFactors(
-        landfill_kg_per_t=factor.landfill_kg_per_t, substitution_kg_per_t=factor.substitution_kg_per_t,
-        treatment_kg_per_t=factor.treatment_kg_per_t, road_freight_kg_per_tkm=factor_set.road_freight_kg_per_tkm,
+        landfill_kg_per_t=factor.landfill_kg_per_t,
+        substitution_kg_per_t=factor.substitution_kg_per_t,
+        treatment_kg_per_t=factor.treatment_kg_per_t,
+        road_freight_kg_per_tkm=factor_set.road_freight_kg_per_tkm,
         baseline_kg_per_t=baselines,
     )
 
 
 def factors_by_material(factor_set: FactorSet) -> dict[str, FlowFactors]:
     rows = {f.material.key: f for f in factor_set.factors.select_related("material")}
-    return {key: flow_factors_for(rows.get(key), factor_set) for key in Material.objects.values_list("key", flat=True)}
+    return {
+        key: flow_factors_for(rows.get(key), factor_set)
+        for key in Material.objects.values_list("key", flat=True)
+    }
 
 
 def _committed(horizon_start: date, horizon_days: int) -> tuple[dict, dict]:
@@ -78,9 +89,9 @@ def _committed(horizon_start: date, horizon_days: int) -> tuple[dict, dict]:
     since = horizon_start - timedelta(days=horizon_days)
     per_offer: dict[int, list[tuple]] = defaultdict(list)
     per_need: dict[int, list[tuple]] = defaultdict(list)
-    for offer_id, need_id, mass_t, quantity, unit in Deal.objects.filter(agreed_at__date__gt=since).values_list(
-        "offer_id", "need_id", "mass_t", "quantity", "unit"
-    ):
+    for offer_id, need_id, mass_t, quantity, unit in Deal.objects.filter(
+        agreed_at__date__gt=since
+    ).values_list("offer_id", "need_id", "mass_t", "quantity", "unit"):
         per_offer[offer_id].append((mass_t, quantity, unit))
         per_need[need_id].append((mass_t, quantity, unit))
     return per_offer, per_need
@@ -89,16 +100,38 @@ def _committed(horizon_start: date, horizon_days: int) -> tuple[dict, dict]:
 def _sum_committed(deals: list[tuple], *, unit: str, material: Material | None) -> Decimal:
     if material is None or not deals:
         return Decimal(0)
-    return sum((committed_in_unit(mass_t, quantity, deal_unit, unit=unit, material=material)
-                for mass_t, quantity, deal_unit in deals), Decimal(0))
+    return sum(
+        (
+            committed_in_unit(mass_t, quantity, deal_unit, unit=unit, material=material)
+            for mass_t, quantity, deal_unit in deals
+        ),
+        Decimal(0),
+    )
 
 
-LISTING_FIELDS = ("id", "site__latitude", "site__longitude", "quantity", "unit", "period", "available_from",
-                  "available_until", "min_lot", "max_distance_km")
+LISTING_FIELDS = (
+    "id",
+    "site__latitude",
+    "site__longitude",
+    "quantity",
+    "unit",
+    "period",
+    "available_from",
+    "available_until",
+    "min_lot",
+    "max_distance_km",
+)
 
 
-def build_snapshot(*, factor_set: FactorSet, objective: str, horizon_start: date, horizon_days: int,
-                   circuity: float = 1.3, time_limit_s: float = 60.0) -> Snapshot:
+def build_snapshot(
+    *,
+    factor_set: FactorSet,
+    objective: str,
+    horizon_start: date,
+    horizon_days: int,
+    circuity: float = 1.3,
+    time_limit_s: float = 60.0,
+) -> Snapshot:
     """Every active listing of a verified organisation, in the engine's terms (a fixed number of
     queries, whatever the number of listings)."""
     materials = {m.key: m for m in Material.objects.all()}
@@ -107,16 +140,31 @@ def build_snapshot(*, factor_set: FactorSet, objective: str, horizon_start: date
     live = {"status": ListingStatus.ACTIVE, "organisation__verified": True}
     committed_offer, committed_need = _committed(horizon_start, horizon_days)
     offer_inputs = []
-    for row in Offer.objects.filter(**live).order_by("id").values(*LISTING_FIELDS, "material_id",
-                                                                   "current_destination"):
+    for row in (
+        Offer.objects.filter(**live)
+        .order_by("id")
+        .values(*LISTING_FIELDS, "material_id", "current_destination")
+    ):
         material = by_id[row["material_id"]]
-        offer_inputs.append(engine.OfferInput(
-            id=row["id"], material=material.key, lat=float(row["site__latitude"]), lon=float(row["site__longitude"]),
-            quantity=row["quantity"], unit=row["unit"], period=row["period"], available_from=row["available_from"],
-            available_until=row["available_until"], min_lot=row["min_lot"], max_distance_km=row["max_distance_km"],
-            current_destination=row["current_destination"],
-            committed=_sum_committed(committed_offer.get(row["id"], []), unit=row["unit"], material=material),
-        ))
+        offer_inputs.append(
+            engine.OfferInput(
+                id=row["id"],
+                material=material.key,
+                lat=float(row["site__latitude"]),
+                lon=float(row["site__longitude"]),
+                quantity=row["quantity"],
+                unit=row["unit"],
+                period=row["period"],
+                available_from=row["available_from"],
+                available_until=row["available_until"],
+                min_lot=row["min_lot"],
+                max_distance_km=row["max_distance_km"],
+                current_destination=row["current_destination"],
+                committed=_sum_committed(
+                    committed_offer.get(row["id"], []), unit=row["unit"], material=material
+                ),
+            )
+        )
     accepted: dict[int, list[int]] = defaultdict(list)
     for need_id, material_id in Need.materials.through.objects.filter(
         need__status=ListingStatus.ACTIVE, need__organisation__verified=True
@@ -128,16 +176,29 @@ def build_snapshot(*, factor_set: FactorSet, objective: str, horizon_start: date
         if not material_ids:
             continue
         keys = tuple(sorted(by_id[m].key for m in material_ids))
-        need_inputs.append(engine.NeedInput(
-            id=row["id"], materials=keys, lat=float(row["site__latitude"]), lon=float(row["site__longitude"]),
-            quantity=row["quantity"], unit=row["unit"], period=row["period"], available_from=row["available_from"],
-            available_until=row["available_until"], min_lot=row["min_lot"], max_distance_km=row["max_distance_km"],
-            committed=_sum_committed(committed_need.get(row["id"], []), unit=row["unit"],
-                                     material=by_id[material_ids[0]]),
-        ))
+        need_inputs.append(
+            engine.NeedInput(
+                id=row["id"],
+                materials=keys,
+                lat=float(row["site__latitude"]),
+                lon=float(row["site__longitude"]),
+                quantity=row["quantity"],
+                unit=row["unit"],
+                period=row["period"],
+                available_from=row["available_from"],
+                available_until=row["available_until"],
+                min_lot=row["min_lot"],
+                max_distance_km=row["max_distance_km"],
+                committed=_sum_committed(
+                    committed_need.get(row["id"], []), unit=row["unit"], material=by_id[material_ids[0]]
+                ),
+            )
+        )
     specs = tuple(
         engine.MaterialSpec(
-            key=m.key, unit_basis=m.unit_basis, mass_per_piece_t=m.mass_per_piece_t,
+            key=m.key,
+            unit_basis=m.unit_basis,
+            mass_per_piece_t=m.mass_per_piece_t,
             density_t_per_m3=m.density_t_per_m3,
             landfill_kg_per_t=factors[m.key].landfill_kg_per_t or Decimal(0),
             substitution_kg_per_t=factors[m.key].substitution_kg_per_t,
@@ -150,9 +211,16 @@ def build_snapshot(*, factor_set: FactorSet, objective: str, horizon_start: date
         Proposal.objects.filter(status=ProposalStatus.DECLINED).values_list("offer_id", "need_id").distinct()
     )
     problem = engine.Problem(
-        offers=tuple(offer_inputs), needs=tuple(need_inputs), materials=specs, objective=objective,
-        horizon_start=horizon_start, horizon_days=horizon_days, circuity=circuity, declined_pairs=declined,
-        road_freight_kg_per_tkm=factor_set.road_freight_kg_per_tkm, time_limit_s=time_limit_s,
+        offers=tuple(offer_inputs),
+        needs=tuple(need_inputs),
+        materials=specs,
+        objective=objective,
+        horizon_start=horizon_start,
+        horizon_days=horizon_days,
+        circuity=circuity,
+        declined_pairs=declined,
+        road_freight_kg_per_tkm=factor_set.road_freight_kg_per_tkm,
+        time_limit_s=time_limit_s,
     )
     return Snapshot(problem=problem)
 
@@ -166,7 +234,9 @@ def flow_amounts(flow: engine.Flow) -> tuple[Decimal, str, Decimal, Decimal]:
     return mass_t, Unit.TONNE.value, mass_t, distance_km
 
 
-def impact_of(*, mass_t: Decimal, distance_km: Decimal, current_destination: str,
-              factors: FlowFactors) -> Impact:
-    return flow_impact(mass_t=mass_t, distance_km=distance_km, current_destination=current_destination,
-                       factors=factors)
+def impact_of(
+    *, mass_t: Decimal, distance_km: Decimal, current_destination: str, factors: FlowFactors
+) -> Impact:
+    return flow_impact(
+        mass_t=mass_t, distance_km=distance_km, current_destination=current_destination, factors=factors
+    )

@@ -1,4 +1,5 @@
 """Thin Celery tasks: take ids, call services."""
+
 from __future__ import annotations
 
 import logging
@@ -26,8 +27,15 @@ class RunMatchTask(Task):
 
 
 @shared_task(
-    name="matching.run_match", base=RunMatchTask, bind=True, acks_late=True, reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError), max_retries=3, retry_backoff=5, retry_jitter=False,
+    name="matching.run_match",
+    base=RunMatchTask,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    max_retries=3,
+    retry_backoff=5,
+    retry_jitter=False,
 )
 def run_match(self, run_id: int) -> str:
     """Solve one match run. Claiming in the database makes a redelivered message harmless."""
@@ -36,8 +44,15 @@ def run_match(self, run_id: int) -> str:
     return match_run_execute(run_id=run_id, worker=f"{self.request.hostname or socket.gethostname()}")
 
 
-@shared_task(name="matching.solve_part", bind=True, acks_late=True, reject_on_worker_lost=True,
-             autoretry_for=(OperationalError, InterfaceError), max_retries=3, retry_backoff=5)
+@shared_task(
+    name="matching.solve_part",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    max_retries=3,
+    retry_backoff=5,
+)
 def solve_part(self, part_id: int) -> str:
     """Solve one part of a fanned-out run (see ``matching.fanout``)."""
     from .fanout import part_execute

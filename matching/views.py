@@ -1,4 +1,5 @@
 """Pages for proposals, deals and match runs. Thin: access helpers, services, templates."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -30,7 +31,9 @@ def dashboard(request):
     if is_authority(request.user):
         basis = request.GET.get("basis", "proposed")
         basis = basis if basis in dashboards.BASES else "proposed"
-        return render(request, "matching/dashboard_city.html", dashboards.city_context(user=request.user, basis=basis))
+        return render(
+            request, "matching/dashboard_city.html", dashboards.city_context(user=request.user, basis=basis)
+        )
     return render(request, "matching/dashboard_company.html", dashboards.company_context(user=request.user))
 
 
@@ -42,16 +45,25 @@ def proposal_inbox(request):
         proposals = proposals.filter(status__in=UNDECIDED_PROPOSAL_STATUSES)
     elif status in ProposalStatus.values:
         proposals = proposals.filter(status=status)
-    return render(request, "matching/proposals.html", {
-        "page": _page(request, proposals.order_by("-run_id", "-net_kg", "id")), "status": status,
-        "statuses": ProposalStatus.choices, "my_orgs": member_organisation_ids(request.user),
-        "next_run": MatchRun.objects.filter(status=RunStatus.SUCCEEDED).first(),
-    })
+    return render(
+        request,
+        "matching/proposals.html",
+        {
+            "page": _page(request, proposals.order_by("-run_id", "-net_kg", "id")),
+            "status": status,
+            "statuses": ProposalStatus.choices,
+            "my_orgs": member_organisation_ids(request.user),
+            "next_run": MatchRun.objects.filter(status=RunStatus.SUCCEEDED).first(),
+        },
+    )
 
 
 def _proposal_row(request, proposal):
-    return render(request, "matching/partials/proposal_row.html", {
-        "p": proposal, "my_orgs": member_organisation_ids(request.user)})
+    return render(
+        request,
+        "matching/partials/proposal_row.html",
+        {"p": proposal, "my_orgs": member_organisation_ids(request.user)},
+    )
 
 
 @login_required
@@ -62,8 +74,9 @@ def proposal_decide(request, pk: int, decision: str):
         if decision == "accept":
             proposal = services.proposal_accept(proposal=proposal, actor=request.user)
         else:
-            proposal = services.proposal_decline(proposal=proposal, actor=request.user,
-                                                 reason=request.POST.get("reason", ""))
+            proposal = services.proposal_decline(
+                proposal=proposal, actor=request.user, reason=request.POST.get("reason", "")
+            )
     except DomainError as exc:
         if exc.code is ErrorCode.NOT_FOUND:
             raise
@@ -81,19 +94,24 @@ def proposal_decide(request, pk: int, decision: str):
 def notifications(request):
     from .notifications_feed import RECENT_DAYS, feed_for
 
-    return render(request, "matching/notifications.html", {"notices": feed_for(request.user),
-                                                           "days": RECENT_DAYS})
+    return render(
+        request, "matching/notifications.html", {"notices": feed_for(request.user), "days": RECENT_DAYS}
+    )
 
 
 @login_required
 def deal_list(request):
-    return render(request, "matching/deals.html", {"page": _page(request, selectors.deal_list_for(user=request.user))})
+    return render(
+        request, "matching/deals.html", {"page": _page(request, selectors.deal_list_for(user=request.user))}
+    )
 
 
 @login_required
 def deal_detail(request, pk: int):
     deal = access.access_deal(request.user, pk)
-    is_party = bool(member_organisation_ids(request.user) & {deal.offer.organisation_id, deal.need.organisation_id})
+    is_party = bool(
+        member_organisation_ids(request.user) & {deal.offer.organisation_id, deal.need.organisation_id}
+    )
     form = DeliveryForm(request.POST or None)
     if request.method == "POST":
         if not is_party:
@@ -106,8 +124,11 @@ def deal_detail(request, pk: int):
             else:
                 messages.success(request, _("Delivery recorded."))
                 return redirect("matching:deal", pk=deal.pk)
-    return render(request, "matching/deal.html", {"deal": deal, "form": form, "is_party": is_party,
-                                                  "deliveries": deal.deliveries.all()})
+    return render(
+        request,
+        "matching/deal.html",
+        {"deal": deal, "form": form, "is_party": is_party, "deliveries": deal.deliveries.all()},
+    )
 
 
 @login_required
@@ -122,12 +143,22 @@ def run_list(request):
                 if exc.code is not ErrorCode.CONFLICT:
                     raise
                 messages.warning(request, exc.message)
-                return redirect("matching:run", pk=exc.extra["active_run"]) if exc.extra.get("active_run") \
+                return (
+                    redirect("matching:run", pk=exc.extra["active_run"])
+                    if exc.extra.get("active_run")
                     else redirect("matching:runs")
+                )
             return redirect("matching:run", pk=run.pk)
-    return render(request, "matching/runs.html", {"page": _page(request, selectors.run_list()), "form": form,
-                                                  "can_start": is_authority(request.user),
-                                                  "open_run": runs.active_run()})
+    return render(
+        request,
+        "matching/runs.html",
+        {
+            "page": _page(request, selectors.run_list()),
+            "form": form,
+            "can_start": is_authority(request.user),
+            "open_run": runs.active_run(),
+        },
+    )
 
 
 @login_required
@@ -135,5 +166,7 @@ def run_detail(request, pk: int):
     run = selectors.run_list().filter(pk=pk).first()
     if run is None:
         raise DomainError(ErrorCode.NOT_FOUND, _("No such run."))
-    template = "matching/partials/run_progress.html" if request.headers.get("HX-Request") else "matching/run.html"
+    template = (
+        "matching/partials/run_progress.html" if request.headers.get("HX-Request") else "matching/run.html"
+    )
     return render(request, template, {"run": run, "stats": run.stats or {}})

@@ -3,6 +3,7 @@
 Used by `make test` to decide whether to run the suite against PostgreSQL and a real worker.
 Standard library only, so it runs before the virtualenv exists.
 """
+
 import os
 import socket
 import sys

@@ -6,10 +6,10 @@ serves it with `manage.py runserver` on a free port and photographs the pages wi
 Chromium through Playwright. Map tiles are answered empty (no network); any other request that
 leaves the app is refused and reported. Output: docs/screenshots/<lang>-<page>.png.
 """
+
 from __future__ import annotations
 
 import io
-from decimal import Decimal
 import os
 import socket
 import subprocess
@@ -17,14 +17,20 @@ import sys
 import tempfile
 import time
 import urllib.request
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("QAITA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PASSWORD = "qaita-demo-2026"
 LANGUAGES = ("en", "ru")
 VIEWPORT = {"width": 1280, "height": 900}
@@ -39,8 +45,13 @@ def free_port() -> int:
 
 def manage(*args: str, env: dict) -> None:
     print("$ manage.py", " ".join(args), flush=True)
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL if args[0] == "migrate" else None)
+    subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL if args[0] == "migrate" else None,
+    )
 
 
 def demo_png() -> io.BytesIO:
@@ -74,8 +85,11 @@ def prepare_data() -> dict:
         return Membership.objects.filter(organisation_id=org_id).select_related("user").first().user
 
     run = MatchRun.objects.filter(status=RunStatus.SUCCEEDED).order_by("-id").first()
-    proposals = list(Proposal.objects.filter(run=run).select_related("offer__organisation", "need__organisation")
-                     .order_by("-net_kg", "id"))
+    proposals = list(
+        Proposal.objects.filter(run=run)
+        .select_related("offer__organisation", "need__organisation")
+        .order_by("-net_kg", "id")
+    )
     brewery_first = sorted(proposals, key=lambda p: p.offer.organisation.name != "Tien Shan Brewery")
     chosen = brewery_first[:1] + [p for p in proposals if p not in brewery_first[:1]][:3]
     deals = []
@@ -85,27 +99,51 @@ def prepare_data() -> dict:
         proposal.refresh_from_db()
         deals.append(proposal.deal)
     first = deals[0]
-    matching_services.delivery_record(deal=first, actor=member(first.offer.organisation_id),
-                                      date=timezone.localdate(), mass_t=(first.mass_t / 4).quantize(Decimal("0.001")))
+    matching_services.delivery_record(
+        deal=first,
+        actor=member(first.offer.organisation_id),
+        date=timezone.localdate(),
+        mass_t=(first.mass_t / 4).quantize(Decimal("0.001")),
+    )
     offer = first.offer
     if not offer.photos.exists():
-        services.listing_photo_add(listing=offer, actor=member(offer.organisation_id), image=demo_png(),
-                                   caption="Spent grain at the loading bay")
+        services.listing_photo_add(
+            listing=offer,
+            actor=member(offer.organisation_id),
+            image=demo_png(),
+            caption="Spent grain at the loading bay",
+        )
     akimat = Membership.objects.get(user__username="akimat").user
     active = factor_services.active_factor_set()
-    draft = factor_services.factor_set_copy(source=active, version=f"{timezone.localdate():%Y}.2-draft", actor=akimat)
+    draft = factor_services.factor_set_copy(
+        source=active, version=f"{timezone.localdate():%Y}.2-draft", actor=akimat
+    )
     for factor in draft.factors.select_related("material").order_by("material__key")[:3]:
-        factor_services.factor_update(factor=factor, actor=akimat,
-                                      landfill_kg_per_t=(factor.landfill_kg_per_t or 0) * 11 / 10,
-                                      notes="Revised after the 2026 landfill gas survey (illustration).")
+        factor_services.factor_update(
+            factor=factor,
+            actor=akimat,
+            landfill_kg_per_t=(factor.landfill_kg_per_t or 0) * 11 / 10,
+            notes="Revised after the 2026 landfill gas survey (illustration).",
+        )
     from marketplace.selectors import can_see_exact_site
 
     # Someone without a deal with the brewery sees its site blurred to about a kilometre.
-    viewer = next(m.user.username for m in Membership.objects.filter(organisation__kind="company")
-                  .select_related("user").order_by("user__username")
-                  if not can_see_exact_site(m.user, offer.organisation_id))
-    return {"viewer": viewer, "run": run.pk, "deal": first.pk, "offer": offer.pk, "offer_org": offer.organisation.name,
-            "factor_a": active.pk, "factor_b": draft.pk}
+    viewer = next(
+        m.user.username
+        for m in Membership.objects.filter(organisation__kind="company")
+        .select_related("user")
+        .order_by("user__username")
+        if not can_see_exact_site(m.user, offer.organisation_id)
+    )
+    return {
+        "viewer": viewer,
+        "run": run.pk,
+        "deal": first.pk,
+        "offer": offer.pk,
+        "offer_org": offer.organisation.name,
+        "factor_a": active.pk,
+        "factor_b": draft.pk,
+    }
 
 
 def wait_for(url: str, timeout: float = 60) -> None:
@@ -148,8 +186,9 @@ def shoot(base: str, ids: dict) -> list[Path]:
 
     # (user or None, page name, path, optional action before the shot)
     def upload_bad_file(page):
-        page.set_input_files("input[type=file]", files=[{"name": "listings.csv", "mimeType": "text/csv",
-                                                         "buffer": BAD_IMPORT}])
+        page.set_input_files(
+            "input[type=file]", files=[{"name": "listings.csv", "mimeType": "text/csv", "buffer": BAD_IMPORT}]
+        )
         page.locator("main form.card button[type=submit]").click()
         page.wait_for_load_state("networkidle")
 
@@ -161,7 +200,12 @@ def shoot(base: str, ids: dict) -> list[Path]:
         ("akimat", "run", f"/matching/runs/{ids['run']}/", None),
         ("akimat", "factor-sets", "/marketplace/factor-sets/", None),
         ("akimat", "factor-set", f"/marketplace/factor-sets/{ids['factor_b']}/", None),
-        ("akimat", "factor-diff", f"/marketplace/factor-sets/diff/?a={ids['factor_a']}&b={ids['factor_b']}", None),
+        (
+            "akimat",
+            "factor-diff",
+            f"/marketplace/factor-sets/diff/?a={ids['factor_a']}&b={ids['factor_b']}",
+            None,
+        ),
         ("akimat", "report", "/reports/impact/?basis=proposed", None),
         ("brewery", "dashboard-company", "/matching/dashboard/", None),
         ("brewery", "my-listings", "/marketplace/mine/", None),
@@ -204,9 +248,13 @@ def shoot(base: str, ids: dict) -> list[Path]:
                 # A 256-colour palette keeps a page of flat UI at a fraction of the size.
                 with Image.open(target) as image:
                     image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(
-                        target, optimize=True)
+                        target, optimize=True
+                    )
                 saved.append(target)
-                print(f"  {target.relative_to(ROOT)}  ({status}, {target.stat().st_size // 1024} KB)", flush=True)
+                print(
+                    f"  {target.relative_to(ROOT)}  ({status}, {target.stat().st_size // 1024} KB)",
+                    flush=True,
+                )
             if context is not None:
                 context.close()
         browser.close()
@@ -217,8 +265,14 @@ def shoot(base: str, ids: dict) -> list[Path]:
 
 def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="qaita-screenshots-"))
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}", "REDIS_URL": "",
-           "MEDIA_ROOT": str(workdir / "media"), "DJANGO_SETTINGS_MODULE": "config.settings.local", "DEBUG": "True"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+        "REDIS_URL": "",
+        "MEDIA_ROOT": str(workdir / "media"),
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DEBUG": "True",
+    }
     for step in (("migrate", "--noinput"), ("import_factors",), ("load_almaty_demo",), ("run_matching",)):
         manage(*step, env=env)
     os.environ.update(env)
@@ -226,8 +280,13 @@ def main() -> int:
     ids = prepare_data()
     print("data:", ids, flush=True)
     port = free_port()
-    server = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base}/healthz/")

@@ -3,6 +3,7 @@
 Like healthchecks' alice/bob/charlie: a brewery, a farm, the municipality, and an outsider
 who must see nothing of theirs.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,17 @@ class Persona:
         return client
 
 
-def _persona(username, org_name, *, kind="company", sector="agriculture_food", verified=True,
-             lat="43.2567", lon="76.9286", district="almaly"):
+def _persona(
+    username,
+    org_name,
+    *,
+    kind="company",
+    sector="agriculture_food",
+    verified=True,
+    lat="43.2567",
+    lon="76.9286",
+    district="almaly",
+):
     from tests import factories
 
     user = factories.make_user(username)
@@ -47,14 +57,28 @@ def farm(db):
 
 @pytest.fixture
 def municipality(db):
-    return _persona("analyst", "Almaty Green Economy Department", kind="municipality",
-                    sector="public_services", lat="43.2383", lon="76.9453", district="medeu")
+    return _persona(
+        "analyst",
+        "Almaty Green Economy Department",
+        kind="municipality",
+        sector="public_services",
+        lat="43.2383",
+        lon="76.9453",
+        district="medeu",
+    )
 
 
 @pytest.fixture
 def outsider(db):
-    return _persona("outsider", "Outsider LLP", verified=False, sector="trade",
-                    lat="43.2100", lon="76.8500", district="bostandyk")
+    return _persona(
+        "outsider",
+        "Outsider LLP",
+        verified=False,
+        sector="trade",
+        lat="43.2100",
+        lon="76.8500",
+        district="bostandyk",
+    )
 
 
 @pytest.fixture
@@ -73,8 +97,9 @@ def grain_market(brewery, farm, municipality):
     from tests import factories as f
 
     offer = f.make_offer(brewery.organisation, brewery.site, "brewers_spent_grain", 2000)
-    need = f.make_need(farm.organisation, farm.site, ["brewers_spent_grain", "bread_residues"], 1500,
-                       max_distance_km=80)
+    need = f.make_need(
+        farm.organisation, farm.site, ["brewers_spent_grain", "bread_residues"], 1500, max_distance_km=80
+    )
     return offer, need
 
 
@@ -116,7 +141,9 @@ def pytest_collection_modifyitems(config, items):
         engine = ""
     redis_ok = _reachable(os.environ.get("REDIS_URL", ""))
     on_postgres = engine == "django.db.backends.postgresql"
-    skip_worker = pytest.mark.skip(reason="needs REDIS_URL (reachable Redis) and PostgreSQL for a real worker")
+    skip_worker = pytest.mark.skip(
+        reason="needs REDIS_URL (reachable Redis) and PostgreSQL for a real worker"
+    )
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL)")
     for item in items:
         if "worker" in item.keywords and not (redis_ok and on_postgres):

@@ -1,4 +1,5 @@
 """docker-compose.yml describes the production stack; it must at least parse and be complete."""
+
 import shutil
 import subprocess
 from pathlib import Path
@@ -28,6 +29,11 @@ def test_compose_file_has_every_service_with_health_checks():
     reason="no docker compose client on this machine",
 )
 def test_docker_compose_config_accepts_the_file():
-    result = subprocess.run(["docker", "compose", "config", "-q"], cwd=ROOT, capture_output=True, text=True,
-                            env={"SECRET_KEY": "x", "PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        ["docker", "compose", "config", "-q"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"SECRET_KEY": "x", "PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 0, result.stderr

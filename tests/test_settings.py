@@ -1,4 +1,5 @@
 """Settings: production refuses to start half-configured and passes the deploy check."""
+
 import os
 import subprocess
 import sys
@@ -17,13 +18,17 @@ PROD_ENV = {
 
 def run_manage(*args, env_overrides=None, drop=()):
     # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests; production never has it.
-    env = {k: v for k, v in os.environ.items()
-           if k not in drop and k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in drop and k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
     env.update(env_overrides or {})
     for key in drop:
         env.pop(key, None)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_production_settings_pass_the_deploy_check_with_no_warnings():
@@ -70,7 +75,9 @@ def test_without_redis_celery_runs_tasks_in_process():
 def test_an_empty_database_url_means_the_embedded_sqlite_default():
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE",)}
     env.update({"DATABASE_URL": "", "REDIS_URL": "", "DJANGO_SETTINGS_MODULE": "config.settings.local"})
-    code = ("import django; django.setup(); from django.conf import settings; "
-            "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_TASK_ALWAYS_EAGER)")
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_TASK_ALWAYS_EAGER)"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
     assert out.stdout.split() == ["django.db.backends.sqlite3", "True"], out.stderr

@@ -3,6 +3,7 @@
 The worker is a separate OS process that talks to the test database over the network and to
 Redis as its broker: nothing is mocked. It reads the same settings module as the tests.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,17 +34,46 @@ def test_database_url() -> str:
 class WorkerProcess:
     """One ``celery worker`` subprocess; ``kill()`` sends SIGKILL to the whole process group."""
 
-    def __init__(self, name: str, *, concurrency: int = 1, extra_env: dict[str, str] | None = None,
-                 queues: str = "celery"):
+    def __init__(
+        self,
+        name: str,
+        *,
+        concurrency: int = 1,
+        extra_env: dict[str, str] | None = None,
+        queues: str = "celery",
+    ):
         self.name = name
         self.log = tempfile.NamedTemporaryFile(prefix=f"celery-{name}-", suffix=".log", delete=False)
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test",
-               "DATABASE_URL": test_database_url(), **(extra_env or {})}
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_URL": test_database_url(),
+            **(extra_env or {}),
+        }
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO",
-             f"--concurrency={concurrency}", "--pool=prefork", "-n", f"{name}@%h", "-Q", queues,
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--loglevel=INFO",
+                f"--concurrency={concurrency}",
+                "--pool=prefork",
+                "-n",
+                f"{name}@%h",
+                "-Q",
+                queues,
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.wait_ready()
 

@@ -1,4 +1,5 @@
 """Input and output serializers for accounts. Inputs parse and shape; services decide."""
+
 from __future__ import annotations
 
 from rest_framework import serializers
@@ -48,7 +49,9 @@ class TokenOutputSerializer(serializers.Serializer):
 
 
 class SiteInputSerializer(serializers.Serializer):
-    organisation = serializers.IntegerField(required=False, help_text="Needed only by members of several organisations.")
+    organisation = serializers.IntegerField(
+        required=False, help_text="Needed only by members of several organisations."
+    )
     name = serializers.CharField(max_length=200)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     latitude = serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-90, max_value=90)
@@ -67,8 +70,17 @@ class SiteUpdateSerializer(SiteInputSerializer):
 class SiteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Site
-        fields = ["id", "organisation", "name", "address", "latitude", "longitude", "district",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "organisation",
+            "name",
+            "address",
+            "latitude",
+            "longitude",
+            "district",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 

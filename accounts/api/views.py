@@ -1,4 +1,5 @@
 """Accounts API: registration, tokens, organisations, sites. Thin: parse, access, service, output."""
+
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
@@ -38,10 +39,22 @@ class RegisterView(AuthThrottleMixin, APIView):
     @extend_schema(
         request=RegisterInputSerializer,
         responses={201: RegisterOutputSerializer},
-        examples=[OpenApiExample("Brewery", request_only=True, value={
-            "username": "aigerim", "password": "grain-to-feed-2026", "email": "aigerim@brewery.kz",
-            "organisation": {"name": "Almaty Brewery", "kind": "company", "sector": "agriculture_food"},
-        })],
+        examples=[
+            OpenApiExample(
+                "Brewery",
+                request_only=True,
+                value={
+                    "username": "aigerim",
+                    "password": "grain-to-feed-2026",
+                    "email": "aigerim@brewery.kz",
+                    "organisation": {
+                        "name": "Almaty Brewery",
+                        "kind": "company",
+                        "sector": "agriculture_food",
+                    },
+                },
+            )
+        ],
         summary="Register a user and their (unverified) organisation",
     )
     def post(self, request):
@@ -49,9 +62,12 @@ class RegisterView(AuthThrottleMixin, APIView):
         data.is_valid(raise_exception=True)
         org_data = data.validated_data["organisation"]
         user, org = services.organisation_register(
-            username=data.validated_data["username"], password=data.validated_data["password"],
-            email=data.validated_data["email"], organisation_name=org_data["name"],
-            kind=org_data["kind"], sector=org_data["sector"],
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+            email=data.validated_data["email"],
+            organisation_name=org_data["name"],
+            kind=org_data["kind"],
+            sector=org_data["sector"],
         )
         token, _ = Token.objects.get_or_create(user=user)
         body = {"user": user, "organisation": org, "token": token.key}
@@ -59,13 +75,17 @@ class RegisterView(AuthThrottleMixin, APIView):
 
 
 class TokenView(AuthThrottleMixin, APIView):
-    @extend_schema(request=TokenInputSerializer, responses={200: TokenOutputSerializer},
-                   summary="Exchange username and password for an API token")
+    @extend_schema(
+        request=TokenInputSerializer,
+        responses={200: TokenOutputSerializer},
+        summary="Exchange username and password for an API token",
+    )
     def post(self, request):
         data = TokenInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request, username=data.validated_data["username"],
-                            password=data.validated_data["password"])
+        user = authenticate(
+            request, username=data.validated_data["username"], password=data.validated_data["password"]
+        )
         if user is None or not user.is_active:
             raise ValidationError({"non_field_errors": ["Unable to log in with the credentials provided."]})
         token, _ = Token.objects.get_or_create(user=user)
@@ -84,16 +104,20 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
     def get_object(self):
         return access.access_organisation(self.request.user, self.kwargs["pk"])
 
-    @extend_schema(request=VerifyInputSerializer, responses={200: OrganisationSerializer},
-                   summary="Verify an organisation (municipality only)")
+    @extend_schema(
+        request=VerifyInputSerializer,
+        responses={200: OrganisationSerializer},
+        summary="Verify an organisation (municipality only)",
+    )
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
         data = VerifyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         access.require_authority(request.user)
         org = access.access_organisation(request.user, pk)
-        org = services.organisation_verify(organisation=org, actor=request.user,
-                                           verified=data.validated_data["verified"])
+        org = services.organisation_verify(
+            organisation=org, actor=request.user, verified=data.validated_data["verified"]
+        )
         return Response(OrganisationSerializer(org).data)
 
 

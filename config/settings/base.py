@@ -4,6 +4,7 @@ Configuration comes from the environment (12-factor, django-environ). The embedd
 needs nothing: SQLite in the project folder and Celery tasks run in-process. Setting
 ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL`` switches to the real services.
 """
+
 from pathlib import Path
 
 import environ
@@ -256,8 +257,15 @@ from celery.schedules import crontab  # noqa: E402
 CELERY_BEAT_SCHEDULE = {
     "nightly-city-run": {
         "task": "matching.scheduled_run",
-        "schedule": crontab(**dict(zip(("minute", "hour", "day_of_week", "day_of_month", "month_of_year"),
-                                       env.str("MATCHING_NIGHTLY_CRON", default="0 2 * * *").split(), strict=True))),
+        "schedule": crontab(
+            **dict(
+                zip(
+                    ("minute", "hour", "day_of_week", "day_of_month", "month_of_year"),
+                    env.str("MATCHING_NIGHTLY_CRON", default="0 2 * * *").split(),
+                    strict=True,
+                )
+            )
+        ),
     },
     "sweep-match-runs": {"task": "matching.sweep_runs", "schedule": 60.0},
 }

@@ -1,4 +1,5 @@
 """Developer and demo settings: DEBUG on, a throwaway secret, localhost only."""
+
 from .base import *  # noqa: F401,F403
 from .base import env, env_bool
 

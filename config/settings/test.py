@@ -3,6 +3,7 @@
 DATABASE_URL selects the backend (SQLite in memory by default, PostgreSQL in CI);
 REDIS_URL unset keeps Celery eager, set it for the real-worker tests.
 """
+
 from .base import *  # noqa: F401,F403
 from .base import REST_FRAMEWORK, database_from_env
 

@@ -100,8 +100,9 @@ class FactorSerializer(serializers.ModelSerializer):
 
 
 class FactorSetSerializer(serializers.ModelSerializer):
-    status = serializers.ChoiceField(choices=FactorSet.Status.choices, read_only=True,
-                                     help_text="`draft` or `published` (immutable).")
+    status = serializers.ChoiceField(
+        choices=FactorSet.Status.choices, read_only=True, help_text="`draft` or `published` (immutable)."
+    )
     based_on = serializers.CharField(source="based_on.version", read_only=True, allow_null=True, default=None)
 
     class Meta:

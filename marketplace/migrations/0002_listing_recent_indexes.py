@@ -5,20 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('marketplace', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("marketplace", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='need',
-            index=models.Index(fields=['-created_at', '-id'], name='need_recent_idx'),
+            model_name="need",
+            index=models.Index(fields=["-created_at", "-id"], name="need_recent_idx"),
         ),
         migrations.AddIndex(
-            model_name='offer',
-            index=models.Index(fields=['-created_at', '-id'], name='offer_recent_idx'),
+            model_name="offer",
+            index=models.Index(fields=["-created_at", "-id"], name="offer_recent_idx"),
         ),
     ]

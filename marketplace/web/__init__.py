@@ -15,8 +15,9 @@ def page_of(request, queryset, *, param: str = "page"):
 def safe_next(request, default: str) -> str:
     """The ``next`` the form posted, when it points back into this site."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return default
 

@@ -24,7 +24,9 @@ from . import page_of
 def _require_editable(user, factor_set: FactorSet) -> None:
     require_authority(user)
     if factor_set.is_published:
-        raise DomainError(ErrorCode.CONFLICT, _("A published factor set is immutable; copy it into a new draft."))
+        raise DomainError(
+            ErrorCode.CONFLICT, _("A published factor set is immutable; copy it into a new draft.")
+        )
 
 
 def _raise_unless_shown(exc: DomainError) -> None:
@@ -35,20 +37,32 @@ def _raise_unless_shown(exc: DomainError) -> None:
 @login_required
 def factor_set_list(request):
     sets = factor_set_list_for(user=request.user)
-    return render(request, "marketplace/factor_sets.html", {
-        "page": page_of(request, sets), "all_sets": list(sets[:200]), "can_edit": is_authority(request.user),
-    })
+    return render(
+        request,
+        "marketplace/factor_sets.html",
+        {
+            "page": page_of(request, sets),
+            "all_sets": list(sets[:200]),
+            "can_edit": is_authority(request.user),
+        },
+    )
 
 
 @login_required
 def factor_set_detail(request, pk: int):
     factor_set = access_factor_set(request.user, pk)
     authority = is_authority(request.user)
-    return render(request, "marketplace/factor_set.html", {
-        "factor_set": factor_set, "factors": web_selectors.factor_rows(factor_set),
-        "can_edit": authority and not factor_set.is_published, "authority": authority,
-        "copy_form": FactorSetCopyForm() if authority else None,
-    })
+    return render(
+        request,
+        "marketplace/factor_set.html",
+        {
+            "factor_set": factor_set,
+            "factors": web_selectors.factor_rows(factor_set),
+            "can_edit": authority and not factor_set.is_published,
+            "authority": authority,
+            "copy_form": FactorSetCopyForm() if authority else None,
+        },
+    )
 
 
 @login_required
@@ -58,20 +72,31 @@ def factor_set_copy(request, pk: int):
     form = FactorSetCopyForm(request.POST)
     if form.is_valid():
         try:
-            draft = factor_services.factor_set_copy(source=source, version=form.cleaned_data["version"],
-                                                    actor=request.user)
+            draft = factor_services.factor_set_copy(
+                source=source, version=form.cleaned_data["version"], actor=request.user
+            )
         except DomainError as exc:
             _raise_unless_shown(exc)
             apply_domain_error(form, exc)
         else:
-            messages.success(request, _("Draft %(version)s created: edit its factors, then publish it.")
-                             % {"version": draft.version})
+            messages.success(
+                request,
+                _("Draft %(version)s created: edit its factors, then publish it.")
+                % {"version": draft.version},
+            )
             return redirect("marketplace:factor-set", pk=draft.pk)
-    return render(request, "marketplace/factor_set.html", {
-        "factor_set": source, "factors": web_selectors.factor_rows(source),
-        "can_edit": is_authority(request.user) and not source.is_published, "authority": is_authority(request.user),
-        "copy_form": form,
-    }, status=400)
+    return render(
+        request,
+        "marketplace/factor_set.html",
+        {
+            "factor_set": source,
+            "factors": web_selectors.factor_rows(source),
+            "can_edit": is_authority(request.user) and not source.is_published,
+            "authority": is_authority(request.user),
+            "copy_form": form,
+        },
+        status=400,
+    )
 
 
 @login_required
@@ -84,8 +109,10 @@ def factor_set_publish(request, pk: int):
         _raise_unless_shown(exc)
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("%(version)s is published and now the active factor set.")
-                         % {"version": factor_set.version})
+        messages.success(
+            request,
+            _("%(version)s is published and now the active factor set.") % {"version": factor_set.version},
+        )
     return redirect("marketplace:factor-set", pk=pk)
 
 
@@ -119,8 +146,12 @@ def factor_set_edit(request, pk: int):
         else:
             messages.success(request, _("Changes saved."))
             return redirect("marketplace:factor-set", pk=pk)
-    return render(request, "marketplace/factor_set_edit.html", {"factor_set": factor_set, "form": form},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "marketplace/factor_set_edit.html",
+        {"factor_set": factor_set, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 def _factor(factor_set: FactorSet, factor_pk: int) -> Factor:
@@ -152,22 +183,37 @@ def factor_edit(request, pk: int, factor_pk: int):
             apply_domain_error(form, exc)
         else:
             if inline:
-                return render(request, "marketplace/partials/factor_row.html",
-                              {"f": factor, "factor_set": factor_set, "can_edit": True, "saved": True})
-            messages.success(request, _("Factors of %(material)s saved.") % {"material": factor.material.name})
+                return render(
+                    request,
+                    "marketplace/partials/factor_row.html",
+                    {"f": factor, "factor_set": factor_set, "can_edit": True, "saved": True},
+                )
+            messages.success(
+                request, _("Factors of %(material)s saved.") % {"material": factor.material.name}
+            )
             return redirect("marketplace:factor-set", pk=pk)
     template = "marketplace/partials/factor_row_form.html" if inline else "marketplace/factor_edit.html"
-    return render(request, template, {"f": factor, "factor_set": factor_set, "form": form},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        template,
+        {"f": factor, "factor_set": factor_set, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
 def factor_row(request, pk: int, factor_pk: int):
     """The read-only row again (the inline editor's Cancel)."""
     factor_set = access_factor_set(request.user, pk)
-    return render(request, "marketplace/partials/factor_row.html", {
-        "f": _factor(factor_set, factor_pk), "factor_set": factor_set,
-        "can_edit": is_authority(request.user) and not factor_set.is_published})
+    return render(
+        request,
+        "marketplace/partials/factor_row.html",
+        {
+            "f": _factor(factor_set, factor_pk),
+            "factor_set": factor_set,
+            "can_edit": is_authority(request.user) and not factor_set.is_published,
+        },
+    )
 
 
 @login_required
@@ -182,7 +228,14 @@ def factor_set_diff(request):
     else:
         a = b.based_on if b.based_on_id and (b.based_on.is_published or is_authority(request.user)) else None
         a = a or sets.exclude(pk=b.pk).first() or b
-    return render(request, "marketplace/factor_diff.html", {
-        "a": a, "b": b, "diff": web_selectors.factor_set_diff(a, b), "all_sets": list(sets[:200]),
-        "fields": web_selectors.DIFF_FIELDS,
-    })
+    return render(
+        request,
+        "marketplace/factor_diff.html",
+        {
+            "a": a,
+            "b": b,
+            "diff": web_selectors.factor_set_diff(a, b),
+            "all_sets": list(sets[:200]),
+            "fields": web_selectors.DIFF_FIELDS,
+        },
+    )

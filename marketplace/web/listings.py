@@ -25,7 +25,15 @@ from accounts.errors import DomainError, ErrorCode, forbidden
 from accounts.models import Organisation
 
 from .. import access, services, web_selectors
-from ..forms import NEW_SITE, NEW_SITE_PREFIX, NeedForm, OfferForm, PhotoForm, apply_domain_error, material_units
+from ..forms import (
+    NEW_SITE,
+    NEW_SITE_PREFIX,
+    NeedForm,
+    OfferForm,
+    PhotoForm,
+    apply_domain_error,
+    material_units,
+)
 from ..models import ListingPhoto, ListingStatus, Material, Need, Offer, Unit
 from ..photos import MAX_PHOTOS_PER_LISTING
 from . import int_or_none, page_of, safe_next
@@ -50,10 +58,24 @@ class Kind:
 
 
 KINDS = {
-    "offer": Kind("offer", Offer, OfferForm, access.access_offer, services.offer_create, services.offer_update,
-                  services.offer_set_status),
-    "need": Kind("need", Need, NeedForm, access.access_need, services.need_create, services.need_update,
-                 services.need_set_status),
+    "offer": Kind(
+        "offer",
+        Offer,
+        OfferForm,
+        access.access_offer,
+        services.offer_create,
+        services.offer_update,
+        services.offer_set_status,
+    ),
+    "need": Kind(
+        "need",
+        Need,
+        NeedForm,
+        access.access_need,
+        services.need_create,
+        services.need_update,
+        services.need_set_status,
+    ),
 }
 
 #: Buttons a listing in each status offers, in the order shown.
@@ -66,7 +88,9 @@ STATUS_ACTIONS = {
 
 
 def listing_url(listing) -> str:
-    return reverse("marketplace:offer" if isinstance(listing, Offer) else "marketplace:need", args=[listing.pk])
+    return reverse(
+        "marketplace:offer" if isinstance(listing, Offer) else "marketplace:need", args=[listing.pk]
+    )
 
 
 def status_actions(listing) -> list[tuple[str, str]]:
@@ -95,17 +119,28 @@ def my_listings(request):
     status = request.GET.get("status") if request.GET.get("status") in ListingStatus.values else ""
     listings = web_selectors.my_listing_list(user=request.user, kind=kind, status=status or None)
     page = page_of(request, listings)
-    return render(request, "marketplace/my_listings.html", {
-        "kind": kind, "status": status, "statuses": ListingStatus.choices, "page": page,
-        "rows": [_row(listing) for listing in page.object_list],
-        "counts": web_selectors.my_listing_counts(user=request.user),
-    })
+    return render(
+        request,
+        "marketplace/my_listings.html",
+        {
+            "kind": kind,
+            "status": status,
+            "statuses": ListingStatus.choices,
+            "page": page,
+            "rows": [_row(listing) for listing in page.object_list],
+            "counts": web_selectors.my_listing_counts(user=request.user),
+        },
+    )
 
 
 def _row(listing) -> dict:
-    return {"listing": listing, "url": listing_url(listing), "actions": status_actions(listing),
-            "kind": "offer" if isinstance(listing, Offer) else "need",
-            "materials": web_selectors.listing_materials(listing)}
+    return {
+        "listing": listing,
+        "url": listing_url(listing),
+        "actions": status_actions(listing),
+        "kind": "offer" if isinstance(listing, Offer) else "need",
+        "materials": web_selectors.listing_materials(listing),
+    }
 
 
 @login_required
@@ -114,27 +149,47 @@ def listing_status(request, kind: str, pk: int):
     spec = KINDS[kind]
     listing = spec.access(request.user, pk, for_write=True)
     try:
-        listing = spec.set_status(**{kind: listing}, actor=request.user, status=request.POST.get("status", ""))
+        listing = spec.set_status(
+            **{kind: listing}, actor=request.user, status=request.POST.get("status", "")
+        )
     except DomainError as exc:
         if exc.code is ErrorCode.NOT_FOUND:
             raise
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("%(what)s is now %(status)s.") % {
-            "what": _("The offer") if kind == "offer" else _("The need"),
-            "status": listing.get_status_display().lower()})
+        messages.success(
+            request,
+            _("%(what)s is now %(status)s.")
+            % {
+                "what": _("The offer") if kind == "offer" else _("The need"),
+                "status": listing.get_status_display().lower(),
+            },
+        )
     if request.headers.get("HX-Request"):
         listing = spec.access(request.user, pk, for_write=True)
-        return render(request, "marketplace/partials/listing_row.html",
-                      {"row": _row(listing), "next": safe_next(request, reverse("marketplace:mine"))})
+        return render(
+            request,
+            "marketplace/partials/listing_row.html",
+            {"row": _row(listing), "next": safe_next(request, reverse("marketplace:mine"))},
+        )
     return redirect(safe_next(request, reverse("marketplace:mine")))
 
 
 # --- Create and edit ---------------------------------------------------------------------------
 def _initial(listing) -> dict:
-    initial = {name: getattr(listing, name) for name in ("quantity", "unit", "period", "available_from",
-                                                         "available_until", "min_lot", "max_distance_km",
-                                                         "description")}
+    initial = {
+        name: getattr(listing, name)
+        for name in (
+            "quantity",
+            "unit",
+            "period",
+            "available_from",
+            "available_until",
+            "min_lot",
+            "max_distance_km",
+            "description",
+        )
+    }
     initial["site"] = str(listing.site_id)
     if isinstance(listing, Offer):
         initial["material"] = listing.material.key
@@ -150,7 +205,9 @@ def _save(form, spec: Kind, *, organisation: Organisation, user, listing=None):
         site: Any = form.cleaned_data["site"]
         if site == NEW_SITE:
             try:
-                site = account_services.site_create(organisation=organisation, actor=user, **form.new_site_values())
+                site = account_services.site_create(
+                    organisation=organisation, actor=user, **form.new_site_values()
+                )
             except DomainError as exc:
                 exc.field = f"{NEW_SITE_PREFIX}{exc.field or 'name'}"
                 raise
@@ -173,18 +230,32 @@ def _save(form, spec: Kind, *, organisation: Organisation, user, listing=None):
 
 def _form_page(request, spec: Kind, form, *, organisation, listing=None, status: int = 200):
     sites = form.sites
-    return render(request, "marketplace/listing_form.html", {
-        "form": form, "kind": spec.name, "listing": listing, "organisation": organisation,
-        "organisations": Organisation.objects.filter(id__in=member_organisation_ids(request.user)).order_by("name"),
-        "units": {"materials": material_units(form.materials),
-                  "labels": {value: str(label) for value, label in Unit.choices},
-                  "hint": _("Units that fit the chosen material: %(units)s")},
-        "sites_data": [{"id": s.pk, "name": s.name, "lat": float(s.latitude), "lon": float(s.longitude)}
-                       for s in sites],
-        "maps": {"tile_url": settings.MAP_TILE_URL, "attribution": settings.MAP_ATTRIBUTION},
-        "max_photos": MAX_PHOTOS_PER_LISTING,
-        "photos": list(listing.photos.all()) if listing is not None else [],
-    }, status=status)
+    return render(
+        request,
+        "marketplace/listing_form.html",
+        {
+            "form": form,
+            "kind": spec.name,
+            "listing": listing,
+            "organisation": organisation,
+            "organisations": Organisation.objects.filter(
+                id__in=member_organisation_ids(request.user)
+            ).order_by("name"),
+            "units": {
+                "materials": material_units(form.materials),
+                "labels": {value: str(label) for value, label in Unit.choices},
+                "hint": _("Units that fit the chosen material: %(units)s"),
+            },
+            "sites_data": [
+                {"id": s.pk, "name": s.name, "lat": float(s.latitude), "lon": float(s.longitude)}
+                for s in sites
+            ],
+            "maps": {"tile_url": settings.MAP_TILE_URL, "attribution": settings.MAP_ATTRIBUTION},
+            "max_photos": MAX_PHOTOS_PER_LISTING,
+            "photos": list(listing.photos.all()) if listing is not None else [],
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -192,8 +263,13 @@ def listing_create(request, kind: str):
     spec = KINDS[kind]
     organisation = _acting_organisation(request)
     sites = organisation.sites.order_by("name", "id")
-    form = spec.form(request.POST or None, request.FILES or None, sites=sites, materials=Material.objects.all(),
-                     initial={"site": str(sites[0].pk)} if sites else None)
+    form = spec.form(
+        request.POST or None,
+        request.FILES or None,
+        sites=sites,
+        materials=Material.objects.all(),
+        initial={"site": str(sites[0].pk)} if sites else None,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             listing = _save(form, spec, organisation=organisation, user=request.user)
@@ -202,7 +278,9 @@ def listing_create(request, kind: str):
                 raise
             apply_domain_error(form, exc)
         else:
-            messages.success(request, _("Your offer is saved.") if kind == "offer" else _("Your need is saved."))
+            messages.success(
+                request, _("Your offer is saved.") if kind == "offer" else _("Your need is saved.")
+            )
             return redirect(listing_url(listing))
     status = 400 if form.is_bound and form.errors else 200
     return _form_page(request, spec, form, organisation=organisation, status=status)
@@ -214,8 +292,14 @@ def listing_edit(request, kind: str, pk: int):
     listing = spec.access(request.user, pk, for_write=True)
     organisation = listing.organisation
     sites = organisation.sites.order_by("name", "id")
-    form = spec.form(request.POST or None, request.FILES or None, sites=sites, materials=Material.objects.all(),
-                     initial=_initial(listing), editing=True)
+    form = spec.form(
+        request.POST or None,
+        request.FILES or None,
+        sites=sites,
+        materials=Material.objects.all(),
+        initial=_initial(listing),
+        editing=True,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             listing = _save(form, spec, organisation=organisation, user=request.user, listing=listing)
@@ -235,16 +319,30 @@ def _detail(request, spec: Kind, listing, *, photo_form=None, status: int = 200)
     is_owner = listing.organisation_id in member_organisation_ids(request.user)
     location = web_selectors.listing_location(user=request.user, listing=listing)
     can_edit = is_owner and listing.status != ListingStatus.CLOSED
-    return render(request, "marketplace/listing_detail.html", {
-        "listing": listing, "kind": spec.name, "is_owner": is_owner, "can_edit": can_edit,
-        "location": location, "materials": web_selectors.listing_materials(listing),
-        "photos": list(listing.photos.all()), "actions": status_actions(listing) if is_owner else [],
-        "photo_form": (photo_form or PhotoForm()) if can_edit else None,
-        "max_photos": MAX_PHOTOS_PER_LISTING,
-        "map_data": {"lat": float(location.latitude), "lon": float(location.longitude), "exact": location.exact,
-                     "label": listing.organisation.name},
-        "maps": {"tile_url": settings.MAP_TILE_URL, "attribution": settings.MAP_ATTRIBUTION},
-    }, status=status)
+    return render(
+        request,
+        "marketplace/listing_detail.html",
+        {
+            "listing": listing,
+            "kind": spec.name,
+            "is_owner": is_owner,
+            "can_edit": can_edit,
+            "location": location,
+            "materials": web_selectors.listing_materials(listing),
+            "photos": list(listing.photos.all()),
+            "actions": status_actions(listing) if is_owner else [],
+            "photo_form": (photo_form or PhotoForm()) if can_edit else None,
+            "max_photos": MAX_PHOTOS_PER_LISTING,
+            "map_data": {
+                "lat": float(location.latitude),
+                "lon": float(location.longitude),
+                "exact": location.exact,
+                "label": listing.organisation.name,
+            },
+            "maps": {"tile_url": settings.MAP_TILE_URL, "attribution": settings.MAP_ATTRIBUTION},
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -262,8 +360,13 @@ def photo_upload(request, kind: str, pk: int):
     if form.is_valid():
         image = form.cleaned_data["image"]
         try:
-            services.listing_photo_add(listing=listing, actor=request.user, image=image,
-                                       caption=form.cleaned_data["caption"], size=image.size)
+            services.listing_photo_add(
+                listing=listing,
+                actor=request.user,
+                image=image,
+                caption=form.cleaned_data["caption"],
+                size=image.size,
+            )
         except DomainError as exc:
             if exc.code is ErrorCode.NOT_FOUND:
                 raise
@@ -326,10 +429,15 @@ def material_options(request):
     materials = sorted([*chosen, *matches], key=lambda m: material_label(m).casefold())
     if not multiple and not selected and len(matches) == 1:
         selected = {matches[0].key}
-    return render(request, "marketplace/partials/material_options.html", {
-        "options": [(m.key, material_label(m), m.key in selected) for m in materials],
-        "multiple": multiple, "empty": not matches,
-    })
+    return render(
+        request,
+        "marketplace/partials/material_options.html",
+        {
+            "options": [(m.key, material_label(m), m.key in selected) for m in materials],
+            "multiple": multiple,
+            "empty": not matches,
+        },
+    )
 
 
 def map_config(request):

@@ -25,7 +25,9 @@ def search(request):
     data = request.GET.copy()
     if not any(key in data for key in ("kind", "material", "category", "site", "radius_km")):
         # A first visit searches around the user's first site, so the page starts useful.
-        data.update({"kind": "offers", "site": str(sites[0].pk) if sites else "", "radius_km": DEFAULT_RADIUS_KM})
+        data.update(
+            {"kind": "offers", "site": str(sites[0].pk) if sites else "", "radius_km": DEFAULT_RADIUS_KM}
+        )
     form = SearchForm(data, sites=sites, materials=Material.objects.all())
     page, points, origin, status = None, [], None, 200
     kind = "offers"
@@ -48,7 +50,9 @@ def search(request):
             apply_domain_error(form, exc, mapping={"near": "site"})
             status = 400
         else:
-            points = web_selectors.map_points(user=request.user, listings=page.object_list, url_for=listing_url)
+            points = web_selectors.map_points(
+                user=request.user, listings=page.object_list, url_for=listing_url
+            )
             if near:
                 origin = {"lat": near[0], "lon": near[1], "name": site.name, "radius_km": float(radius)}
     else:
@@ -56,11 +60,26 @@ def search(request):
     rows = []
     if page is not None:
         for listing, point in zip(page.object_list, points, strict=True):
-            rows.append({"listing": listing, "url": point["url"], "point": point,
-                         "materials": web_selectors.listing_materials(listing),
-                         "distance_km": getattr(listing, "distance_km", None)})
-    return render(request, "marketplace/search.html", {
-        "form": form, "page": page, "rows": rows, "kind": kind, "has_sites": bool(sites),
-        "map_data": {"points": points, "origin": origin},
-        "maps": {"tile_url": settings.MAP_TILE_URL, "attribution": settings.MAP_ATTRIBUTION},
-    }, status=status)
+            rows.append(
+                {
+                    "listing": listing,
+                    "url": point["url"],
+                    "point": point,
+                    "materials": web_selectors.listing_materials(listing),
+                    "distance_km": getattr(listing, "distance_km", None),
+                }
+            )
+    return render(
+        request,
+        "marketplace/search.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "kind": kind,
+            "has_sites": bool(sites),
+            "map_data": {"points": points, "origin": origin},
+            "maps": {"tile_url": settings.MAP_TILE_URL, "attribution": settings.MAP_ATTRIBUTION},
+        },
+        status=status,
+    )

@@ -34,8 +34,22 @@ class MatchRunSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MatchRun
-        fields = ["id", "status", "objective", "horizon_days", "horizon_start", "factor_set", "created_at",
-                  "started_at", "finished_at", "error", "stats", "progress", "progress_message", "attempts"]
+        fields = [
+            "id",
+            "status",
+            "objective",
+            "horizon_days",
+            "horizon_start",
+            "factor_set",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "error",
+            "stats",
+            "progress",
+            "progress_message",
+            "attempts",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(MatchRunStatsSerializer)
@@ -73,9 +87,26 @@ class _ImpactMixin(serializers.Serializer):
 class ProposalSerializer(_ImpactMixin, serializers.ModelSerializer):
     class Meta:
         model = Proposal
-        fields = ["id", "run", "offer", "need", "material", "quantity", "unit", "mass_t", "distance_km", "impact",
-                  "factor_set", "status", "explanation", "current_destination", "offer_accepted_at",
-                  "need_accepted_at", "decided_at", "created_at"]
+        fields = [
+            "id",
+            "run",
+            "offer",
+            "need",
+            "material",
+            "quantity",
+            "unit",
+            "mass_t",
+            "distance_km",
+            "impact",
+            "factor_set",
+            "status",
+            "explanation",
+            "current_destination",
+            "offer_accepted_at",
+            "need_accepted_at",
+            "decided_at",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -107,12 +138,30 @@ class DealSerializer(_ImpactMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Deal
-        fields = ["id", "proposal", "offer", "need", "material", "quantity", "unit", "mass_t", "distance_km",
-                  "delivered_t", "deliveries", "impact", "realised_impact", "factor_set", "explanation", "agreed_at"]
+        fields = [
+            "id",
+            "proposal",
+            "offer",
+            "need",
+            "material",
+            "quantity",
+            "unit",
+            "mass_t",
+            "distance_km",
+            "delivered_t",
+            "deliveries",
+            "impact",
+            "realised_impact",
+            "factor_set",
+            "explanation",
+            "agreed_at",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(ImpactSerializer)
     def get_realised_impact(self, deal: Deal) -> dict:
-        totals = {key: sum((getattr(d, key) for d in deal.deliveries.all()), start=type(deal.net_kg)(0))
-                  for key in Deal.IMPACT_KEYS}
+        totals = {
+            key: sum((getattr(d, key) for d in deal.deliveries.all()), start=type(deal.net_kg)(0))
+            for key in Deal.IMPACT_KEYS
+        }
         return ImpactSerializer(totals).data

@@ -1,4 +1,5 @@
 """Matching API: runs, proposals, deals, deliveries. Thin: parse, access, service, output."""
+
 from __future__ import annotations
 
 import django_filters
@@ -33,8 +34,10 @@ class MatchRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(
         request=MatchRunInputSerializer,
-        responses={202: MatchRunCreatedSerializer, 409: OpenApiResponse(description="A run is already open; "
-                   "the body names it in `active_run`.")},
+        responses={
+            202: MatchRunCreatedSerializer,
+            409: OpenApiResponse(description="A run is already open; the body names it in `active_run`."),
+        },
         summary="Start a city-wide match run (municipality only)",
     )
     def create(self, request):
@@ -72,14 +75,18 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         proposal = services.proposal_accept(proposal=self.get_object(), actor=request.user)
         return Response(ProposalSerializer(proposal).data)
 
-    @extend_schema(request=DeclineInputSerializer, responses={200: ProposalSerializer},
-                   summary="Decline; the pair is never proposed again")
+    @extend_schema(
+        request=DeclineInputSerializer,
+        responses={200: ProposalSerializer},
+        summary="Decline; the pair is never proposed again",
+    )
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
         data = DeclineInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        proposal = services.proposal_decline(proposal=self.get_object(), actor=request.user,
-                                             reason=data.validated_data["reason"])
+        proposal = services.proposal_decline(
+            proposal=self.get_object(), actor=request.user, reason=data.validated_data["reason"]
+        )
         return Response(ProposalSerializer(proposal).data)
 
 
@@ -95,8 +102,11 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_object(self):
         return access.access_deal(self.request.user, self.kwargs["pk"])
 
-    @extend_schema(request=DeliveryInputSerializer, responses={201: DealSerializer},
-                   summary="Record a delivery (either party); appended, never edited")
+    @extend_schema(
+        request=DeliveryInputSerializer,
+        responses={201: DealSerializer},
+        summary="Record a delivery (either party); appended, never edited",
+    )
     @action(detail=True, methods=["post"])
     def deliveries(self, request, pk=None):
         deal = self.get_object()

@@ -67,7 +67,9 @@ def _within_radius(prep: Prepared, offers: np.ndarray, needs: np.ndarray, min_ci
     return offers[local], needs[need_local], offer_xyz[local], need_xyz[need_local]
 
 
-def _material_arcs(prep: Prepared, key: str, offers: np.ndarray, needs: np.ndarray, provider: DistanceProvider):
+def _material_arcs(
+    prep: Prepared, key: str, offers: np.ndarray, needs: np.ndarray, provider: DistanceProvider
+):
     """Admissible (offer, need, distance) of one material, in (need, offer) position order."""
     o, n, o_xyz, n_xyz = _within_radius(prep, offers, needs, provider.min_circuity)
     if isinstance(provider, GreatCircleDistance):
@@ -82,10 +84,14 @@ def _material_arcs(prep: Prepared, key: str, offers: np.ndarray, needs: np.ndarr
     # road distance within the need's limit and the offer's, if it set one
     keep = d <= np.minimum(prep.need_max_km[n], prep.offer_max_km[o])
     # availability windows overlap (inclusive day ordinals); skipped when all are open
-    if (prep.offer_from[offers] > NO_DAY_MIN).any() or (prep.offer_until[offers] < NO_DAY_MAX).any() or (
-        (prep.need_from[needs] > NO_DAY_MIN).any() or (prep.need_until[needs] < NO_DAY_MAX).any()
+    if (
+        (prep.offer_from[offers] > NO_DAY_MIN).any()
+        or (prep.offer_until[offers] < NO_DAY_MAX).any()
+        or ((prep.need_from[needs] > NO_DAY_MIN).any() or (prep.need_until[needs] < NO_DAY_MAX).any())
     ):
-        keep &= np.maximum(prep.offer_from[o], prep.need_from[n]) <= np.minimum(prep.offer_until[o], prep.need_until[n])
+        keep &= np.maximum(prep.offer_from[o], prep.need_from[n]) <= np.minimum(
+            prep.offer_until[o], prep.need_until[n]
+        )
     # a lot larger than what either end can move makes the pair useless
     if prep.offer_lot[offers].any() or prep.need_lot[needs].any():
         lot = np.maximum(prep.offer_lot[o], prep.need_lot[n])
@@ -121,7 +127,11 @@ def candidate_arcs(prep: Prepared, provider: DistanceProvider) -> Arcs:
         offer_pos = {oid: i for i, oid in enumerate(prep.offer_ids)}
         need_pos = {nid: j for j, nid in enumerate(prep.need_ids)}
         declined = np.array(
-            [offer_pos[a] * n_needs + need_pos[b] for a, b in problem.declined_pairs if a in offer_pos and b in need_pos],
+            [
+                offer_pos[a] * n_needs + need_pos[b]
+                for a, b in problem.declined_pairs
+                if a in offer_pos and b in need_pos
+            ],
             dtype=np.int64,
         )
         allowed = ~np.isin(o * n_needs + n, declined)

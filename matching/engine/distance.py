@@ -27,9 +27,7 @@ class DistanceProvider(Protocol):
 
     min_circuity: float
 
-    def road_km(
-        self, lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
-    ) -> np.ndarray:
+    def road_km(self, lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
         """Road distance in km for each pair (lat1[i], lon1[i]) → (lat2[i], lon2[i])."""
         ...
 
@@ -52,9 +50,7 @@ class GreatCircleDistance:
         self.circuity = float(circuity)
         self.min_circuity = self.circuity
 
-    def road_km(
-        self, lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
-    ) -> np.ndarray:
+    def road_km(self, lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
         return great_circle_km(lat1, lon1, lat2, lon2) * self.circuity
 
     def road_km_from_unit_vectors(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -77,7 +77,9 @@ def solve_min_cost_flow(component: Component, objective: str) -> FlowResult:
     # supply left in place goes to landfill at no cost
     smcf.add_arcs_with_capacity_and_unit_cost(offers, np.full(n_off, sink), component.supply, zeros_o)
     # what a need receives leaves through it, up to its demand
-    smcf.add_arcs_with_capacity_and_unit_cost(needs, np.full(n_need, sink), component.demand, np.zeros(n_need, dtype=np.int64))
+    smcf.add_arcs_with_capacity_and_unit_cost(
+        needs, np.full(n_need, sink), component.demand, np.zeros(n_need, dtype=np.int64)
+    )
     smcf.set_nodes_supplies(
         np.r_[offers, sink].astype(np.int64), np.r_[component.supply, -total_supply].astype(np.int64)
     )

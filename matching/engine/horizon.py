@@ -72,7 +72,9 @@ def unit_mass_kg(material: MaterialSpec) -> Fraction:
     return Fraction(1)
 
 
-def to_base_units(amount: Fraction, unit: str, materials: tuple[MaterialSpec, ...], *, conservative: str) -> Fraction:
+def to_base_units(
+    amount: Fraction, unit: str, materials: tuple[MaterialSpec, ...], *, conservative: str
+) -> Fraction:
     """``amount`` of ``unit`` in the base unit of ``materials`` (all of one basis), unrounded.
 
     A need in m³ accepting several bulk materials has no single density; ``conservative``

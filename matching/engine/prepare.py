@@ -87,7 +87,9 @@ def _validate_listings(problem: Problem, materials: dict[str, MaterialSpec]) -> 
             raise InfeasibleInput(f"duplicate {kind} ids")
     for offer in problem.offers:
         if offer.material not in materials:
-            raise InfeasibleInput(f"offer {offer.id}: unknown material {offer.material!r}", listing=("offer", offer.id))
+            raise InfeasibleInput(
+                f"offer {offer.id}: unknown material {offer.material!r}", listing=("offer", offer.id)
+            )
         if offer.max_distance_km is not None and exact(offer.max_distance_km) < 0:
             raise InfeasibleInput(f"offer {offer.id}: negative maximum distance", listing=("offer", offer.id))
     for need in problem.needs:
@@ -100,14 +102,18 @@ def _validate_listings(problem: Problem, materials: dict[str, MaterialSpec]) -> 
         pieces = [materials[m].is_piece for m in need.materials]
         # a count of mixed items means nothing (SPEC §2), and a component must weigh uniformly
         if any(pieces) and len(need.materials) != 1:
-            raise InfeasibleInput(f"need {need.id}: a need in pieces accepts exactly one material", listing=where)
+            raise InfeasibleInput(
+                f"need {need.id}: a need in pieces accepts exactly one material", listing=where
+            )
         if need.max_distance_km is None or exact(need.max_distance_km) < 0:
             raise InfeasibleInput(f"need {need.id}: a maximum distance is required", listing=where)
 
 
 def _gross_per_t(spec: MaterialSpec, offer: OfferInput) -> float:
     """Avoided kg CO2e per tonne before transport (SPEC §4: baseline + substitution − treatment)."""
-    return float(spec.baseline_for(offer.current_destination) + spec.substitution_kg_per_t - spec.treatment_kg_per_t)
+    return float(
+        spec.baseline_for(offer.current_destination) + spec.substitution_kg_per_t - spec.treatment_kg_per_t
+    )
 
 
 def _day(value, default: int) -> int:
@@ -154,5 +160,7 @@ def prepare(problem: Problem) -> Prepared:
         need_lon=np.array([n.lon for n in needs], dtype=np.float64),
         offer_id=np.array([o.id for o in offers], dtype=np.int64),
         need_id=np.array([n.id for n in needs], dtype=np.int64),
-        offer_gross_per_t=np.array([_gross_per_t(materials[o.material], o) for o in offers], dtype=np.float64),
+        offer_gross_per_t=np.array(
+            [_gross_per_t(materials[o.material], o) for o in offers], dtype=np.float64
+        ),
     )

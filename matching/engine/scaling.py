@@ -43,9 +43,7 @@ def distance_cost_m(distance_km: np.ndarray) -> np.ndarray:
 
 def climate_cost_mg(net_kg_per_t: np.ndarray, unit_mass_t: Fraction) -> np.ndarray:
     """Net avoided kg CO2e per tonne on each arc → integer mg CO2e per base unit (int64)."""
-    per_unit_mg = np.rint(
-        np.asarray(net_kg_per_t, dtype=np.float64) * float(unit_mass_t) * MG_PER_KG_CO2E
-    )
+    per_unit_mg = np.rint(np.asarray(net_kg_per_t, dtype=np.float64) * float(unit_mass_t) * MG_PER_KG_CO2E)
     if per_unit_mg.size and float(np.abs(per_unit_mg).max()) > INT64_MAX:
         raise ScalingOverflow("a climate value does not fit in int64 milligrams")
     return per_unit_mg.astype(np.int64)
@@ -76,9 +74,7 @@ def check_flow_range(*, num_nodes: int, max_abs_cost: int, total_flow: int) -> N
             f"unit cost {max_abs_cost} × {num_nodes + 1} nodes overflows int64 in cost scaling"
         )
     if max_abs_cost * total_flow > INT64_MAX:
-        raise ScalingOverflow(
-            f"total cost up to {max_abs_cost} × {total_flow} does not fit in int64"
-        )
+        raise ScalingOverflow(f"total cost up to {max_abs_cost} × {total_flow} does not fit in int64")
 
 
 def check_linear_range(*, coefficients: np.ndarray, upper_bounds: np.ndarray, what: str) -> None:

@@ -82,12 +82,17 @@ def _component_solution(prep: Prepared, comp: Component, result: FlowResult, sec
         distance.tolist(),
     )
     flows = sorted(
-        (Flow(offer_id=o, need_id=n, material=m, quantity=q, unit=comp.unit, mass_kg=kg, distance_km=d) for o, n, m, q, kg, d in rows),
+        (
+            Flow(offer_id=o, need_id=n, material=m, quantity=q, unit=comp.unit, mass_kg=kg, distance_km=d)
+            for o, n, m, q, kg, d in rows
+        ),
         key=lambda f: (f.offer_id, f.need_id),
     )
     out = np.zeros(comp.supply.size, dtype=np.int64)
     np.add.at(out, comp.arc_offer[used], quantity)
-    supply_kg, diverted_kg, landfilled_kg = _totals(comp.supply.tolist(), (comp.supply - out).tolist(), unit_mass)
+    supply_kg, diverted_kg, landfilled_kg = _totals(
+        comp.supply.tolist(), (comp.supply - out).tolist(), unit_mass
+    )
     if objective == "divert_then_distance":
         exact_units = float(int(result.flows.sum()) * unit_mass)
         bound = exact_units if result.proven_optimal else result.primary_bound_units * float(unit_mass)

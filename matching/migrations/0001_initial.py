@@ -6,164 +6,364 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('marketplace', '0001_initial'),
+        ("marketplace", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MatchRun',
+            name="MatchRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='queued', max_length=10, verbose_name='status')),
-                ('is_open', models.BooleanField(default=True)),
-                ('objective', models.CharField(choices=[('divert_then_distance', 'Divert the most, then drive the least'), ('net_climate', 'Maximise net avoided CO₂e')], default='divert_then_distance', max_length=30, verbose_name='objective')),
-                ('horizon_start', models.DateField(verbose_name='horizon start')),
-                ('horizon_days', models.PositiveIntegerField(default=365, verbose_name='horizon (days)')),
-                ('parameters', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('stats', models.JSONField(blank=True, default=dict)),
-                ('error', models.TextField(blank=True)),
-                ('progress', models.PositiveSmallIntegerField(default=0)),
-                ('progress_message', models.CharField(blank=True, max_length=200)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('claim_token', models.CharField(blank=True, max_length=40)),
-                ('lease_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('worker', models.CharField(blank=True, max_length=200)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('factor_set', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='runs', to='marketplace.factorset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("is_open", models.BooleanField(default=True)),
+                (
+                    "objective",
+                    models.CharField(
+                        choices=[
+                            ("divert_then_distance", "Divert the most, then drive the least"),
+                            ("net_climate", "Maximise net avoided CO₂e"),
+                        ],
+                        default="divert_then_distance",
+                        max_length=30,
+                        verbose_name="objective",
+                    ),
+                ),
+                ("horizon_start", models.DateField(verbose_name="horizon start")),
+                ("horizon_days", models.PositiveIntegerField(default=365, verbose_name="horizon (days)")),
+                ("parameters", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("stats", models.JSONField(blank=True, default=dict)),
+                ("error", models.TextField(blank=True)),
+                ("progress", models.PositiveSmallIntegerField(default=0)),
+                ("progress_message", models.CharField(blank=True, max_length=200)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("claim_token", models.CharField(blank=True, max_length=40)),
+                ("lease_expires_at", models.DateTimeField(blank=True, null=True)),
+                ("worker", models.CharField(blank=True, max_length=200)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "factor_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="runs",
+                        to="marketplace.factorset",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'match run',
-                'verbose_name_plural': 'match runs',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "match run",
+                "verbose_name_plural": "match runs",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Proposal',
+            name="Proposal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('landfill_avoided_kg', models.DecimalField(decimal_places=3, max_digits=18)),
-                ('substitution_avoided_kg', models.DecimalField(decimal_places=3, max_digits=18)),
-                ('treatment_kg', models.DecimalField(decimal_places=3, max_digits=18)),
-                ('transport_kg', models.DecimalField(decimal_places=3, max_digits=18)),
-                ('net_kg', models.DecimalField(decimal_places=3, max_digits=18)),
-                ('quantity', models.DecimalField(decimal_places=3, max_digits=16)),
-                ('unit', models.CharField(max_length=5)),
-                ('mass_t', models.DecimalField(decimal_places=3, max_digits=16)),
-                ('distance_km', models.DecimalField(decimal_places=3, max_digits=9)),
-                ('current_destination', models.CharField(max_length=20)),
-                ('status', models.CharField(choices=[('proposed', 'Proposed'), ('accepted_by_offer', 'Accepted by the supplier'), ('accepted_by_need', 'Accepted by the receiver'), ('agreed', 'Agreed'), ('declined', 'Declined'), ('expired', 'Expired')], default='proposed', max_length=20)),
-                ('offer_accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('need_accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('factor_set', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='proposals', to='marketplace.factorset')),
-                ('material', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='marketplace.material')),
-                ('need', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='proposals', to='marketplace.need')),
-                ('offer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='proposals', to='marketplace.offer')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='proposals', to='matching.matchrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("landfill_avoided_kg", models.DecimalField(decimal_places=3, max_digits=18)),
+                ("substitution_avoided_kg", models.DecimalField(decimal_places=3, max_digits=18)),
+                ("treatment_kg", models.DecimalField(decimal_places=3, max_digits=18)),
+                ("transport_kg", models.DecimalField(decimal_places=3, max_digits=18)),
+                ("net_kg", models.DecimalField(decimal_places=3, max_digits=18)),
+                ("quantity", models.DecimalField(decimal_places=3, max_digits=16)),
+                ("unit", models.CharField(max_length=5)),
+                ("mass_t", models.DecimalField(decimal_places=3, max_digits=16)),
+                ("distance_km", models.DecimalField(decimal_places=3, max_digits=9)),
+                ("current_destination", models.CharField(max_length=20)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("accepted_by_offer", "Accepted by the supplier"),
+                            ("accepted_by_need", "Accepted by the receiver"),
+                            ("agreed", "Agreed"),
+                            ("declined", "Declined"),
+                            ("expired", "Expired"),
+                        ],
+                        default="proposed",
+                        max_length=20,
+                    ),
+                ),
+                ("offer_accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("need_accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "factor_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="proposals",
+                        to="marketplace.factorset",
+                    ),
+                ),
+                (
+                    "material",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="marketplace.material",
+                    ),
+                ),
+                (
+                    "need",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="proposals",
+                        to="marketplace.need",
+                    ),
+                ),
+                (
+                    "offer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="proposals",
+                        to="marketplace.offer",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="proposals",
+                        to="matching.matchrun",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'proposal',
-                'verbose_name_plural': 'proposals',
-                'ordering': ['-run_id', 'offer_id', 'need_id'],
+                "verbose_name": "proposal",
+                "verbose_name_plural": "proposals",
+                "ordering": ["-run_id", "offer_id", "need_id"],
             },
         ),
         migrations.CreateModel(
-            name='Deal',
+            name="Deal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('landfill_avoided_kg', models.DecimalField(decimal_places=3, max_digits=18)),
-                ('substitution_avoided_kg', models.DecimalField(decimal_places=3, max_digits=18)),
-                ('treatment_kg', models.DecimalField(decimal_places=3, max_digits=18)),
-                ('transport_kg', models.DecimalField(decimal_places=3, max_digits=18)),
-                ('net_kg', models.DecimalField(decimal_places=3, max_digits=18)),
-                ('quantity', models.DecimalField(decimal_places=3, max_digits=16)),
-                ('unit', models.CharField(max_length=5)),
-                ('mass_t', models.DecimalField(decimal_places=3, max_digits=16)),
-                ('distance_km', models.DecimalField(decimal_places=3, max_digits=9)),
-                ('current_destination', models.CharField(max_length=20)),
-                ('delivered_t', models.DecimalField(decimal_places=3, default=0, max_digits=16)),
-                ('agreed_at', models.DateTimeField()),
-                ('factor_set', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='deals', to='marketplace.factorset')),
-                ('material', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='marketplace.material')),
-                ('need', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='deals', to='marketplace.need')),
-                ('offer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='deals', to='marketplace.offer')),
-                ('proposal', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='deal', to='matching.proposal')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("landfill_avoided_kg", models.DecimalField(decimal_places=3, max_digits=18)),
+                ("substitution_avoided_kg", models.DecimalField(decimal_places=3, max_digits=18)),
+                ("treatment_kg", models.DecimalField(decimal_places=3, max_digits=18)),
+                ("transport_kg", models.DecimalField(decimal_places=3, max_digits=18)),
+                ("net_kg", models.DecimalField(decimal_places=3, max_digits=18)),
+                ("quantity", models.DecimalField(decimal_places=3, max_digits=16)),
+                ("unit", models.CharField(max_length=5)),
+                ("mass_t", models.DecimalField(decimal_places=3, max_digits=16)),
+                ("distance_km", models.DecimalField(decimal_places=3, max_digits=9)),
+                ("current_destination", models.CharField(max_length=20)),
+                ("delivered_t", models.DecimalField(decimal_places=3, default=0, max_digits=16)),
+                ("agreed_at", models.DateTimeField()),
+                (
+                    "factor_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deals",
+                        to="marketplace.factorset",
+                    ),
+                ),
+                (
+                    "material",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="marketplace.material",
+                    ),
+                ),
+                (
+                    "need",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deals",
+                        to="marketplace.need",
+                    ),
+                ),
+                (
+                    "offer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deals",
+                        to="marketplace.offer",
+                    ),
+                ),
+                (
+                    "proposal",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deal",
+                        to="matching.proposal",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'deal',
-                'verbose_name_plural': 'deals',
-                'ordering': ['-agreed_at', '-id'],
+                "verbose_name": "deal",
+                "verbose_name_plural": "deals",
+                "ordering": ["-agreed_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('landfill_avoided_kg', models.DecimalField(decimal_places=3, max_digits=18)),
-                ('substitution_avoided_kg', models.DecimalField(decimal_places=3, max_digits=18)),
-                ('treatment_kg', models.DecimalField(decimal_places=3, max_digits=18)),
-                ('transport_kg', models.DecimalField(decimal_places=3, max_digits=18)),
-                ('net_kg', models.DecimalField(decimal_places=3, max_digits=18)),
-                ('date', models.DateField()),
-                ('mass_t', models.DecimalField(decimal_places=3, max_digits=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('deal', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='deliveries', to='matching.deal')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("landfill_avoided_kg", models.DecimalField(decimal_places=3, max_digits=18)),
+                ("substitution_avoided_kg", models.DecimalField(decimal_places=3, max_digits=18)),
+                ("treatment_kg", models.DecimalField(decimal_places=3, max_digits=18)),
+                ("transport_kg", models.DecimalField(decimal_places=3, max_digits=18)),
+                ("net_kg", models.DecimalField(decimal_places=3, max_digits=18)),
+                ("date", models.DateField()),
+                ("mass_t", models.DecimalField(decimal_places=3, max_digits=16)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "deal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deliveries",
+                        to="matching.deal",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'delivery',
-                'verbose_name_plural': 'deliveries',
-                'ordering': ['date', 'id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('mass_t__gt', 0)), name='delivery_mass_positive')],
+                "verbose_name": "delivery",
+                "verbose_name_plural": "deliveries",
+                "ordering": ["date", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("mass_t__gt", 0)), name="delivery_mass_positive"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='matchrun',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_open', True)), fields=('is_open',), name='match_run_one_open'),
+            model_name="matchrun",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_open", True)), fields=("is_open",), name="match_run_one_open"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='matchrun',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('is_open', True), ('status__in', ('queued', 'running'))), models.Q(('is_open', False), ('status__in', ['succeeded', 'failed'])), _connector='OR'), name='match_run_open_iff_queued_or_running'),
+            model_name="matchrun",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("is_open", True), ("status__in", ("queued", "running"))),
+                    models.Q(("is_open", False), ("status__in", ["succeeded", "failed"])),
+                    _connector="OR",
+                ),
+                name="match_run_open_iff_queued_or_running",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='matchrun',
-            constraint=models.CheckConstraint(condition=models.Q(('objective__in', ['divert_then_distance', 'net_climate'])), name='match_run_objective_valid'),
+            model_name="matchrun",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("objective__in", ["divert_then_distance", "net_climate"])),
+                name="match_run_objective_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='matchrun',
-            constraint=models.CheckConstraint(condition=models.Q(('horizon_days__gte', 1), ('horizon_days__lte', 3650)), name='match_run_horizon_range'),
+            model_name="matchrun",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("horizon_days__gte", 1), ("horizon_days__lte", 3650)),
+                name="match_run_horizon_range",
+            ),
         ),
         migrations.AddIndex(
-            model_name='proposal',
-            index=models.Index(fields=['status'], name='proposal_status_idx'),
+            model_name="proposal",
+            index=models.Index(fields=["status"], name="proposal_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='proposal',
-            index=models.Index(fields=['offer', 'need', 'status'], name='proposal_pair_idx'),
+            model_name="proposal",
+            index=models.Index(fields=["offer", "need", "status"], name="proposal_pair_idx"),
         ),
         migrations.AddConstraint(
-            model_name='proposal',
-            constraint=models.UniqueConstraint(fields=('run', 'offer', 'need'), name='proposal_unique_per_run'),
+            model_name="proposal",
+            constraint=models.UniqueConstraint(
+                fields=("run", "offer", "need"), name="proposal_unique_per_run"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proposal',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0), ('mass_t__gt', 0), ('distance_km__gte', 0)), name='proposal_positive'),
+            model_name="proposal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gt", 0), ("mass_t__gt", 0), ("distance_km__gte", 0)),
+                name="proposal_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proposal',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['proposed', 'accepted_by_offer', 'accepted_by_need', 'agreed', 'declined', 'expired'])), name='proposal_status_valid'),
+            model_name="proposal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "proposed",
+                            "accepted_by_offer",
+                            "accepted_by_need",
+                            "agreed",
+                            "declined",
+                            "expired",
+                        ],
+                    )
+                ),
+                name="proposal_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='deal',
-            constraint=models.CheckConstraint(condition=models.Q(('mass_t__gt', 0), ('delivered_t__gte', 0)), name='deal_masses_valid'),
+            model_name="deal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("mass_t__gt", 0), ("delivered_t__gte", 0)), name="deal_masses_valid"
+            ),
         ),
     ]

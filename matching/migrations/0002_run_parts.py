@@ -5,31 +5,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('matching', '0001_initial'),
+        ("matching", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RunPart',
+            name="RunPart",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('claim_token', models.CharField(max_length=40)),
-                ('index', models.PositiveSmallIntegerField()),
-                ('total', models.PositiveSmallIntegerField()),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done')], default='queued', max_length=10)),
-                ('problem', models.JSONField()),
-                ('solution', models.JSONField(blank=True, null=True)),
-                ('worker', models.CharField(blank=True, max_length=200)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('seconds', models.FloatField(blank=True, null=True)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='parts', to='matching.matchrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("claim_token", models.CharField(max_length=40)),
+                ("index", models.PositiveSmallIntegerField()),
+                ("total", models.PositiveSmallIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("queued", "Queued"), ("running", "Running"), ("done", "Done")],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("problem", models.JSONField()),
+                ("solution", models.JSONField(blank=True, null=True)),
+                ("worker", models.CharField(blank=True, max_length=200)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("seconds", models.FloatField(blank=True, null=True)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="parts",
+                        to="matching.matchrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['run_id', 'claim_token', 'index'],
-                'constraints': [models.UniqueConstraint(fields=('run', 'claim_token', 'index'), name='run_part_unique')],
+                "ordering": ["run_id", "claim_token", "index"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("run", "claim_token", "index"), name="run_part_unique")
+                ],
             },
         ),
     ]

@@ -5,41 +5,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('marketplace', '0002_listing_recent_indexes'),
-        ('matching', '0002_run_parts'),
+        ("marketplace", "0002_listing_recent_indexes"),
+        ("matching", "0002_run_parts"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='deal',
-            name='factor_set',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)ss', to='marketplace.factorset'),
+            model_name="deal",
+            name="factor_set",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="%(class)ss",
+                to="marketplace.factorset",
+            ),
         ),
         migrations.AlterField(
-            model_name='deal',
-            name='need',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)ss', to='marketplace.need'),
+            model_name="deal",
+            name="need",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="%(class)ss", to="marketplace.need"
+            ),
         ),
         migrations.AlterField(
-            model_name='deal',
-            name='offer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)ss', to='marketplace.offer'),
+            model_name="deal",
+            name="offer",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="%(class)ss", to="marketplace.offer"
+            ),
         ),
         migrations.AlterField(
-            model_name='proposal',
-            name='factor_set',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)ss', to='marketplace.factorset'),
+            model_name="proposal",
+            name="factor_set",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="%(class)ss",
+                to="marketplace.factorset",
+            ),
         ),
         migrations.AlterField(
-            model_name='proposal',
-            name='need',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)ss', to='marketplace.need'),
+            model_name="proposal",
+            name="need",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="%(class)ss", to="marketplace.need"
+            ),
         ),
         migrations.AlterField(
-            model_name='proposal',
-            name='offer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='%(class)ss', to='marketplace.offer'),
+            model_name="proposal",
+            name="offer",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="%(class)ss", to="marketplace.offer"
+            ),
         ),
     ]

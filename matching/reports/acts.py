@@ -5,6 +5,7 @@ of an agreed deal may see each other's sites), the material with its European Wa
 code, the delivered mass, the date, the road distance, the CO₂e breakdown stored with the
 delivery and the factor-set version it was computed with.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -14,14 +15,19 @@ from django.db.models import Q
 
 from accounts.access import is_authority, member_organisation_ids
 from accounts.errors import not_found
-
 from marketplace.models import Destination
 
 from ..models import Delivery
 
 _ACT_RELATED = (
-    "deal__offer__organisation", "deal__offer__site", "deal__need__organisation", "deal__need__site",
-    "deal__material", "deal__factor_set", "deal__proposal", "recorded_by",
+    "deal__offer__organisation",
+    "deal__offer__site",
+    "deal__need__organisation",
+    "deal__need__site",
+    "deal__material",
+    "deal__factor_set",
+    "deal__proposal",
+    "recorded_by",
 )
 
 
@@ -34,8 +40,9 @@ def delivery_for_act(user, pk: Any) -> Delivery:
     deliveries = Delivery.objects.select_related(*_ACT_RELATED).filter(pk=pk)
     if not is_authority(user):
         orgs = member_organisation_ids(user)
-        deliveries = deliveries.filter(Q(deal__offer__organisation_id__in=orgs)
-                                       | Q(deal__need__organisation_id__in=orgs))
+        deliveries = deliveries.filter(
+            Q(deal__offer__organisation_id__in=orgs) | Q(deal__need__organisation_id__in=orgs)
+        )
     delivery = deliveries.first()
     if delivery is None:
         raise not_found()

@@ -6,6 +6,7 @@ are registered as renderers: content negotiation picks them for ``?format=csv`` 
 then answers with a streamed CSV or an XLSX attachment. Errors are always JSON, whatever
 format was asked for.
 """
+
 from __future__ import annotations
 
 from django.http import Http404, HttpResponse, StreamingHttpResponse
@@ -120,19 +121,29 @@ class ImpactReportSerializer(serializers.Serializer):
 
     def get_fields(self):
         fields = super().get_fields()
-        ordered = {"basis": fields.pop("basis"), "group_by": fields.pop("group_by"),
-                   "from": serializers.DateField(allow_null=True)}
+        ordered = {
+            "basis": fields.pop("basis"),
+            "group_by": fields.pop("group_by"),
+            "from": serializers.DateField(allow_null=True),
+        }
         ordered.update(fields)
         return ordered
 
 
 _REPORT_PARAMETERS = [
-    OpenApiParameter("group_by", str, enum=list(impact_report.GROUP_BYS),
-                     description="Row grouping; `sector` and `district` are the supplying side's. "
-                                 "Default `material`."),
-    OpenApiParameter("basis", str, enum=list(impact_report.BASES),
-                     description="`proposed` (open or taken-up proposals), `agreed` (deals, default) or "
-                                 "`delivered` (deliveries)."),
+    OpenApiParameter(
+        "group_by",
+        str,
+        enum=list(impact_report.GROUP_BYS),
+        description="Row grouping; `sector` and `district` are the supplying side's. Default `material`.",
+    ),
+    OpenApiParameter(
+        "basis",
+        str,
+        enum=list(impact_report.BASES),
+        description="`proposed` (open or taken-up proposals), `agreed` (deals, default) or "
+        "`delivered` (deliveries).",
+    ),
     OpenApiParameter("from", OpenApiTypes.DATE, description="First day included (YYYY-MM-DD)."),
     OpenApiParameter("to", OpenApiTypes.DATE, description="Last day included (YYYY-MM-DD)."),
 ]
@@ -148,10 +159,12 @@ class ImpactReportView(JSONErrorsMixin, APIView):
         parameters=_REPORT_PARAMETERS,
         responses={
             (200, "application/json"): ImpactReportSerializer,
-            (200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR,
-                                               description="The table: header, rows, a `total` line."),
-            (200, exports.XLSX_CONTENT_TYPE): OpenApiResponse(response=OpenApiTypes.BINARY,
-                                                              description="Sheets Report, Flows, About."),
+            (200, "text/csv"): OpenApiResponse(
+                response=OpenApiTypes.STR, description="The table: header, rows, a `total` line."
+            ),
+            (200, exports.XLSX_CONTENT_TYPE): OpenApiResponse(
+                response=OpenApiTypes.BINARY, description="Sheets Report, Flows, About."
+            ),
             400: OpenApiResponse(description="`{field: [reason]}` for a bad parameter."),
         },
         summary="Impact report (the municipality sees the city; a company its own flows)",
@@ -176,11 +189,20 @@ class DeliveryActView(JSONErrorsMixin, APIView):
 
     @extend_schema(
         operation_id="deliveries_act",
-        parameters=[OpenApiParameter("lang", str, enum=["en", "ru", "kk"],
-                                     description="Language of the act (default: the request's).")],
-        responses={(200, pdf.PDF_CONTENT_TYPE): OpenApiResponse(response=OpenApiTypes.BINARY,
-                                                                description="The signed-off transfer act."),
-                   404: OpenApiResponse(description="Not a party of the deal.")},
+        parameters=[
+            OpenApiParameter(
+                "lang",
+                str,
+                enum=["en", "ru", "kk"],
+                description="Language of the act (default: the request's).",
+            )
+        ],
+        responses={
+            (200, pdf.PDF_CONTENT_TYPE): OpenApiResponse(
+                response=OpenApiTypes.BINARY, description="The signed-off transfer act."
+            ),
+            404: OpenApiResponse(description="Not a party of the deal."),
+        },
         summary="Transfer act of a delivery (PDF)",
     )
     def get(self, request, pk: int):
@@ -193,4 +215,3 @@ class DeliveryActView(JSONErrorsMixin, APIView):
 def _attach(response: HttpResponse | StreamingHttpResponse, filename: str):
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-

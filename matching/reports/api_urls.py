@@ -1,4 +1,5 @@
 """Report endpoints, included under /api/v1/."""
+
 from django.urls import path
 
 from . import api

@@ -5,6 +5,7 @@ workbook adds an "About" sheet (basis, grouping, dates, factor sets) and the San
 Text cells go through :func:`marketplace.exports.safe_cell`, so a material named ``=HYPERLINK(…)``
 arrives in the spreadsheet as text, never as a formula.
 """
+
 from __future__ import annotations
 
 import csv
@@ -19,8 +20,15 @@ from marketplace.exports import XLSX_CONTENT_TYPE, safe_row
 
 from .impact_report import METRIC_KEYS
 
-__all__ = ["CSV_CONTENT_TYPE", "XLSX_CONTENT_TYPE", "TABLE_HEADER", "csv_lines", "export_filename",
-           "table_rows", "xlsx_bytes"]
+__all__ = [
+    "CSV_CONTENT_TYPE",
+    "XLSX_CONTENT_TYPE",
+    "TABLE_HEADER",
+    "csv_lines",
+    "export_filename",
+    "table_rows",
+    "xlsx_bytes",
+]
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 TABLE_HEADER = ("key", "label", *METRIC_KEYS)
@@ -76,14 +84,19 @@ def xlsx_bytes(report: dict[str, Any]) -> bytes:
     flows = workbook.create_sheet("Flows")
     flows.append(safe_row(("source", "target", "value_t", "source_label", "target_label")))
     for link in report["flows"]:
-        flows.append(safe_row((link["source"], link["target"], link["value_t"], link["source_label"],
-                               link["target_label"])))
+        flows.append(
+            safe_row(
+                (link["source"], link["target"], link["value_t"], link["source_label"], link["target_label"])
+            )
+        )
     about = workbook.create_sheet("About")
     for name, value in (
-        ("basis", report["basis"]), ("group_by", report["group_by"]),
+        ("basis", report["basis"]),
+        ("group_by", report["group_by"]),
         ("from", report["from"].isoformat() if report.get("from") else ""),
         ("to", report["to"].isoformat() if report.get("to") else ""),
-        ("scope", report.get("scope", "")), ("factor_sets", ", ".join(report["factor_sets"])),
+        ("scope", report.get("scope", "")),
+        ("factor_sets", ", ".join(report["factor_sets"])),
         ("units", "mass_t in t; tkm in t·km; *_kg in kg CO2e; deals and organisations are distinct counts"),
     ):
         about.append(safe_row((name, value)))

@@ -15,6 +15,7 @@ Every figure is summed here in ``Decimal`` from the stored, quantised values, ne
 can be traced record by record to the factor-set version it was computed with. The number of
 queries is fixed (one for the records, one for the catalogue), whatever the number of rows.
 """
+
 from __future__ import annotations
 
 import re
@@ -163,27 +164,57 @@ def _range_q(lookup: str, params: ReportParams) -> Q:
 def _records(params: ReportParams, organisation_ids: set[int] | None) -> Iterable[Record]:
     """The records of ``params.basis`` in the date range and scope, in one query."""
     if params.basis == "proposed":
-        rows = Proposal.objects.exclude(status__in=[ProposalStatus.DECLINED, ProposalStatus.EXPIRED]).filter(
-            _party_q(organisation_ids), _range_q("run__created_at__date", params)
-        ).values("mass_t", "distance_km", *IMPACT_KEYS, "material_id", day=F("run__created_at"),
-                 deal_ref=F("deal__id"), version=F("factor_set__version"), **_listing_fields(""))
+        rows = (
+            Proposal.objects.exclude(status__in=[ProposalStatus.DECLINED, ProposalStatus.EXPIRED])
+            .filter(_party_q(organisation_ids), _range_q("run__created_at__date", params))
+            .values(
+                "mass_t",
+                "distance_km",
+                *IMPACT_KEYS,
+                "material_id",
+                day=F("run__created_at"),
+                deal_ref=F("deal__id"),
+                version=F("factor_set__version"),
+                **_listing_fields(""),
+            )
+        )
     elif params.basis == "agreed":
         rows = Deal.objects.filter(_party_q(organisation_ids), _range_q("agreed_at__date", params)).values(
-            "mass_t", "distance_km", *IMPACT_KEYS, "material_id", day=F("agreed_at"), deal_ref=F("id"),
-            version=F("factor_set__version"), **_listing_fields(""))
+            "mass_t",
+            "distance_km",
+            *IMPACT_KEYS,
+            "material_id",
+            day=F("agreed_at"),
+            deal_ref=F("id"),
+            version=F("factor_set__version"),
+            **_listing_fields(""),
+        )
     else:
         rows = Delivery.objects.filter(_party_q(organisation_ids, "deal__"), _range_q("date", params)).values(
-            "mass_t", *IMPACT_KEYS, distance_km=F("deal__distance_km"), material_id=F("deal__material_id"),
-            day=F("date"), deal_ref=F("deal_id"), version=F("deal__factor_set__version"),
-            **_listing_fields("deal__"))
+            "mass_t",
+            *IMPACT_KEYS,
+            distance_km=F("deal__distance_km"),
+            material_id=F("deal__material_id"),
+            day=F("date"),
+            deal_ref=F("deal_id"),
+            version=F("deal__factor_set__version"),
+            **_listing_fields("deal__"),
+        )
     for row in rows.order_by():
         yield Record(
-            day=_local_day(row["day"]), mass_t=row["mass_t"], tkm=_tkm(row["mass_t"], row["distance_km"]),
-            impact=tuple(row[key] for key in IMPACT_KEYS), deal_id=row["deal_ref"],
-            supplier_id=row["supplier_id"], receiver_id=row["receiver_id"],
-            supply_sector=row["supply_sector"], receive_sector=row["receive_sector"],
-            supply_district=row["supply_district"], receive_district=row["receive_district"],
-            material_id=row["material_id"], factor_set=row["version"],
+            day=_local_day(row["day"]),
+            mass_t=row["mass_t"],
+            tkm=_tkm(row["mass_t"], row["distance_km"]),
+            impact=tuple(row[key] for key in IMPACT_KEYS),
+            deal_id=row["deal_ref"],
+            supplier_id=row["supplier_id"],
+            receiver_id=row["receiver_id"],
+            supply_sector=row["supply_sector"],
+            receive_sector=row["receive_sector"],
+            supply_district=row["supply_district"],
+            receive_district=row["receive_district"],
+            material_id=row["material_id"],
+            factor_set=row["version"],
         )
 
 
@@ -210,8 +241,12 @@ class Tally:
         self.organisations.update((record.supplier_id, record.receiver_id))
 
     def figures(self) -> dict[str, Any]:
-        return {**self.sums, "records": self.records, "deals": len(self.deals),
-                "organisations": len(self.organisations)}
+        return {
+            **self.sums,
+            "records": self.records,
+            "deals": len(self.deals),
+            "organisations": len(self.organisations),
+        }
 
 
 def _group_key(record: Record, group_by: str, categories: dict[int, str], keys: dict[int, str]) -> str:
@@ -262,8 +297,13 @@ def _sankey(records: list[Record], keys: dict[int, str], names: dict[str, str]) 
         links[(source, middle)] += record.mass_t
         links[(middle, target)] += record.mass_t
     return [
-        {"source": source, "target": target, "value_t": value,
-         "source_label": labels[source], "target_label": labels[target]}
+        {
+            "source": source,
+            "target": target,
+            "value_t": value,
+            "source_label": labels[source],
+            "target_label": labels[target],
+        }
         for (source, target), value in sorted(links.items())
     ]
 
@@ -282,8 +322,9 @@ def build_report(*, params: ReportParams, organisation_ids: set[int] | None) -> 
     are ``Decimal`` (kg CO₂e, t, t·km) or ``int`` counts.
     """
     records = list(_records(params, organisation_ids))
-    catalogue = {m["id"]: m for m in Material.objects.values("id", "key", "category", "name_en", "name_ru",
-                                                               "name_kk")}
+    catalogue = {
+        m["id"]: m for m in Material.objects.values("id", "key", "category", "name_en", "name_ru", "name_kk")
+    }
     keys = {pk: m["key"] for pk, m in catalogue.items()}
     categories = {pk: m["category"] for pk, m in catalogue.items()}
     names = {m["key"]: _material_name(m) for m in catalogue.values()}
@@ -292,8 +333,10 @@ def build_report(*, params: ReportParams, organisation_ids: set[int] | None) -> 
     for record in records:
         totals.add(record)
         groups[_group_key(record, params.group_by, categories, keys)].add(record)
-    rows = [{"key": key, "label": _label(params.group_by, key, names), **tally.figures()}
-            for key, tally in groups.items()]
+    rows = [
+        {"key": key, "label": _label(params.group_by, key, names), **tally.figures()}
+        for key, tally in groups.items()
+    ]
     return {
         "basis": params.basis,
         "group_by": params.group_by,
@@ -329,9 +372,13 @@ def impact_report_for(*, user, params: ReportParams) -> dict[str, Any]:
 def group_label(group_by: str) -> str:
     """A heading for the grouping column, in the active language."""
     return {
-        "material": _("Material"), "category": _("Category"), "sector": _("Supplying sector"),
-        "receiving_sector": _("Receiving sector"), "district": _("Supplying district"),
-        "receiving_district": _("Receiving district"), "month": _("Month"),
+        "material": _("Material"),
+        "category": _("Category"),
+        "sector": _("Supplying sector"),
+        "receiving_sector": _("Receiving sector"),
+        "district": _("Supplying district"),
+        "receiving_district": _("Receiving district"),
+        "month": _("Month"),
     }[group_by]
 
 

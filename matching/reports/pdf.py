@@ -4,6 +4,7 @@ The printable templates carry their own styles and no images or links to fetch; 
 below refuses every URL that is not inline (``data:``), so a stray ``<img src="https://…">``
 in user-supplied text can neither slow a render down nor leak a request to another host.
 """
+
 from __future__ import annotations
 
 import logging

@@ -3,6 +3,7 @@
 The municipality gets the city's report; a member of a company gets the report of its own
 organisations' flows; anyone else is refused (403).
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -41,9 +42,12 @@ def _tonnes(kg: Decimal) -> Decimal:
 def printable_context(*, user, params: ReportParams) -> dict[str, Any]:
     """The figures, tables and factor-set provenance of the printable report."""
     scope, organisations = printable_scope(user)
+
     def grouped(group_by: str) -> dict[str, Any]:
-        return build_report(params=ReportParams(params.basis, group_by, params.date_from, params.date_to),
-                            organisation_ids=scope)
+        return build_report(
+            params=ReportParams(params.basis, group_by, params.date_from, params.date_to),
+            organisation_ids=scope,
+        )
 
     by_material, by_sector, by_receiving = grouped("material"), grouped("sector"), grouped("receiving_sector")
     totals = by_material["totals"]
@@ -56,7 +60,8 @@ def printable_context(*, user, params: ReportParams) -> dict[str, Any]:
     material_keys = [row["key"] for row in by_material["rows"]]
     factors = list(
         Factor.objects.filter(factor_set__in=factor_sets, material__key__in=material_keys)
-        .select_related("material", "factor_set").order_by("factor_set__version", "material__key")
+        .select_related("material", "factor_set")
+        .order_by("factor_set__version", "material__key")
     )
     return {
         "params": params,
@@ -65,11 +70,16 @@ def printable_context(*, user, params: ReportParams) -> dict[str, Any]:
         "organisations": organisations,
         "generated_at": timezone.localtime(),
         "headline": {
-            "diverted_t": totals["mass_t"], "net_t": _tonnes(totals["net_kg"]), "tkm": totals["tkm"],
-            "deals": totals["deals"], "organisations": totals["organisations"], "records": totals["records"],
+            "diverted_t": totals["mass_t"],
+            "net_t": _tonnes(totals["net_kg"]),
+            "tkm": totals["tkm"],
+            "deals": totals["deals"],
+            "organisations": totals["organisations"],
+            "records": totals["records"],
             "landfill_t": _tonnes(totals["landfill_avoided_kg"]),
             "substitution_t": _tonnes(totals["substitution_avoided_kg"]),
-            "treatment_t": _tonnes(totals["treatment_kg"]), "transport_t": _tonnes(totals["transport_kg"]),
+            "treatment_t": _tonnes(totals["treatment_kg"]),
+            "transport_t": _tonnes(totals["transport_kg"]),
         },
         "by_material": _with_tonnes(by_material),
         "by_sector": _with_tonnes(by_sector),
@@ -82,11 +92,15 @@ def printable_context(*, user, params: ReportParams) -> dict[str, Any]:
 
 def _with_tonnes(report: dict[str, Any]) -> dict[str, Any]:
     """Adds ``net_t`` and the other components in tonnes to every row and the totals."""
+
     def convert(figures: dict[str, Any]) -> dict[str, Any]:
-        return {**figures, "net_t": _tonnes(figures["net_kg"]),
-                "landfill_t": _tonnes(figures["landfill_avoided_kg"]),
-                "substitution_t": _tonnes(figures["substitution_avoided_kg"]),
-                "treatment_t": _tonnes(figures["treatment_kg"]),
-                "transport_t": _tonnes(figures["transport_kg"])}
+        return {
+            **figures,
+            "net_t": _tonnes(figures["net_kg"]),
+            "landfill_t": _tonnes(figures["landfill_avoided_kg"]),
+            "substitution_t": _tonnes(figures["substitution_avoided_kg"]),
+            "treatment_t": _tonnes(figures["treatment_kg"]),
+            "transport_t": _tonnes(figures["transport_kg"]),
+        }
 
     return {**report, "rows": [convert(row) for row in report["rows"]], "totals": convert(report["totals"])}

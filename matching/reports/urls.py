@@ -1,4 +1,5 @@
 """Printable reports, under /reports/."""
+
 from django.urls import path
 
 from . import views

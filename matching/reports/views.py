@@ -3,6 +3,7 @@
 ``?lang=en|ru|kk`` renders a page or PDF in that language whatever the interface language is,
 so the city can file a Russian act from an English session.
 """
+
 from __future__ import annotations
 
 from contextlib import nullcontext
@@ -37,8 +38,11 @@ def _pdf_response(html: str, filename: str) -> HttpResponse:
 def _report_context(request: HttpRequest, *, for_pdf: bool) -> dict:
     params = impact_report.report_params(request.GET)
     context = printable.printable_context(user=request.user, params=params)
-    context.update(for_pdf=for_pdf, query=request.GET.urlencode(),
-                   bases=[(b, impact_report.basis_label(b)) for b in impact_report.BASES])
+    context.update(
+        for_pdf=for_pdf,
+        query=request.GET.urlencode(),
+        bases=[(b, impact_report.basis_label(b)) for b in impact_report.BASES],
+    )
     return context
 
 

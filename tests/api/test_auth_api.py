@@ -11,7 +11,9 @@ TOKEN = "/api/v1/auth/token/"
 
 def register_body(**overrides):
     body = {
-        "username": "aigerim", "password": "grain-to-feed-2026", "email": "aigerim@brewery.kz",
+        "username": "aigerim",
+        "password": "grain-to-feed-2026",
+        "email": "aigerim@brewery.kz",
         "organisation": {"name": "Almaty Brewery", "kind": "company", "sector": "agriculture_food"},
     }
     body.update(overrides)
@@ -45,28 +47,39 @@ def test_verifying_twice_records_one_decision(municipality, outsider):
     client = municipality.client()
     for _ in range(2):
         assert client.post(f"/api/v1/organisations/{outsider.organisation.id}/verify/").status_code == 200
-    assert Event.objects.filter(action="organisation.verified", object_id=str(outsider.organisation.id)).count() == 1
+    assert (
+        Event.objects.filter(action="organisation.verified", object_id=str(outsider.organisation.id)).count()
+        == 1
+    )
 
 
 def test_an_unverified_municipality_has_no_authority(anon_client, outsider):
-    anon_client.post(REGISTER, register_body(
-        username="fake", organisation={"name": "Fake City Hall", "kind": "municipality", "sector": "public_services"}
-    ), format="json")
+    anon_client.post(
+        REGISTER,
+        register_body(
+            username="fake",
+            organisation={"name": "Fake City Hall", "kind": "municipality", "sector": "public_services"},
+        ),
+        format="json",
+    )
     client = anon_client
     client.force_authenticate(User.objects.get(username="fake"))
     assert client.post(f"/api/v1/organisations/{outsider.organisation.id}/verify/").status_code == 403
     assert Organisation.objects.get(pk=outsider.organisation.id).verified is False
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"organisation": {"name": "X", "kind": "empire", "sector": "trade"}}, "organisation"),
-    ({"organisation": {"name": "X", "kind": "company", "sector": "mining"}}, "organisation"),
-    ({"organisation": {"name": "", "kind": "company", "sector": "trade"}}, "organisation"),
-    ({"organisation": {"kind": "company", "sector": "trade"}}, "organisation"),
-    ({"username": ""}, "username"),
-    ({"password": "123"}, "password"),
-    ({"email": "not-an-email"}, "email"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"organisation": {"name": "X", "kind": "empire", "sector": "trade"}}, "organisation"),
+        ({"organisation": {"name": "X", "kind": "company", "sector": "mining"}}, "organisation"),
+        ({"organisation": {"name": "", "kind": "company", "sector": "trade"}}, "organisation"),
+        ({"organisation": {"kind": "company", "sector": "trade"}}, "organisation"),
+        ({"username": ""}, "username"),
+        ({"password": "123"}, "password"),
+        ({"email": "not-an-email"}, "email"),
+    ],
+)
 def test_register_rejects_bad_input_and_writes_nothing(anon_client, change, field):
     response = anon_client.post(REGISTER, register_body(**change), format="json")
     assert response.status_code == 400
@@ -75,8 +88,11 @@ def test_register_rejects_bad_input_and_writes_nothing(anon_client, change, fiel
 
 
 def test_register_rejects_a_taken_organisation_name_and_leaves_no_user(anon_client, brewery):
-    response = anon_client.post(REGISTER, register_body(
-        organisation={"name": "almaty brewery", "kind": "company", "sector": "trade"}), format="json")
+    response = anon_client.post(
+        REGISTER,
+        register_body(organisation={"name": "almaty brewery", "kind": "company", "sector": "trade"}),
+        format="json",
+    )
     assert response.status_code == 400
     assert not User.objects.filter(username="aigerim").exists()
 
@@ -100,8 +116,10 @@ def test_auth_endpoints_are_throttled(anon_client, settings):
     original = ScopedRateThrottle.THROTTLE_RATES
     ScopedRateThrottle.THROTTLE_RATES = {**api_settings.DEFAULT_THROTTLE_RATES, "auth": "3/minute"}
     try:
-        codes = [anon_client.post(TOKEN, {"username": "x", "password": "y"}, format="json").status_code
-                 for _ in range(5)]
+        codes = [
+            anon_client.post(TOKEN, {"username": "x", "password": "y"}, format="json").status_code
+            for _ in range(5)
+        ]
     finally:
         ScopedRateThrottle.THROTTLE_RATES = original
         cache.clear()

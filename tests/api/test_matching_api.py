@@ -1,4 +1,5 @@
 """The matching endpoints: runs, proposals, deals, deliveries."""
+
 import pytest
 from django.utils import timezone
 
@@ -6,15 +7,27 @@ from matching.models import Deal, Delivery, MatchRun, Proposal
 
 pytestmark = pytest.mark.django_db
 
-SPEC_STATS = {"offers", "needs", "arcs", "components", "solve_seconds", "proven_optimal", "supply_t",
-              "diverted_t", "landfilled_t", "tkm", "net_co2e_t"}
+SPEC_STATS = {
+    "offers",
+    "needs",
+    "arcs",
+    "components",
+    "solve_seconds",
+    "proven_optimal",
+    "supply_t",
+    "diverted_t",
+    "landfilled_t",
+    "tkm",
+    "net_co2e_t",
+}
 
 
 @pytest.fixture
 def started(grain_market, municipality, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = municipality.client().post("/api/v1/match-runs/", {"objective": "divert_then_distance"},
-                                              format="json")
+        response = municipality.client().post(
+            "/api/v1/match-runs/", {"objective": "divert_then_distance"}, format="json"
+        )
     return response
 
 
@@ -23,8 +36,17 @@ def test_the_municipality_starts_a_run_and_reads_its_statistics(started, municip
     assert set(started.json()) == {"id", "status"}
     run = municipality.client().get(f"/api/v1/match-runs/{started.json()['id']}/").json()
     assert run["status"] == "succeeded"
-    assert {"id", "status", "objective", "horizon_days", "factor_set", "created_at", "finished_at", "error",
-            "stats"} <= set(run)
+    assert {
+        "id",
+        "status",
+        "objective",
+        "horizon_days",
+        "factor_set",
+        "created_at",
+        "finished_at",
+        "error",
+        "stats",
+    } <= set(run)
     assert SPEC_STATS <= set(run["stats"])
 
 
@@ -37,10 +59,14 @@ def test_a_second_start_while_one_is_open_is_409_naming_it(grain_market, municip
     assert MatchRun.objects.count() == 1
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"objective": "cheapest"}, "objective"), ({"horizon_days": 0}, "horizon_days"),
-    ({"horizon_days": "many"}, "horizon_days"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"objective": "cheapest"}, "objective"),
+        ({"horizon_days": 0}, "horizon_days"),
+        ({"horizon_days": "many"}, "horizon_days"),
+    ],
+)
 def test_bad_run_parameters_are_400(grain_market, municipality, body, field):
     response = municipality.client().post("/api/v1/match-runs/", body, format="json")
     assert response.status_code == 400 and field in response.json()
@@ -63,17 +89,37 @@ def test_each_party_sees_its_proposals_and_outsiders_see_none(started, brewery, 
 
 def test_a_proposal_carries_the_contract_fields(started, brewery):
     row = brewery.client().get("/api/v1/proposals/").json()["results"][0]
-    assert {"id", "run", "offer", "need", "material", "quantity", "unit", "mass_t", "distance_km", "impact",
-            "factor_set", "status", "explanation"} <= set(row)
-    assert set(row["impact"]) == {"landfill_avoided_kg", "substitution_avoided_kg", "treatment_kg",
-                                  "transport_kg", "net_kg"}
+    assert {
+        "id",
+        "run",
+        "offer",
+        "need",
+        "material",
+        "quantity",
+        "unit",
+        "mass_t",
+        "distance_km",
+        "impact",
+        "factor_set",
+        "status",
+        "explanation",
+    } <= set(row)
+    assert set(row["impact"]) == {
+        "landfill_avoided_kg",
+        "substitution_avoided_kg",
+        "treatment_kg",
+        "transport_kg",
+        "net_kg",
+    }
     assert row["material"] == "brewers_spent_grain" and row["unit"] == "t"
     assert "Almaty Brewery" in row["explanation"] and "km" in row["explanation"]
 
 
 def test_proposals_filter_by_run_and_status(started, brewery):
     run_id = started.json()["id"]
-    assert len(brewery.client().get(f"/api/v1/proposals/?run={run_id}&status=proposed").json()["results"]) == 1
+    assert (
+        len(brewery.client().get(f"/api/v1/proposals/?run={run_id}&status=proposed").json()["results"]) == 1
+    )
     assert brewery.client().get("/api/v1/proposals/?status=agreed").json()["results"] == []
     assert brewery.client().get("/api/v1/proposals/?status=bogus").status_code == 400
 
@@ -86,21 +132,35 @@ def test_accept_accept_deliver_through_the_api(started, brewery, farm, outsider)
     deal = farm.client().get("/api/v1/deals/").json()["results"][0]
     assert {"id", "proposal", "quantity", "mass_t", "delivered_t", "deliveries"} <= set(deal)
     today = timezone.localdate().isoformat()
-    response = brewery.client().post(f"/api/v1/deals/{deal['id']}/deliveries/", {"date": today, "mass_t": "250"},
-                                     format="json")
+    response = brewery.client().post(
+        f"/api/v1/deals/{deal['id']}/deliveries/", {"date": today, "mass_t": "250"}, format="json"
+    )
     assert response.status_code == 201, response.content
     assert response.json()["delivered_t"] == "250.000"
-    assert response.json()["deliveries"][0] == {**response.json()["deliveries"][0], "date": today, "mass_t": "250.000"}
+    assert response.json()["deliveries"][0] == {
+        **response.json()["deliveries"][0],
+        "date": today,
+        "mass_t": "250.000",
+    }
     assert outsider.client().get(f"/api/v1/deals/{deal['id']}/").status_code == 404
-    assert outsider.client().post(f"/api/v1/deals/{deal['id']}/deliveries/", {"date": today, "mass_t": "1"},
-                                  format="json").status_code == 404
+    assert (
+        outsider.client()
+        .post(f"/api/v1/deals/{deal['id']}/deliveries/", {"date": today, "mass_t": "1"}, format="json")
+        .status_code
+        == 404
+    )
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"date": "2026-13-01", "mass_t": "1"}, "date"), ({"mass_t": "1"}, "date"),
-    ({"date": "2026-01-01", "mass_t": "-1"}, "mass_t"), ({"date": "2026-01-01", "mass_t": "NaN"}, "mass_t"),
-    ({"date": "2026-01-01", "mass_t": "99999"}, "mass_t"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"date": "2026-13-01", "mass_t": "1"}, "date"),
+        ({"mass_t": "1"}, "date"),
+        ({"date": "2026-01-01", "mass_t": "-1"}, "mass_t"),
+        ({"date": "2026-01-01", "mass_t": "NaN"}, "mass_t"),
+        ({"date": "2026-01-01", "mass_t": "99999"}, "mass_t"),
+    ],
+)
 def test_bad_deliveries_are_400_and_write_nothing(started, brewery, farm, body, field):
     pid = Proposal.objects.get().pk
     brewery.client().post(f"/api/v1/proposals/{pid}/accept/")
@@ -116,7 +176,9 @@ def test_the_proposal_list_does_not_grow_queries_with_rows(started, brewery, dja
         brewery.client().get("/api/v1/proposals/")
 
 
-def test_after_a_deal_the_counterpart_sees_the_exact_site_and_others_still_do_not(started, brewery, farm, outsider):
+def test_after_a_deal_the_counterpart_sees_the_exact_site_and_others_still_do_not(
+    started, brewery, farm, outsider
+):
     pid = Proposal.objects.get().pk
     offer_id = Proposal.objects.get().offer_id
     before = farm.client().get(f"/api/v1/offers/{offer_id}/").json()["site_location"]

@@ -37,6 +37,9 @@ def test_verification_can_be_withdrawn_and_is_audited(municipality, brewery):
     from accounts.models import Event
 
     response = municipality.client().post(
-        f"/api/v1/organisations/{brewery.organisation.id}/verify/", {"verified": False}, format="json")
+        f"/api/v1/organisations/{brewery.organisation.id}/verify/", {"verified": False}, format="json"
+    )
     assert response.status_code == 200 and response.json()["verified"] is False
-    assert Event.objects.filter(action="organisation.unverified", object_id=str(brewery.organisation.id)).exists()
+    assert Event.objects.filter(
+        action="organisation.unverified", object_id=str(brewery.organisation.id)
+    ).exists()

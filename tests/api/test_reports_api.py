@@ -1,4 +1,5 @@
 """GET /api/v1/reports/impact/ (JSON, CSV, XLSX) and GET /api/v1/deliveries/{id}/act/."""
+
 import csv
 import io
 from datetime import timedelta
@@ -20,8 +21,17 @@ from tests.reports.market import city  # noqa: F401  (fixture)
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/reports/impact/"
-SPEC_FIGURES = {"mass_t", "tkm", "landfill_avoided_kg", "substitution_avoided_kg", "treatment_kg",
-                "transport_kg", "net_kg", "deals", "organisations"}
+SPEC_FIGURES = {
+    "mass_t",
+    "tkm",
+    "landfill_avoided_kg",
+    "substitution_avoided_kg",
+    "treatment_kg",
+    "transport_kg",
+    "net_kg",
+    "deals",
+    "organisations",
+}
 
 
 def token_client(persona) -> APIClient:
@@ -55,22 +65,35 @@ def test_totals_equal_the_sum_of_rows_through_the_api_for_every_grouping_and_bas
             body = client.get(URL, {"basis": basis, "group_by": group_by}).json()
             for key in DECIMAL_KEYS:
                 assert Decimal(body["totals"][key]) == sum(Decimal(row[key]) for row in body["rows"]), (
-                    basis, group_by, key)
+                    basis,
+                    group_by,
+                    key,
+                )
 
 
 def test_dates_are_echoed_and_filter(city, municipality):
     today = timezone.localdate()
-    body = municipality.client().get(URL, {"basis": "delivered", "from": str(today - timedelta(days=10)),
-                                           "to": str(today)}).json()
+    body = (
+        municipality.client()
+        .get(URL, {"basis": "delivered", "from": str(today - timedelta(days=10)), "to": str(today)})
+        .json()
+    )
     assert body["from"] == str(today - timedelta(days=10)) and body["to"] == str(today)
     assert Decimal(body["totals"]["mass_t"]) == Decimal("400")
 
 
-@pytest.mark.parametrize("query, field", [
-    ({"basis": "hoped"}, "basis"), ({"group_by": "colour"}, "group_by"), ({"from": "01.02.2025"}, "from"),
-    ({"to": "2025-02-29"}, "to"), ({"from": "2025-03-01", "to": "2025-01-01"}, "to"),
-    ({"format": "pdf"}, "format"), ({"from": "2025-13-01", "format": "csv"}, "from"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ({"basis": "hoped"}, "basis"),
+        ({"group_by": "colour"}, "group_by"),
+        ({"from": "01.02.2025"}, "from"),
+        ({"to": "2025-02-29"}, "to"),
+        ({"from": "2025-03-01", "to": "2025-01-01"}, "to"),
+        ({"format": "pdf"}, "format"),
+        ({"from": "2025-13-01", "format": "csv"}, "from"),
+    ],
+)
 def test_bad_parameters_are_a_json_400_naming_the_field(city, municipality, query, field):
     response = municipality.client().get(URL, query)
     assert response.status_code == 400
@@ -80,8 +103,14 @@ def test_bad_parameters_are_a_json_400_naming_the_field(city, municipality, quer
 
 def test_strange_input_never_breaks_the_endpoint(city, municipality):
     client = municipality.client()
-    for query in ({"from": "\x00"}, {"basis": "a" * 5000}, {"to": "9999-99-99"}, {"group_by": "=1+1"},
-                  {"from": "0000-01-01"}, {"to": "2025-01-01T00:00"}):
+    for query in (
+        {"from": "\x00"},
+        {"basis": "a" * 5000},
+        {"to": "9999-99-99"},
+        {"group_by": "=1+1"},
+        {"from": "0000-01-01"},
+        {"to": "2025-01-01T00:00"},
+    ):
         assert client.get(URL, query).status_code == 400, query
 
 
@@ -116,7 +145,8 @@ def test_csv_with_token_auth_is_a_streamed_attachment_that_round_trips(city, mun
     table = _csv_table(response)
     assert table[0] == ["key", "label", *METRIC_KEYS]
     assert [[row[0], row[1], *row[2:]] for row in table[1:-1]] == [
-        [row["key"], row["label"], *_as_cells(row)] for row in body["rows"]]
+        [row["key"], row["label"], *_as_cells(row)] for row in body["rows"]
+    ]
     assert table[-1][0] == "total" and table[-1][2:] == _as_cells(body["totals"])
 
 
@@ -167,8 +197,9 @@ def test_exports_never_carry_a_formula(city, municipality):
     assert not any(str(v).startswith(("=", "+", "-", "@")) for v in flow_labels)
 
 
-def test_the_number_of_queries_does_not_grow_with_rows(city, municipality, brewery,
-                                                       django_assert_max_num_queries):
+def test_the_number_of_queries_does_not_grow_with_rows(
+    city, municipality, brewery, django_assert_max_num_queries
+):
     client = municipality.client()
     query = {"basis": "delivered", "group_by": "month"}
     client.get(URL, query)  # warm the per-user caches
@@ -176,8 +207,12 @@ def test_the_number_of_queries_does_not_grow_with_rows(city, municipality, brewe
         assert len(client.get(URL, query).json()["rows"]) == 2
     today = timezone.localdate()
     for months_back in range(2, 10):
-        services.delivery_record(deal=city.grain_deal, actor=brewery.user,
-                                 date=today - timedelta(days=31 * months_back), mass_t="10")
+        services.delivery_record(
+            deal=city.grain_deal,
+            actor=brewery.user,
+            date=today - timedelta(days=31 * months_back),
+            mass_t="10",
+        )
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(client.get(URL, query).json()["rows"]) >= 9
     for basis in BASES:

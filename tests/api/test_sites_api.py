@@ -4,8 +4,13 @@ from accounts.models import Site
 
 pytestmark = pytest.mark.django_db
 
-VALID = {"name": "Warehouse", "address": "Suyunbay Ave 2", "latitude": "43.30", "longitude": "76.95",
-         "district": "turksib"}
+VALID = {
+    "name": "Warehouse",
+    "address": "Suyunbay Ave 2",
+    "latitude": "43.30",
+    "longitude": "76.95",
+    "district": "turksib",
+}
 
 
 def test_a_member_creates_lists_updates_and_deletes_own_sites(brewery):
@@ -33,7 +38,11 @@ def test_the_site_list_shows_only_own_sites(brewery, farm):
 def test_another_organisations_site_is_404(brewery, farm, method):
     client = brewery.client()
     url = f"/api/v1/sites/{farm.site.id}/"
-    response = getattr(client, method)(url, VALID, format="json") if method in ("patch", "put") else getattr(client, method)(url)
+    response = (
+        getattr(client, method)(url, VALID, format="json")
+        if method in ("patch", "put")
+        else getattr(client, method)(url)
+    )
     assert response.status_code == 404
     farm.site.refresh_from_db()
     assert farm.site.name == "Talgar Dairy Farm main site"
@@ -46,17 +55,20 @@ def test_the_municipality_can_read_but_not_change_a_company_site(municipality, f
     assert client.delete(f"/api/v1/sites/{farm.site.id}/").status_code == 404
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"latitude": "90.5"}, "latitude"),
-    ({"latitude": "-91"}, "latitude"),
-    ({"longitude": "180.01"}, "longitude"),
-    ({"longitude": "NaN"}, "longitude"),
-    ({"latitude": "Infinity"}, "latitude"),
-    ({"latitude": "north"}, "latitude"),
-    ({"name": ""}, "name"),
-    ({"name": "x" * 201}, "name"),
-    ({"district": "atlantis"}, "district"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"latitude": "90.5"}, "latitude"),
+        ({"latitude": "-91"}, "latitude"),
+        ({"longitude": "180.01"}, "longitude"),
+        ({"longitude": "NaN"}, "longitude"),
+        ({"latitude": "Infinity"}, "latitude"),
+        ({"latitude": "north"}, "latitude"),
+        ({"name": ""}, "name"),
+        ({"name": "x" * 201}, "name"),
+        ({"district": "atlantis"}, "district"),
+    ],
+)
 def test_site_creation_rejects_bad_input_and_writes_nothing(brewery, change, field):
     before = Site.objects.count()
     response = brewery.client().post("/api/v1/sites/", {**VALID, **change}, format="json")
@@ -72,13 +84,17 @@ def test_a_missing_name_is_reported(brewery):
 
 
 def test_site_names_are_unique_per_organisation(brewery):
-    response = brewery.client().post("/api/v1/sites/", {**VALID, "name": "almaty brewery MAIN site"}, format="json")
+    response = brewery.client().post(
+        "/api/v1/sites/", {**VALID, "name": "almaty brewery MAIN site"}, format="json"
+    )
     assert response.status_code == 400 and "name" in response.json()
 
 
 def test_a_user_cannot_create_a_site_for_an_organisation_they_do_not_belong_to(brewery, farm):
     before = Site.objects.count()
-    response = brewery.client().post("/api/v1/sites/", {**VALID, "organisation": farm.organisation.id}, format="json")
+    response = brewery.client().post(
+        "/api/v1/sites/", {**VALID, "organisation": farm.organisation.id}, format="json"
+    )
     assert response.status_code == 400 and "organisation" in response.json()
     assert Site.objects.count() == before
 

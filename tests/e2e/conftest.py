@@ -4,6 +4,7 @@ Never a downloaded browser: ``/usr/bin/chromium`` (``apt-get install chromium``;
 installs it when missing). Map tiles cannot load offline, so tile requests get an empty answer
 and tests assert on markers, not tiles. Every other request must stay on the live server.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,8 +33,15 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-quic", "--no-first-run"],
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-quic",
+            "--no-first-run",
+        ],
     }
 
 

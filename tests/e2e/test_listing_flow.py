@@ -1,5 +1,6 @@
 """Listings typed in through the forms, then the whole loop to figures that change on the dashboard;
 the marketplace map; and every main page loading without a request leaving the app."""
+
 import re
 
 import pytest
@@ -27,11 +28,14 @@ def _logout(page):
 
 
 def _figures(page) -> dict[str, str]:
-    return {el.get_attribute("data-figure"): el.inner_text().strip() for el in page.locator("[data-figure]").all()}
+    return {
+        el.get_attribute("data-figure"): el.inner_text().strip() for el in page.locator("[data-figure]").all()
+    }
 
 
-def test_forms_to_delivery_change_the_city_figures(page, live_server, catalogue, brewery, farm, municipality,
-                                                   outside_requests):
+def test_forms_to_delivery_change_the_city_figures(
+    page, live_server, catalogue, brewery, farm, municipality, outside_requests
+):
     login(page, live_server, "analyst", PASSWORD)
     before = _figures(page)
     _logout(page)
@@ -106,7 +110,9 @@ def test_forms_to_delivery_change_the_city_figures(page, live_server, catalogue,
     assert outside_requests == []
 
 
-def test_the_marketplace_search_draws_results_on_the_map(page, live_server, grain_market, farm, outside_requests):
+def test_the_marketplace_search_draws_results_on_the_map(
+    page, live_server, grain_market, farm, outside_requests
+):
     login(page, live_server, "farmer", PASSWORD)
     _nav(page, "Marketplace")
     page.get_by_label("Material").select_option("brewers_spent_grain")
@@ -137,25 +143,53 @@ def test_the_site_form_picks_coordinates_on_the_map(page, live_server, brewery, 
 
 
 MAIN_PAGES = {
-    "brewer": ["/", "/matching/dashboard/", "/marketplace/search/", "/marketplace/mine/", "/marketplace/mine/?kind=needs",
-               "/marketplace/offers/new/", "/marketplace/needs/new/", "/marketplace/import/",
-               "/marketplace/factor-sets/", "/matching/proposals/", "/matching/deals/", "/matching/runs/",
-               "/accounts/dashboard/", "/accounts/sites/new/"],
-    "analyst": ["/matching/dashboard/", "/marketplace/search/", "/marketplace/factor-sets/",
-                "/marketplace/factor-sets/diff/", "/matching/runs/", "/accounts/verification/", "/reports/impact/"],
+    "brewer": [
+        "/",
+        "/matching/dashboard/",
+        "/marketplace/search/",
+        "/marketplace/mine/",
+        "/marketplace/mine/?kind=needs",
+        "/marketplace/offers/new/",
+        "/marketplace/needs/new/",
+        "/marketplace/import/",
+        "/marketplace/factor-sets/",
+        "/matching/proposals/",
+        "/matching/deals/",
+        "/matching/runs/",
+        "/accounts/dashboard/",
+        "/accounts/sites/new/",
+    ],
+    "analyst": [
+        "/matching/dashboard/",
+        "/marketplace/search/",
+        "/marketplace/factor-sets/",
+        "/marketplace/factor-sets/diff/",
+        "/matching/runs/",
+        "/accounts/verification/",
+        "/reports/impact/",
+    ],
 }
 
 
-def test_every_main_page_loads_without_leaving_the_app(page, live_server, grain_market, brewery, municipality,
-                                                       run_now, outside_requests):
+def test_every_main_page_loads_without_leaving_the_app(
+    page, live_server, grain_market, brewery, municipality, run_now, outside_requests
+):
     from marketplace.models import Offer
 
     run_now()
     offer = Offer.objects.get()
-    pages = {**MAIN_PAGES, "brewer": [*MAIN_PAGES["brewer"], f"/marketplace/offers/{offer.pk}/",
-                                     f"/marketplace/offers/{offer.pk}/edit/"]}
+    pages = {
+        **MAIN_PAGES,
+        "brewer": [
+            *MAIN_PAGES["brewer"],
+            f"/marketplace/offers/{offer.pk}/",
+            f"/marketplace/offers/{offer.pk}/edit/",
+        ],
+    }
     problems = []
-    page.on("console", lambda msg: problems.append(f"{page.url}: {msg.text}") if msg.type == "error" else None)
+    page.on(
+        "console", lambda msg: problems.append(f"{page.url}: {msg.text}") if msg.type == "error" else None
+    )
     page.on("pageerror", lambda exc: problems.append(f"{page.url}: {exc}"))
     for username, urls in pages.items():
         login(page, live_server, username, PASSWORD)

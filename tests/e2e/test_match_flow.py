@@ -1,4 +1,5 @@
 """The whole loop in a real browser: a run, two accepts, a delivery, figures that change."""
+
 import re
 
 import pytest
@@ -10,7 +11,9 @@ from tests.factories import PASSWORD
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_run_accept_accept_deliver(page, live_server, grain_market, brewery, farm, municipality, outside_requests):
+def test_run_accept_accept_deliver(
+    page, live_server, grain_market, brewery, farm, municipality, outside_requests
+):
     login(page, live_server, "analyst", PASSWORD)
     page.get_by_role("link", name="Match runs").click()
     page.get_by_role("button", name="Start a city-wide run").click()
@@ -47,8 +50,9 @@ def test_pages_speak_russian(page, live_server, brewery):
     expect(page.locator("html")).to_have_attribute("lang", "ru")
 
 
-def test_the_city_dashboard_draws_its_charts_sankey_and_flow_map(page, live_server, grain_market, municipality,
-                                                                run_now, outside_requests):
+def test_the_city_dashboard_draws_its_charts_sankey_and_flow_map(
+    page, live_server, grain_market, municipality, run_now, outside_requests
+):
     run_now()
     login(page, live_server, "analyst", PASSWORD)
     expect(page.locator("[data-chart='material'] canvas")).to_have_count(1)

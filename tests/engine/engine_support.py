@@ -33,12 +33,22 @@ MATERIALS = (
     MaterialSpec("bread", "t", None, Decimal("0.25"), Decimal("2058"), Decimal("450"), Decimal("0")),
     MaterialSpec("whey", "m3", None, Decimal("1.03"), Decimal("0"), Decimal("35"), Decimal("0")),
     MaterialSpec(
-        "straw", "t", None, Decimal("0.12"), Decimal("3471"), Decimal("0"), Decimal("0"),
+        "straw",
+        "t",
+        None,
+        Decimal("0.12"),
+        Decimal("3471"),
+        Decimal("0"),
+        Decimal("0"),
         baseline_kg_per_t=(("open_burning", Decimal("68")),),
     ),
     MaterialSpec("concrete", "t", None, Decimal("1.5"), Decimal("1.26"), Decimal("7.79"), Decimal("3.22")),
-    MaterialSpec("bags", "piece", Decimal("0.00065"), Decimal("0.3"), Decimal("2000"), Decimal("1500"), Decimal("0")),
-    MaterialSpec("panels", "piece", Decimal("5.0"), Decimal("2.4"), Decimal("1.26"), Decimal("269"), Decimal("20")),
+    MaterialSpec(
+        "bags", "piece", Decimal("0.00065"), Decimal("0.3"), Decimal("2000"), Decimal("1500"), Decimal("0")
+    ),
+    MaterialSpec(
+        "panels", "piece", Decimal("5.0"), Decimal("2.4"), Decimal("1.26"), Decimal("269"), Decimal("20")
+    ),
 )
 SPECS = {m.key: m for m in MATERIALS}
 BULK = ("grain", "bread", "whey", "straw", "concrete")
@@ -65,7 +75,9 @@ def _lot(rng: random.Random, quantity: Decimal, period: str, tenths: tuple[int, 
     return (quantity * PER_YEAR[period] * rng.choice(tenths) / 10).quantize(Decimal("0.1"))
 
 
-def random_problem(seed: int, *, objective: str = "divert_then_distance", lots: bool | None = None) -> Problem:
+def random_problem(
+    seed: int, *, objective: str = "divert_then_distance", lots: bool | None = None
+) -> Problem:
     """A small random instance mixing bulk and piece materials, units, periods and windows."""
     rng = random.Random(seed)
     with_lots = rng.random() < 0.35 if lots is None else lots
@@ -93,7 +105,9 @@ def random_problem(seed: int, *, objective: str = "divert_then_distance", lots: 
                 period=offer_period,
                 available_from=start,
                 available_until=end,
-                min_lot=_lot(rng, quantity, offer_period, (1, 3, 5, 8)) if with_lots and rng.random() < 0.6 else None,
+                min_lot=_lot(rng, quantity, offer_period, (1, 3, 5, 8))
+                if with_lots and rng.random() < 0.6
+                else None,
                 max_distance_km=Decimal(rng.randint(5, 40)) if rng.random() < 0.3 else None,
                 current_destination=rng.choice(("landfill", "landfill", "open_burning", "other_use")),
                 committed=Decimal(rng.randint(0, 3)) if rng.random() < 0.2 else Decimal(0),
@@ -122,14 +136,14 @@ def random_problem(seed: int, *, objective: str = "divert_then_distance", lots: 
                 period=need_period,
                 available_from=start,
                 available_until=end,
-                min_lot=_lot(rng, quantity, need_period, (1, 2, 4, 7)) if with_lots and rng.random() < 0.6 else None,
+                min_lot=_lot(rng, quantity, need_period, (1, 2, 4, 7))
+                if with_lots and rng.random() < 0.6
+                else None,
                 max_distance_km=Decimal(rng.randint(5, 40)),
                 committed=Decimal(0),
             )
         )
-    declined = frozenset(
-        (o.id, n.id) for o in offers for n in needs if rng.random() < 0.1
-    )
+    declined = frozenset((o.id, n.id) for o in offers for n in needs if rng.random() < 0.1)
     return Problem(
         offers=tuple(offers),
         needs=tuple(needs),
@@ -154,21 +168,59 @@ def _contested_problem(rng: random.Random, objective: str) -> Problem:
     for i in range(rng.randint(2, 6)):
         lat, lon = point(rng, 4.0)
         quantity = rng.randint(3, 30)
-        offers.append(OfferInput(i + 1, rng.choice(keys), lat, lon, Decimal(quantity), unit, "once", None, None, lot(quantity), None))
+        offers.append(
+            OfferInput(
+                i + 1,
+                rng.choice(keys),
+                lat,
+                lon,
+                Decimal(quantity),
+                unit,
+                "once",
+                None,
+                None,
+                lot(quantity),
+                None,
+            )
+        )
     needs = []
     for j in range(rng.randint(2, 6)):
         lat, lon = point(rng, 4.0)
         quantity = rng.randint(3, 30)
         accepted = keys if not piece else keys[:1]
-        needs.append(NeedInput(j + 1, accepted, lat, lon, Decimal(quantity), unit, "once", None, None, lot(quantity), Decimal(rng.randint(6, 15))))
-    return Problem(offers=tuple(offers), needs=tuple(needs), materials=MATERIALS, objective=objective, horizon_start=HORIZON, time_limit_s=20.0)
+        needs.append(
+            NeedInput(
+                j + 1,
+                accepted,
+                lat,
+                lon,
+                Decimal(quantity),
+                unit,
+                "once",
+                None,
+                None,
+                lot(quantity),
+                Decimal(rng.randint(6, 15)),
+            )
+        )
+    return Problem(
+        offers=tuple(offers),
+        needs=tuple(needs),
+        materials=MATERIALS,
+        objective=objective,
+        horizon_start=HORIZON,
+        time_limit_s=20.0,
+    )
 
 
 def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle km, written out independently of the engine's vectorised version."""
     r = 6371.0088
     p1, p2 = math.radians(a[0]), math.radians(b[0])
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(b[1] - a[1]) / 2) ** 2
+    h = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(b[1] - a[1]) / 2) ** 2
+    )
     return 2 * r * math.asin(math.sqrt(h))
 
 
@@ -195,7 +247,9 @@ def reference_arcs(problem: Problem) -> tuple[list[ReferenceArc], dict[int, int]
             if o.material not in n.materials or s == 0 or d == 0 or (o.id, n.id) in problem.declined_pairs:
                 continue
             km = haversine_km((o.lat, o.lon), (n.lat, n.lon)) * problem.circuity
-            if km > float(n.max_distance_km) or (o.max_distance_km is not None and km > float(o.max_distance_km)):
+            if km > float(n.max_distance_km) or (
+                o.max_distance_km is not None and km > float(o.max_distance_km)
+            ):
                 continue
             lo = max(x for x in (o.available_from, n.available_from, date.min) if x is not None)
             hi = min(x for x in (o.available_until, n.available_until, date.max) if x is not None)
@@ -206,7 +260,11 @@ def reference_arcs(problem: Problem) -> tuple[list[ReferenceArc], dict[int, int]
                 continue
             spec = SPECS[o.material]
             mass = float(unit_mass_kg(spec))
-            net_t = float(spec.baseline_for(o.current_destination) + spec.substitution_kg_per_t - spec.treatment_kg_per_t)
+            net_t = float(
+                spec.baseline_for(o.current_destination)
+                + spec.substitution_kg_per_t
+                - spec.treatment_kg_per_t
+            )
             net_t -= km * float(problem.road_freight_kg_per_tkm)
             if problem.objective == "net_climate" and net_t <= 0:
                 continue
@@ -238,19 +296,23 @@ def reference_optimum(problem: Problem) -> ReferenceOptimum:
         for k, a in enumerate(arcs):
             if a.offer == oid:
                 matrix[r, k] = 1
-        lower.append(-np.inf), upper.append(supply[oid]); r += 1
+        lower.append(-np.inf), upper.append(supply[oid])
+        r += 1
     for nid in need_ids:  # flow into a need ≤ its demand
         for k, a in enumerate(arcs):
             if a.need == nid:
                 matrix[r, k] = 1
-        lower.append(-np.inf), upper.append(demand[nid]); r += 1
+        lower.append(-np.inf), upper.append(demand[nid])
+        r += 1
     b = m
     for k, a in enumerate(arcs):  # x = 0 or lot ≤ x ≤ cap, with a binary switch
         if a.lot > 1:
             matrix[r, k], matrix[r, b] = 1, -a.lot
-            lower.append(0), upper.append(np.inf); r += 1
+            lower.append(0), upper.append(np.inf)
+            r += 1
             matrix[r, k], matrix[r, b] = 1, -a.cap
-            lower.append(-np.inf), upper.append(0); r += 1
+            lower.append(-np.inf), upper.append(0)
+            r += 1
             b += 1
     mass_g = np.array([round(a.unit_mass_kg * 1000) for a in arcs] + [0] * n_bin, dtype=float)
     objective_row = r
@@ -270,7 +332,13 @@ def reference_optimum(problem: Problem) -> ReferenceOptimum:
                     A[objective_row, k] = mass_g[k]
             lo[objective_row] = lo_obj
             A = A.tocsr()
-        res = milp(c, constraints=LinearConstraint(A, lo, hi), integrality=integrality, bounds=Bounds(0, ub), options=options)
+        res = milp(
+            c,
+            constraints=LinearConstraint(A, lo, hi),
+            integrality=integrality,
+            bounds=Bounds(0, ub),
+            options=options,
+        )
         assert res.status == 0, res.message
         return np.round(res.x[:m]).astype(np.int64) if n_bin else res.x[:m]
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from engine_support import MATERIALS, HORIZON, random_problem, reference_arcs
+from engine_support import HORIZON, MATERIALS, random_problem, reference_arcs
 
 from matching.engine import GreatCircleDistance, NeedInput, OfferInput, Problem, great_circle_km, solve
 from matching.engine.candidates import candidate_arcs
@@ -30,9 +30,22 @@ def test_the_spatial_index_finds_every_admissible_pair_and_nothing_else(seed):
 def pair(offer_km=None, need_km=30, distance_km=10.0, **need_changes):
     """One offer and one need ``distance_km`` of road apart (great circle × 1.3)."""
     dlat = distance_km / 1.3 / 111.195
-    offer = OfferInput(1, "grain", 43.2, 76.9, Decimal(5), "t", "once", None, None, None,
-                       Decimal(offer_km) if offer_km else None)
-    need = NeedInput(2, ("grain",), 43.2 + dlat, 76.9, Decimal(5), "t", "once", None, None, None, Decimal(need_km))
+    offer = OfferInput(
+        1,
+        "grain",
+        43.2,
+        76.9,
+        Decimal(5),
+        "t",
+        "once",
+        None,
+        None,
+        None,
+        Decimal(offer_km) if offer_km else None,
+    )
+    need = NeedInput(
+        2, ("grain",), 43.2 + dlat, 76.9, Decimal(5), "t", "once", None, None, None, Decimal(need_km)
+    )
     need = dataclasses.replace(need, **need_changes)
     return Problem(offers=(offer,), needs=(need,), materials=MATERIALS, horizon_start=HORIZON)
 
@@ -48,9 +61,13 @@ def test_the_offer_limit_applies_too():
 
 def test_windows_that_do_not_overlap_never_pair():
     late = pair(available_from=date(2026, 6, 1))
-    early = dataclasses.replace(late, offers=(dataclasses.replace(late.offers[0], available_until=date(2026, 5, 31)),))
+    early = dataclasses.replace(
+        late, offers=(dataclasses.replace(late.offers[0], available_until=date(2026, 5, 31)),)
+    )
     assert engine_pairs(early) == set()
-    touching = dataclasses.replace(late, offers=(dataclasses.replace(late.offers[0], available_until=date(2026, 6, 1)),))
+    touching = dataclasses.replace(
+        late, offers=(dataclasses.replace(late.offers[0], available_until=date(2026, 6, 1)),)
+    )
     assert engine_pairs(touching) == {(1, 2)}
 
 

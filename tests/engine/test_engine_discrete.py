@@ -14,12 +14,26 @@ def test_a_flow_is_either_zero_or_at_least_both_lots():
     # one 9 t offer, two 6 t needs with a 5 t lot: the relaxation's 6 + 3 split is not allowed
     offer = OfferInput(1, "grain", 43.2, 76.9, Decimal(9), "t", "once", None, None, None, None)
     needs = tuple(
-        NeedInput(10 + j, ("grain",), 43.2 + j * 0.01, 76.9, Decimal(6), "t", "once", None, None, Decimal(5), Decimal(20))
+        NeedInput(
+            10 + j,
+            ("grain",),
+            43.2 + j * 0.01,
+            76.9,
+            Decimal(6),
+            "t",
+            "once",
+            None,
+            None,
+            Decimal(5),
+            Decimal(20),
+        )
         for j in range(2)
     )
     solution = solve(Problem(offers=(offer,), needs=needs, materials=MATERIALS, horizon_start=HORIZON))
     assert solution.proven_optimal
-    assert [(f.need_id, f.quantity) for f in solution.flows] == [(10, 6000)]  # the nearer need; 3 t is below a lot
+    assert [(f.need_id, f.quantity) for f in solution.flows] == [
+        (10, 6000)
+    ]  # the nearer need; 3 t is below a lot
     assert solution.stats["cp_sat_components"] == 1
 
 
@@ -36,10 +50,30 @@ def hard_problem():
     base = [random_problem(seed, lots=True) for seed in range(1000, 1040)]
     offers, needs = [], []
     for k, problem in enumerate(base):
-        offers += [dataclasses.replace(o, id=k * 100 + o.id, material="grain", unit="t", lat=43.24 + (o.lat - 43.24) * 3) for o in problem.offers]
-        needs += [dataclasses.replace(n, id=k * 100 + n.id, materials=("grain",), unit="t", lat=43.24 + (n.lat - 43.24) * 3,
-                                      max_distance_km=Decimal(60)) for n in problem.needs]
-    return Problem(offers=tuple(offers), needs=tuple(needs), materials=MATERIALS, horizon_start=HORIZON, time_limit_s=0.05)
+        offers += [
+            dataclasses.replace(
+                o, id=k * 100 + o.id, material="grain", unit="t", lat=43.24 + (o.lat - 43.24) * 3
+            )
+            for o in problem.offers
+        ]
+        needs += [
+            dataclasses.replace(
+                n,
+                id=k * 100 + n.id,
+                materials=("grain",),
+                unit="t",
+                lat=43.24 + (n.lat - 43.24) * 3,
+                max_distance_km=Decimal(60),
+            )
+            for n in problem.needs
+        ]
+    return Problem(
+        offers=tuple(offers),
+        needs=tuple(needs),
+        materials=MATERIALS,
+        horizon_start=HORIZON,
+        time_limit_s=0.05,
+    )
 
 
 def test_hitting_the_time_limit_returns_the_best_solution_with_a_bound():

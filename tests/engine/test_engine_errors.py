@@ -7,7 +7,16 @@ from decimal import Decimal
 import pytest
 from engine_support import HORIZON, MATERIALS
 
-from matching.engine import EngineError, InfeasibleInput, NeedInput, OfferInput, Problem, SolverTimeout, merge, solve
+from matching.engine import (
+    EngineError,
+    InfeasibleInput,
+    NeedInput,
+    OfferInput,
+    Problem,
+    SolverTimeout,
+    merge,
+    solve,
+)
 
 OFFER = OfferInput(1, "grain", 43.2, 76.9, Decimal(5), "t", "once", None, None, None, None)
 NEED = NeedInput(2, ("grain",), 43.21, 76.9, Decimal(5), "t", "once", None, None, None, Decimal(20))

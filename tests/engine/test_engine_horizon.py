@@ -15,9 +15,23 @@ WHEY = MaterialSpec("whey", "m3", None, Decimal("1.03"), Decimal("0"), Decimal("
 BAGS = MaterialSpec("bags", "piece", Decimal("0.00065"), None, Decimal("2000"), Decimal("1500"), Decimal("0"))
 
 
-def offer(quantity, unit="t", period="year", start=None, until=None, committed="0", material="grain", lot=None):
-    return OfferInput(1, material, 43.2, 76.9, Decimal(quantity), unit, period, start, until,
-                      Decimal(lot) if lot else None, None, committed=Decimal(committed))
+def offer(
+    quantity, unit="t", period="year", start=None, until=None, committed="0", material="grain", lot=None
+):
+    return OfferInput(
+        1,
+        material,
+        43.2,
+        76.9,
+        Decimal(quantity),
+        unit,
+        period,
+        start,
+        until,
+        Decimal(lot) if lot else None,
+        None,
+        committed=Decimal(committed),
+    )
 
 
 def base(listing, spec=GRAIN, days=365):
@@ -81,7 +95,9 @@ def test_piece_materials_accept_quantities_by_mass():
 
 def test_a_need_in_cubic_metres_of_several_materials_uses_the_conservative_density():
     light = MaterialSpec("light", "t", None, Decimal("0.5"), Decimal(0), Decimal(0), Decimal(0))
-    need = NeedInput(1, ("grain", "light"), 43.2, 76.9, Decimal("10"), "m3", "once", None, None, Decimal("2"), Decimal(30))
+    need = NeedInput(
+        1, ("grain", "light"), 43.2, 76.9, Decimal("10"), "m3", "once", None, None, Decimal("2"), Decimal(30)
+    )
     problem = Problem(offers=(), needs=(need,), materials=(GRAIN, light), horizon_start=START)
     # capacity by the lightest material, minimum lot by the heaviest
     assert need_base(need, (GRAIN, light), problem) == (5_000, 1_600)

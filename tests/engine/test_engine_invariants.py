@@ -32,8 +32,15 @@ def offers(draw, index):
     start, end = draw(windows)
     lat, lon = draw(coords)
     return OfferInput(
-        id=index, material=key, lat=lat, lon=lon, quantity=quantity, unit=unit,
-        period=draw(st.sampled_from(["once", "month", "year"])), available_from=start, available_until=end,
+        id=index,
+        material=key,
+        lat=lat,
+        lon=lon,
+        quantity=quantity,
+        unit=unit,
+        period=draw(st.sampled_from(["once", "month", "year"])),
+        available_from=start,
+        available_until=end,
         min_lot=draw(st.one_of(st.none(), st.integers(1, 30).map(Decimal))),
         max_distance_km=draw(st.one_of(st.none(), st.integers(3, 40).map(Decimal))),
     )
@@ -50,8 +57,15 @@ def needs(draw, index):
     start, end = draw(windows)
     lat, lon = draw(coords)
     return NeedInput(
-        id=index, materials=materials, lat=lat, lon=lon, quantity=draw(amounts), unit=unit,
-        period=draw(st.sampled_from(["once", "month", "year"])), available_from=start, available_until=end,
+        id=index,
+        materials=materials,
+        lat=lat,
+        lon=lon,
+        quantity=draw(amounts),
+        unit=unit,
+        period=draw(st.sampled_from(["once", "month", "year"])),
+        available_from=start,
+        available_until=end,
         min_lot=draw(st.one_of(st.none(), st.integers(1, 30).map(Decimal))),
         max_distance_km=draw(st.integers(3, 40).map(Decimal)),
     )
@@ -64,9 +78,13 @@ def problems(draw):
     need_list = tuple(draw(needs(j + 1)) for j in range(n_needs))
     declined = draw(st.frozensets(st.tuples(st.integers(1, n_offers), st.integers(1, n_needs)), max_size=4))
     return Problem(
-        offers=offer_list, needs=need_list, materials=MATERIALS,
+        offers=offer_list,
+        needs=need_list,
+        materials=MATERIALS,
         objective=draw(st.sampled_from(["divert_then_distance", "net_climate"])),
-        horizon_start=HORIZON, declined_pairs=declined, time_limit_s=10.0,
+        horizon_start=HORIZON,
+        declined_pairs=declined,
+        time_limit_s=10.0,
     )
 
 

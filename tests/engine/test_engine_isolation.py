@@ -8,8 +8,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_importing_the_engine_does_not_import_django():
-    code = "import sys, matching.engine; assert 'django' not in sys.modules, 'django imported'; print('clean')"
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    code = (
+        "import sys, matching.engine; assert 'django' not in sys.modules, 'django imported'; print('clean')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "clean"
 

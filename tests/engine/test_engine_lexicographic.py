@@ -22,7 +22,10 @@ class TableDistance:
 
     def road_km(self, lat1, lon1, lat2, lon2):
         return np.array(
-            [self.table.get((round(a, 6), round(b, 6), round(c, 6), round(d, 6)), 1000.0) for a, b, c, d in zip(lat1, lon1, lat2, lon2)]
+            [
+                self.table.get((round(a, 6), round(b, 6), round(c, 6), round(d, 6)), 1000.0)
+                for a, b, c, d in zip(lat1, lon1, lat2, lon2)
+            ]
         )
 
 
@@ -37,7 +40,11 @@ def chain_instance():
     site = lambda i: (43.24 + i * 1e-4, 76.92)  # all within metres: the table decides
     for i in range(1, CHAIN + 2):
         offers.append(OfferInput(i, "grain", *site(i), Decimal(1), "t", "once", None, None, None, None))
-        needs.append(NeedInput(100 + i, ("grain",), *site(50 + i), Decimal(1), "t", "once", None, None, None, Decimal(12)))
+        needs.append(
+            NeedInput(
+                100 + i, ("grain",), *site(50 + i), Decimal(1), "t", "once", None, None, None, Decimal(12)
+            )
+        )
     key = lambda o, n: (*[round(v, 6) for v in site(o)], *[round(v, 6) for v in site(50 + n)])
     for i in range(1, CHAIN + 1):
         table[key(i, i)] = SHORT_KM
@@ -49,14 +56,19 @@ def chain_instance():
 
 def naive_penalty_diversion(problem, provider):
     """Min-cost flow with a landfill arc costing twice the longest trip, per kg."""
-    arcs = [(o.id, n.id, provider.table.get((round(o.lat, 6), round(o.lon, 6), round(n.lat, 6), round(n.lon, 6))))
-            for o in problem.offers for n in problem.needs]
+    arcs = [
+        (o.id, n.id, provider.table.get((round(o.lat, 6), round(o.lon, 6), round(n.lat, 6), round(n.lon, 6))))
+        for o in problem.offers
+        for n in problem.needs
+    ]
     arcs = [(o, n, d) for o, n, d in arcs if d is not None]
     penalty = int(2 * max(d for _, _, d in arcs) * 1000)
     nodes = {oid: i for i, oid in enumerate([o.id for o in problem.offers] + [n.id for n in problem.needs])}
     landfill = len(nodes)
     smcf = min_cost_flow.SimpleMinCostFlow()
-    matched = [smcf.add_arc_with_capacity_and_unit_cost(nodes[o], nodes[n], 1000, int(d * 1000)) for o, n, d in arcs]
+    matched = [
+        smcf.add_arc_with_capacity_and_unit_cost(nodes[o], nodes[n], 1000, int(d * 1000)) for o, n, d in arcs
+    ]
     for o in problem.offers:
         smcf.add_arc_with_capacity_and_unit_cost(nodes[o.id], landfill, 1000, penalty)
         smcf.set_node_supply(nodes[o.id], 1000)
@@ -85,7 +97,12 @@ def test_among_maximum_diversions_it_picks_the_fewest_tonne_kilometres():
     # a second, shorter way to the last need: the engine must prefer it at equal diversion
     extra = OfferInput(99, "grain", 43.24 + 99e-4, 76.92, Decimal(1), "t", "once", None, None, None, None)
     provider.table[(round(43.24 + 99e-4, 6), 76.92, round(43.24 + (50 + CHAIN + 1) * 1e-4, 6), 76.92)] = 2.0
-    problem = Problem(offers=problem.offers + (extra,), needs=problem.needs, materials=problem.materials, horizon_start=HORIZON)
+    problem = Problem(
+        offers=problem.offers + (extra,),
+        needs=problem.needs,
+        materials=problem.materials,
+        horizon_start=HORIZON,
+    )
     solution = solve(problem, provider)
     assert solution.diverted_kg == (CHAIN + 1) * 1000
     assert solution.tkm == CHAIN * SHORT_KM + 2.0

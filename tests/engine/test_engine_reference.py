@@ -27,7 +27,9 @@ def test_it_reaches_the_reference_optimum_of_both_objectives(seed):
     reference = reference_optimum(climate)
     assert solution.proven_optimal
     # mg resolution per base unit: at most 1 mg per kg or piece moved
-    assert solution.net_co2e_kg == pytest.approx(reference.net_co2e_kg, rel=1e-7, abs=1e-6 * (exact_diverted_kg(solution) + reference.diverted_kg + 1))
+    assert solution.net_co2e_kg == pytest.approx(
+        reference.net_co2e_kg, rel=1e-7, abs=1e-6 * (exact_diverted_kg(solution) + reference.diverted_kg + 1)
+    )
     assert solution.bound == pytest.approx(solution.net_co2e_kg)
 
 
@@ -44,7 +46,9 @@ def test_it_reaches_the_reference_optimum_when_minimum_lots_make_it_discrete(see
     solution = solve(climate)
     reference = reference_optimum(climate)
     assert solution.proven_optimal
-    assert solution.net_co2e_kg == pytest.approx(reference.net_co2e_kg, rel=1e-7, abs=1e-6 * (exact_diverted_kg(solution) + reference.diverted_kg + 1))
+    assert solution.net_co2e_kg == pytest.approx(
+        reference.net_co2e_kg, rel=1e-7, abs=1e-6 * (exact_diverted_kg(solution) + reference.diverted_kg + 1)
+    )
 
 
 def test_the_random_instances_exercise_lots_pieces_cp_sat_and_several_components():

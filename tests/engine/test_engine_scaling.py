@@ -39,7 +39,9 @@ def test_a_flow_model_whose_scaled_costs_overflow_is_refused():
 def test_a_cp_sat_expression_that_overflows_is_refused():
     check_linear_range(coefficients=np.array([10**6]), upper_bounds=np.array([10**12]), what="ok")
     with pytest.raises(ScalingOverflow):
-        check_linear_range(coefficients=np.array([10**6, 10**6]), upper_bounds=np.array([INT64_MAX // 10**6] * 2), what="x")
+        check_linear_range(
+            coefficients=np.array([10**6, 10**6]), upper_bounds=np.array([INT64_MAX // 10**6] * 2), what="x"
+        )
 
 
 def test_a_quantity_beyond_int64_is_refused():

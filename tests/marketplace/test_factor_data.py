@@ -78,11 +78,11 @@ def load(tmp_path: Path, factor_rows: list[dict[str, str]], **kwargs):
     return load_factor_table(write_factors(tmp_path, factor_rows, **kwargs), write_globals(tmp_path))
 
 
-
 def test_the_module_imports_without_django():
     # Run in a fresh interpreter: this test process may already have Django loaded.
     code = "import sys, marketplace.factor_data; assert 'django' not in sys.modules, sorted(sys.modules)"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+
 
 # --- the shipped data ----------------------------------------------------------------------
 
@@ -292,9 +292,7 @@ def test_it_refuses_a_file_missing_a_required_column(tmp_path):
     with pytest.raises(FactorFileError) as excinfo:
         load(tmp_path, [row], columns=columns)
 
-    assert_refused(
-        excinfo, row=1, column="treatment_kgco2e_per_t", reason="missing required column"
-    )
+    assert_refused(excinfo, row=1, column="treatment_kgco2e_per_t", reason="missing required column")
 
 
 def test_it_refuses_an_unknown_column_rather_than_dropping_it(tmp_path):
@@ -380,9 +378,7 @@ def test_it_refuses_globals_without_the_gwp(tmp_path):
     assert_refused(excinfo, row=None, column="key", reason="'gwp_ch4' is missing")
 
 
-@pytest.mark.parametrize(
-    ("value", "reason"), [("about 0.1", "is not a number"), ("0", "greater than zero")]
-)
+@pytest.mark.parametrize(("value", "reason"), [("about 0.1", "is not a number"), ("0", "greater than zero")])
 def test_it_refuses_an_unusable_road_freight_factor(tmp_path, value, reason):
     rows = [{**GOOD_GLOBALS[0], "value": value}, *GOOD_GLOBALS[1:]]
 

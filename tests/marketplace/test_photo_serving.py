@@ -1,4 +1,5 @@
 """Photos are served by the app with the listing's visibility rule, in production too."""
+
 import io
 
 import pytest
@@ -20,7 +21,9 @@ def jpeg() -> SimpleUploadedFile:
 def photo_url(brewery, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     offer = f.make_offer(brewery.organisation, brewery.site, "brewers_spent_grain", 100, status="draft")
-    response = brewery.client().post(f"/api/v1/offers/{offer.pk}/photos/", {"image": jpeg()}, format="multipart")
+    response = brewery.client().post(
+        f"/api/v1/offers/{offer.pk}/photos/", {"image": jpeg()}, format="multipart"
+    )
     assert response.status_code == 201, response.content
     return offer, response.json()["url"]
 

@@ -1,4 +1,5 @@
 """Fanning a run out over parts gives exactly the proposals of a single solve."""
+
 import pytest
 
 from matching import engine, fanout
@@ -19,8 +20,11 @@ def two_markets(grain_market, brewery, farm, outsider):
 
 
 def rows(run):
-    return list(Proposal.objects.filter(run=run).order_by("offer_id", "need_id").values_list(
-        "offer_id", "need_id", "quantity", "mass_t", "distance_km", "net_kg"))
+    return list(
+        Proposal.objects.filter(run=run)
+        .order_by("offer_id", "need_id")
+        .values_list("offer_id", "need_id", "quantity", "mass_t", "distance_km", "net_kg")
+    )
 
 
 def test_the_engine_problem_survives_the_json_round_trip(two_markets):
@@ -28,8 +32,12 @@ def test_the_engine_problem_survives_the_json_round_trip(two_markets):
 
     from marketplace.factor_services import active_factor_set
 
-    snap = build_snapshot(factor_set=active_factor_set(), objective="divert_then_distance",
-                          horizon_start=timezone.localdate(), horizon_days=365)
+    snap = build_snapshot(
+        factor_set=active_factor_set(),
+        objective="divert_then_distance",
+        horizon_start=timezone.localdate(),
+        horizon_days=365,
+    )
     problem = snap.problem
     assert fanout.problem_from_json(fanout.problem_to_json(problem)) == problem
     solution = engine.solve(problem)
@@ -55,8 +63,12 @@ def test_batches_are_independent_and_cover_every_listing(two_markets):
 
     from marketplace.factor_services import active_factor_set
 
-    problem = build_snapshot(factor_set=active_factor_set(), objective="divert_then_distance",
-                             horizon_start=timezone.localdate(), horizon_days=365).problem
+    problem = build_snapshot(
+        factor_set=active_factor_set(),
+        objective="divert_then_distance",
+        horizon_start=timezone.localdate(),
+        horizon_days=365,
+    ).problem
     parts = fanout.batches(problem, 2)
     assert len(parts) == 2
     assert sorted(o.id for p in parts for o in p.offers) == sorted(o.id for o in problem.offers)

@@ -40,11 +40,11 @@ CHICKEN_MANURE = FlowFactors(
 )
 
 
-
 def test_the_module_imports_without_django():
     # Run in a fresh interpreter: this test process may already have Django loaded.
     code = "import sys, matching.impact; assert 'django' not in sys.modules, sorted(sys.modules)"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+
 
 # --- units -----------------------------------------------------------------------------------
 
@@ -141,9 +141,7 @@ def test_a_non_landfill_destination_uses_its_own_baseline_factor():
         baseline_kg_per_t={"open_burning": D("68")},
     )
 
-    burnt = flow_impact(
-        mass_t=D("10"), distance_km=D("0"), current_destination="open_burning", factors=straw
-    )
+    burnt = flow_impact(mass_t=D("10"), distance_km=D("0"), current_destination="open_burning", factors=straw)
     incinerated = flow_impact(
         mass_t=D("10"), distance_km=D("0"), current_destination="incineration", factors=straw
     )
@@ -160,9 +158,7 @@ def test_a_material_without_a_landfill_factor_avoids_nothing_at_the_landfill():
         road_freight_kg_per_tkm=ROAD,
     )
 
-    impact = flow_impact(
-        mass_t=D("10.3"), distance_km=D("0"), current_destination="landfill", factors=whey
-    )
+    impact = flow_impact(mass_t=D("10.3"), distance_km=D("0"), current_destination="landfill", factors=whey)
 
     assert impact.landfill_avoided_kg == 0
     assert impact.substitution_avoided_kg == D("360.5")
@@ -170,9 +166,7 @@ def test_a_material_without_a_landfill_factor_avoids_nothing_at_the_landfill():
 
 def test_it_refuses_an_unknown_current_destination():
     with pytest.raises(ValueError, match="unknown current destination 'river'"):
-        flow_impact(
-            mass_t=D("1"), distance_km=D("1"), current_destination="river", factors=SPENT_GRAIN
-        )
+        flow_impact(mass_t=D("1"), distance_km=D("1"), current_destination="river", factors=SPENT_GRAIN)
 
 
 @pytest.mark.parametrize(
@@ -181,9 +175,7 @@ def test_it_refuses_an_unknown_current_destination():
 )
 def test_it_refuses_negative_mass_or_distance(mass, distance, message):
     with pytest.raises(ValueError, match=message):
-        flow_impact(
-            mass_t=mass, distance_km=distance, current_destination="landfill", factors=SPENT_GRAIN
-        )
+        flow_impact(mass_t=mass, distance_km=distance, current_destination="landfill", factors=SPENT_GRAIN)
 
 
 def test_the_landfill_factor_cannot_also_be_given_as_a_baseline():
@@ -278,9 +270,7 @@ def test_an_impact_whose_net_is_not_the_sum_of_its_parts_is_refused():
 
 masses = st.decimals(min_value=0, max_value=10**6, places=3, allow_nan=False, allow_infinity=False)
 distances = st.decimals(min_value=0, max_value=2000, places=3, allow_nan=False, allow_infinity=False)
-factor_values = st.decimals(
-    min_value=0, max_value=10000, places=2, allow_nan=False, allow_infinity=False
-)
+factor_values = st.decimals(min_value=0, max_value=10000, places=2, allow_nan=False, allow_infinity=False)
 
 
 @given(
@@ -295,9 +285,7 @@ def test_every_impact_sits_on_the_quantum_grid_and_nets_exactly(
 ):
     factors = FlowFactors(landfill, substitution, treatment, ROAD)
 
-    impact = flow_impact(
-        mass_t=mass, distance_km=distance, current_destination="landfill", factors=factors
-    )
+    impact = flow_impact(mass_t=mass, distance_km=distance, current_destination="landfill", factors=factors)
 
     for value in impact.as_dict().values():
         assert value == value.quantize(IMPACT_QUANTUM)
@@ -336,9 +324,7 @@ def study_methane_t() -> Decimal:
 
 
 def study_co2e_t(gwp: Decimal) -> Decimal:
-    return landfill_co2e_t(FOOD_T, FOOD_DOC, gwp_ch4=gwp) + landfill_co2e_t(
-        PAPER_T, PAPER_DOC, gwp_ch4=gwp
-    )
+    return landfill_co2e_t(FOOD_T, FOOD_DOC, gwp_ch4=gwp) + landfill_co2e_t(PAPER_T, PAPER_DOC, gwp_ch4=gwp)
 
 
 def test_the_almaty_study_methane_is_reproduced_within_one_percent():
@@ -355,9 +341,9 @@ def test_the_study_co2e_scales_exactly_with_the_gwp():
 
 def test_the_methane_formula_applies_every_ipcc_parameter():
     # 1 t × DOC 0.6 × DOCf 0.5 × MCF 0.8 × F 0.5 × 16/12 × (1 − 0.1)
-    assert landfill_methane_t(
-        D("1"), D("0.6"), docf=D("0.5"), mcf=D("0.8"), f=D("0.5"), ox=D("0.1")
-    ) == D("0.144")
+    assert landfill_methane_t(D("1"), D("0.6"), docf=D("0.5"), mcf=D("0.8"), f=D("0.5"), ox=D("0.1")) == D(
+        "0.144"
+    )
 
 
 @pytest.mark.parametrize("parameter", ["docf", "mcf", "f", "ox"])

@@ -3,6 +3,7 @@
 The city is built through the services; the breakage uses raw ORM updates, since no service
 would ever write such a state.
 """
+
 from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
@@ -107,11 +108,14 @@ def test_a_delivered_total_that_drifted_from_its_deliveries_is_reported(city):
     assert f"deal #{city.grain_deal.pk}" in message and "500.000" in message
 
 
-@pytest.mark.parametrize("model, name, attribute", [
-    (Proposal, "impact.proposals", "cardboard"),
-    (Deal, "impact.deals", "panels_deal"),
-    (Delivery, "impact.deliveries", None),
-])
+@pytest.mark.parametrize(
+    "model, name, attribute",
+    [
+        (Proposal, "impact.proposals", "cardboard"),
+        (Deal, "impact.deals", "panels_deal"),
+        (Delivery, "impact.deliveries", None),
+    ],
+)
 def test_a_stored_impact_one_gram_off_its_factor_set_is_reported(city, model, name, attribute):
     pk = getattr(city, attribute).pk if attribute else city.deliveries[1].pk
     model.objects.filter(pk=pk).update(transport_kg=F("transport_kg") + Decimal("0.001"))
@@ -142,7 +146,8 @@ def test_a_deal_whose_proposal_is_not_agreed_is_reported(city):
 def test_an_agreed_proposal_without_a_deal_is_reported(city):
     Proposal.objects.filter(pk=city.cardboard.pk).update(status="agreed")
     assert violations_of("orphans.agreed_proposal_has_deal") == [
-        f"proposal #{city.cardboard.pk} is agreed but has no deal"]
+        f"proposal #{city.cardboard.pk} is agreed but has no deal"
+    ]
 
 
 def test_a_proposal_from_a_failed_run_is_reported(city):

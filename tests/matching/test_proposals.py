@@ -1,4 +1,5 @@
 """Proposal decisions, deals and deliveries through the services."""
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -26,7 +27,9 @@ def accept(p, persona, capture=None):
     return services.proposal_accept(proposal=Proposal.objects.get(pk=p.pk), actor=persona.user)
 
 
-def test_both_accepts_make_a_deal_and_either_order_works(proposal, brewery, farm, django_capture_on_commit_callbacks):
+def test_both_accepts_make_a_deal_and_either_order_works(
+    proposal, brewery, farm, django_capture_on_commit_callbacks
+):
     assert accept(proposal, farm).status == "accepted_by_need"
     with django_capture_on_commit_callbacks(execute=True):
         assert accept(proposal, brewery).status == "agreed"
@@ -95,7 +98,9 @@ def deal(proposal, brewery, farm):
 def test_deliveries_are_appended_with_their_realised_impact(deal, brewery, farm):
     today = timezone.localdate()
     services.delivery_record(deal=deal, actor=brewery.user, date=today, mass_t="400")
-    services.delivery_record(deal=deal, actor=farm.user, date=today - timedelta(days=3), mass_t=Decimal("100.5"))
+    services.delivery_record(
+        deal=deal, actor=farm.user, date=today - timedelta(days=3), mass_t=Decimal("100.5")
+    )
     deal.refresh_from_db()
     assert deal.delivered_t == Decimal("500.500")
     first = Delivery.objects.get(mass_t=400)
@@ -112,14 +117,23 @@ def test_a_delivery_beyond_the_agreed_mass_and_tolerance_is_refused(deal, brewer
     assert Delivery.objects.count() == 1
 
 
-@pytest.mark.parametrize("mass, day, field", [
-    ("0", 0, "mass_t"), ("-5", 0, "mass_t"), ("NaN", 0, "mass_t"), ("Infinity", 0, "mass_t"),
-    ("abc", 0, "mass_t"), ("1e30", 0, "mass_t"), ("10", -1, "date"),
-])
+@pytest.mark.parametrize(
+    "mass, day, field",
+    [
+        ("0", 0, "mass_t"),
+        ("-5", 0, "mass_t"),
+        ("NaN", 0, "mass_t"),
+        ("Infinity", 0, "mass_t"),
+        ("abc", 0, "mass_t"),
+        ("1e30", 0, "mass_t"),
+        ("10", -1, "date"),
+    ],
+)
 def test_bad_deliveries_are_refused_and_write_nothing(deal, brewery, mass, day, field):
     with pytest.raises(DomainError) as exc:
-        services.delivery_record(deal=deal, actor=brewery.user, date=timezone.localdate() - timedelta(days=day),
-                                 mass_t=mass)
+        services.delivery_record(
+            deal=deal, actor=brewery.user, date=timezone.localdate() - timedelta(days=day), mass_t=mass
+        )
     assert exc.value.field == field
     assert not Delivery.objects.exists()
     deal.refresh_from_db()

@@ -1,4 +1,5 @@
 """The Celery tasks are thin; what they add is retry of transient errors and the schedule."""
+
 import pytest
 from django.conf import settings
 from django.db import OperationalError
@@ -39,7 +40,9 @@ def test_the_task_retries_only_transient_database_errors_at_most_three_times():
     assert tasks.run_match.acks_late and tasks.run_match.reject_on_worker_lost
 
 
-def test_an_unexpected_error_fails_the_run_instead_of_leaving_it_running(grain_market, municipality, monkeypatch):
+def test_an_unexpected_error_fails_the_run_instead_of_leaving_it_running(
+    grain_market, municipality, monkeypatch
+):
     run = runs.match_run_start(actor=municipality.user, enqueue=False)
     monkeypatch.setattr(runs, "build_snapshot", lambda **kw: 1 / 0)
     assert tasks.run_match.apply(args=[run.pk]).get() == "failed"

@@ -8,6 +8,7 @@ After one run and the decisions below:
 - façade panels, demolition trust → road builder (construction → construction): agreed, no delivery;
 - cardboard, brewery → panel factory (agriculture → industry): still proposed.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,8 +40,9 @@ class City:
 def _company(name, sector, district, lat, lon, username):
     user = f.make_user(username)
     org = f.make_organisation(name, sector=sector, members=(user,))
-    site = f.make_site(org, f"{name} yard", latitude=lat, longitude=lon, district=district,
-                       address=f"{name} street 7")
+    site = f.make_site(
+        org, f"{name} yard", latitude=lat, longitude=lon, district=district, address=f"{name} street 7"
+    )
     org.user = user
     org.site = site
     return org
@@ -54,13 +56,16 @@ def _accept_both(proposal, first, second):
 
 def build_city(brewery, farm, run_now) -> City:
     demolition = _company("Demolition Trust", "construction", "auezov", "43.2200", "76.8500", "demolisher")
-    panel_factory = _company("Almaty Panel Factory", "industry", "turksib", "43.3300", "76.9500",
-                             "panelmaker")
-    road_builder = _company("Road Builder LLP", "construction", "bostandyk", "43.2000", "76.9000",
-                            "roadbuilder")
+    panel_factory = _company(
+        "Almaty Panel Factory", "industry", "turksib", "43.3300", "76.9500", "panelmaker"
+    )
+    road_builder = _company(
+        "Road Builder LLP", "construction", "bostandyk", "43.2000", "76.9000", "roadbuilder"
+    )
     f.make_offer(brewery.organisation, brewery.site, "brewers_spent_grain", 2000)
-    f.make_need(farm.organisation, farm.site, ["brewers_spent_grain", "bread_residues"], 1500,
-                max_distance_km=80)
+    f.make_need(
+        farm.organisation, farm.site, ["brewers_spent_grain", "bread_residues"], 1500, max_distance_km=80
+    )
     f.make_offer(demolition, demolition.site, "crushed_concrete_aggregate", 500, period="once")
     f.make_need(panel_factory, panel_factory.site, ["crushed_concrete_aggregate"], 300, period="once")
     f.make_offer(demolition, demolition.site, "precast_concrete_panel", 200, unit="piece", period="once")
@@ -76,14 +81,22 @@ def build_city(brewery, farm, run_now) -> City:
     today = timezone.localdate()
     deliveries = [
         services.delivery_record(deal=grain_deal, actor=brewery.user, date=today, mass_t="400"),
-        services.delivery_record(deal=grain_deal, actor=farm.user, date=today - timedelta(days=40),
-                                 mass_t="100"),
+        services.delivery_record(
+            deal=grain_deal, actor=farm.user, date=today - timedelta(days=40), mass_t="100"
+        ),
     ]
     return City(
-        run=run, grain=by_material["brewers_spent_grain"], concrete=by_material["crushed_concrete_aggregate"],
-        panels=by_material["precast_concrete_panel"], cardboard=by_material["cardboard_paper"],
-        grain_deal=grain_deal, panels_deal=panels_deal, deliveries=deliveries, demolition=demolition,
-        panel_factory=panel_factory, road_builder=road_builder,
+        run=run,
+        grain=by_material["brewers_spent_grain"],
+        concrete=by_material["crushed_concrete_aggregate"],
+        panels=by_material["precast_concrete_panel"],
+        cardboard=by_material["cardboard_paper"],
+        grain_deal=grain_deal,
+        panels_deal=panels_deal,
+        deliveries=deliveries,
+        demolition=demolition,
+        panel_factory=panel_factory,
+        road_builder=road_builder,
     )
 
 

@@ -5,6 +5,7 @@ copies it, moves it to AR5 (28) and scales the landfill factors, which are metha
 28/25. A new run then uses the new figures; proposals of the old run keep their version and
 their numbers, and both still recompute exactly from their own pinned set.
 """
+
 from decimal import Decimal
 
 import pytest
@@ -38,7 +39,8 @@ def publish_ar5(actor):
 
 
 def test_a_new_gwp_basis_changes_new_landfill_figures_and_leaves_old_proposals_alone(
-        grain_market, municipality, run_now):
+    grain_market, municipality, run_now
+):
     first = run_now()
     old = Proposal.objects.get(run=first)
     old_version, old_impact = old.factor_set.version, old.impact_dict()
@@ -49,8 +51,12 @@ def test_a_new_gwp_basis_changes_new_landfill_figures_and_leaves_old_proposals_a
     new = Proposal.objects.get(run=second)
 
     assert second.factor_set == new_set and new.factor_set.version == "ar5-gwp28"
-    assert (new.offer_id, new.need_id, new.mass_t, new.distance_km) == (old.offer_id, old.need_id, old.mass_t,
-                                                                         old.distance_km)
+    assert (new.offer_id, new.need_id, new.mass_t, new.distance_km) == (
+        old.offer_id,
+        old.need_id,
+        old.mass_t,
+        old.distance_km,
+    )
     new_factor = new_set.factors.get(material=new.material)
     assert new_factor.landfill_kg_per_t == old_landfill_factor * Decimal("1.12")
     expected = (new.mass_t * old_landfill_factor * AR5 / AR4).quantize(Decimal("0.001"))
@@ -65,13 +71,21 @@ def test_a_new_gwp_basis_changes_new_landfill_figures_and_leaves_old_proposals_a
     assert old.status == "expired"  # superseded by the new run, but its figures are history
     assert old.factor_set.version == old_version and old.impact_dict() == old_impact
     pinned = flow_factors_for(old.factor_set.factors.get(material=old.material), old.factor_set)
-    assert flow_impact(mass_t=old.mass_t, distance_km=old.distance_km,
-                       current_destination=old.current_destination, factors=pinned).as_dict() == old_impact
+    assert (
+        flow_impact(
+            mass_t=old.mass_t,
+            distance_km=old.distance_km,
+            current_destination=old.current_destination,
+            factors=pinned,
+        ).as_dict()
+        == old_impact
+    )
     assert check_invariants() == []
 
 
 def test_a_deal_agreed_after_a_new_publication_keeps_its_proposals_version(
-        grain_market, municipality, run_now, brewery, farm):
+    grain_market, municipality, run_now, brewery, farm
+):
     from matching import services
 
     run_now()

@@ -1,4 +1,5 @@
 """The impact report's selectors and arithmetic: what each basis counts, scopes, dates, sums."""
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -24,8 +25,9 @@ pytestmark = pytest.mark.django_db
 
 
 def report(basis="agreed", group_by="material", date_from=None, date_to=None, organisation_ids=None):
-    return build_report(params=ReportParams(basis, group_by, date_from, date_to),
-                        organisation_ids=organisation_ids)
+    return build_report(
+        params=ReportParams(basis, group_by, date_from, date_to), organisation_ids=organisation_ids
+    )
 
 
 def stored_sum(rows, key):
@@ -39,7 +41,10 @@ def test_totals_equal_the_sum_of_rows_for_every_grouping_and_basis(city):
             assert result["rows"], (basis, group_by)
             for key in (*DECIMAL_KEYS, "records"):
                 assert result["totals"][key] == sum((row[key] for row in result["rows"]), Decimal(0)), (
-                    basis, group_by, key)
+                    basis,
+                    group_by,
+                    key,
+                )
             for key in ("deals", "organisations"):
                 assert result["totals"][key] <= sum(row[key] for row in result["rows"])
 
@@ -53,7 +58,8 @@ def test_the_proposed_basis_counts_open_and_taken_up_proposals_but_not_declined_
         assert result["totals"][key] == stored_sum(counted, key)
     assert result["totals"]["deals"] == 2  # grain and panels became deals; cardboard is still open
     assert result["totals"]["tkm"] == sum(
-        ((p.mass_t * p.distance_km).quantize(Decimal("0.001")) for p in counted), Decimal(0))
+        ((p.mass_t * p.distance_km).quantize(Decimal("0.001")) for p in counted), Decimal(0)
+    )
 
 
 def test_the_agreed_basis_counts_deals_including_undelivered_ones(city):
@@ -73,7 +79,8 @@ def test_the_delivered_basis_counts_deliveries_with_their_own_impact(city):
     for key in IMPACT_KEYS:
         assert result["totals"][key] == stored_sum(deliveries, key)
     assert result["totals"]["tkm"] == sum(
-        ((d.mass_t * city.grain_deal.distance_km).quantize(Decimal("0.001")) for d in deliveries), Decimal(0))
+        ((d.mass_t * city.grain_deal.distance_km).quantize(Decimal("0.001")) for d in deliveries), Decimal(0)
+    )
     assert result["totals"]["deals"] == 1 and result["totals"]["records"] == 2
     # realised impact follows delivered tonnes, not the agreed 1500 t
     assert result["totals"]["net_kg"] < city.grain_deal.net_kg
@@ -147,8 +154,10 @@ def test_the_sankey_goes_supply_sector_to_material_to_receiving_sector_and_balan
     assert flows
     inflow, outflow = {}, {}
     for link in flows:
-        assert (link["source"].split(":")[0], link["target"].split(":")[0]) in {("supply", "material"),
-                                                                                  ("material", "receive")}
+        assert (link["source"].split(":")[0], link["target"].split(":")[0]) in {
+            ("supply", "material"),
+            ("material", "receive"),
+        }
         assert link["value_t"] > 0
         inflow[link["target"]] = inflow.get(link["target"], 0) + link["value_t"]
         outflow[link["source"]] = outflow.get(link["source"], 0) + link["value_t"]
@@ -163,15 +172,18 @@ def test_the_report_names_the_factor_set_versions_it_used(city):
     assert report("agreed", date_to=timezone.localdate() - timedelta(days=1))["factor_sets"] == []
 
 
-@pytest.mark.parametrize("data, field", [
-    ({"basis": "promised"}, "basis"),
-    ({"group_by": "colour"}, "group_by"),
-    ({"from": "yesterday"}, "from"),
-    ({"from": "2025-02-30"}, "from"),
-    ({"to": "2025-1-5"}, "to"),
-    ({"to": "20250105"}, "to"),
-    ({"from": "2025-03-01", "to": "2025-02-01"}, "to"),
-])
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"basis": "promised"}, "basis"),
+        ({"group_by": "colour"}, "group_by"),
+        ({"from": "yesterday"}, "from"),
+        ({"from": "2025-02-30"}, "from"),
+        ({"to": "2025-1-5"}, "to"),
+        ({"to": "20250105"}, "to"),
+        ({"from": "2025-03-01", "to": "2025-02-01"}, "to"),
+    ],
+)
 def test_bad_parameters_are_refused_naming_the_field(data, field):
     with pytest.raises(DomainError) as exc:
         report_params(data)

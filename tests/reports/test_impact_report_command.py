@@ -1,4 +1,5 @@
 """manage.py impact_report: a readable table by default, CSV on request, clear errors."""
+
 import csv
 import io
 from io import StringIO

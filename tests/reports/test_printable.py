@@ -1,4 +1,5 @@
 """The printable impact report and transfer acts: access, languages, and real PDFs."""
+
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,8 +13,10 @@ from tests.reports.market import city  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
-needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None,
-                                   reason="needs poppler-utils (pdftoppm, pdftotext)")
+needs_poppler = pytest.mark.skipif(
+    shutil.which("pdftoppm") is None or shutil.which("pdftotext") is None,
+    reason="needs poppler-utils (pdftoppm, pdftotext)",
+)
 
 
 def logged_in(client, persona_or_user):
@@ -24,15 +27,32 @@ def logged_in(client, persona_or_user):
 def pdf_text(content: bytes, tmp_path: Path) -> str:
     path = tmp_path / "doc.pdf"
     path.write_bytes(content)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
-                          timeout=60).stdout.decode("utf-8")
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, timeout=60
+    ).stdout.decode("utf-8")
 
 
 def first_page_png(content: bytes, tmp_path: Path) -> Path:
     path = tmp_path / "doc.pdf"
     path.write_bytes(content)
-    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", "-singlefile", str(path),
-                    str(tmp_path / "page")], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "50",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(path),
+            str(tmp_path / "page"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return tmp_path / "page.png"
 
 
@@ -56,8 +76,14 @@ def test_the_municipality_sees_the_city_report(client, city, municipality):
     html = page.content.decode()
     assert "Almaty industrial symbiosis" in html
     assert city.grain_deal.factor_set.version in html
-    for text in ("By material", "By supplying sector", "Method", "Road freight", "GWP basis",
-                 "Landfill method"):
+    for text in (
+        "By material",
+        "By supplying sector",
+        "Method",
+        "Road freight",
+        "GWP basis",
+        "Landfill method",
+    ):
         assert text in html
 
 
@@ -114,8 +140,15 @@ def test_a_transfer_act_renders_with_parties_material_and_factor_set(client, cit
     response = logged_in(client, farm).get(reverse("reports:delivery-act-pdf", args=[delivery.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = pdf_text(response.content, tmp_path)
-    for expected in ("Almaty Brewery", "Talgar Dairy Farm", "02 07 04", "400.000",
-                     city.grain_deal.factor_set.version, "Abay Ave 1", "Signature"):
+    for expected in (
+        "Almaty Brewery",
+        "Talgar Dairy Farm",
+        "02 07 04",
+        "400.000",
+        city.grain_deal.factor_set.version,
+        "Abay Ave 1",
+        "Signature",
+    ):
         assert expected in text, expected
     assert_not_blank(first_page_png(response.content, tmp_path))
 
@@ -123,13 +156,15 @@ def test_a_transfer_act_renders_with_parties_material_and_factor_set(client, cit
 @needs_poppler
 def test_a_transfer_act_comes_in_russian(client, city, brewery, tmp_path):
     delivery = city.deliveries[0]
-    response = logged_in(client, brewery).get(reverse("reports:delivery-act-pdf", args=[delivery.pk]),
-                                              {"lang": "ru"})
+    response = logged_in(client, brewery).get(
+        reverse("reports:delivery-act-pdf", args=[delivery.pk]), {"lang": "ru"}
+    )
     assert "Пивная дробина" in pdf_text(response.content, tmp_path)
 
 
-def test_only_the_parties_and_the_municipality_see_an_act(client, city, brewery, farm, municipality,
-                                                          outsider):
+def test_only_the_parties_and_the_municipality_see_an_act(
+    client, city, brewery, farm, municipality, outsider
+):
     delivery = city.deliveries[0]
     for persona in (brewery, farm, municipality):
         page = logged_in(client, persona).get(reverse("reports:delivery-act", args=[delivery.pk]))
@@ -148,8 +183,12 @@ def test_the_act_page_shows_the_exact_addresses_to_the_parties(client, city, far
 
 def test_the_pdf_renderer_fetches_nothing_but_inline_data():
     fetcher = pdf._fetcher()
-    for url in ("https://example.com/logo.png", "http://127.0.0.1:8000/static/css/qaita.css",
-                "file:///etc/passwd", "ftp://example.com/x"):
+    for url in (
+        "https://example.com/logo.png",
+        "http://127.0.0.1:8000/static/css/qaita.css",
+        "file:///etc/passwd",
+        "ftp://example.com/x",
+    ):
         with pytest.raises(ValueError):
             fetcher.fetch(url)
     pixel = "data:image/gif;base64,R0lGODlhAQABAAAAACw="
@@ -164,6 +203,8 @@ def test_a_remote_image_in_the_html_is_skipped_not_fetched(monkeypatch):
 
     monkeypatch.setattr(socket, "create_connection", no_network)
     monkeypatch.setattr(socket.socket, "connect", no_network)
-    document = pdf.html_to_pdf('<p>Қайта</p><img src="https://example.com/x.png">'
-                               '<link rel="stylesheet" href="http://example.com/x.css">')
+    document = pdf.html_to_pdf(
+        '<p>Қайта</p><img src="https://example.com/x.png">'
+        '<link rel="stylesheet" href="http://example.com/x.css">'
+    )
     assert document.startswith(b"%PDF")

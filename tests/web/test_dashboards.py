@@ -1,4 +1,5 @@
 """The dashboards: the city's for the municipality, a company's own for a company."""
+
 import json
 
 import pytest
@@ -10,10 +11,12 @@ pytestmark = pytest.mark.django_db
 def embedded(page: str, element_id: str):
     start = page.index(f'id="{element_id}"')
     start = page.index(">", start) + 1
-    return json.loads(page[start:page.index("</script>", start)])
+    return json.loads(page[start : page.index("</script>", start)])
 
 
-def test_the_city_dashboard_shows_figures_charts_sankey_and_flow_lines(client, municipality, grain_market, run_now):
+def test_the_city_dashboard_shows_figures_charts_sankey_and_flow_lines(
+    client, municipality, grain_market, run_now
+):
     run_now()
     client.force_login(municipality.user)
     page = client.get(reverse("matching:dashboard")).content.decode()
@@ -27,7 +30,9 @@ def test_the_city_dashboard_shows_figures_charts_sankey_and_flow_lines(client, m
     assert "Start a city-wide run" in page and "vendor/echarts/echarts.min.js" in page
 
 
-def test_the_city_dashboard_on_the_agreed_basis_is_empty_before_any_deal(client, municipality, grain_market, run_now):
+def test_the_city_dashboard_on_the_agreed_basis_is_empty_before_any_deal(
+    client, municipality, grain_market, run_now
+):
     run_now()
     client.force_login(municipality.user)
     page = client.get(reverse("matching:dashboard") + "?basis=agreed").content.decode()

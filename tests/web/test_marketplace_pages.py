@@ -1,4 +1,5 @@
 """Marketplace pages as people use them: listings, photos, search, factor sets, import."""
+
 from __future__ import annotations
 
 import io
@@ -12,8 +13,8 @@ from PIL import Image
 
 from accounts.models import Site
 from marketplace import factor_services
-from marketplace.selectors import coarse_coordinate
 from marketplace.models import Factor, FactorSet, ListingPhoto, Need, Offer
+from marketplace.selectors import coarse_coordinate
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -38,16 +39,30 @@ def _png(name="photo.png", size=(40, 30)) -> io.BytesIO:
 
 
 def _offer_post(site_, **overrides):
-    values = {"material": "brewers_spent_grain", "quantity": "40", "unit": "t", "period": "week",
-              "current_destination": "landfill", "site": str(site_.pk), "description": "Wet, collected daily",
-              "publish": "on"}
+    values = {
+        "material": "brewers_spent_grain",
+        "quantity": "40",
+        "unit": "t",
+        "period": "week",
+        "current_destination": "landfill",
+        "site": str(site_.pk),
+        "description": "Wet, collected daily",
+        "publish": "on",
+    }
     values.update(overrides)
     return values
 
 
 def _need_post(site_, **overrides):
-    values = {"materials": ["brewers_spent_grain", "bread_residues"], "quantity": "1500", "unit": "t",
-              "period": "year", "max_distance_km": "80", "site": str(site_.pk), "publish": "on"}
+    values = {
+        "materials": ["brewers_spent_grain", "bread_residues"],
+        "quantity": "1500",
+        "unit": "t",
+        "period": "year",
+        "max_distance_km": "80",
+        "site": str(site_.pk),
+        "publish": "on",
+    }
     values.update(overrides)
     return values
 
@@ -97,7 +112,9 @@ def test_material_search_returns_matching_options_in_any_language(client, brewer
     assert "bread_residues" not in options
     nothing = client.get(url, {"field": "material", "q": "zzzz"}).content.decode()
     assert "nothing matches" in nothing
-    kept = client.get(url, {"field": "materials", "q": "bread", "materials": ["brewers_spent_grain"]}).content.decode()
+    kept = client.get(
+        url, {"field": "materials", "q": "bread", "materials": ["brewers_spent_grain"]}
+    ).content.decode()
     assert 'value="brewers_spent_grain" selected' in kept and "bread_residues" in kept
 
 
@@ -133,8 +150,10 @@ def test_service_errors_are_shown_on_their_fields_and_nothing_is_written(client,
     assert "is stated in" in page and "has-error" in page
     response = client.post(reverse("marketplace:offer-create"), _offer_post(brewery.site, min_lot="50"))
     assert "cannot exceed the quantity" in response.content.decode()
-    response = client.post(reverse("marketplace:offer-create"),
-                           _offer_post(brewery.site, available_from="2026-05-01", available_until="2026-04-01"))
+    response = client.post(
+        reverse("marketplace:offer-create"),
+        _offer_post(brewery.site, available_from="2026-05-01", available_until="2026-04-01"),
+    )
     assert "ends before it starts" in response.content.decode()
     response = client.post(reverse("marketplace:offer-create"), _offer_post(brewery.site, quantity="-3"))
     assert response.status_code == 400
@@ -152,9 +171,17 @@ def test_a_bad_photo_refuses_the_whole_listing(client, brewery, catalogue):
 
 def test_a_listing_form_places_a_new_site_from_the_map(client, brewery, catalogue):
     client.force_login(brewery.user)
-    response = client.post(reverse("marketplace:offer-create"), _offer_post(
-        brewery.site, site="new", new_site_name="Malt house", new_site_latitude="43.271234",
-        new_site_longitude="76.901234", new_site_district="almaly"))
+    response = client.post(
+        reverse("marketplace:offer-create"),
+        _offer_post(
+            brewery.site,
+            site="new",
+            new_site_name="Malt house",
+            new_site_latitude="43.271234",
+            new_site_longitude="76.901234",
+            new_site_district="almaly",
+        ),
+    )
     assert response.status_code == 302
     site = Site.objects.get(name="Malt house")
     assert site.organisation == brewery.organisation and str(site.latitude) == "43.271234"
@@ -163,17 +190,33 @@ def test_a_listing_form_places_a_new_site_from_the_map(client, brewery, catalogu
 
 def test_a_new_site_needs_its_place_and_a_refusal_keeps_no_site(client, brewery, catalogue):
     client.force_login(brewery.user)
-    response = client.post(reverse("marketplace:offer-create"), _offer_post(brewery.site, site="new",
-                                                                             new_site_name="Malt house"))
+    response = client.post(
+        reverse("marketplace:offer-create"), _offer_post(brewery.site, site="new", new_site_name="Malt house")
+    )
     assert response.status_code == 400 and "Click the site" in response.content.decode()
-    response = client.post(reverse("marketplace:offer-create"), _offer_post(
-        brewery.site, site="new", new_site_name="Malt house", new_site_latitude="43.27",
-        new_site_longitude="76.90", unit="piece"))
+    response = client.post(
+        reverse("marketplace:offer-create"),
+        _offer_post(
+            brewery.site,
+            site="new",
+            new_site_name="Malt house",
+            new_site_latitude="43.27",
+            new_site_longitude="76.90",
+            unit="piece",
+        ),
+    )
     assert response.status_code == 400
     assert not Site.objects.filter(name="Malt house").exists()
-    response = client.post(reverse("marketplace:offer-create"), _offer_post(
-        brewery.site, site="new", new_site_name="Almaty Brewery main site", new_site_latitude="43.27",
-        new_site_longitude="76.90"))
+    response = client.post(
+        reverse("marketplace:offer-create"),
+        _offer_post(
+            brewery.site,
+            site="new",
+            new_site_name="Almaty Brewery main site",
+            new_site_latitude="43.27",
+            new_site_longitude="76.90",
+        ),
+    )
     assert "already has a site with this name" in response.content.decode()
 
 
@@ -229,8 +272,9 @@ def test_my_listings_paginates_by_25(client, brewery, catalogue):
 def test_photos_upload_and_delete_from_the_detail_page(client, brewery, catalogue):
     offer = f.make_offer(brewery.organisation, brewery.site, "brewers_spent_grain", 100)
     client.force_login(brewery.user)
-    response = client.post(reverse("marketplace:offer-photo-add", args=[offer.pk]),
-                           {"image": _png(), "caption": "The heap"})
+    response = client.post(
+        reverse("marketplace:offer-photo-add", args=[offer.pk]), {"image": _png(), "caption": "The heap"}
+    )
     assert response.status_code == 302
     photo = offer.photos.get()
     page = client.get(reverse("marketplace:offer", args=[offer.pk])).content.decode()
@@ -249,10 +293,21 @@ def test_others_edit_status_and_photo_pages_answer_404(client, brewery, farm, ou
     need = f.make_need(farm.organisation, farm.site, ["brewers_spent_grain"], 100)
     client.force_login(outsider.user)
     assert client.get(reverse("marketplace:offer-edit", args=[offer.pk])).status_code == 404
-    assert client.post(reverse("marketplace:offer-edit", args=[offer.pk]), _offer_post(outsider.site)).status_code == 404
+    assert (
+        client.post(
+            reverse("marketplace:offer-edit", args=[offer.pk]), _offer_post(outsider.site)
+        ).status_code
+        == 404
+    )
     assert client.get(reverse("marketplace:need-edit", args=[need.pk])).status_code == 404
-    assert client.post(reverse("marketplace:offer-status", args=[offer.pk]), {"status": "closed"}).status_code == 404
-    assert client.post(reverse("marketplace:offer-photo-add", args=[offer.pk]), {"image": _png()}).status_code == 404
+    assert (
+        client.post(reverse("marketplace:offer-status", args=[offer.pk]), {"status": "closed"}).status_code
+        == 404
+    )
+    assert (
+        client.post(reverse("marketplace:offer-photo-add", args=[offer.pk]), {"image": _png()}).status_code
+        == 404
+    )
     offer.refresh_from_db()
     assert offer.status == "active"
     # A published offer of a verified company is readable, without the exact site.
@@ -260,8 +315,11 @@ def test_others_edit_status_and_photo_pages_answer_404(client, brewery, farm, ou
     assert "Edit" not in re.sub(r"<nav.*?</nav>", "", page, flags=re.S) or "offer-edit" not in page
     assert "Abay Ave 1" not in page and str(brewery.site.latitude) not in page
     assert _json_script(page, "listing-location") == {
-        "lat": float(coarse_coordinate(brewery.site.latitude)), "lon": float(coarse_coordinate(brewery.site.longitude)),
-        "exact": False, "label": "Almaty Brewery"}
+        "lat": float(coarse_coordinate(brewery.site.latitude)),
+        "lon": float(coarse_coordinate(brewery.site.longitude)),
+        "exact": False,
+        "label": "Almaty Brewery",
+    }
 
 
 def test_a_municipality_cannot_edit_a_companys_listing(client, brewery, municipality, catalogue):
@@ -293,8 +351,10 @@ def test_search_shows_others_sites_rounded_and_own_exact(client, brewery, farm, 
     f.make_offer(brewery.organisation, brewery.site, "brewers_spent_grain", 2000)
     f.make_need(farm.organisation, farm.site, ["brewers_spent_grain"], 500, max_distance_km=80)
     client.force_login(farm.user)
-    response = client.get(reverse("marketplace:search"), {"kind": "offers", "material": "brewers_spent_grain",
-                                                          "site": farm.site.pk, "radius_km": "50"})
+    response = client.get(
+        reverse("marketplace:search"),
+        {"kind": "offers", "material": "brewers_spent_grain", "site": farm.site.pk, "radius_km": "50"},
+    )
     page = response.content.decode()
     assert response.status_code == 200 and "Almaty Brewery" in page and "km away" in page
     data = _json_script(page, "search-data")
@@ -302,27 +362,33 @@ def test_search_shows_others_sites_rounded_and_own_exact(client, brewery, farm, 
     assert point["exact"] is False and point["lat"] == 43.24 and point["lon"] in (76.94, 76.95)
     assert "43.238" not in page and "76.945" not in page
     assert data["origin"]["lat"] == pytest.approx(43.303)
-    needs = _json_script(client.get(reverse("marketplace:search"), {"kind": "needs", "site": farm.site.pk,
-                                                                   "radius_km": "10"}).content.decode(),
-                         "search-data")
+    needs = _json_script(
+        client.get(
+            reverse("marketplace:search"), {"kind": "needs", "site": farm.site.pk, "radius_km": "10"}
+        ).content.decode(),
+        "search-data",
+    )
     assert needs["points"][0]["exact"] is True and needs["points"][0]["lat"] == pytest.approx(43.303)
 
 
 def test_search_by_radius_excludes_far_listings_and_has_an_empty_state(client, brewery, farm, catalogue):
     f.make_offer(brewery.organisation, brewery.site, "brewers_spent_grain", 2000)
     client.force_login(farm.user)
-    page = client.get(reverse("marketplace:search"), {"kind": "offers", "site": farm.site.pk,
-                                                      "radius_km": "5"}).content.decode()
+    page = client.get(
+        reverse("marketplace:search"), {"kind": "offers", "site": farm.site.pk, "radius_km": "5"}
+    ).content.decode()
     assert "No offers match" in page and _json_script(page, "search-data")["points"] == []
-    page = client.get(reverse("marketplace:search"), {"kind": "offers", "category": "metals", "site": "",
-                                                      "radius_km": ""}).content.decode()
+    page = client.get(
+        reverse("marketplace:search"), {"kind": "offers", "category": "metals", "site": "", "radius_km": ""}
+    ).content.decode()
     assert "No offers match" in page
 
 
 def test_search_refuses_a_bad_radius_with_a_clear_message(client, farm, catalogue):
     client.force_login(farm.user)
-    response = client.get(reverse("marketplace:search"), {"kind": "offers", "site": farm.site.pk,
-                                                          "radius_km": "5000"})
+    response = client.get(
+        reverse("marketplace:search"), {"kind": "offers", "site": farm.site.pk, "radius_km": "5000"}
+    )
     assert response.status_code == 400 and "less than or equal to 1000" in response.content.decode()
 
 
@@ -330,12 +396,15 @@ def test_search_paginates_and_keeps_the_query(client, brewery, farm, catalogue):
     for i in range(30):
         f.make_offer(brewery.organisation, brewery.site, "brewers_spent_grain", 100 + i)
     client.force_login(farm.user)
-    page = client.get(reverse("marketplace:search"), {"kind": "offers", "site": farm.site.pk,
-                                                      "radius_km": "100"}).content.decode()
+    page = client.get(
+        reverse("marketplace:search"), {"kind": "offers", "site": farm.site.pk, "radius_km": "100"}
+    ).content.decode()
     assert len(_json_script(page, "search-data")["points"]) == 25
     assert "radius_km=100" in page and "page=2" in page
-    second = client.get(reverse("marketplace:search"), {"kind": "offers", "site": farm.site.pk,
-                                                        "radius_km": "100", "page": "2"}).content.decode()
+    second = client.get(
+        reverse("marketplace:search"),
+        {"kind": "offers", "site": farm.site.pk, "radius_km": "100", "page": "2"},
+    ).content.decode()
     assert len(_json_script(second, "search-data")["points"]) == 5
 
 
@@ -343,7 +412,9 @@ def test_search_hides_unverified_and_inactive_listings(client, brewery, farm, ou
     f.make_offer(outsider.organisation, outsider.site, "brewers_spent_grain", 100)
     f.make_offer(brewery.organisation, brewery.site, "brewers_spent_grain", 100, status="paused")
     client.force_login(farm.user)
-    page = client.get(reverse("marketplace:search"), {"kind": "offers", "site": "", "radius_km": ""}).content.decode()
+    page = client.get(
+        reverse("marketplace:search"), {"kind": "offers", "site": "", "radius_km": ""}
+    ).content.decode()
     assert _json_script(page, "search-data")["points"] == []
 
 
@@ -377,16 +448,28 @@ def test_the_municipality_copies_edits_compares_and_publishes(client, municipali
     edit_url = reverse("marketplace:factor-edit", args=[draft.pk, factor.pk])
     inline = client.get(edit_url, HTTP_HX_REQUEST="true").content.decode()
     assert 'form="factor-form-' in inline and "source_landfill" not in inline
-    row = client.post(edit_url, {"landfill_kg_per_t": "555.5", "substitution_kg_per_t": "300",
-                                 "treatment_kg_per_t": "12", "open_burning_kg_per_t": "",
-                                 "incineration_kg_per_t": ""}, HTTP_HX_REQUEST="true")
+    row = client.post(
+        edit_url,
+        {
+            "landfill_kg_per_t": "555.5",
+            "substitution_kg_per_t": "300",
+            "treatment_kg_per_t": "12",
+            "open_burning_kg_per_t": "",
+            "incineration_kg_per_t": "",
+        },
+        HTTP_HX_REQUEST="true",
+    )
     assert row.status_code == 200 and "555.5" in row.content.decode()
     factor.refresh_from_db()
     assert factor.landfill_kg_per_t == Decimal("555.5") and factor.source_landfill  # sources kept
-    bad = client.post(edit_url, {"landfill_kg_per_t": "1", "substitution_kg_per_t": "-4", "treatment_kg_per_t": "0"})
+    bad = client.post(
+        edit_url, {"landfill_kg_per_t": "1", "substitution_kg_per_t": "-4", "treatment_kg_per_t": "0"}
+    )
     assert bad.status_code == 400 and "Must not be negative" in bad.content.decode()
 
-    diff = client.get(reverse("marketplace:factor-set-diff"), {"a": catalogue.pk, "b": draft.pk}).content.decode()
+    diff = client.get(
+        reverse("marketplace:factor-set-diff"), {"a": catalogue.pk, "b": draft.pk}
+    ).content.decode()
     assert "1 material differs" in diff
     assert re.search(r'data-material="brewers_spent_grain".*?data-changed="landfill_kg_per_t"', diff, re.S)
     assert diff.count('data-changed="') == 3  # landfill, substitution and treatment of one material
@@ -397,8 +480,9 @@ def test_the_municipality_copies_edits_compares_and_publishes(client, municipali
     assert draft.is_published and draft.is_active
     assert factor_services.active_factor_set() == draft
     assert client.get(edit_url).status_code == 409
-    response = client.post(edit_url, {"landfill_kg_per_t": "1", "substitution_kg_per_t": "1",
-                                      "treatment_kg_per_t": "1"})
+    response = client.post(
+        edit_url, {"landfill_kg_per_t": "1", "substitution_kg_per_t": "1", "treatment_kg_per_t": "1"}
+    )
     assert response.status_code == 409
     assert Factor.objects.get(pk=factor.pk).landfill_kg_per_t == Decimal("555.5")
 
@@ -412,7 +496,9 @@ def test_the_municipality_edits_a_drafts_set_wide_values_and_deletes_it(client, 
     assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.road_freight_kg_per_tkm == Decimal("0.1") and draft.gwp_basis == "AR6"
-    diff = client.get(reverse("marketplace:factor-set-diff"), {"a": catalogue.pk, "b": draft.pk}).content.decode()
+    diff = client.get(
+        reverse("marketplace:factor-set-diff"), {"a": catalogue.pk, "b": draft.pk}
+    ).content.decode()
     assert 'data-changed="road_freight_kg_per_tkm"' in diff and "0 materials differ" in diff
     client.post(reverse("marketplace:factor-set-delete", args=[draft.pk]))
     assert not FactorSet.objects.filter(pk=draft.pk).exists()
@@ -420,8 +506,9 @@ def test_the_municipality_edits_a_drafts_set_wide_values_and_deletes_it(client, 
 
 def test_a_duplicate_version_is_refused_on_the_copy_form(client, municipality, catalogue):
     client.force_login(municipality.user)
-    response = client.post(reverse("marketplace:factor-set-copy", args=[catalogue.pk]),
-                           {"version": catalogue.version})
+    response = client.post(
+        reverse("marketplace:factor-set-copy", args=[catalogue.pk]), {"version": catalogue.version}
+    )
     assert response.status_code == 400 and "exists already" in response.content.decode()
 
 
@@ -438,11 +525,15 @@ def test_the_import_page_lists_every_problem_by_row(client, brewery, catalogue):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client.force_login(brewery.user)
-    csv = ("kind,site,materials,quantity,unit,period,max_distance_km\n"
-           "offer,Almaty Brewery main site,brewers_spent_grain,-5,t,year,\n"
-           "need,Nowhere,bread_residues,10,t,year,\n").encode()
-    response = client.post(reverse("marketplace:import"),
-                           {"file": SimpleUploadedFile("listings.csv", csv, content_type="text/csv")})
+    csv = (
+        b"kind,site,materials,quantity,unit,period,max_distance_km\n"
+        b"offer,Almaty Brewery main site,brewers_spent_grain,-5,t,year,\n"
+        b"need,Nowhere,bread_residues,10,t,year,\n"
+    )
+    response = client.post(
+        reverse("marketplace:import"),
+        {"file": SimpleUploadedFile("listings.csv", csv, content_type="text/csv")},
+    )
     page = response.content.decode()
     assert response.status_code == 400 and "nothing was imported" in page
     assert '<td class="num">2</td>' in page and '<td class="num">3</td>' in page

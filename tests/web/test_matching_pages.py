@@ -1,4 +1,5 @@
 """Proposals inbox, deal pages and match runs as people use them."""
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -35,8 +36,9 @@ def test_accepting_from_both_sides_with_htmx_makes_a_deal(client, brewery, farm,
     deal = Deal.objects.get()
     page = client.get(reverse("matching:deal", args=[deal.pk])).content.decode()
     assert "Record a delivery" in page
-    response = client.post(reverse("matching:deal", args=[deal.pk]),
-                           {"date": timezone.localdate().isoformat(), "mass_t": "12.5"})
+    response = client.post(
+        reverse("matching:deal", args=[deal.pk]), {"date": timezone.localdate().isoformat(), "mass_t": "12.5"}
+    )
     assert response.status_code == 302
     deal.refresh_from_db()
     assert deal.delivered_t == 12.5
@@ -47,8 +49,10 @@ def test_a_delivery_beyond_the_agreement_shows_the_reason(client, brewery, farm,
         client.force_login(persona.user)
         client.post(reverse("matching:proposal-accept", args=[proposed.pk]))
     deal = Deal.objects.get()
-    response = client.post(reverse("matching:deal", args=[deal.pk]),
-                           {"date": timezone.localdate().isoformat(), "mass_t": "99999"})
+    response = client.post(
+        reverse("matching:deal", args=[deal.pk]),
+        {"date": timezone.localdate().isoformat(), "mass_t": "99999"},
+    )
     assert response.status_code == 200 and "tolerance" in response.content.decode()
 
 
@@ -58,8 +62,9 @@ def test_outsiders_get_404_on_others_proposals_and_deals(client, outsider, propo
     assert Proposal.objects.get().status == "proposed"
 
 
-def test_the_municipality_starts_a_run_and_watches_its_progress(client, municipality, grain_market,
-                                                               django_capture_on_commit_callbacks):
+def test_the_municipality_starts_a_run_and_watches_its_progress(
+    client, municipality, grain_market, django_capture_on_commit_callbacks
+):
     client.force_login(municipality.user)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("matching:runs"), {"objective": "divert_then_distance"})

@@ -1,4 +1,5 @@
 """In-app notifications follow the proposals, deals and deliveries themselves."""
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -27,7 +28,9 @@ def test_a_new_proposal_needs_both_sides_decision_and_shows_a_badge(client, brew
         assert 'class="badge warn" aria-label="1 waits for you"' in html
 
 
-def test_after_one_side_accepts_the_other_is_told_and_the_first_is_not_asked_again(client, brewery, farm, proposed):
+def test_after_one_side_accepts_the_other_is_told_and_the_first_is_not_asked_again(
+    client, brewery, farm, proposed
+):
     services.proposal_accept(proposal=proposed, actor=brewery.user)
     assert "accepted the proposal" in page(client, farm)
     assert "needs your decision" not in page(client, brewery)

@@ -1,4 +1,5 @@
 """The server-rendered pages: sign-up, log-in, organisation and site forms, languages."""
+
 import pytest
 from django.urls import reverse
 
@@ -19,10 +20,17 @@ def test_healthz_reports_the_database(client):
 
 
 def test_signup_creates_an_unverified_organisation_and_logs_in(client):
-    response = client.post(reverse("signup"), {
-        "username": "zhanar", "email": "z@bakery.kz", "password": PASSWORD,
-        "organisation_name": "Zhanar Bakery", "kind": "company", "sector": "agriculture_food",
-    })
+    response = client.post(
+        reverse("signup"),
+        {
+            "username": "zhanar",
+            "email": "z@bakery.kz",
+            "password": PASSWORD,
+            "organisation_name": "Zhanar Bakery",
+            "kind": "company",
+            "sector": "agriculture_food",
+        },
+    )
     assert response.status_code == 302
     org = Organisation.objects.get(name="Zhanar Bakery")
     assert not org.verified
@@ -30,10 +38,16 @@ def test_signup_creates_an_unverified_organisation_and_logs_in(client):
 
 
 def test_signup_shows_errors_and_writes_nothing(client, brewery):
-    response = client.post(reverse("signup"), {
-        "username": "zhanar", "password": PASSWORD, "organisation_name": "Almaty Brewery",
-        "kind": "company", "sector": "agriculture_food",
-    })
+    response = client.post(
+        reverse("signup"),
+        {
+            "username": "zhanar",
+            "password": PASSWORD,
+            "organisation_name": "Almaty Brewery",
+            "kind": "company",
+            "sector": "agriculture_food",
+        },
+    )
     assert response.status_code == 200
     assert "already exists" in response.content.decode()
     assert not Organisation.objects.filter(name="Zhanar Bakery").exists()
@@ -59,14 +73,28 @@ def test_repeated_failed_logins_are_throttled(client, brewery):
 
 def test_a_site_is_created_and_edited_through_the_form(client, brewery):
     client.force_login(brewery.user)
-    response = client.post(reverse("accounts:site-create"), {
-        "name": "Malt store", "address": "Raiymbek 10", "latitude": "43.27", "longitude": "76.88", "district": "almaly",
-    })
+    response = client.post(
+        reverse("accounts:site-create"),
+        {
+            "name": "Malt store",
+            "address": "Raiymbek 10",
+            "latitude": "43.27",
+            "longitude": "76.88",
+            "district": "almaly",
+        },
+    )
     assert response.status_code == 302
     site = Site.objects.get(name="Malt store")
-    response = client.post(reverse("accounts:site-edit", args=[site.pk]), {
-        "name": "Malt store", "address": "Raiymbek 12", "latitude": "43.27", "longitude": "76.88", "district": "almaly",
-    })
+    response = client.post(
+        reverse("accounts:site-edit", args=[site.pk]),
+        {
+            "name": "Malt store",
+            "address": "Raiymbek 12",
+            "latitude": "43.27",
+            "longitude": "76.88",
+            "district": "almaly",
+        },
+    )
     assert response.status_code == 302
     site.refresh_from_db()
     assert site.address == "Raiymbek 12"
@@ -74,9 +102,15 @@ def test_a_site_is_created_and_edited_through_the_form(client, brewery):
 
 def test_the_site_form_rejects_out_of_range_coordinates(client, brewery):
     client.force_login(brewery.user)
-    response = client.post(reverse("accounts:site-create"), {
-        "name": "Nowhere", "latitude": "95", "longitude": "76.88", "district": "almaly",
-    })
+    response = client.post(
+        reverse("accounts:site-create"),
+        {
+            "name": "Nowhere",
+            "latitude": "95",
+            "longitude": "76.88",
+            "district": "almaly",
+        },
+    )
     assert response.status_code == 200
     assert not Site.objects.filter(name="Nowhere").exists()
 

@@ -1,4 +1,5 @@
 """Match runs on real Celery workers over Redis and PostgreSQL: crash, recovery, concurrency."""
+
 import threading
 import time
 
@@ -51,8 +52,9 @@ def test_a_run_is_solved_by_a_real_worker(grain_market, municipality, workers):
     assert Proposal.objects.filter(run=run).count() == 1
 
 
-def test_a_worker_killed_mid_solve_is_replaced_and_the_run_succeeds_exactly_once(grain_market, municipality,
-                                                                                   workers):
+def test_a_worker_killed_mid_solve_is_replaced_and_the_run_succeeds_exactly_once(
+    grain_market, municipality, workers
+):
     doomed = workers("doomed", MATCHING_TEST_SLOW_SOLVE_S=30, MATCHING_LEASE_S=3)
     run = runs.match_run_start(actor=municipality.user)
     assert wait_for(lambda: MatchRun.objects.get(pk=run.pk).progress >= 20), doomed.output()
@@ -71,16 +73,21 @@ def test_a_worker_killed_mid_solve_is_replaced_and_the_run_succeeds_exactly_once
     assert Proposal.objects.filter(run=run).count() == 1
 
 
-def test_a_run_left_running_by_a_vanished_worker_is_recovered_by_the_sweeper(grain_market, municipality,
-                                                                               workers):
+def test_a_run_left_running_by_a_vanished_worker_is_recovered_by_the_sweeper(
+    grain_market, municipality, workers
+):
     from datetime import timedelta
 
     from django.utils import timezone
 
     run = runs.match_run_start(actor=municipality.user, enqueue=False)
-    MatchRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, attempts=1, claim_token="ghost",
-                                              worker="ghost@nowhere",
-                                              lease_expires_at=timezone.now() - timedelta(seconds=5))
+    MatchRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING,
+        attempts=1,
+        claim_token="ghost",
+        worker="ghost@nowhere",
+        lease_expires_at=timezone.now() - timedelta(seconds=5),
+    )
     workers("janitor")
     assert runs.match_runs_sweep()["requeued"] == 1
     assert wait_for(lambda: run_status(run.pk) == RunStatus.SUCCEEDED)
@@ -110,16 +117,17 @@ def test_two_concurrent_starts_give_one_run_and_one_409(grain_market, municipali
 
 
 def test_a_large_run_is_fanned_out_over_two_workers(grain_market, brewery, farm, municipality, workers):
-    from tests import factories as f
-
     from matching.models import RunPart
+    from tests import factories as f
 
     f.make_offer(brewery.organisation, brewery.site, "wooden_pallets", 500, unit="piece", period="month")
     f.make_need(farm.organisation, farm.site, "wooden_pallets", 4000, unit="piece", max_distance_km=70)
     env = {"MATCHING_FANOUT_PARTS": 2, "MATCHING_FANOUT_MIN_LISTINGS": 0, "MATCHING_TEST_SLOW_SOLVE_S": 2}
     first, second = workers("alpha", **env), workers("beta", **env)
     run = runs.match_run_start(actor=municipality.user)
-    assert wait_for(lambda: run_status(run.pk) == RunStatus.SUCCEEDED, timeout=90), first.output() + second.output()
+    assert wait_for(lambda: run_status(run.pk) == RunStatus.SUCCEEDED, timeout=90), (
+        first.output() + second.output()
+    )
     parts = RunPart.objects.filter(run=run)
     assert parts.count() == 2 and all(p.status == "done" for p in parts)
     # Each part slept 2 s before solving, so the idle worker took the second part.

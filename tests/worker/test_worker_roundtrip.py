@@ -1,4 +1,5 @@
 """A real Celery worker over Redis reaches the real test database."""
+
 import time
 import uuid
 

@@ -1,4 +1,5 @@
 """Load the material catalogue and a flow-factor set from the cited CSV files."""
+
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -9,14 +10,26 @@ from marketplace.factor_services import factor_set_import
 
 
 class Command(BaseCommand):
-    help = ("Import materials and flow factors (default: the copies the project carries in "
-            "marketplace/data/). Publishes the new set and makes it active unless --draft. "
-            "Importing identical files again changes nothing.")
+    help = (
+        "Import materials and flow factors (default: the copies the project carries in "
+        "marketplace/data/). Publishes the new set and makes it active unless --draft. "
+        "Importing identical files again changes nothing."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", nargs="?", help="flow-factors CSV (default: marketplace/data/flow-factors.csv)")
-        parser.add_argument("--globals", dest="globals_file", help="flow-factor-globals CSV (default: beside FILE, else the project's)")
-        parser.add_argument("--set-version", dest="set_version", help="version label of the new set (default: date and content digest)")
+        parser.add_argument(
+            "file", nargs="?", help="flow-factors CSV (default: marketplace/data/flow-factors.csv)"
+        )
+        parser.add_argument(
+            "--globals",
+            dest="globals_file",
+            help="flow-factor-globals CSV (default: beside FILE, else the project's)",
+        )
+        parser.add_argument(
+            "--set-version",
+            dest="set_version",
+            help="version label of the new set (default: date and content digest)",
+        )
         parser.add_argument("--draft", action="store_true", help="import as a draft instead of publishing")
 
     def handle(self, *args, file=None, globals_file=None, set_version=None, draft=False, **options):
@@ -39,9 +52,11 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(str(exc)) from None
         if created:
-            self.stdout.write(self.style.SUCCESS(
-                f"Factor set {factor_set.version} imported ({factor_set.factors.count()} materials, "
-                f"{factor_set.get_status_display().lower()}{', active' if factor_set.is_active else ''})."
-            ))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Factor set {factor_set.version} imported ({factor_set.factors.count()} materials, "
+                    f"{factor_set.get_status_display().lower()}{', active' if factor_set.is_active else ''})."
+                )
+            )
         else:
             self.stdout.write(f"Factor set {factor_set.version} already holds these files; nothing changed.")

@@ -1,12 +1,15 @@
 """List every violated invariant of the matching data; exit non-zero when there is any."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from matching.invariants import INVARIANTS, check_invariants
 
 
 class Command(BaseCommand):
-    help = ("Check runs, commitments, deliveries, stored CO₂e and orphans against their invariants; "
-            "print one line per violation and exit 1 if there is any.")
+    help = (
+        "Check runs, commitments, deliveries, stored CO₂e and orphans against their invariants; "
+        "print one line per violation and exit 1 if there is any."
+    )
 
     def handle(self, *args, **options):
         violations = check_invariants()
@@ -16,5 +19,6 @@ class Command(BaseCommand):
         for violation in violations:
             self.stdout.write(str(violation))
         broken = len({v.invariant for v in violations})
-        raise CommandError(f"{len(violations)} violation(s) of {broken} of {len(INVARIANTS)} invariants.",
-                           returncode=1)
+        raise CommandError(
+            f"{len(violations)} violation(s) of {broken} of {len(INVARIANTS)} invariants.", returncode=1
+        )

@@ -1,4 +1,5 @@
 """Print the city's impact report: a readable table (default) or CSV."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -47,8 +48,18 @@ class Command(BaseCommand):
             f"Factor sets: {', '.join(report['factor_sets']) or '—'}",
             "",
         ]
-        header = (group_label(report["group_by"]), "mass t", "t·km", "destination t", "substit. t",
-                  "treatm. t", "transp. t", "net t CO2e", "deals", "orgs")
+        header = (
+            group_label(report["group_by"]),
+            "mass t",
+            "t·km",
+            "destination t",
+            "substit. t",
+            "treatm. t",
+            "transp. t",
+            "net t CO2e",
+            "deals",
+            "orgs",
+        )
         rows = [self._cells(row["label"], row) for row in report["rows"]]
         total = self._cells("Total", report["totals"])
         widths = [max(len(str(cells[i])) for cells in [header, *rows, total]) for i in range(len(header))]
@@ -68,7 +79,15 @@ class Command(BaseCommand):
 
     @staticmethod
     def _cells(label: str, figures: dict) -> tuple:
-        return (label, f"{figures['mass_t']:,.3f}", f"{figures['tkm']:,.0f}",
-                _t(figures["landfill_avoided_kg"]), _t(figures["substitution_avoided_kg"]),
-                _t(figures["treatment_kg"]), _t(figures["transport_kg"]), _t(figures["net_kg"]),
-                figures["deals"], figures["organisations"])
+        return (
+            label,
+            f"{figures['mass_t']:,.3f}",
+            f"{figures['tkm']:,.0f}",
+            _t(figures["landfill_avoided_kg"]),
+            _t(figures["substitution_avoided_kg"]),
+            _t(figures["treatment_kg"]),
+            _t(figures["transport_kg"]),
+            _t(figures["net_kg"]),
+            figures["deals"],
+            figures["organisations"],
+        )

@@ -1,4 +1,5 @@
 """Start a match run, wait for it, print its summary."""
+
 import time
 
 from django.core.management.base import BaseCommand, CommandError
