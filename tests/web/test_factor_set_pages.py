@@ -29,7 +29,7 @@ def page(client, persona, name, *args, **params) -> str:
 
 def straw_row(text: str) -> str:
     rows = re.findall(r'<tr id="factor-\d+">.*?</tr>', text, re.S)
-    matches = [row for row in rows if "<small class=\"muted\">straw · " in row]
+    matches = [row for row in rows if '<small class="muted">straw · ' in row]
     assert len(matches) == 1, "no straw row"
     return matches[0]
 
