@@ -55,6 +55,7 @@ class FactorSetAdmin(admin.ModelAdmin):
         "is_active",
         "based_on",
         "source_digest",
+        "impact_method",
         "created_at",
         "created_by",
         "published_at",
@@ -76,6 +77,8 @@ class FactorAdmin(admin.ModelAdmin):
         "landfill_kg_per_t",
         "substitution_kg_per_t",
         "treatment_kg_per_t",
+        "open_burning_kg_per_t",
+        "incineration_kg_per_t",
     )
     list_filter = ("factor_set", "material__category")
     search_fields = ("material__key", "material__name_en", "factor_set__version")

@@ -1,12 +1,16 @@
 """Parser for the cited flow-factor files that Qaita carries with it.
 
-Two CSV files describe the material catalogue and its emission factors:
+Three CSV files describe the material catalogue and its emission factors:
 
 - ``flow-factors.csv``: one row per material (names in three languages, EWC code, category,
   unit basis, mass per piece / bulk density, landfill, substitution and treatment factors in
   kg CO2e per tonne, and the sources those factors were taken from);
 - ``flow-factor-globals.csv``: ``key,value,unit,source,notes`` rows for the factors that do not
-  belong to a material (road freight per tonne-km, GWP of methane, landfill method).
+  belong to a material (road freight per tonne-km, GWP of methane, landfill method);
+- ``fate-factors.csv``: ``material_key,open_burning_kgco2e_per_t,incineration_kgco2e_per_t,source``,
+  the baselines of the current destinations other than landfill (IPCC 2006 Tier 1 derivations);
+  an empty factor means that fate is not one the material has. Every material of
+  ``flow-factors.csv`` has exactly one row here, and no row names a material that is not there.
 
 The project ships byte copies of the shared files in ``marketplace/data/`` so that a fresh
 install needs nothing outside the repository. This module is pure Python (no Django import) so
@@ -32,11 +36,14 @@ __all__ = [
     "CATEGORIES",
     "DATA_DIR",
     "DEFAULT_FACTORS_PATH",
+    "DEFAULT_FATES_PATH",
     "DEFAULT_GLOBALS_PATH",
     "FACTOR_COLUMNS",
+    "FATE_COLUMNS",
     "GLOBAL_COLUMNS",
     "FactorFileError",
     "FactorTable",
+    "FateRow",
     "GlobalRow",
     "MaterialRow",
     "UNIT_BASES",
@@ -46,6 +53,7 @@ __all__ = [
 DATA_DIR = Path(__file__).parent / "data"
 DEFAULT_FACTORS_PATH = DATA_DIR / "flow-factors.csv"
 DEFAULT_GLOBALS_PATH = DATA_DIR / "flow-factor-globals.csv"
+DEFAULT_FATES_PATH = DATA_DIR / "fate-factors.csv"
 
 # The study's material types (SPEC §2).
 CATEGORIES = ("biomass", "minerals", "metals", "fossil_fuels", "other")
@@ -76,6 +84,7 @@ _OPTIONAL_FACTOR_COLUMNS = frozenset(
 )
 
 GLOBAL_COLUMNS = ("key", "value", "unit", "source", "notes")
+FATE_COLUMNS = ("material_key", "open_burning_kgco2e_per_t", "incineration_kgco2e_per_t", "source")
 ROAD_FREIGHT_KEY = "road_freight_kgco2e_per_tkm"
 GWP_CH4_KEY = "gwp_ch4"
 LANDFILL_METHOD_KEY = "landfill_method"
@@ -146,6 +155,17 @@ class GlobalRow:
 
 
 @dataclass(frozen=True)
+class FateRow:
+    """One material of ``fate-factors.csv``: kg CO2e per tonne that its open burning or its
+    incineration emits (``None``: not a fate of that material), and where the numbers come from."""
+
+    key: str
+    open_burning_kg_per_t: Decimal | None
+    incineration_kg_per_t: Decimal | None
+    source: str
+
+
+@dataclass(frozen=True)
 class FactorTable:
     """The whole factor data set: materials in file order plus the global factors."""
 
@@ -157,6 +177,8 @@ class FactorTable:
     landfill_method: str
     # Read-only view: the table is frozen, and a mutable dict inside would quietly break that.
     globals: Mapping[str, GlobalRow]
+    # The fate baselines by material key, one for every material (read-only, like globals).
+    fates: Mapping[str, FateRow]
 
     def material(self, key: str) -> MaterialRow:
         """Return the material with ``key``; raise ``KeyError`` if there is none."""
@@ -165,19 +187,27 @@ class FactorTable:
                 return row
         raise KeyError(key)
 
+    def fate(self, key: str) -> FateRow:
+        """Return the fate baselines of material ``key``; raise ``KeyError`` if there is none."""
+        return self.fates[key]
+
 
 def load_factor_table(
-    factors_path: str | Path | None = None, globals_path: str | Path | None = None
+    factors_path: str | Path | None = None,
+    globals_path: str | Path | None = None,
+    fates_path: str | Path | None = None,
 ) -> FactorTable:
-    """Read and validate the material and global factor files.
+    """Read and validate the material, global and fate factor files.
 
     Defaults to the copies shipped in ``marketplace/data/``. Raises :class:`FactorFileError`
     on the first problem found, naming file, row, column and reason.
     """
     factors_file = Path(factors_path) if factors_path is not None else DEFAULT_FACTORS_PATH
     globals_file = Path(globals_path) if globals_path is not None else DEFAULT_GLOBALS_PATH
+    fates_file = Path(fates_path) if fates_path is not None else DEFAULT_FATES_PATH
     materials = _parse_materials(factors_file)
     global_rows, numbers = _parse_globals(globals_file)
+    fates = _parse_fates(fates_file, tuple(row.key for row in materials))
     return FactorTable(
         materials=materials,
         road_freight_kg_per_tkm=numbers[ROAD_FREIGHT_KEY],
@@ -186,6 +216,7 @@ def load_factor_table(
         gwp_source=global_rows[GWP_CH4_KEY].source,
         landfill_method=global_rows[LANDFILL_METHOD_KEY].value,
         globals=MappingProxyType(dict(global_rows)),
+        fates=MappingProxyType(fates),
     )
 
 
@@ -215,7 +246,7 @@ def _read_rows(path: Path, expected: tuple[str, ...]) -> list[tuple[int, dict[st
                         None,
                         f"has {len(record)} fields, the header has {len(header)}",
                     )
-                rows.append((number, {col: cell.strip() for col, cell in zip(header, record)}))
+                rows.append((number, {col: cell.strip() for col, cell in zip(header, record, strict=True)}))
     except FileNotFoundError:
         raise FactorFileError(path, None, None, "file not found") from None
     except UnicodeDecodeError as exc:
@@ -395,3 +426,60 @@ def _parse_globals(path: Path) -> tuple[dict[str, GlobalRow], dict[str, Decimal]
             raise FactorFileError(path, row_of[key], "value", f"{key}: must be greater than zero")
         numbers[key] = value
     return rows, numbers
+
+
+# --- fates ---------------------------------------------------------------------------------
+
+
+def _parse_fates(path: Path, material_keys: tuple[str, ...]) -> dict[str, FateRow]:
+    """The fate baselines by material key, in the material file's order.
+
+    Both directions are checked: a material without a row would silently avoid nothing when it
+    is burnt, and a row for a material the catalogue does not have is a typo or a stale file.
+    """
+    known = set(material_keys)
+    rows: dict[str, FateRow] = {}
+    row_of: dict[str, int] = {}
+    for number, cells in _read_rows(path, FATE_COLUMNS):
+
+        def fail(column: str, reason: str, number: int = number) -> FactorFileError:
+            return FactorFileError(path, number, column, reason)
+
+        key = cells["material_key"]
+        if not key:
+            raise fail("material_key", "value is required")
+        if not _KEY_RE.fullmatch(key):
+            raise fail("material_key", f"{key!r} is not a key (lower-case letters, digits, _)")
+        if key in row_of:
+            raise fail("material_key", f"duplicate key {key!r} (first in row {row_of[key]})")
+        if key not in known:
+            raise fail("material_key", f"{key!r} is not a material of the flow-factor file")
+        row_of[key] = number
+        factors: dict[str, Decimal | None] = {}
+        for column in ("open_burning_kgco2e_per_t", "incineration_kgco2e_per_t"):
+            text = cells[column]
+            if not text:
+                factors[column] = None
+                continue
+            value = _decimal(text)
+            if value is None:
+                raise fail(column, f"{text!r} is not a number")
+            if value < 0:
+                # An avoided emission below zero would reward leaving the residue where it is.
+                raise fail(column, f"negative value {text}")
+            factors[column] = value
+        if not cells["source"]:
+            # Even "not burnt" needs its reason: an empty factor is a claim like any other.
+            raise fail("source", "value is required")
+        rows[key] = FateRow(
+            key=key,
+            open_burning_kg_per_t=factors["open_burning_kgco2e_per_t"],
+            incineration_kg_per_t=factors["incineration_kgco2e_per_t"],
+            source=cells["source"],
+        )
+    missing = [key for key in material_keys if key not in rows]
+    if missing:
+        raise FactorFileError(
+            path, None, "material_key", f"no row for material(s) {', '.join(repr(k) for k in missing)}"
+        )
+    return {key: rows[key] for key in material_keys}

@@ -19,7 +19,7 @@ from accounts.errors import DomainError, conflict, invalid
 from accounts.services import event_record
 
 from . import factor_data
-from .models import Factor, FactorSet, Material
+from .models import Factor, FactorSet, ImpactMethod, Material
 
 EDITABLE_FACTOR_FIELDS = (
     "landfill_kg_per_t",
@@ -29,8 +29,11 @@ EDITABLE_FACTOR_FIELDS = (
     "incineration_kg_per_t",
     "source_landfill",
     "source_substitution",
+    "source_fates",
     "notes",
 )
+# Factors a set may leave empty: no landfill factor (whey), or a fate the material does not have.
+NULLABLE_FACTOR_FIELDS = ("landfill_kg_per_t", "open_burning_kg_per_t", "incineration_kg_per_t")
 EDITABLE_SET_FIELDS = (
     "road_freight_kg_per_tkm",
     "road_freight_source",
@@ -53,9 +56,13 @@ def require_active_factor_set() -> FactorSet:
 
 
 def _digest(*paths: Path) -> str:
+    """SHA-256 over the files in order, each prefixed by its length, so that moving bytes from
+    the end of one file to the start of the next cannot give the same digest."""
     sha = hashlib.sha256()
     for path in paths:
-        sha.update(Path(path).read_bytes())
+        data = Path(path).read_bytes()
+        sha.update(len(data).to_bytes(8, "big"))
+        sha.update(data)
     return sha.hexdigest()
 
 
@@ -87,20 +94,25 @@ def factor_set_import(
     *,
     factors_path: Path | None = None,
     globals_path: Path | None = None,
+    fates_path: Path | None = None,
     version: str | None = None,
     publish: bool = True,
     actor=None,
 ) -> tuple[FactorSet, bool]:
     """Load the catalogue and a factor set from the CSV files (default: the project's copies).
 
-    Returns ``(factor_set, created)``. Importing files identical to an existing set's is a no-op.
+    Returns ``(factor_set, created)``. Importing files identical to an existing set's is a no-op:
+    the digest covers all three files (material factors, globals, fate baselines), so a set
+    imported before the fate file existed never matches, and the first import with it creates a
+    new version while the old set stays as it was published (impact method 1, no fate factors).
     With ``publish`` the new set is published and becomes the active one.
     Raises :class:`factor_data.FactorFileError` (nothing written) on a bad file.
     """
     factors_path = Path(factors_path or factor_data.DEFAULT_FACTORS_PATH)
     globals_path = Path(globals_path or factor_data.DEFAULT_GLOBALS_PATH)
-    table = factor_data.load_factor_table(factors_path, globals_path)
-    digest = _digest(factors_path, globals_path)
+    fates_path = Path(fates_path or factor_data.DEFAULT_FATES_PATH)
+    table = factor_data.load_factor_table(factors_path, globals_path, fates_path)
+    digest = _digest(factors_path, globals_path, fates_path)
     materials_upsert(table)
     existing = FactorSet.objects.filter(source_digest=digest).order_by("id").first()
     if existing is not None:
@@ -120,7 +132,11 @@ def factor_set_import(
         landfill_method=table.landfill_method,
         source_digest=digest,
         created_by=actor,
-        source_notes=f"Imported from {factors_path.name} and {globals_path.name} (sha256 {digest[:16]}…).",
+        source_notes=(
+            f"Imported from {factors_path.name}, {globals_path.name} and {fates_path.name} "
+            f"(sha256 {digest[:16]}…)."
+        ),
+        impact_method=ImpactMethod.FATE_BASELINES,
     )
     materials = {m.key: m for m in Material.objects.all()}
     Factor.objects.bulk_create(
@@ -131,8 +147,11 @@ def factor_set_import(
                 landfill_kg_per_t=row.landfill_kg_per_t,
                 substitution_kg_per_t=row.substitution_kg_per_t,
                 treatment_kg_per_t=row.treatment_kg_per_t,
+                open_burning_kg_per_t=table.fate(row.key).open_burning_kg_per_t,
+                incineration_kg_per_t=table.fate(row.key).incineration_kg_per_t,
                 source_landfill=row.source_landfill,
                 source_substitution=row.source_substitution,
+                source_fates=table.fate(row.key).source,
                 notes=row.notes,
             )
             for row in table.materials
@@ -142,7 +161,12 @@ def factor_set_import(
         actor=actor,
         action="factor_set.imported",
         obj=factor_set,
-        data={"version": version, "materials": len(table.materials), "digest": digest},
+        data={
+            "version": version,
+            "materials": len(table.materials),
+            "digest": digest,
+            "files": [factors_path.name, globals_path.name, fates_path.name],
+        },
     )
     if publish:
         _publish(factor_set, actor)
@@ -185,10 +209,12 @@ def factor_set_copy(*, source: FactorSet, version: str, actor) -> FactorSet:
         raise invalid("version", "A version of 1 to 40 characters is required.")
     if FactorSet.objects.filter(version=version).exists():
         raise invalid("version", f"A factor set {version!r} exists already.")
+    # A new draft follows today's impact method even when its source is an older set.
     draft = FactorSet.objects.create(
         version=version,
         based_on=source,
         created_by=actor,
+        impact_method=ImpactMethod.FATE_BASELINES,
         **{field: getattr(source, field) for field in EDITABLE_SET_FIELDS},
     )
     Factor.objects.bulk_create(
@@ -218,7 +244,7 @@ def _require_draft(factor_set: FactorSet) -> None:
 def _clean_factor_value(field: str, value: Any) -> Any:
     if field.startswith("source") or field == "notes":
         return str(value or "")[:5000]
-    if value is None and field in ("landfill_kg_per_t", "open_burning_kg_per_t", "incineration_kg_per_t"):
+    if value is None and field in NULLABLE_FACTOR_FIELDS:
         return None
     if value is None or isinstance(value, bool):
         raise invalid(field, "A number is required.")
@@ -228,7 +254,9 @@ def _clean_factor_value(field: str, value: Any) -> Any:
         raise invalid(field, "A number is required.") from None
     if not number.is_finite() or abs(number) >= Decimal("1e8"):
         raise invalid(field, "A finite number below 100,000,000 is required.")
-    if field in ("substitution_kg_per_t", "treatment_kg_per_t") and number < 0:
+    # Every factor is an emission per tonne: a negative one would break the arithmetic of SPEC §4
+    # (and the impact module refuses it), so it is refused here, naming the field.
+    if number < 0:
         raise invalid(field, "Must not be negative.")
     return number.quantize(Decimal("0.0001"))
 

@@ -355,6 +355,11 @@ class FactorForm(forms.Form):
     source_substitution = forms.CharField(
         label=_("Source of the substitution factor"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    source_fates = forms.CharField(
+        label=_("Source of the open-burning and incineration factors"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -105,6 +105,11 @@ class Material(models.Model):
         return self.unit_basis == UnitBasis.PIECE
 
 
+class ImpactMethod(models.IntegerChoices):
+    LANDFILL_ONLY = 1, _("1: landfill baseline only; supply already in other use earns substitution")
+    FATE_BASELINES = 2, _("2: a baseline for every fate; no substitution for supply already in other use")
+
+
 class FactorSet(models.Model):
     """A versioned, citable table of emission factors. Immutable once published.
 
@@ -128,6 +133,11 @@ class FactorSet(models.Model):
     gwp_basis = models.CharField(_("GWP basis"), max_length=200, blank=True)
     landfill_method = models.TextField(_("landfill method"), blank=True)
     source_notes = models.TextField(_("sources and notes"), blank=True)
+    # The arithmetic the set's impacts follow (matching.impact.IMPACT_METHODS): sets published
+    # before fate baselines keep method 1, so their stored impacts still recompute exactly.
+    impact_method = models.PositiveSmallIntegerField(
+        _("impact method"), choices=ImpactMethod.choices, default=ImpactMethod.FATE_BASELINES
+    )
     # SHA-256 of the imported files, so importing the same data twice is a no-op.
     source_digest = models.CharField(max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -177,6 +187,8 @@ class Factor(models.Model):
     incineration_kg_per_t = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
     source_landfill = models.TextField(blank=True)
     source_substitution = models.TextField(blank=True)
+    # Where the open-burning and incineration factors come from (fate-factors.csv's source).
+    source_fates = models.TextField(blank=True)
     notes = models.TextField(blank=True)
 
     class Meta:
@@ -188,6 +200,11 @@ class Factor(models.Model):
             models.CheckConstraint(
                 condition=Q(substitution_kg_per_t__gte=0) & Q(treatment_kg_per_t__gte=0),
                 name="factor_nonnegative",
+            ),
+            models.CheckConstraint(
+                condition=(Q(open_burning_kg_per_t__isnull=True) | Q(open_burning_kg_per_t__gte=0))
+                & (Q(incineration_kg_per_t__isnull=True) | Q(incineration_kg_per_t__gte=0)),
+                name="factor_fates_nonnegative",
             ),
         ]
 

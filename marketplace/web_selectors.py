@@ -100,7 +100,8 @@ def map_points(*, user, listings, url_for) -> list[dict]:
                 "url": url_for(listing),
                 "title": ", ".join(m.name for m in materials),
                 "organisation": listing.organisation.name,
-                "quantity": f"{listing.quantity.normalize():f} {listing.get_unit_display()} {listing.get_period_display()}",
+                "quantity": f"{listing.quantity.normalize():f} {listing.get_unit_display()} "
+                f"{listing.get_period_display()}",
                 "lat": float(location.latitude),
                 "lon": float(location.longitude),
                 "exact": location.exact,
@@ -118,6 +119,7 @@ DIFF_FIELDS = (
     "incineration_kg_per_t",
     "source_landfill",
     "source_substitution",
+    "source_fates",
     "notes",
 )
 SET_DIFF_FIELDS = (
@@ -126,6 +128,7 @@ SET_DIFF_FIELDS = (
     "gwp_basis",
     "road_freight_source",
     "landfill_method",
+    "impact_method",
 )
 
 
@@ -141,12 +144,14 @@ FIELD_LABELS = {
     "incineration_kg_per_t": _("Incineration"),
     "source_landfill": _("Source of the landfill factor"),
     "source_substitution": _("Source of the substitution factor"),
+    "source_fates": _("Source of the open-burning and incineration factors"),
     "notes": _("Notes"),
     "road_freight_kg_per_tkm": _("Road freight (kg CO₂e per t·km)"),
     "gwp_ch4": _("GWP of CH₄"),
     "gwp_basis": _("GWP basis"),
     "road_freight_source": _("Source of the road-freight factor"),
     "landfill_method": _("Landfill method"),
+    "impact_method": _("Impact method"),
 }
 
 

@@ -1,17 +1,27 @@
 """Avoided-emission arithmetic of SPEC §4, in ``Decimal`` and free of Django.
 
-For mass m (t) and road distance d (km) of one flow:
+For mass m (t) and road distance d (km) of one flow whose residue today goes to its *fate*
+(the offer's current destination: ``landfill``, ``open_burning``, ``incineration``,
+``unknown`` or ``other_use``):
 
-- landfill avoided     = m × landfill factor, only when the residue goes to landfill today;
-  another current destination uses its own baseline factor, and zero when none is known
-- substitution avoided = m × substitution factor (virgin material displaced)
+- baseline avoided     = m × the fate's factor: the landfill factor for ``landfill``, the
+  open-burning or incineration factor of the set for those fates (zero when the set gives
+  none for the material), and zero for ``unknown`` and ``other_use``
+- landfill avoided     = the baseline avoided when the fate is landfill, else zero (kept as its
+  own figure so that reports can still say how much landfill methane was avoided)
+- substitution avoided = m × substitution factor (virgin material displaced); zero for
+  ``other_use``, whose current use already displaces virgin material
 - treatment            = m × treatment factor
 - transport            = m × d × road-freight factor
-- net                  = landfill avoided + substitution avoided − treatment − transport
+- net                  = baseline avoided + substitution avoided − treatment − transport
 
 Every component is quantised to :data:`IMPACT_QUANTUM` kg with :data:`IMPACT_ROUNDING`, and the
 net is the sum of the quantised components, so a stored impact can be recomputed from its
 inputs and factor-set version exactly, digit for digit.
+
+Factor sets published before fate baselines existed record :data:`IMPACT_METHOD` 1, under which
+supply already in other use still earned the substitution credit; their stored impacts
+recompute with that rule (:attr:`FlowFactors.impact_method`), every newer set with method 2.
 
 The module also carries the IPCC 2006 Tier 1 methane-commitment formula that the landfill
 factors of the factor set were derived from, so they can be checked against their stated DOC.
@@ -35,9 +45,13 @@ from typing import Any
 __all__ = [
     "BASELINE_DESTINATIONS",
     "DESTINATIONS",
+    "IMPACT_METHOD",
+    "IMPACT_METHODS",
     "IMPACT_QUANTUM",
     "IMPACT_ROUNDING",
+    "MIXED_BASELINE",
     "UNITS",
+    "WASTE_BOUND_DESTINATIONS",
     "FlowFactors",
     "Impact",
     "flow_impact",
@@ -53,9 +67,16 @@ IMPACT_ROUNDING = ROUND_HALF_EVEN
 
 UNITS = ("t", "kg", "m3", "piece")
 DESTINATIONS = ("landfill", "open_burning", "incineration", "other_use", "unknown")
-# Destinations whose avoided emissions come from FlowFactors.baseline_kg_per_t, not the
-# material's landfill factor.
-BASELINE_DESTINATIONS = tuple(d for d in DESTINATIONS if d != "landfill")
+# Supply that would otherwise end as waste; ``other_use`` supply already has an outlet.
+WASTE_BOUND_DESTINATIONS = ("landfill", "open_burning", "incineration", "unknown")
+# Fates whose avoided emissions come from FlowFactors.baseline_kg_per_t, not the material's
+# landfill factor. ``unknown`` and ``other_use`` avoid nothing at the fate, whatever a set says.
+BASELINE_DESTINATIONS = ("open_burning", "incineration")
+# The ``baseline`` of a sum of impacts whose flows had different fates.
+MIXED_BASELINE = "mixed"
+# 1: before fate baselines (other use still earned substitution); 2: the rules above.
+IMPACT_METHODS = (1, 2)
+IMPACT_METHOD = 2
 
 # A fixed context makes results independent of whatever decimal context the calling thread
 # (a Django request, a Celery worker, a test) happens to have set; traps turn silent NaN or
@@ -141,9 +162,11 @@ class FlowFactors:
     """The factors one flow needs: per tonne of material, and per tonne-km for road freight.
 
     ``landfill_kg_per_t`` may be ``None`` for a material that is never landfilled (whey);
-    it then counts as zero. ``baseline_kg_per_t`` gives avoided kg CO2e per tonne for current
-    destinations other than landfill; pass a mapping or ``(destination, factor)`` pairs. It is
-    stored as sorted pairs so that the object stays hashable and compares by value.
+    it then counts as zero. ``baseline_kg_per_t`` gives avoided kg CO2e per tonne for the fates
+    of :data:`BASELINE_DESTINATIONS` (open burning, incineration); pass a mapping or
+    ``(destination, factor)`` pairs, leaving out a fate the set has no factor for. It is stored
+    as sorted pairs so that the object stays hashable and compares by value.
+    ``impact_method`` is the factor set's :data:`IMPACT_METHOD` (see the module docstring).
     """
 
     landfill_kg_per_t: Decimal | None
@@ -151,8 +174,11 @@ class FlowFactors:
     treatment_kg_per_t: Decimal
     road_freight_kg_per_tkm: Decimal
     baseline_kg_per_t: tuple[tuple[str, Decimal], ...] = field(default=())
+    impact_method: int = IMPACT_METHOD
 
     def __post_init__(self) -> None:
+        if self.impact_method not in IMPACT_METHODS or isinstance(self.impact_method, bool):
+            raise ValueError(f"impact_method must be one of {IMPACT_METHODS}, got {self.impact_method!r}")
         for name in ("substitution_kg_per_t", "treatment_kg_per_t", "road_freight_kg_per_tkm"):
             object.__setattr__(self, name, _non_negative(name, getattr(self, name)))
         if self.landfill_kg_per_t is not None:
@@ -163,7 +189,8 @@ class FlowFactors:
         baselines: dict[str, Decimal] = {}
         for destination, factor in pairs:
             if destination not in BASELINE_DESTINATIONS:
-                # Landfill has its own field: two landfill factors could disagree silently.
+                # Landfill has its own field: two landfill factors could disagree silently; and
+                # an unknown fate or supply already in use avoids nothing at its fate.
                 raise ValueError(
                     f"baseline destination {destination!r} must be one of {BASELINE_DESTINATIONS}"
                 )
@@ -175,29 +202,52 @@ class FlowFactors:
     def avoided_kg_per_t(self, current_destination: str) -> Decimal:
         """Avoided kg CO2e per tonne for a residue that today goes to ``current_destination``.
 
-        Landfill uses the landfill factor; any other destination uses its own baseline factor
-        or zero, never the landfill factor: diverting straw that is burnt in the field does
-        not avoid landfill methane.
+        Landfill uses the landfill factor; open burning and incineration use their own baseline
+        factor or zero, never the landfill factor: diverting straw that is burnt in the field
+        does not avoid landfill methane. ``unknown`` and ``other_use`` avoid nothing.
         """
-        if current_destination not in DESTINATIONS:
-            raise ValueError(
-                f"unknown current destination {current_destination!r} (expected one of {DESTINATIONS})"
-            )
+        _check_destination(current_destination)
         if current_destination == "landfill":
             return self.landfill_kg_per_t if self.landfill_kg_per_t is not None else _ZERO
         return dict(self.baseline_kg_per_t).get(current_destination, _ZERO)
+
+    def substitution_kg_per_t_for(self, current_destination: str) -> Decimal:
+        """Substitution credit per tonne: none for supply already in other use (method 2)."""
+        _check_destination(current_destination)
+        if current_destination == "other_use" and self.impact_method >= 2:
+            return _ZERO
+        return self.substitution_kg_per_t
+
+
+def _check_destination(destination: str) -> None:
+    if destination not in DESTINATIONS:
+        raise ValueError(f"unknown current destination {destination!r} (expected one of {DESTINATIONS})")
+
+
+_NUMBER_FIELDS = (
+    "baseline_avoided_kg",
+    "landfill_avoided_kg",
+    "substitution_avoided_kg",
+    "treatment_kg",
+    "transport_kg",
+    "net_kg",
+)
 
 
 @dataclass(frozen=True)
 class Impact:
     """kg CO2e of one flow (or a sum of flows), each quantised to :data:`IMPACT_QUANTUM`.
 
-    ``landfill_avoided_kg`` is the avoided emission of the current destination (landfill or
-    another baseline). The constructor checks that ``net_kg`` equals
-    landfill + substitution − treatment − transport, so a stored row that was edited by hand
-    cannot pass as an impact.
+    ``baseline`` is the flow's fate (its current destination); a sum of flows with different
+    fates has :data:`MIXED_BASELINE`, and :meth:`zero` has ``None``. ``baseline_avoided_kg`` is
+    the avoided emission of that fate and ``landfill_avoided_kg`` the part of it that is landfill
+    methane. The constructor checks that ``net_kg`` equals baseline avoided + substitution −
+    treatment − transport and that the landfill part agrees with the fate, so a stored row that
+    was edited by hand cannot pass as an impact.
     """
 
+    baseline: str | None
+    baseline_avoided_kg: Decimal
     landfill_avoided_kg: Decimal
     substitution_avoided_kg: Decimal
     treatment_kg: Decimal
@@ -205,38 +255,58 @@ class Impact:
     net_kg: Decimal
 
     def __post_init__(self) -> None:
-        for item in fields(self):
-            object.__setattr__(self, item.name, _decimal(item.name, getattr(self, item.name)))
+        for name in _NUMBER_FIELDS:
+            object.__setattr__(self, name, _decimal(name, getattr(self, name)))
+        if self.baseline is not None and self.baseline not in (*DESTINATIONS, MIXED_BASELINE):
+            raise ValueError(f"unknown baseline {self.baseline!r} (expected one of {DESTINATIONS})")
         with localcontext(_CONTEXT):
             expected = (
-                self.landfill_avoided_kg
+                self.baseline_avoided_kg
                 + self.substitution_avoided_kg
                 - self.treatment_kg
                 - self.transport_kg
             )
         if expected != self.net_kg:
             raise ValueError(f"net_kg {self.net_kg} is not the sum of its components ({expected})")
+        if self.baseline == "landfill" and self.landfill_avoided_kg != self.baseline_avoided_kg:
+            raise ValueError(
+                "landfill_avoided_kg must equal baseline_avoided_kg when the baseline is landfill"
+            )
+        if self.baseline in BASELINE_DESTINATIONS + ("other_use", "unknown") and self.landfill_avoided_kg:
+            raise ValueError(f"landfill_avoided_kg must be 0 when the baseline is {self.baseline}")
+        if self.baseline in ("other_use", "unknown") and self.baseline_avoided_kg:
+            raise ValueError(f"baseline_avoided_kg must be 0 when the baseline is {self.baseline}")
 
     @classmethod
     def zero(cls) -> Impact:
         """The impact of no flow at all; the start value for a sum."""
-        return cls(_ZERO, _ZERO, _ZERO, _ZERO, _ZERO)
+        return cls(None, _ZERO, _ZERO, _ZERO, _ZERO, _ZERO, _ZERO)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Impact:
         """Rebuild an impact from :meth:`as_dict` output (values as Decimal, int or str)."""
-        return cls(**{item.name: Decimal(str(data[item.name])) for item in fields(cls)})
+        return cls(
+            baseline=data.get("baseline"),
+            **{name: Decimal(str(data[name])) for name in _NUMBER_FIELDS},
+        )
 
-    def as_dict(self) -> dict[str, Decimal]:
-        """The five components by their API names (SPEC §5 ``impact``)."""
+    def as_dict(self) -> dict[str, Any]:
+        """``baseline`` and the six figures by their API and model field names (SPEC §5 ``impact``)."""
         return {item.name: getattr(self, item.name) for item in fields(self)}
 
     def __add__(self, other: object) -> Impact:
         if not isinstance(other, Impact):
             return NotImplemented
+        if self.baseline is None or self.baseline == other.baseline:
+            baseline = other.baseline
+        elif other.baseline is None:
+            baseline = self.baseline
+        else:
+            baseline = MIXED_BASELINE
         # Sums of values on the quantum grid stay on it, so no rounding happens here.
         with localcontext(_CONTEXT):
-            return Impact(*(getattr(self, item.name) + getattr(other, item.name) for item in fields(self)))
+            sums = {name: getattr(self, name) + getattr(other, name) for name in _NUMBER_FIELDS}
+        return Impact(baseline=baseline, **sums)
 
     def __radd__(self, other: object) -> Impact:
         # Lets the built-in sum() start from its default 0.
@@ -248,7 +318,8 @@ class Impact:
 def flow_impact(
     *, mass_t: Decimal, distance_km: Decimal, current_destination: str, factors: FlowFactors
 ) -> Impact:
-    """Avoided emissions of moving ``mass_t`` tonnes over ``distance_km`` road km (SPEC §4).
+    """Avoided emissions of moving ``mass_t`` tonnes over ``distance_km`` road km (SPEC §4),
+    away from ``current_destination`` (the flow's fate and so its ``baseline``).
 
     Each component is quantised once, from the full-precision product, and the net is the sum
     of the quantised components.
@@ -256,14 +327,17 @@ def flow_impact(
     mass = _non_negative("mass_t", mass_t)
     distance = _non_negative("distance_km", distance_km)
     avoided_per_t = factors.avoided_kg_per_t(current_destination)
+    substitution_per_t = factors.substitution_kg_per_t_for(current_destination)
     with localcontext(_CONTEXT):
-        landfill = _quantise(mass * avoided_per_t)
-        substitution = _quantise(mass * factors.substitution_kg_per_t)
+        baseline = _quantise(mass * avoided_per_t)
+        substitution = _quantise(mass * substitution_per_t)
         treatment = _quantise(mass * factors.treatment_kg_per_t)
         transport = _quantise(mass * distance * factors.road_freight_kg_per_tkm)
-        net = landfill + substitution - treatment - transport
+        net = baseline + substitution - treatment - transport
     return Impact(
-        landfill_avoided_kg=landfill,
+        baseline=current_destination,
+        baseline_avoided_kg=baseline,
+        landfill_avoided_kg=baseline if current_destination == "landfill" else _ZERO,
         substitution_avoided_kg=substitution,
         treatment_kg=treatment,
         transport_kg=transport,

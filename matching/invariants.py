@@ -30,6 +30,8 @@ from .services import delivery_tolerance
 from .snapshot import committed_in_unit, flow_factors_for
 
 IMPACT_KEYS = ImpactFields.IMPACT_KEYS
+# What a recomputation compares: the fate the impact was counted against, then every figure.
+IMPACT_FIELDS = ImpactFields.IMPACT_FIELDS
 # Committed amounts in m³ are a Decimal division (28 digits); anything beyond this is real.
 COMMITTED_SLACK = Fraction(1, 10**6)
 
@@ -200,7 +202,7 @@ def _mismatch(
         return f"{label} #{pk}: its impact cannot be recomputed ({exc})"
     differences = [
         f"{key} {getattr(stored, key)} ≠ {expected[key]}"
-        for key in IMPACT_KEYS
+        for key in IMPACT_FIELDS
         if getattr(stored, key) != expected[key]
     ]
     if differences:
@@ -210,7 +212,7 @@ def _mismatch(
 
 def _flow_impacts_recompute(model, label: str) -> Iterator[str]:
     factors = _Factors()
-    fields = ("mass_t", "distance_km", "current_destination", "factor_set_id", "material_id", *IMPACT_KEYS)
+    fields = ("mass_t", "distance_km", "current_destination", "factor_set_id", "material_id", *IMPACT_FIELDS)
     for row in model.objects.only(*fields).order_by("id").iterator(chunk_size=2000):
         message = _mismatch(
             label,
@@ -239,7 +241,7 @@ def _delivery_impacts_recompute() -> Iterator[str]:
         Delivery.objects.select_related("deal")
         .only(
             "mass_t",
-            *IMPACT_KEYS,
+            *IMPACT_FIELDS,
             "deal__distance_km",
             "deal__current_destination",
             "deal__factor_set_id",
@@ -298,6 +300,7 @@ _COPIED_FIELDS = (
     "mass_t",
     "distance_km",
     "current_destination",
+    "baseline",
     "factor_set_id",
 )
 

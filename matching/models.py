@@ -96,8 +96,15 @@ UNDECIDED_PROPOSAL_STATUSES = (
 
 
 class ImpactFields(models.Model):
-    """The SPEC §4 breakdown, in kg CO₂e, stored exactly as ``matching.impact`` computed it."""
+    """The SPEC §4 breakdown, in kg CO₂e, stored exactly as ``matching.impact`` computed it.
 
+    ``baseline`` is the fate the flow was counted against (the offer's current destination
+    when the impact was computed); ``landfill_avoided_kg`` is ``baseline_avoided_kg`` when that
+    fate is landfill and 0 otherwise.
+    """
+
+    baseline = models.CharField(max_length=20)
+    baseline_avoided_kg = models.DecimalField(max_digits=18, decimal_places=3)
     landfill_avoided_kg = models.DecimalField(max_digits=18, decimal_places=3)
     substitution_avoided_kg = models.DecimalField(max_digits=18, decimal_places=3)
     treatment_kg = models.DecimalField(max_digits=18, decimal_places=3)
@@ -107,10 +114,19 @@ class ImpactFields(models.Model):
     class Meta:
         abstract = True
 
-    IMPACT_KEYS = ("landfill_avoided_kg", "substitution_avoided_kg", "treatment_kg", "transport_kg", "net_kg")
+    # The additive figures (kg CO₂e); ``IMPACT_FIELDS`` adds the fate they were counted against.
+    IMPACT_KEYS = (
+        "baseline_avoided_kg",
+        "landfill_avoided_kg",
+        "substitution_avoided_kg",
+        "treatment_kg",
+        "transport_kg",
+        "net_kg",
+    )
+    IMPACT_FIELDS = ("baseline", *IMPACT_KEYS)
 
     def impact_dict(self) -> dict:
-        return {key: getattr(self, key) for key in self.IMPACT_KEYS}
+        return {key: getattr(self, key) for key in self.IMPACT_FIELDS}
 
 
 class FlowFields(ImpactFields):

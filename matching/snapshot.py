@@ -51,12 +51,17 @@ def committed_in_unit(
 
 
 def flow_factors_for(factor: Factor | None, factor_set: FactorSet) -> FlowFactors:
+    """One material's factors in a set, with every fate's baseline the set states for it.
+
+    A fate whose factor is empty in the set (``None``) is left out, so it avoids nothing.
+    """
     if factor is None:
         return FlowFactors(
             landfill_kg_per_t=None,
             substitution_kg_per_t=Decimal(0),
             treatment_kg_per_t=Decimal(0),
             road_freight_kg_per_tkm=factor_set.road_freight_kg_per_tkm,
+            impact_method=factor_set.impact_method,
         )
     baselines = {}
     if factor.open_burning_kg_per_t is not None:
@@ -69,6 +74,7 @@ def flow_factors_for(factor: Factor | None, factor_set: FactorSet) -> FlowFactor
         treatment_kg_per_t=factor.treatment_kg_per_t,
         road_freight_kg_per_tkm=factor_set.road_freight_kg_per_tkm,
         baseline_kg_per_t=baselines,
+        impact_method=factor_set.impact_method,
     )
 
 
@@ -203,7 +209,9 @@ def build_snapshot(
             landfill_kg_per_t=factors[m.key].landfill_kg_per_t or Decimal(0),
             substitution_kg_per_t=factors[m.key].substitution_kg_per_t,
             treatment_kg_per_t=factors[m.key].treatment_kg_per_t,
-            baseline_kg_per_t=tuple(sorted(dict(factors[m.key].baseline_kg_per_t).items())),
+            # (("incineration", f), ("open_burning", f)) where the set states them: the engine's
+            # net_climate then counts the same fate baseline as matching.impact does.
+            baseline_kg_per_t=factors[m.key].baseline_kg_per_t,
         )
         for m in sorted(materials.values(), key=lambda m: m.key)
     )

@@ -94,6 +94,7 @@ class FactorSerializer(serializers.ModelSerializer):
             "incineration_kg_per_t",
             "source_landfill",
             "source_substitution",
+            "source_fates",
             "notes",
         ]
         read_only_fields = fields
@@ -118,6 +119,7 @@ class FactorSetSerializer(serializers.ModelSerializer):
             "gwp_ch4",
             "gwp_basis",
             "landfill_method",
+            "impact_method",
             "source_notes",
             "created_at",
             "published_at",
@@ -157,6 +159,7 @@ class FactorUpdateSerializer(serializers.Serializer):
     incineration_kg_per_t = _number(required=False, allow_null=True)
     source_landfill = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     source_substitution = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    source_fates = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 

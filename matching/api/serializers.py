@@ -63,8 +63,23 @@ class MatchRunCreatedSerializer(serializers.Serializer):
 
 
 class ImpactSerializer(serializers.Serializer):
-    landfill_avoided_kg = serializers.DecimalField(max_digits=18, decimal_places=3)
-    substitution_avoided_kg = serializers.DecimalField(max_digits=18, decimal_places=3)
+    baseline = serializers.CharField(
+        help_text="The fate the flow is counted against (the offer's current destination): "
+        "landfill, open_burning, incineration, unknown or other_use."
+    )
+    baseline_avoided_kg = serializers.DecimalField(
+        max_digits=18,
+        decimal_places=3,
+        help_text="That fate's factor × mass; 0 for unknown and other_use, or when the set has no factor.",
+    )
+    landfill_avoided_kg = serializers.DecimalField(
+        max_digits=18,
+        decimal_places=3,
+        help_text="baseline_avoided_kg when the baseline is landfill, else 0.",
+    )
+    substitution_avoided_kg = serializers.DecimalField(
+        max_digits=18, decimal_places=3, help_text="0 when the baseline is other_use."
+    )
     treatment_kg = serializers.DecimalField(max_digits=18, decimal_places=3)
     transport_kg = serializers.DecimalField(max_digits=18, decimal_places=3)
     net_kg = serializers.DecimalField(max_digits=18, decimal_places=3)
@@ -164,4 +179,5 @@ class DealSerializer(_ImpactMixin, serializers.ModelSerializer):
             key: sum((getattr(d, key) for d in deal.deliveries.all()), start=type(deal.net_kg)(0))
             for key in Deal.IMPACT_KEYS
         }
+        totals["baseline"] = deal.baseline
         return ImpactSerializer(totals).data

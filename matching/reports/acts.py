@@ -68,7 +68,8 @@ def act_context(delivery: Delivery) -> dict[str, Any]:
         "material": deal.material,
         "factor_set": deal.factor_set,
         "tkm": tkm,
-        "destination": dict(Destination.choices).get(deal.current_destination, deal.current_destination),
+        # The fate the delivery's impact was counted against (its deal's current destination).
+        "destination": dict(Destination.choices).get(delivery.baseline, delivery.baseline),
         "impact": delivery.impact_dict(),
         "net_t": (delivery.net_kg / 1000).quantize(Decimal("0.001")),
         "delivered_total_t": deal.delivered_t,

@@ -76,14 +76,22 @@ class JSONErrorsMixin:
 # --- Output serializers (schema and exact decimal strings) ---------------------------------
 
 
-def _decimal() -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=24, decimal_places=3, coerce_to_string=True)
+def _decimal(help_text: str = "") -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=24, decimal_places=3, coerce_to_string=True, help_text=help_text or None
+    )
 
 
 class FiguresSerializer(serializers.Serializer):
     mass_t = _decimal()
+    diverted_t = _decimal(
+        "The waste-bound part of mass_t (fate landfill, open burning, incineration or unknown)."
+    )
     tkm = _decimal()
-    landfill_avoided_kg = _decimal()
+    baseline_avoided_kg = _decimal(
+        "Avoided at each flow's fate (its baseline): landfill, open burning or incineration."
+    )
+    landfill_avoided_kg = _decimal("The landfill part of baseline_avoided_kg.")
     substitution_avoided_kg = _decimal()
     treatment_kg = _decimal()
     transport_kg = _decimal()

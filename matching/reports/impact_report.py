@@ -10,6 +10,11 @@ Three bases, each counting a different kind of record:
 
 A declined proposal is in no basis; an agreed deal without deliveries is in ``agreed`` only.
 
+``mass_t`` is all the mass moved; ``diverted_t`` only the part that was waste-bound (its fate,
+the ``baseline``, is landfill, open burning, incineration or unknown), so supply already in
+other use is never reported as diverted from waste. ``baseline_avoided_kg`` is the avoided
+emission of every fate, ``landfill_avoided_kg`` the landfill part of it.
+
 Every figure is summed here in ``Decimal`` from the stored, quantised values, never with SQL
 ``SUM`` (SQLite sums decimals as floats): so the totals are the exact sum of the rows, and a row
 can be traced record by record to the factor-set version it was computed with. The number of
@@ -35,6 +40,7 @@ from accounts.errors import invalid
 from accounts.models import District, OrganisationSector
 from marketplace.models import Category, Material
 
+from ..impact import WASTE_BOUND_DESTINATIONS
 from ..models import Deal, Delivery, ImpactFields, Proposal, ProposalStatus
 
 BASES = ("proposed", "agreed", "delivered")
@@ -44,7 +50,7 @@ DEFAULT_GROUP_BY = "material"
 
 IMPACT_KEYS = ImpactFields.IMPACT_KEYS
 # The additive figures: the totals are exactly the sum of the rows for each of these.
-DECIMAL_KEYS = ("mass_t", "tkm", *IMPACT_KEYS)
+DECIMAL_KEYS = ("mass_t", "diverted_t", "tkm", *IMPACT_KEYS)
 # Distinct counts: a deal delivered in two months, or an organisation in two rows, is counted once
 # in the totals, so a total may be smaller than the sum of its rows.
 COUNT_KEYS = ("deals", "organisations")
@@ -112,6 +118,7 @@ class Record:
     day: date
     mass_t: Decimal
     tkm: Decimal
+    baseline: str
     impact: tuple[Decimal, ...]
     deal_id: int | None
     supplier_id: int
@@ -170,6 +177,7 @@ def _records(params: ReportParams, organisation_ids: set[int] | None) -> Iterabl
             .values(
                 "mass_t",
                 "distance_km",
+                "baseline",
                 *IMPACT_KEYS,
                 "material_id",
                 day=F("run__created_at"),
@@ -182,6 +190,7 @@ def _records(params: ReportParams, organisation_ids: set[int] | None) -> Iterabl
         rows = Deal.objects.filter(_party_q(organisation_ids), _range_q("agreed_at__date", params)).values(
             "mass_t",
             "distance_km",
+            "baseline",
             *IMPACT_KEYS,
             "material_id",
             day=F("agreed_at"),
@@ -192,6 +201,7 @@ def _records(params: ReportParams, organisation_ids: set[int] | None) -> Iterabl
     else:
         rows = Delivery.objects.filter(_party_q(organisation_ids, "deal__"), _range_q("date", params)).values(
             "mass_t",
+            "baseline",
             *IMPACT_KEYS,
             distance_km=F("deal__distance_km"),
             material_id=F("deal__material_id"),
@@ -205,6 +215,7 @@ def _records(params: ReportParams, organisation_ids: set[int] | None) -> Iterabl
             day=_local_day(row["day"]),
             mass_t=row["mass_t"],
             tkm=_tkm(row["mass_t"], row["distance_km"]),
+            baseline=row["baseline"],
             impact=tuple(row[key] for key in IMPACT_KEYS),
             deal_id=row["deal_ref"],
             supplier_id=row["supplier_id"],
@@ -232,6 +243,8 @@ class Tally:
 
     def add(self, record: Record) -> None:
         self.sums["mass_t"] += record.mass_t
+        if record.baseline in WASTE_BOUND_DESTINATIONS:
+            self.sums["diverted_t"] += record.mass_t
         self.sums["tkm"] += record.tkm
         for key, value in zip(IMPACT_KEYS, record.impact, strict=True):
             self.sums[key] += value

@@ -70,12 +70,16 @@ def printable_context(*, user, params: ReportParams) -> dict[str, Any]:
         "organisations": organisations,
         "generated_at": timezone.localtime(),
         "headline": {
-            "diverted_t": totals["mass_t"],
+            "mass_t": totals["mass_t"],
+            # Only waste-bound mass is "diverted from waste"; supply already in use just moves.
+            "diverted_t": totals["diverted_t"],
+            "other_moved_t": totals["mass_t"] - totals["diverted_t"],
             "net_t": _tonnes(totals["net_kg"]),
             "tkm": totals["tkm"],
             "deals": totals["deals"],
             "organisations": totals["organisations"],
             "records": totals["records"],
+            "baseline_t": _tonnes(totals["baseline_avoided_kg"]),
             "landfill_t": _tonnes(totals["landfill_avoided_kg"]),
             "substitution_t": _tonnes(totals["substitution_avoided_kg"]),
             "treatment_t": _tonnes(totals["treatment_kg"]),
@@ -97,6 +101,7 @@ def _with_tonnes(report: dict[str, Any]) -> dict[str, Any]:
         return {
             **figures,
             "net_t": _tonnes(figures["net_kg"]),
+            "baseline_t": _tonnes(figures["baseline_avoided_kg"]),
             "landfill_t": _tonnes(figures["landfill_avoided_kg"]),
             "substitution_t": _tonnes(figures["substitution_avoided_kg"]),
             "treatment_t": _tonnes(figures["treatment_kg"]),

@@ -96,6 +96,8 @@ def test_editing_or_deleting_a_published_set_is_409(municipality, active):
         ("factors/straw/", {"treatment_kg_per_t": "NaN"}),
         ("factors/straw/", {"substitution_kg_per_t": "-5"}),
         ("factors/straw/", {"treatment_kg_per_t": "1e12"}),
+        ("factors/straw/", {"open_burning_kg_per_t": "-67.6"}),
+        ("factors/straw/", {"incineration_kg_per_t": "lots"}),
     ],
 )
 def test_bad_values_in_a_draft_get_400_naming_the_field(municipality, active, path, body):
@@ -132,3 +134,30 @@ def test_a_draft_can_be_deleted(municipality, active):
     draft = client.post(URL, {"version": "f"}, format="json").json()
     assert client.delete(f"{URL}{draft['id']}/").status_code == 204
     assert not FactorSet.objects.filter(pk=draft["id"]).exists()
+
+
+def test_a_set_shows_every_fates_factor_with_its_source_and_its_impact_method(brewery, active):
+    detail = brewery.client().get(f"{URL}{active.pk}/").json()
+    factors = {f["material"]: f for f in detail["factors"]}
+
+    assert detail["impact_method"] == 2
+    assert factors["straw"]["open_burning_kg_per_t"] == "67.6000"
+    assert factors["straw"]["incineration_kg_per_t"] == "14.9000"
+    assert factors["straw"]["source_fates"].startswith("Open burning in the field: IPCC 2006")
+    assert factors["whey"]["open_burning_kg_per_t"] is None and factors["whey"]["source_fates"]
+
+
+def test_a_drafts_fate_factors_are_edited_and_emptied_through_the_api(municipality, active):
+    client = municipality.client()
+    draft = client.post(URL, {"version": "fates"}, format="json").json()
+
+    response = client.patch(
+        f"{URL}{draft['id']}/factors/straw/",
+        {"open_burning_kg_per_t": "70", "incineration_kg_per_t": None, "source_fates": "Survey 2026"},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["open_burning_kg_per_t"], body["incineration_kg_per_t"]) == ("70.0000", None)
+    assert body["source_fates"] == "Survey 2026"

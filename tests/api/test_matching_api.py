@@ -105,12 +105,16 @@ def test_a_proposal_carries_the_contract_fields(started, brewery):
         "explanation",
     } <= set(row)
     assert set(row["impact"]) == {
+        "baseline",
+        "baseline_avoided_kg",
         "landfill_avoided_kg",
         "substitution_avoided_kg",
         "treatment_kg",
         "transport_kg",
         "net_kg",
     }
+    assert row["impact"]["baseline"] == row["current_destination"] == "landfill"
+    assert row["impact"]["baseline_avoided_kg"] == row["impact"]["landfill_avoided_kg"] != "0.000"
     assert row["material"] == "brewers_spent_grain" and row["unit"] == "t"
     assert "Almaty Brewery" in row["explanation"] and "km" in row["explanation"]
 

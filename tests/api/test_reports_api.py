@@ -23,7 +23,9 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/reports/impact/"
 SPEC_FIGURES = {
     "mass_t",
+    "diverted_t",
     "tkm",
+    "baseline_avoided_kg",
     "landfill_avoided_kg",
     "substitution_avoided_kg",
     "treatment_kg",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -13,8 +14,10 @@ import pytest
 from marketplace.factor_data import (
     CATEGORIES,
     DEFAULT_FACTORS_PATH,
+    DEFAULT_FATES_PATH,
     DEFAULT_GLOBALS_PATH,
     FACTOR_COLUMNS,
+    FATE_COLUMNS,
     GLOBAL_COLUMNS,
     FactorFileError,
     load_factor_table,
@@ -22,7 +25,7 @@ from marketplace.factor_data import (
 
 REPO_ROOT = Path(__file__).parents[2]
 SHARED_DIR = REPO_ROOT.parent / "shared"
-SHIPPED_FILES = ("flow-factors.csv", "flow-factor-globals.csv")
+SHIPPED_FILES = ("flow-factors.csv", "flow-factor-globals.csv", "fate-factors.csv")
 
 GOOD_ROW = {
     "material_key": "brewers_spent_grain",
@@ -74,8 +77,40 @@ def write_globals(tmp_path: Path, rows: list[dict[str, str]] | None = None) -> P
     return write_csv(tmp_path / "flow-factor-globals.csv", GLOBAL_COLUMNS, rows or GOOD_GLOBALS)
 
 
+def fate_row(key: str, burning: str = "180.4", incineration: str = "14.9", source: str = "IPCC 2006 V5 Ch5"):
+    return {
+        "material_key": key,
+        "open_burning_kgco2e_per_t": burning,
+        "incineration_kgco2e_per_t": incineration,
+        "source": source,
+    }
+
+
+def write_fates(tmp_path: Path, rows: list[dict[str, str]], columns=FATE_COLUMNS) -> Path:
+    return write_csv(tmp_path / "fate-factors.csv", columns, rows)
+
+
+def fates_for(factor_rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """One fate row per distinct material of a factor file, as the shipped files have."""
+    keys = dict.fromkeys(row.get("material_key", "") for row in factor_rows)
+    return [fate_row(key) for key in keys if key]
+
+
 def load(tmp_path: Path, factor_rows: list[dict[str, str]], **kwargs):
-    return load_factor_table(write_factors(tmp_path, factor_rows, **kwargs), write_globals(tmp_path))
+    return load_factor_table(
+        write_factors(tmp_path, factor_rows, **kwargs),
+        write_globals(tmp_path),
+        write_fates(tmp_path, fates_for(factor_rows)),
+    )
+
+
+def load_fates(tmp_path: Path, rows: list[dict[str, str]], **kwargs):
+    """The two-material factor file with the given fate rows."""
+    return load_factor_table(
+        write_factors(tmp_path, [GOOD_ROW, SECOND_ROW]),
+        write_globals(tmp_path),
+        write_fates(tmp_path, rows, **kwargs),
+    )
 
 
 def test_the_module_imports_without_django():
@@ -98,7 +133,8 @@ def test_the_project_copy_equals_the_shared_file_byte_for_byte(name):
 def test_the_default_paths_are_the_copies_shipped_next_to_the_module():
     assert DEFAULT_FACTORS_PATH == REPO_ROOT / "marketplace" / "data" / "flow-factors.csv"
     assert DEFAULT_GLOBALS_PATH == REPO_ROOT / "marketplace" / "data" / "flow-factor-globals.csv"
-    assert DEFAULT_FACTORS_PATH.is_file() and DEFAULT_GLOBALS_PATH.is_file()
+    assert DEFAULT_FATES_PATH == REPO_ROOT / "marketplace" / "data" / "fate-factors.csv"
+    assert DEFAULT_FACTORS_PATH.is_file() and DEFAULT_GLOBALS_PATH.is_file() and DEFAULT_FATES_PATH.is_file()
 
 
 def test_every_shipped_row_parses_in_file_order():
@@ -196,7 +232,7 @@ def test_a_byte_order_mark_from_a_spreadsheet_is_ignored(tmp_path):
     path = write_factors(tmp_path, [GOOD_ROW])
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
 
-    table = load_factor_table(path, write_globals(tmp_path))
+    table = load_factor_table(path, write_globals(tmp_path), write_fates(tmp_path, fates_for([GOOD_ROW])))
 
     assert table.materials[0].key == "brewers_spent_grain"
 
@@ -366,7 +402,11 @@ def test_it_refuses_a_file_that_is_not_utf8(tmp_path):
 
 
 def load_globals(tmp_path: Path, rows: list[dict[str, str]]):
-    return load_factor_table(write_factors(tmp_path, [GOOD_ROW]), write_globals(tmp_path, rows))
+    return load_factor_table(
+        write_factors(tmp_path, [GOOD_ROW]),
+        write_globals(tmp_path, rows),
+        write_fates(tmp_path, fates_for([GOOD_ROW])),
+    )
 
 
 def test_it_refuses_globals_without_the_gwp(tmp_path):
@@ -404,3 +444,152 @@ def test_it_refuses_a_global_without_its_source(tmp_path):
         load_globals(tmp_path, rows)
 
     assert_refused(excinfo, row=3, column="source", reason="value is required")
+
+
+# --- the fate file -------------------------------------------------------------------------
+
+
+def test_every_shipped_material_has_its_fate_baselines_with_a_source():
+    table = load_factor_table()
+
+    assert list(table.fates) == [row.key for row in table.materials]
+    assert all(fate.source for fate in table.fates.values())
+    straw = table.fate("straw")
+    assert (straw.open_burning_kg_per_t, straw.incineration_kg_per_t) == (Decimal("67.6"), Decimal("14.9"))
+    assert straw.source.startswith("Open burning in the field: IPCC 2006 V4 Ch2 Table 2.5")
+
+
+def test_an_empty_fate_factor_means_that_fate_is_not_one_the_material_has():
+    table = load_factor_table()
+
+    whey, sludge = table.fate("whey"), table.fate("sewage_sludge")
+
+    assert (whey.open_burning_kg_per_t, whey.incineration_kg_per_t) == (None, None)
+    assert (sludge.open_burning_kg_per_t, sludge.incineration_kg_per_t) == (None, Decimal("59.0"))
+    assert table.fate("glass_cullet").open_burning_kg_per_t == Decimal("0")  # inert: a fate, zero
+
+
+def test_the_fates_cannot_be_changed_after_loading():
+    table = load_factor_table()
+
+    with pytest.raises(TypeError):
+        table.fates["straw"] = None  # type: ignore[index]
+
+
+_EQ_5_1 = re.compile(
+    r"fossil CO2 = dm (?P<dm>[\d.]+) x C (?P<c>[\d.]+) x fossil (?P<fossil>[\d.]+) x oxidation"
+)
+
+
+def test_every_ipcc_waste_combustion_row_recomputes_from_the_parameters_its_source_states():
+    # IPCC 2006 V5 Ch5 eq 5.1: fossil CO2 = dm × C × fossil × oxidation × 44/12 (per t wet); open
+    # burning adds CH4 6,500 g/t wet × GWP 25 and N2O 150 g/t dry × 298, incineration N2O 50 g/t
+    # wet × 298. The file states one decimal, so each factor is the derivation rounded to 0.1.
+    table = load_factor_table()
+    checked = 0
+    for fate in table.fates.values():
+        match = _EQ_5_1.search(fate.source)
+        if not match:
+            continue
+        dm, carbon, fossil = (Decimal(match[name]) for name in ("dm", "c", "fossil"))
+        co2_per_oxidised = dm * carbon * fossil * Decimal(44) / Decimal(12) * 1000
+        burning = co2_per_oxidised * Decimal("0.58") + Decimal("6.5") * 25 + Decimal("0.150") * dm * 298
+        incineration = co2_per_oxidised + Decimal("0.050") * 298
+
+        assert fate.open_burning_kg_per_t == burning.quantize(Decimal("0.1")), fate.key
+        assert fate.incineration_kg_per_t == incineration.quantize(Decimal("0.1")), fate.key
+        checked += 1
+    assert checked == 17  # 26 materials less straw, whey, sewage sludge and six inert ones
+
+
+def test_straw_and_sewage_sludge_recompute_from_their_own_ipcc_tables():
+    table = load_factor_table()
+    # V4 Ch2 Tables 2.5-2.6: dm 0.85 × combustion factor 0.90 × (CH4 2.7 g/kg × 25 + N2O 0.07 g/kg × 298)
+    straw = Decimal("0.85") * Decimal("0.90") * (Decimal("2.7") * 25 + Decimal("0.07") * 298)
+    # V5 Ch5 Table 5.6: N2O 990 g/t dry sludge × dm 0.2 × 298
+    sludge = Decimal("0.990") * Decimal("0.2") * 298
+
+    assert table.fate("straw").open_burning_kg_per_t == straw.quantize(Decimal("0.1"))
+    assert table.fate("sewage_sludge").incineration_kg_per_t == sludge.quantize(Decimal("0.1"))
+
+
+def test_inert_materials_release_nothing_when_burnt():
+    table = load_factor_table()
+
+    inert = [fate for fate in table.fates.values() if fate.source.startswith("Inert")]
+
+    assert {fate.key for fate in inert} == {
+        "precast_concrete_panel",
+        "crushed_concrete_aggregate",
+        "bricks",
+        "structural_steel_elements",
+        "steel_scrap",
+        "glass_cullet",
+    }
+    assert all(fate.open_burning_kg_per_t == fate.incineration_kg_per_t == 0 for fate in inert)
+
+
+def test_a_minimal_fate_file_loads_with_empty_factors_as_none(tmp_path):
+    table = load_fates(
+        tmp_path, [fate_row("brewers_spent_grain"), fate_row("coffee_grounds", burning="", incineration="")]
+    )
+
+    assert table.fate("brewers_spent_grain").open_burning_kg_per_t == Decimal("180.4")
+    assert table.fate("coffee_grounds").open_burning_kg_per_t is None
+    assert table.fate("coffee_grounds").incineration_kg_per_t is None
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "reason"),
+    [
+        ("open_burning_kgco2e_per_t", "abc", "is not a number"),
+        ("open_burning_kgco2e_per_t", "1,5", "is not a number"),
+        ("incineration_kgco2e_per_t", "1e2", "is not a number"),
+        ("incineration_kgco2e_per_t", "-14.9", "negative value"),
+        ("source", "", "value is required"),
+        ("material_key", "", "value is required"),
+        ("material_key", "Coffee", "is not a key"),
+        ("material_key", "unobtainium", "is not a material of the flow-factor file"),
+    ],
+)
+def test_it_refuses_a_bad_fate_value_naming_row_column_and_reason(tmp_path, column, value, reason):
+    rows = [fate_row("brewers_spent_grain"), {**fate_row("coffee_grounds"), column: value}]
+
+    with pytest.raises(FactorFileError) as excinfo:
+        load_fates(tmp_path, rows)
+
+    assert_refused(excinfo, row=3, column=column, reason=reason)
+    assert "fate-factors.csv" in str(excinfo.value)
+
+
+def test_it_refuses_a_fate_row_given_twice(tmp_path):
+    rows = [fate_row("brewers_spent_grain"), fate_row("coffee_grounds"), fate_row("brewers_spent_grain")]
+
+    with pytest.raises(FactorFileError) as excinfo:
+        load_fates(tmp_path, rows)
+
+    assert_refused(excinfo, row=4, column="material_key", reason="duplicate key 'brewers_spent_grain'")
+
+
+def test_it_refuses_a_material_without_a_fate_row(tmp_path):
+    with pytest.raises(FactorFileError) as excinfo:
+        load_fates(tmp_path, [fate_row("brewers_spent_grain")])
+
+    assert_refused(excinfo, row=None, column="material_key", reason="no row for material(s) 'coffee_grounds'")
+
+
+def test_it_refuses_a_fate_file_with_an_unknown_column(tmp_path):
+    columns = [*FATE_COLUMNS, "confidence"]
+    rows = [{**fate_row(key), "confidence": "high"} for key in ("brewers_spent_grain", "coffee_grounds")]
+
+    with pytest.raises(FactorFileError) as excinfo:
+        load_fates(tmp_path, rows, columns=columns)
+
+    assert_refused(excinfo, row=1, column="confidence", reason="unknown column")
+
+
+def test_it_refuses_a_missing_fate_file_by_name(tmp_path):
+    with pytest.raises(FactorFileError, match="no-fates.csv: file not found"):
+        load_factor_table(
+            write_factors(tmp_path, [GOOD_ROW]), write_globals(tmp_path), tmp_path / "no-fates.csv"
+        )

@@ -18,7 +18,7 @@ from marketplace.factor_services import (
     factor_set_update,
     factor_update,
 )
-from marketplace.models import Factor, FactorSet, Material
+from marketplace.models import Factor, FactorSet, ImpactMethod, Material
 
 
 @pytest.fixture
@@ -157,3 +157,96 @@ def test_a_draft_can_be_deleted(active, municipality):
     factor_set_delete(factor_set=draft, actor=municipality.user)
     assert not FactorSet.objects.filter(version="scratch").exists()
     assert Event.objects.filter(action="factor_set.deleted").exists()
+
+
+# --- fate baselines --------------------------------------------------------------------------
+
+
+def test_a_published_set_holds_every_fates_factor_with_its_source(active):
+    factors = {f.material.key: f for f in active.factors.select_related("material")}
+    straw, whey, sludge = factors["straw"], factors["whey"], factors["sewage_sludge"]
+
+    assert (straw.open_burning_kg_per_t, straw.incineration_kg_per_t) == (Decimal("67.6"), Decimal("14.9"))
+    assert straw.source_fates.startswith("Open burning in the field: IPCC 2006 V4 Ch2 Table 2.5")
+    assert (whey.open_burning_kg_per_t, whey.incineration_kg_per_t) == (None, None)  # not burnt
+    assert (sludge.open_burning_kg_per_t, sludge.incineration_kg_per_t) == (None, Decimal("59.0"))
+    assert all(f.source_fates for f in factors.values())
+    assert active.impact_method == ImpactMethod.FATE_BASELINES
+    assert "fate-factors.csv" in active.source_notes
+
+
+def _fate_files(tmp_path, *, straw_burning: str):
+    """The shipped files, with straw's open-burning factor replaced."""
+    text = factor_data.DEFAULT_FATES_PATH.read_text(encoding="utf-8")
+    fates = tmp_path / "fate-factors.csv"
+    fates.write_text(text.replace("straw,67.6,", f"straw,{straw_burning},"), encoding="utf-8")
+    return {
+        "factors_path": factor_data.DEFAULT_FACTORS_PATH,
+        "globals_path": factor_data.DEFAULT_GLOBALS_PATH,
+        "fates_path": fates,
+    }
+
+
+def test_the_import_digest_covers_the_fate_file_and_a_new_version_leaves_the_old_set_as_it_was(
+    active, tmp_path
+):
+    changed, created = factor_set_import(**_fate_files(tmp_path, straw_burning="70.0"), version="fates-2")
+
+    assert created and changed.version == "fates-2" and changed.is_active
+    assert changed.source_digest != active.source_digest
+    assert changed.factors.get(material__key="straw").open_burning_kg_per_t == Decimal("70.0")
+    active.refresh_from_db()
+    assert active.is_published and not active.is_active
+    assert active.factors.get(material__key="straw").open_burning_kg_per_t == Decimal("67.6")
+    again, created_again = factor_set_import(**_fate_files(tmp_path, straw_burning="70.0"))
+    assert not created_again and again == changed
+    event = Event.objects.get(action="factor_set.imported", object_id=str(changed.pk))
+    assert event.data["files"] == ["flow-factors.csv", "flow-factor-globals.csv", "fate-factors.csv"]
+
+
+def test_a_bad_fate_file_writes_nothing(db, tmp_path):
+    files = _fate_files(tmp_path, straw_burning="-1")
+
+    with pytest.raises(factor_data.FactorFileError, match="fate-factors.csv, row 4, column 'open_burning"):
+        factor_set_import(**files)
+
+    assert Material.objects.count() == FactorSet.objects.count() == Event.objects.count() == 0
+
+
+def test_a_copy_keeps_the_fate_factors_and_follows_todays_impact_method(active, municipality):
+    draft = factor_set_copy(source=active, version="2027.2", actor=municipality.user)
+
+    straw = draft.factors.get(material__key="straw")
+    assert (straw.open_burning_kg_per_t, straw.incineration_kg_per_t) == (Decimal("67.6"), Decimal("14.9"))
+    assert straw.source_fates == active.factors.get(material__key="straw").source_fates
+    assert draft.impact_method == ImpactMethod.FATE_BASELINES
+
+
+def test_a_drafts_fate_factors_and_their_source_can_be_edited_or_emptied(active, municipality):
+    draft = factor_set_copy(source=active, version="2027.3", actor=municipality.user)
+    straw = draft.factors.get(material__key="straw")
+
+    factor_update(
+        factor=straw,
+        actor=municipality.user,
+        open_burning_kg_per_t="70.25",
+        incineration_kg_per_t=None,
+        source_fates="Field survey 2026",
+    )
+
+    straw.refresh_from_db()
+    assert (straw.open_burning_kg_per_t, straw.incineration_kg_per_t) == (Decimal("70.25"), None)
+    assert straw.source_fates == "Field survey 2026"
+
+
+@pytest.mark.parametrize("field", ["open_burning_kg_per_t", "incineration_kg_per_t", "landfill_kg_per_t"])
+def test_a_negative_baseline_factor_is_refused_naming_the_field(active, municipality, field):
+    draft = factor_set_copy(source=active, version="2027.4", actor=municipality.user)
+    straw = draft.factors.get(material__key="straw")
+
+    with pytest.raises(DomainError) as caught:
+        factor_update(factor=straw, actor=municipality.user, **{field: "-1"})
+
+    assert caught.value.field == field
+    straw.refresh_from_db()
+    assert straw.open_burning_kg_per_t == Decimal("67.6")

@@ -15,7 +15,10 @@ from hypothesis import strategies as st
 from marketplace.factor_data import load_factor_table
 from matching.impact import (
     BASELINE_DESTINATIONS,
+    DESTINATIONS,
+    IMPACT_METHOD,
     IMPACT_QUANTUM,
+    MIXED_BASELINE,
     FlowFactors,
     Impact,
     flow_impact,
@@ -103,6 +106,8 @@ def test_spent_grain_over_eighteen_km_matches_the_hand_computation():
 
     # 150 × 697; 150 × 100; 150 × 0; 150 × 18 × 0.10163
     assert impact.as_dict() == {
+        "baseline": "landfill",
+        "baseline_avoided_kg": D("104550"),
         "landfill_avoided_kg": D("104550"),
         "substitution_avoided_kg": D("15000"),
         "treatment_kg": D("0"),
@@ -122,14 +127,52 @@ def test_treatment_is_subtracted_from_the_net():
     assert impact.net_kg == D("800000") + D("64000") - D("151200") - D("2032.600")
 
 
-@pytest.mark.parametrize("destination", BASELINE_DESTINATIONS)
+@pytest.mark.parametrize("destination", [*BASELINE_DESTINATIONS, "unknown"])
 def test_a_residue_not_going_to_landfill_never_earns_the_landfill_factor(destination):
     impact = flow_impact(
         mass_t=D("150"), distance_km=D("18"), current_destination=destination, factors=SPENT_GRAIN
     )
 
-    assert impact.landfill_avoided_kg == 0
+    assert impact.baseline == destination
+    assert impact.landfill_avoided_kg == 0 and impact.baseline_avoided_kg == 0  # no factor for it
     assert impact.net_kg == D("15000") - D("274.401")
+
+
+def test_supply_already_in_other_use_earns_neither_a_baseline_nor_substitution():
+    impact = flow_impact(
+        mass_t=D("150"), distance_km=D("18"), current_destination="other_use", factors=SPENT_GRAIN
+    )
+
+    # Its current use already displaces virgin material: only treatment and transport count.
+    assert impact.as_dict() == {
+        "baseline": "other_use",
+        "baseline_avoided_kg": D("0"),
+        "landfill_avoided_kg": D("0"),
+        "substitution_avoided_kg": D("0"),
+        "treatment_kg": D("0"),
+        "transport_kg": D("274.401"),
+        "net_kg": D("-274.401"),
+    }
+
+
+def test_a_set_of_impact_method_1_still_credits_substitution_to_other_use_supply():
+    # Sets published before fate baselines keep their own arithmetic, so their stored impacts
+    # recompute digit for digit.
+    legacy = FlowFactors(D("697"), D("100"), D("0"), ROAD, impact_method=1)
+
+    impact = flow_impact(
+        mass_t=D("150"), distance_km=D("18"), current_destination="other_use", factors=legacy
+    )
+
+    assert impact.substitution_avoided_kg == D("15000")
+    assert impact.net_kg == D("15000") - D("274.401")
+    assert IMPACT_METHOD == 2 and FlowFactors(D("1"), D("1"), D("1"), ROAD).impact_method == 2
+
+
+@pytest.mark.parametrize("method", [0, 3, True])
+def test_it_refuses_an_unknown_impact_method(method):
+    with pytest.raises(ValueError, match="impact_method"):
+        FlowFactors(D("1"), D("1"), D("1"), ROAD, impact_method=method)
 
 
 def test_a_non_landfill_destination_uses_its_own_baseline_factor():
@@ -146,8 +189,36 @@ def test_a_non_landfill_destination_uses_its_own_baseline_factor():
         mass_t=D("10"), distance_km=D("0"), current_destination="incineration", factors=straw
     )
 
-    assert burnt.landfill_avoided_kg == D("680")
-    assert incinerated.landfill_avoided_kg == 0
+    assert (burnt.baseline, burnt.baseline_avoided_kg, burnt.landfill_avoided_kg) == ("open_burning", 680, 0)
+    assert burnt.net_kg == D("680")
+    # No incineration factor in this set: that fate avoids nothing, never the landfill factor.
+    assert (incinerated.baseline_avoided_kg, incinerated.landfill_avoided_kg) == (0, 0)
+
+
+def test_straw_burnt_in_the_field_now_has_a_positive_baseline_from_the_shipped_fate_file():
+    table = load_factor_table()
+    row, fate = table.material("straw"), table.fate("straw")
+    straw = FlowFactors(
+        landfill_kg_per_t=row.landfill_kg_per_t,
+        substitution_kg_per_t=row.substitution_kg_per_t,
+        treatment_kg_per_t=row.treatment_kg_per_t,
+        road_freight_kg_per_tkm=table.road_freight_kg_per_tkm,
+        baseline_kg_per_t={
+            "open_burning": fate.open_burning_kg_per_t,
+            "incineration": fate.incineration_kg_per_t,
+        },
+    )
+
+    impact = flow_impact(
+        mass_t=D("600"), distance_km=D("40"), current_destination="open_burning", factors=straw
+    )
+
+    # 600 t × 67.6 kg/t (IPCC 2006 V4 Table 2.5/2.6: 0.85 × 0.90 × (2.7 × 25 + 0.07 × 298))
+    assert fate.open_burning_kg_per_t == D("67.6")
+    assert impact.baseline_avoided_kg == D("40560") and impact.landfill_avoided_kg == 0
+    assert impact.net_kg == (
+        D("40560") + impact.substitution_avoided_kg - impact.treatment_kg - impact.transport_kg
+    )
 
 
 def test_a_material_without_a_landfill_factor_avoids_nothing_at_the_landfill():
@@ -178,9 +249,11 @@ def test_it_refuses_negative_mass_or_distance(mass, distance, message):
         flow_impact(mass_t=mass, distance_km=distance, current_destination="landfill", factors=SPENT_GRAIN)
 
 
-def test_the_landfill_factor_cannot_also_be_given_as_a_baseline():
-    with pytest.raises(ValueError, match="baseline destination 'landfill'"):
-        FlowFactors(D("1"), D("1"), D("1"), ROAD, baseline_kg_per_t={"landfill": D("2")})
+@pytest.mark.parametrize("destination", ["landfill", "other_use", "unknown"])
+def test_only_open_burning_and_incineration_take_a_baseline_factor(destination):
+    # Landfill has its own factor; an unknown fate and supply already in use avoid nothing.
+    with pytest.raises(ValueError, match=f"baseline destination '{destination}'"):
+        FlowFactors(D("1"), D("1"), D("1"), ROAD, baseline_kg_per_t={destination: D("2")})
 
 
 def test_it_refuses_a_negative_factor():
@@ -190,10 +263,10 @@ def test_it_refuses_a_negative_factor():
 
 def test_baselines_given_as_a_mapping_or_pairs_are_the_same_hashable_factors():
     as_mapping = FlowFactors(
-        D("1"), D("2"), D("3"), ROAD, baseline_kg_per_t={"other_use": D("5"), "open_burning": 68}
+        D("1"), D("2"), D("3"), ROAD, baseline_kg_per_t={"incineration": D("5"), "open_burning": 68}
     )
     as_pairs = FlowFactors(
-        D("1"), D("2"), D("3"), ROAD, baseline_kg_per_t=(("open_burning", D("68")), ("other_use", 5))
+        D("1"), D("2"), D("3"), ROAD, baseline_kg_per_t=(("open_burning", D("68")), ("incineration", 5))
     )
 
     assert as_mapping == as_pairs
@@ -259,13 +332,55 @@ def test_impacts_add_component_by_component_and_sum_from_zero():
 
     assert total.transport_kg == D("274.401") + D("2032.600")
     assert total.net_kg == one.net_kg + other.net_kg
+    assert total.baseline == "landfill" and total.baseline_avoided_kg == total.landfill_avoided_kg
     assert sum([one, other]) == total
     assert sum([one, other], Impact.zero()) == total
 
 
+def test_a_sum_of_flows_with_different_fates_has_a_mixed_baseline():
+    landfilled = flow_impact(
+        mass_t=D("150"), distance_km=D("18"), current_destination="landfill", factors=SPENT_GRAIN
+    )
+    in_use = flow_impact(
+        mass_t=D("10"), distance_km=D("18"), current_destination="other_use", factors=SPENT_GRAIN
+    )
+
+    total = landfilled + in_use
+
+    assert total.baseline == MIXED_BASELINE
+    assert total.baseline_avoided_kg == landfilled.baseline_avoided_kg
+    assert total.net_kg == landfilled.net_kg + in_use.net_kg
+    assert Impact.zero().baseline is None and (Impact.zero() + in_use).baseline == "other_use"
+
+
 def test_an_impact_whose_net_is_not_the_sum_of_its_parts_is_refused():
     with pytest.raises(ValueError, match="not the sum of its components"):
-        Impact(D("10"), D("5"), D("1"), D("1"), net_kg=D("14"))
+        Impact("landfill", D("10"), D("10"), D("5"), D("1"), D("1"), net_kg=D("14"))
+
+
+@pytest.mark.parametrize(
+    ("baseline", "baseline_kg", "landfill_kg", "message"),
+    [
+        ("landfill", D("10"), D("9"), "must equal baseline_avoided_kg"),
+        ("open_burning", D("10"), D("10"), "landfill_avoided_kg must be 0"),
+        ("other_use", D("10"), D("0"), "baseline_avoided_kg must be 0"),
+        ("unknown", D("10"), D("0"), "baseline_avoided_kg must be 0"),
+        ("river", D("0"), D("0"), "unknown baseline 'river'"),
+    ],
+)
+def test_an_impact_whose_landfill_part_disagrees_with_its_fate_is_refused(
+    baseline, baseline_kg, landfill_kg, message
+):
+    with pytest.raises(ValueError, match=message):
+        Impact(baseline, baseline_kg, landfill_kg, D("0"), D("0"), D("0"), net_kg=baseline_kg)
+
+
+def test_an_impact_round_trips_through_its_dict_with_its_baseline():
+    impact = flow_impact(
+        mass_t=D("10"), distance_km=D("3"), current_destination="other_use", factors=SPENT_GRAIN
+    )
+
+    assert Impact.from_dict({k: str(v) for k, v in impact.as_dict().items()}) == impact
 
 
 masses = st.decimals(min_value=0, max_value=10**6, places=3, allow_nan=False, allow_infinity=False)
@@ -287,10 +402,48 @@ def test_every_impact_sits_on_the_quantum_grid_and_nets_exactly(
 
     impact = flow_impact(mass_t=mass, distance_km=distance, current_destination="landfill", factors=factors)
 
-    for value in impact.as_dict().values():
-        assert value == value.quantize(IMPACT_QUANTUM)
+    for name, value in impact.as_dict().items():
+        assert name == "baseline" or value == value.quantize(IMPACT_QUANTUM)
     assert impact.net_kg == (
-        impact.landfill_avoided_kg
+        impact.baseline_avoided_kg
+        + impact.substitution_avoided_kg
+        - impact.treatment_kg
+        - impact.transport_kg
+    )
+
+
+@given(
+    mass=masses,
+    distance=distances,
+    landfill=factor_values,
+    substitution=factor_values,
+    burning=factor_values,
+    incineration=factor_values,
+    destination=st.sampled_from(DESTINATIONS),
+)
+def test_every_fate_nets_baseline_plus_substitution_minus_treatment_and_transport(
+    mass, distance, landfill, substitution, burning, incineration, destination
+):
+    factors = FlowFactors(
+        landfill,
+        substitution,
+        D("5"),
+        ROAD,
+        baseline_kg_per_t={"open_burning": burning, "incineration": incineration},
+    )
+
+    impact = flow_impact(mass_t=mass, distance_km=distance, current_destination=destination, factors=factors)
+
+    per_t = {"landfill": landfill, "open_burning": burning, "incineration": incineration}.get(destination, 0)
+    assert impact.baseline == destination
+    assert impact.baseline_avoided_kg == (mass * per_t).quantize(IMPACT_QUANTUM)
+    assert impact.landfill_avoided_kg == (impact.baseline_avoided_kg if destination == "landfill" else 0)
+    expected_substitution = (
+        0 if destination == "other_use" else (mass * substitution).quantize(IMPACT_QUANTUM)
+    )
+    assert impact.substitution_avoided_kg == expected_substitution
+    assert impact.net_kg == (
+        impact.baseline_avoided_kg
         + impact.substitution_avoided_kg
         - impact.treatment_kg
         - impact.transport_kg

@@ -454,8 +454,9 @@ def test_the_municipality_copies_edits_compares_and_publishes(client, municipali
             "landfill_kg_per_t": "555.5",
             "substitution_kg_per_t": "300",
             "treatment_kg_per_t": "12",
-            "open_burning_kg_per_t": "",
-            "incineration_kg_per_t": "",
+            # The inline row posts every number it shows, the fate baselines unchanged.
+            "open_burning_kg_per_t": "172.3",
+            "incineration_kg_per_t": "14.9",
         },
         HTTP_HX_REQUEST="true",
     )

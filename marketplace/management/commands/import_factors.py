@@ -12,7 +12,8 @@ from marketplace.factor_services import factor_set_import
 class Command(BaseCommand):
     help = (
         "Import materials and flow factors (default: the copies the project carries in "
-        "marketplace/data/). Publishes the new set and makes it active unless --draft. "
+        "marketplace/data/: flow-factors.csv, flow-factor-globals.csv, fate-factors.csv). "
+        "Publishes the new set and makes it active unless --draft. "
         "Importing identical files again changes nothing."
     )
 
@@ -26,26 +27,34 @@ class Command(BaseCommand):
             help="flow-factor-globals CSV (default: beside FILE, else the project's)",
         )
         parser.add_argument(
+            "--fates",
+            dest="fates_file",
+            help="fate-factors CSV, the open-burning and incineration baselines "
+            "(default: beside FILE, else the project's)",
+        )
+        parser.add_argument(
             "--set-version",
             dest="set_version",
             help="version label of the new set (default: date and content digest)",
         )
         parser.add_argument("--draft", action="store_true", help="import as a draft instead of publishing")
 
-    def handle(self, *args, file=None, globals_file=None, set_version=None, draft=False, **options):
+    def handle(
+        self, *args, file=None, globals_file=None, fates_file=None, set_version=None, draft=False, **options
+    ):
         factors_path = Path(file) if file else factor_data.DEFAULT_FACTORS_PATH
-        if globals_file:
-            globals_path = Path(globals_file)
-        elif file and (Path(file).parent / "flow-factor-globals.csv").exists():
-            globals_path = Path(file).parent / "flow-factor-globals.csv"
-        else:
-            globals_path = factor_data.DEFAULT_GLOBALS_PATH
-        for path in (factors_path, globals_path):
+        globals_path = self._companion(file, globals_file, factor_data.DEFAULT_GLOBALS_PATH)
+        fates_path = self._companion(file, fates_file, factor_data.DEFAULT_FATES_PATH)
+        for path in (factors_path, globals_path, fates_path):
             if not path.is_file():
                 raise CommandError(f"No such file: {path}")
         try:
             factor_set, created = factor_set_import(
-                factors_path=factors_path, globals_path=globals_path, version=set_version, publish=not draft
+                factors_path=factors_path,
+                globals_path=globals_path,
+                fates_path=fates_path,
+                version=set_version,
+                publish=not draft,
             )
         except factor_data.FactorFileError as exc:
             raise CommandError(str(exc)) from None
@@ -60,3 +69,12 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"Factor set {factor_set.version} already holds these files; nothing changed.")
+
+    @staticmethod
+    def _companion(file: str | None, given: str | None, default: Path) -> Path:
+        """The file given, else the one of the same name beside FILE, else the project's copy."""
+        if given:
+            return Path(given)
+        if file and (Path(file).parent / default.name).exists():
+            return Path(file).parent / default.name
+        return default

@@ -51,8 +51,10 @@ class Command(BaseCommand):
         header = (
             group_label(report["group_by"]),
             "mass t",
+            "diverted t",
             "t·km",
-            "destination t",
+            "baseline t",
+            "landfill t",
             "substit. t",
             "treatm. t",
             "transp. t",
@@ -82,7 +84,9 @@ class Command(BaseCommand):
         return (
             label,
             f"{figures['mass_t']:,.3f}",
+            f"{figures['diverted_t']:,.3f}",
             f"{figures['tkm']:,.0f}",
+            _t(figures["baseline_avoided_kg"]),
             _t(figures["landfill_avoided_kg"]),
             _t(figures["substitution_avoided_kg"]),
             _t(figures["treatment_kg"]),
