@@ -201,3 +201,15 @@ def test_other_members_and_other_organisations_cannot_edit_contacts(client, brew
         not in client.get(reverse("accounts:organisation", args=[brewery.organisation.pk])).content.decode()
     )
     assert Organisation.objects.get(pk=brewery.organisation.pk).bin == ""
+
+
+@pytest.mark.parametrize("model", ["message", "tariff"])
+def test_the_admin_lists_messages_and_tariffs_read_only(
+    client, django_user_model, brewery, proposed, tariff, model
+):
+    conversations.message_post(proposal=proposed, actor=brewery.user, body="grain")
+    operator = django_user_model.objects.create_superuser("operator", "op@example.kz", "op-password-2026")
+    client.force_login(operator)
+    response = client.get(reverse(f"admin:matching_{model}_changelist") + "?q=grain")
+    assert response.status_code == 200
+    assert client.get(reverse(f"admin:matching_{model}_add")).status_code == 403
