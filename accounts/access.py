@@ -84,6 +84,16 @@ def access_site(user, pk, *, for_write: bool = False) -> Site:
     raise not_found()
 
 
+def require_organisation_admin(user, organisation: Organisation) -> None:
+    """An admin of the organisation may go on; another member gets a 403, anyone else a 404."""
+    if organisation.id not in member_organisation_ids(user):
+        raise not_found()
+    if not Membership.objects.filter(
+        user=user, organisation=organisation, role=Membership.Role.ADMIN
+    ).exists():
+        raise forbidden("Only the organisation's administrators can change this.")
+
+
 def require_member(user, organisation: Organisation) -> None:
     if organisation.id not in member_organisation_ids(user):
         raise DomainError(ErrorCode.NOT_FOUND, "Not found.")

@@ -34,3 +34,18 @@ class SiteForm(forms.Form):
 
 class LoginForm(AuthenticationForm):
     pass
+
+
+class OrganisationContactsForm(forms.Form):
+    """Contacts; the service validates each value (BIN: exactly 12 digits)."""
+
+    contact_name = forms.CharField(label=_("Contact person"), max_length=200, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
+    website = forms.CharField(label=_("Website"), max_length=300, required=False)
+    bin = forms.CharField(
+        label=_("BIN"),
+        max_length=12,
+        required=False,
+        help_text=_("Business identification number: 12 digits."),
+    )

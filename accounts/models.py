@@ -55,6 +55,14 @@ class Organisation(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="organisations"
     )
+    # Contacts: edited by the organisation's admins; shown to the counterpart of an agreed deal
+    # only (never on proposals, listings or search).
+    contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("e-mail"), max_length=254, blank=True)
+    website = models.URLField(_("website"), max_length=300, blank=True)
+    # Kazakhstan business identification number: exactly 12 digits.
+    bin = models.CharField(_("BIN"), max_length=12, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -71,6 +79,8 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    CONTACT_FIELDS = ("contact_name", "phone", "email", "website", "bin")
 
     @property
     def is_authority(self) -> bool:

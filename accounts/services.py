@@ -6,16 +6,18 @@ all call these, so they behave the same everywhere.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from .access import require_authority
+from .access import require_authority, require_organisation_admin
 from .errors import conflict, invalid
 from .models import District, Event, Membership, Organisation, Site, User
 
@@ -156,6 +158,76 @@ def organisation_verify(*, organisation: Organisation, actor: User, verified: bo
             action="organisation.verified" if verified else "organisation.unverified",
             obj=organisation,
             organisation=organisation,
+        )
+    return organisation
+
+
+# --- Contacts ------------------------------------------------------------------------------
+BIN_PATTERN = re.compile(r"[0-9]{12}")
+PHONE_PATTERN = re.compile(r"\+?[0-9 ()\-.]+")
+PHONE_DIGITS = (6, 15)  # E.164 allows at most 15 digits
+
+
+def _clean_contact(field: str, value: Any) -> str:
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return ""
+    if field == "contact_name":
+        if len(text) > 200:
+            raise invalid(field, "At most 200 characters.")
+    elif field == "phone":
+        digits = sum(ch.isdigit() for ch in text)
+        if len(text) > 40 or not PHONE_PATTERN.fullmatch(text):
+            raise invalid(field, "Digits, spaces, brackets, dashes and a leading + only (at most 40).")
+        if not PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]:
+            raise invalid(field, f"A phone number has {PHONE_DIGITS[0]} to {PHONE_DIGITS[1]} digits.")
+    elif field == "email":
+        try:
+            validate_email(text)
+        except ValidationError:
+            raise invalid(field, "Enter a valid e-mail address.") from None
+        if len(text) > 254:
+            raise invalid(field, "At most 254 characters.")
+    elif field == "website":
+        if "://" not in text:
+            text = f"https://{text}"
+        try:
+            URLValidator(schemes=["http", "https"])(text)
+        except ValidationError:
+            raise invalid(field, "Enter a valid http(s) address.") from None
+        if len(text) > 300:
+            raise invalid(field, "At most 300 characters.")
+    elif field == "bin":
+        if not BIN_PATTERN.fullmatch(text):
+            raise invalid(field, "A BIN is exactly 12 digits.")
+    return text
+
+
+@transaction.atomic
+def organisation_contacts_update(*, organisation: Organisation, actor: User, **fields: Any) -> Organisation:
+    """An admin of the organisation sets its contacts (any of ``Organisation.CONTACT_FIELDS``).
+
+    Other members get a 403, everyone else a 404 (the authority too: contacts are the
+    organisation's own). Blank or ``None`` clears a field. All fields are checked before
+    anything is written; the change is audited with the names of the fields that changed.
+    """
+    require_organisation_admin(actor, organisation)
+    unknown = sorted(set(fields) - set(Organisation.CONTACT_FIELDS))
+    if unknown:
+        raise invalid(unknown[0], "Unknown field.")
+    cleaned = {field: _clean_contact(field, value) for field, value in fields.items()}
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    changed = sorted(field for field, value in cleaned.items() if getattr(organisation, field) != value)
+    if changed:
+        for field in changed:
+            setattr(organisation, field, cleaned[field])
+        organisation.save(update_fields=changed)
+        event_record(
+            actor=actor,
+            action="organisation.contacts_updated",
+            obj=organisation,
+            organisation=organisation,
+            data={"fields": changed},
         )
     return organisation
 

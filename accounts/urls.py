@@ -8,6 +8,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation"),
     path("organisations/<int:pk>/verify/", views.organisation_verify, name="organisation-verify"),
+    path("organisations/<int:pk>/contacts/", views.organisation_contacts, name="organisation-contacts"),
     path("verification/", views.verification_queue, name="verification-queue"),
     path("sites/new/", views.site_create, name="site-create"),
     path("sites/<int:pk>/edit/", views.site_edit, name="site-edit"),

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 
 from . import access, selectors, services
 from .errors import DomainError, ErrorCode
-from .forms import LoginForm, SignupForm, SiteForm
-from .models import Organisation
+from .forms import LoginForm, OrganisationContactsForm, SignupForm, SiteForm
+from .models import Membership, Organisation
 
 LOGIN_FAILURE_LIMIT = 10
 LOGIN_FAILURE_WINDOW_S = 300
@@ -92,10 +92,20 @@ def dashboard(request):
 
 
 @login_required
-def organisation_detail(request, pk: int):
+def organisation_detail(request, pk: int, contacts_form=None):
     org = access.access_organisation(request.user, pk)
     is_member = org.id in access.member_organisation_ids(request.user)
     sites = org.sites.all() if is_member or access.is_authority(request.user) else []
+    is_admin = (
+        is_member
+        and Membership.objects.filter(
+            user=request.user, organisation=org, role=Membership.Role.ADMIN
+        ).exists()
+    )
+    if is_admin and contacts_form is None:
+        contacts_form = OrganisationContactsForm(
+            initial={field: getattr(org, field) for field in Organisation.CONTACT_FIELDS}
+        )
     return render(
         request,
         "accounts/organisation.html",
@@ -103,11 +113,35 @@ def organisation_detail(request, pk: int):
             "organisation": org,
             "sites": sites,
             "is_member": is_member,
+            "is_admin": is_admin,
+            "shows_contacts": is_member or access.is_authority(request.user),
+            "contacts_form": contacts_form if is_admin else None,
             "events": selectors.event_list_for(user=request.user, organisation=org)[:20]
             if is_member or access.is_authority(request.user)
             else [],
         },
+        status=400 if contacts_form is not None and contacts_form.errors else 200,
     )
+
+
+@login_required
+@require_POST
+def organisation_contacts(request, pk: int):
+    """The organisation page's contacts form (admins only; other members 403, others 404)."""
+    org = access.access_organisation(request.user, pk)
+    access.require_organisation_admin(request.user, org)
+    form = OrganisationContactsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.organisation_contacts_update(organisation=org, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            if exc.code is not ErrorCode.INVALID:
+                raise
+            _apply_domain_error(form, exc)
+        else:
+            messages.success(request, _("Contacts saved."))
+            return redirect("accounts:organisation", pk=org.pk)
+    return organisation_detail(request, pk, contacts_form=form)
 
 
 @login_required

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Deal, Delivery, MatchRun, Proposal
+from .models import Deal, Delivery, MatchRun, Message, Proposal, Tariff
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -62,3 +62,18 @@ class DealAdmin(ReadOnlyAdmin):
 class DeliveryAdmin(ReadOnlyAdmin):
     list_display = ["id", "deal", "date", "mass_t", "net_kg", "recorded_by"]
     list_filter = ["date"]
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyAdmin):
+    list_display = ["id", "proposal", "organisation", "author", "created_at"]
+    search_fields = ["organisation__name", "body"]
+    list_select_related = ["organisation", "author"]
+
+
+@admin.register(Tariff)
+class TariffAdmin(ReadOnlyAdmin):
+    """Tariffs change only through the services (drafts, then one audited publication)."""
+
+    list_display = ["version", "status", "is_active", "landfill_gate_fee_kzt_per_t", "transport_kzt_per_tkm"]
+    list_filter = ["status"]

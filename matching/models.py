@@ -251,3 +251,109 @@ class RunPart(models.Model):
 
     def __str__(self) -> str:
         return f"Run #{self.run_id} part {self.index + 1}/{self.total} ({self.status})"
+
+
+# --- The deal room: one conversation per proposal, continued on its deal ---------------------
+
+
+class Message(models.Model):
+    """One entry in a proposal's conversation. The thread is the proposal; its deal continues it.
+
+    Rows are only added. ``organisation`` is the side the author spoke for (a party or the
+    municipality's facilitators). Later kinds of entries (a revision of the terms) join the same
+    thread as messages pointing to them, so the body may be empty at the database level; the
+    service requires 1–5,000 characters for a written message.
+    """
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [models.Index(fields=["proposal", "id"], name="message_thread_idx")]
+
+    def __str__(self) -> str:
+        return f"Message #{self.pk} on proposal {self.proposal_id}"
+
+
+class ThreadState(models.Model):
+    """Per user and thread: the last message read (for the unread badge) and the last e-mail."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="+")
+    last_read_message_id = models.PositiveBigIntegerField(default=0)
+    last_emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "proposal"], name="thread_state_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read proposal {self.proposal_id} up to {self.last_read_message_id}"
+
+
+class TariffStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+class Tariff(models.Model):
+    """The municipality's money rates for estimates: landfill gate fee and road transport.
+
+    Versioned like a factor set: drafted, then published once and immutable. The latest
+    published tariff is the active one (a partial unique constraint allows one).
+    """
+
+    Status = TariffStatus
+
+    version = models.CharField(_("version"), max_length=40, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=TariffStatus.choices, default=TariffStatus.DRAFT
+    )
+    is_active = models.BooleanField(_("active"), default=False)
+    landfill_gate_fee_kzt_per_t = models.DecimalField(
+        _("landfill gate fee (KZT per t)"), max_digits=14, decimal_places=2
+    )
+    transport_kzt_per_tkm = models.DecimalField(
+        _("road transport (KZT per t·km)"), max_digits=14, decimal_places=2
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("tariff")
+        verbose_name_plural = _("tariffs")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="tariff_one_active"
+            ),
+            models.CheckConstraint(
+                condition=Q(landfill_gate_fee_kzt_per_t__gte=0) & Q(transport_kzt_per_tkm__gte=0),
+                name="tariff_rates_not_negative",
+            ),
+            models.CheckConstraint(condition=Q(status__in=TariffStatus.values), name="tariff_status_valid"),
+            models.CheckConstraint(
+                condition=Q(is_active=False) | Q(status=TariffStatus.PUBLISHED),
+                name="tariff_active_is_published",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Tariff {self.version} ({self.status})"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == TariffStatus.PUBLISHED

@@ -62,7 +62,8 @@ def feed_for(user, *, limit: int = 50) -> list[Notice]:
         accepted_by_other = p.status != ProposalStatus.PROPOSED
         text = (
             _(
-                "%(org)s accepted the proposal for %(mass)s t of %(material)s; your decision completes the deal."
+                "%(org)s accepted the proposal for %(mass)s t of %(material)s; "
+                "your decision completes the deal."
             )
             if accepted_by_other
             else _("New proposal: %(mass)s t of %(material)s with %(org)s.")
@@ -105,4 +106,7 @@ def feed_for(user, *, limit: int = 50) -> list[Notice]:
                 needs_action=False,
             )
         )
+    from .conversations import message_notices
+
+    notices.extend(message_notices(user=user, since=since, limit=limit))
     return sorted(notices, key=lambda n: n.when, reverse=True)[:limit]

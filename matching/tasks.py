@@ -80,3 +80,17 @@ def scheduled_run(objective: str = "divert_then_distance") -> int | None:
     except DomainError as exc:
         log.info("scheduled run skipped: %s", exc)
         return None
+
+
+@shared_task(
+    name="matching.notify_message",
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    max_retries=3,
+    retry_backoff=5,
+)
+def notify_message(message_id: int) -> int:
+    """E-mail the other side(s) of a new message (at most one per thread per interval each)."""
+    from .conversations import message_emails_send
+
+    return message_emails_send(message_id=message_id)

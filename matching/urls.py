@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import deal_room_views, views
 
 app_name = "matching"
 
@@ -16,4 +16,11 @@ urlpatterns = [
     path("deals/<int:pk>/", views.deal_detail, name="deal"),
     path("runs/", views.run_list, name="runs"),
     path("runs/<int:pk>/", views.run_detail, name="run"),
+    # The deal room: conversations and the municipality's tariffs.
+    path("proposals/<int:pk>/", deal_room_views.proposal_detail, name="proposal"),
+    path("proposals/<int:pk>/messages/", deal_room_views.proposal_messages, name="proposal-messages"),
+    path("deals/<int:pk>/messages/", deal_room_views.deal_messages, name="deal-messages"),
+    path("conversations/", deal_room_views.conversation_list, name="conversations"),
+    path("tariffs/", deal_room_views.tariff_list, name="tariffs"),
+    path("tariffs/<int:pk>/publish/", deal_room_views.tariff_publish, name="tariff-publish"),
 ]

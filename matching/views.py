@@ -124,10 +124,18 @@ def deal_detail(request, pk: int):
             else:
                 messages.success(request, _("Delivery recorded."))
                 return redirect("matching:deal", pk=deal.pk)
+    from .deal_room_views import deal_room_context
+
     return render(
         request,
         "matching/deal.html",
-        {"deal": deal, "form": form, "is_party": is_party, "deliveries": deal.deliveries.all()},
+        {
+            "deal": deal,
+            "form": form,
+            "is_party": is_party,
+            "deliveries": deal.deliveries.all(),
+            **deal_room_context(request, deal),
+        },
     )
 
 

@@ -27,6 +27,34 @@ class OrganisationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class OrganisationDetailSerializer(OrganisationSerializer):
+    """With the contacts: for the organisation's own members and the municipality."""
+
+    class Meta(OrganisationSerializer.Meta):
+        fields = [*OrganisationSerializer.Meta.fields, *Organisation.CONTACT_FIELDS]
+        read_only_fields = fields
+
+
+class OrganisationContactsInputSerializer(serializers.Serializer):
+    """Contacts (all optional; blank or null clears one). The service validates each value."""
+
+    contact_name = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=200)
+    phone = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=40)
+    email = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=254)
+    website = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=300)
+    bin = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, help_text="Kazakhstan BIN: exactly 12 digits."
+    )
+
+    def validate(self, attrs):
+        unknown = (
+            sorted(set(self.initial_data) - set(self.fields)) if hasattr(self.initial_data, "keys") else []
+        )
+        if unknown:
+            raise serializers.ValidationError({unknown[0]: ["Unknown field; contacts only."]})
+        return attrs
+
+
 class UserSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()

@@ -16,6 +16,8 @@ from rest_framework.views import APIView
 from accounts import access, selectors, services
 
 from .serializers import (
+    OrganisationContactsInputSerializer,
+    OrganisationDetailSerializer,
     OrganisationSerializer,
     RegisterInputSerializer,
     RegisterOutputSerializer,
@@ -93,16 +95,59 @@ class TokenView(AuthThrottleMixin, APIView):
 
 
 class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
-    """Own organisations and verified ones; the municipality sees all and verifies."""
+    """Own organisations and verified ones; the municipality sees all and verifies.
+
+    An organisation's contacts are shown to its members and the municipality, and changed by
+    its admins (``PATCH``); the rest of the market sees them only on an agreed deal.
+    """
 
     serializer_class = OrganisationSerializer
     filterset_fields = ["kind", "sector", "verified"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return selectors.organisation_list_for(user=self.request.user)
 
     def get_object(self):
         return access.access_organisation(self.request.user, self.kwargs["pk"])
+
+    def _output(self, org):
+        sees_contacts = org.pk in access.member_organisation_ids(self.request.user) or access.is_authority(
+            self.request.user
+        )
+        return (OrganisationDetailSerializer if sees_contacts else OrganisationSerializer)(org).data
+
+    @extend_schema(responses={200: OrganisationDetailSerializer})
+    def retrieve(self, request, pk=None):
+        return Response(self._output(self.get_object()))
+
+    @extend_schema(
+        request=OrganisationContactsInputSerializer,
+        responses={200: OrganisationDetailSerializer},
+        summary="Change the organisation's contacts (its admins; other members 403)",
+        examples=[
+            OpenApiExample(
+                "Contacts",
+                request_only=True,
+                value={
+                    "contact_name": "Aigerim Nurlanovna",
+                    "phone": "+7 727 355 00 00",
+                    "email": "sales@brewery.kz",
+                    "website": "https://brewery.kz",
+                    "bin": "060240012345",
+                },
+            )
+        ],
+    )
+    def partial_update(self, request, pk=None):
+        org = self.get_object()
+        access.require_organisation_admin(request.user, org)
+        data = OrganisationContactsInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        org = services.organisation_contacts_update(
+            organisation=org, actor=request.user, **data.validated_data
+        )
+        return Response(OrganisationDetailSerializer(org).data)
 
     @extend_schema(
         request=VerifyInputSerializer,

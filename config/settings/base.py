@@ -227,8 +227,22 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# --- E-mail ------------------------------------------------------------------------------
+# EMAIL_URL picks the backend: consolemail:// (the default: printed to the console),
+# smtp://user:password@host:25, smtp+tls://user:password@host:587, smtp+ssl://…:465.
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = EMAIL_CONFIG["EMAIL_BACKEND"]
+EMAIL_HOST = EMAIL_CONFIG.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = EMAIL_CONFIG.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = EMAIL_CONFIG.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = EMAIL_CONFIG.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = bool(EMAIL_CONFIG.get("EMAIL_USE_TLS", False))
+EMAIL_USE_SSL = bool(EMAIL_CONFIG.get("EMAIL_USE_SSL", False))
+EMAIL_FILE_PATH = EMAIL_CONFIG.get("EMAIL_FILE_PATH") or None
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Qaita <noreply@qaita.kz>")
+# Links in e-mails point here (scheme and host, no trailing slash).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Uploads are bounded; the listing-photo limits live with the marketplace.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -272,6 +286,13 @@ CELERY_BEAT_SCHEDULE = {
 # Fan a run out over this many workers when it has at least this many listings (1 = never).
 MATCHING_FANOUT_PARTS = env.int("MATCHING_FANOUT_PARTS", default=1)
 MATCHING_FANOUT_MIN_LISTINGS = env.int("MATCHING_FANOUT_MIN_LISTINGS", default=4000)
+
+# --- Deal room: conversations ------------------------------------------------------------------
+# Posting messages (API and pages, per user; DRF throttle scope "messages").
+MESSAGES_THROTTLE_RATE = env.str("MESSAGES_THROTTLE_RATE", default="30/minute")
+# At most one e-mail per thread and recipient in this many seconds (new messages in between
+# show in the app only).
+MESSAGES_EMAIL_INTERVAL_S = env.int("MESSAGES_EMAIL_INTERVAL_S", default=15 * 60)
 
 # --- Maps ------------------------------------------------------------------------------------
 # OpenStreetMap's tile policy requires attribution and forbids bulk downloads; point this at

@@ -5,6 +5,7 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from matching.api.deal_room import CounterpartMixin, EconomicsMixin
 from matching.explain import explanation
 from matching.models import Deal, Delivery, MatchRun, Objective, Proposal
 
@@ -99,7 +100,7 @@ class _ImpactMixin(serializers.Serializer):
         return explanation(obj)
 
 
-class ProposalSerializer(_ImpactMixin, serializers.ModelSerializer):
+class ProposalSerializer(EconomicsMixin, _ImpactMixin, serializers.ModelSerializer):
     class Meta:
         model = Proposal
         fields = [
@@ -147,7 +148,7 @@ class DeliveryInputSerializer(serializers.Serializer):
     mass_t = serializers.DecimalField(max_digits=16, decimal_places=3, min_value=Decimal("0.001"))
 
 
-class DealSerializer(_ImpactMixin, serializers.ModelSerializer):
+class DealSerializer(CounterpartMixin, EconomicsMixin, _ImpactMixin, serializers.ModelSerializer):
     deliveries = DeliverySerializer(many=True, read_only=True)
     realised_impact = serializers.SerializerMethodField()
 

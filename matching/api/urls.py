@@ -1,10 +1,16 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import deal_room, views
 
 router = SimpleRouter()
 router.register("match-runs", views.MatchRunViewSet, basename="match-run")
 router.register("proposals", views.ProposalViewSet, basename="proposal")
 router.register("deals", views.DealViewSet, basename="deal")
+router.register("tariffs", deal_room.TariffViewSet, basename="tariff")
 
-urlpatterns = [*router.urls]
+urlpatterns = [
+    path("proposals/<str:pk>/messages/", deal_room.ProposalMessagesView.as_view(), name="proposal-messages"),
+    path("deals/<str:pk>/messages/", deal_room.DealMessagesView.as_view(), name="deal-messages"),
+    *router.urls,
+]

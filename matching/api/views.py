@@ -114,4 +114,6 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         data.is_valid(raise_exception=True)
         services.delivery_record(deal=deal, actor=request.user, **data.validated_data)
         deal = access.access_deal(request.user, deal.pk)
-        return Response(DealSerializer(deal).data, status=status.HTTP_201_CREATED)
+        return Response(
+            DealSerializer(deal, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
+        )

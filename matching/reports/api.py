@@ -99,6 +99,18 @@ class FiguresSerializer(serializers.Serializer):
     records = serializers.IntegerField(help_text="Proposals, deals or deliveries counted (by basis).")
     deals = serializers.IntegerField(help_text="Distinct deals among the records.")
     organisations = serializers.IntegerField(help_text="Distinct organisations involved (either side).")
+    disposal_fee_avoided_kzt = serializers.DecimalField(
+        max_digits=24,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Estimate: landfill gate fees avoided under the active tariff (null without one).",
+    )
+    transport_cost_kzt = serializers.DecimalField(
+        max_digits=24,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Estimate: road transport under the active tariff (null without one).",
+    )
 
 
 class ReportRowSerializer(FiguresSerializer):
@@ -123,6 +135,7 @@ class ImpactReportSerializer(serializers.Serializer):
     to = serializers.DateField(allow_null=True)
     scope = serializers.CharField(help_text="city (the municipality) or organisation (a company's own flows)")
     factor_sets = serializers.ListField(child=serializers.CharField())
+    tariff = serializers.CharField(allow_null=True, help_text="The tariff version of the KZT estimates.")
     totals = FiguresSerializer()
     rows = ReportRowSerializer(many=True)
     flows = FlowLinkSerializer(many=True)

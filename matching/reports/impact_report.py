@@ -129,6 +129,7 @@ class Record:
     receive_district: str
     material_id: int
     factor_set: str
+    current_destination: str = ""
 
 
 def _local_day(value: date | datetime) -> date:
@@ -180,6 +181,7 @@ def _records(params: ReportParams, organisation_ids: set[int] | None) -> Iterabl
                 "baseline",
                 *IMPACT_KEYS,
                 "material_id",
+                "current_destination",
                 day=F("run__created_at"),
                 deal_ref=F("deal__id"),
                 version=F("factor_set__version"),
@@ -193,6 +195,7 @@ def _records(params: ReportParams, organisation_ids: set[int] | None) -> Iterabl
             "baseline",
             *IMPACT_KEYS,
             "material_id",
+            "current_destination",
             day=F("agreed_at"),
             deal_ref=F("id"),
             version=F("factor_set__version"),
@@ -205,6 +208,7 @@ def _records(params: ReportParams, organisation_ids: set[int] | None) -> Iterabl
             *IMPACT_KEYS,
             distance_km=F("deal__distance_km"),
             material_id=F("deal__material_id"),
+            current_destination=F("deal__current_destination"),
             day=F("date"),
             deal_ref=F("deal_id"),
             version=F("deal__factor_set__version"),
@@ -226,6 +230,7 @@ def _records(params: ReportParams, organisation_ids: set[int] | None) -> Iterabl
             receive_district=row["receive_district"],
             material_id=row["material_id"],
             factor_set=row["version"],
+            current_destination=row["current_destination"],
         )
 
 
@@ -350,7 +355,7 @@ def build_report(*, params: ReportParams, organisation_ids: set[int] | None) -> 
         {"key": key, "label": _label(params.group_by, key, names), **tally.figures()}
         for key, tally in groups.items()
     ]
-    return {
+    report = {
         "basis": params.basis,
         "group_by": params.group_by,
         "from": params.date_from,
@@ -361,6 +366,43 @@ def build_report(*, params: ReportParams, organisation_ids: set[int] | None) -> 
         "rows": _sort_rows(rows, params.group_by),
         "flows": _sankey(records, keys, names),
     }
+    _add_estimated_kzt(report, records, lambda r: _group_key(r, params.group_by, categories, keys))
+    return report
+
+
+def _add_estimated_kzt(report: dict[str, Any], records: list[Record], group_of) -> None:
+    """Estimated money under the active tariff: ``disposal_fee_avoided_kzt`` and
+    ``transport_cost_kzt`` in the totals and every row (``None`` without a published tariff),
+    and the tariff's version as ``tariff``. Summed exactly from each record's rounded figures."""
+    from .. import economics
+    from ..tariffs import rates_of, tariff_active
+
+    tariff = tariff_active()
+    report["tariff"] = tariff.version if tariff else None
+    money_keys = ("disposal_fee_avoided_kzt", "transport_cost_kzt")
+    if tariff is None:
+        for figures in (report["totals"], *report["rows"]):
+            figures.update(dict.fromkeys(money_keys))
+        return
+    rates = rates_of(tariff)
+    by_group: dict[str, dict[str, Decimal]] = defaultdict(
+        lambda: dict.fromkeys(money_keys, economics.kzt(_ZERO))
+    )
+    for record in records:
+        fee = economics.disposal_fee_avoided_kzt(
+            mass_t=record.mass_t, current_destination=record.current_destination, rates=rates
+        )
+        # A delivery's t·km is its mass × its deal's distance (already in the record).
+        transport = economics.transport_cost_kzt(tkm=record.tkm, rates=rates)
+        sums = by_group[group_of(record)]
+        sums["disposal_fee_avoided_kzt"] += fee
+        sums["transport_cost_kzt"] += transport
+    empty = dict.fromkeys(money_keys, economics.kzt(_ZERO))
+    for row in report["rows"]:
+        row.update(by_group.get(row["key"], empty))
+    report["totals"].update(
+        {key: sum((g[key] for g in by_group.values()), start=economics.kzt(_ZERO)) for key in money_keys}
+    )
 
 
 def _material_name(material: Mapping[str, str]) -> str:

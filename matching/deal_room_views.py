@@ -1,0 +1,200 @@
+"""Pages of the deal room: the proposal page and its conversation, the conversations inbox, the
+conversation on the deal page, and the municipality's tariffs. Thin: access helpers, services,
+templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts.access import member_organisation_ids, require_authority
+from accounts.errors import DomainError, ErrorCode
+
+from . import access, conversations, tariffs
+from .api.deal_room import message_post_allowed
+from .models import UNDECIDED_PROPOSAL_STATUSES, Proposal
+
+PAGE_SIZE = 25
+
+
+def conversation_context(
+    request, proposal: Proposal, *, post_url: str, error: str = "", draft: str = ""
+) -> dict:
+    """What the conversation partial needs; showing it marks the thread read."""
+    thread = list(conversations.thread_messages(proposal=proposal))
+    if thread:
+        conversations.thread_mark_read(user=request.user, proposal=proposal, up_to=thread[-1].pk)
+    return {"thread": thread, "post_url": post_url, "message_error": error, "draft": draft}
+
+
+def economics_context(flow) -> dict[str, Any]:
+    return {"economics": tariffs.economics_of(flow, tariff=tariffs.tariff_active())}
+
+
+@login_required
+def proposal_detail(request, pk: int):
+    proposal = access.access_proposal(request.user, pk)
+    orgs = member_organisation_ids(request.user)
+    deal = getattr(proposal, "deal", None) if proposal.status == "agreed" else None
+    return render(
+        request,
+        "matching/proposal.html",
+        {
+            "p": proposal,
+            "deal": deal,
+            "is_party": bool(orgs & {proposal.offer.organisation_id, proposal.need.organisation_id}),
+            "undecided": proposal.status in UNDECIDED_PROPOSAL_STATUSES,
+            **economics_context(proposal),
+            **conversation_context(
+                request, proposal, post_url=reverse("matching:proposal-messages", args=[proposal.pk])
+            ),
+        },
+    )
+
+
+def _post(request, proposal: Proposal, *, page_url: str, post_url: str):
+    """Write a message from the page's form; under htmx answer with the conversation partial."""
+    body = request.POST.get("body", "")
+    error = ""
+    status = 201
+    if not message_post_allowed(request):
+        error, status = _("You are sending messages too fast; wait a minute."), 429
+    else:
+        try:
+            conversations.message_post(proposal=proposal, actor=request.user, body=body)
+        except DomainError as exc:
+            if exc.code is not ErrorCode.INVALID:
+                raise
+            error, status = exc.message, 400
+    if not request.headers.get("HX-Request"):
+        if error:
+            messages.error(request, error)
+        return redirect(f"{page_url}#conversation")
+    context = conversation_context(
+        request, proposal, post_url=post_url, error=error, draft=body if error else ""
+    )
+    return render(request, "matching/partials/conversation.html", context, status=status)
+
+
+@login_required
+@require_POST
+def proposal_messages(request, pk: int):
+    proposal = access.access_proposal(request.user, pk)
+    return _post(
+        request,
+        proposal,
+        page_url=reverse("matching:proposal", args=[proposal.pk]),
+        post_url=reverse("matching:proposal-messages", args=[proposal.pk]),
+    )
+
+
+@login_required
+@require_POST
+def deal_messages(request, pk: int):
+    deal = access.access_deal(request.user, pk)
+    return _post(
+        request,
+        conversations.thread_of(deal),
+        page_url=reverse("matching:deal", args=[deal.pk]),
+        post_url=reverse("matching:deal-messages", args=[deal.pk]),
+    )
+
+
+def deal_room_context(request, deal) -> dict[str, Any]:
+    """The deal page's additions: the counterpart's contacts, the estimate, the conversation."""
+    orgs = member_organisation_ids(request.user)
+    offer_side, need_side = deal.offer.organisation_id in orgs, deal.need.organisation_id in orgs
+    counterpart = None
+    if offer_side != need_side:
+        counterpart = deal.need.organisation if offer_side else deal.offer.organisation
+    return {
+        "counterpart": counterpart,
+        **economics_context(deal),
+        **conversation_context(
+            request, conversations.thread_of(deal), post_url=reverse("matching:deal-messages", args=[deal.pk])
+        ),
+    }
+
+
+@login_required
+def conversation_list(request):
+    """The user's conversations, most recent first, with their unread counts."""
+    page = Paginator(conversations.thread_list_for(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    unread = conversations.unread_by_thread(user=request.user)
+    rows = []
+    for proposal in page.object_list:
+        deal = getattr(proposal, "deal", None) if proposal.status == "agreed" else None
+        rows.append(
+            {
+                "p": proposal,
+                "url": reverse("matching:deal", args=[deal.pk])
+                if deal
+                else reverse("matching:proposal", args=[proposal.pk]),
+                "unread": unread.get(proposal.pk, 0),
+            }
+        )
+    return render(request, "matching/conversations.html", {"page": page, "rows": rows})
+
+
+# --- Tariffs (municipality) --------------------------------------------------------------------
+
+
+class TariffForm(forms.Form):
+    version = forms.CharField(label=gettext_lazy("Version"), max_length=40)
+    landfill_gate_fee_kzt_per_t = forms.DecimalField(
+        label=gettext_lazy("Landfill gate fee (KZT per t)"), min_value=0, max_digits=14, decimal_places=2
+    )
+    transport_kzt_per_tkm = forms.DecimalField(
+        label=gettext_lazy("Road transport (KZT per t·km)"), min_value=0, max_digits=14, decimal_places=2
+    )
+
+
+@login_required
+def tariff_list(request):
+    require_authority(request.user)
+    form = TariffForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            tariff = tariffs.tariff_create(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            if exc.code is not ErrorCode.INVALID:
+                raise
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Draft tariff %(version)s saved.") % {"version": tariff.version})
+            return redirect("matching:tariffs")
+    page = Paginator(tariffs.tariff_list_for(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "matching/tariffs.html",
+        {"page": page, "form": form, "active": tariffs.tariff_active()},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def tariff_publish(request, pk: int):
+    tariff = tariffs.access_tariff(request.user, pk)
+    try:
+        tariffs.tariff_publish(tariff=tariff, actor=request.user)
+    except DomainError as exc:
+        if exc.code is not ErrorCode.CONFLICT:
+            raise
+        messages.warning(request, exc.message)
+    else:
+        messages.success(
+            request, _("Tariff %(version)s published; estimates use it now.") % {"version": tariff.version}
+        )
+    return redirect("matching:tariffs")
