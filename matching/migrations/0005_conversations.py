@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0002_organisation_contacts"),
-        ("matching", "0003_flow_fields"),
+        ("matching", "0004_fate_baselines"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
