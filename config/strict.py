@@ -52,7 +52,8 @@ def parse_decimal(value: Any) -> Decimal:
 
 
 class StrictSerializerMixin:
-    """Refuse undeclared fields (400 naming each) and underscore numbers, before field validation."""
+    # Refuses undeclared fields (400 naming each) and underscore numbers, before field validation.
+    # (A comment, not a docstring: drf-spectacular would print it on every request schema.)
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
@@ -77,7 +78,7 @@ class StrictSerializerMixin:
 
 
 class StrictSerializer(StrictSerializerMixin, serializers.Serializer):
-    """The base of every API input serializer."""
+    pass  # the base of every API input serializer (no docstring, see the mixin)
 
 
 class NoInputSerializer(StrictSerializer):
