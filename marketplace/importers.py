@@ -39,8 +39,8 @@ MAX_XLSX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 MAX_XLSX_ENTRIES = 200
 #: Any part other than the worksheets and the shared texts (which are scanned) is small.
 MAX_XLSX_PART_BYTES = 5 * 1024 * 1024
-#: Cells in the first sheet and shared texts, empty cells included (rows x columns, generously).
-MAX_XLSX_CELLS = 200_000
+#: Cells in the first sheet and shared texts, empty cells included (5,001 rows x 20 columns).
+MAX_XLSX_CELLS = 100_000
 MAX_XLSX_COLUMNS = 64
 SHARED_STRINGS = "xl/sharedStrings.xml"
 SAVE_AS_UTF8 = (
