@@ -96,12 +96,13 @@ class _WindowThrottle(BaseThrottle):
         rates = api_settings.DEFAULT_THROTTLE_RATES  # read per request: settings may change in tests
         if scope not in rates:
             raise ImproperlyConfigured(f"No rate in DEFAULT_THROTTLE_RATES for the {scope!r} scope")
-        if rates[scope] is None:
+        rate = rates[scope]
+        if rate is None:
             return True
         ident = self.ident(request, view)
         if ident is None:
             return True
-        self._wait = rate_take(key=f"{scope}:{ident}", rate=Rate.parse(rates[scope]))
+        self._wait = rate_take(key=f"{scope}:{ident}", rate=Rate.parse(str(rate)))
         return self._wait is None
 
     def wait(self) -> float | None:

@@ -54,6 +54,8 @@ def parse_decimal(value: Any) -> Decimal:
 class StrictSerializerMixin:
     # Refuses undeclared fields (400 naming each) and underscore numbers, before field validation.
     # (A comment, not a docstring: drf-spectacular would print it on every request schema.)
+    # Query-string serializers keep the number check only: ?page= and ?format= are not theirs.
+    reject_unknown_fields = True
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
@@ -65,11 +67,13 @@ class StrictSerializerMixin:
     def strict_errors(self, data: Mapping) -> dict[str, list[str]]:
         fields = self.fields  # type: ignore[attr-defined]
         writable = {name for name, field in fields.items() if not field.read_only}
-        errors: dict[str, list[str]] = {
-            str(key): [str(UNKNOWN_FIELD)]
-            for key in data
-            if key not in writable and key not in IGNORED_KEYS
-        }
+        errors: dict[str, list[str]] = {}
+        if self.reject_unknown_fields:
+            errors = {
+                str(key): [str(UNKNOWN_FIELD)]
+                for key in data
+                if key not in writable and key not in IGNORED_KEYS
+            }
         for name in writable & set(data):
             raw = data.get(name)
             if isinstance(fields[name], NUMBER_FIELDS) and isinstance(raw, str) and is_sloppy_number(raw):
@@ -79,6 +83,10 @@ class StrictSerializerMixin:
 
 class StrictSerializer(StrictSerializerMixin, serializers.Serializer):
     pass  # the base of every API input serializer (no docstring, see the mixin)
+
+
+class StrictQuerySerializer(StrictSerializer):
+    reject_unknown_fields = False  # a query string's numbers, not its other parameters
 
 
 class NoInputSerializer(StrictSerializer):

@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import District
-from config.strict import StrictSerializer
+from config.strict import StrictQuerySerializer, StrictSerializer
 from marketplace.listing_rules import allowed_units, quantity_in_tonnes
 from marketplace.models import (
     Category,
@@ -321,7 +321,7 @@ class NeedUpdateSerializer(NeedInputSerializer):
         super().__init__(*args, **kwargs)
 
 
-class ListingQuerySerializer(serializers.Serializer):
+class ListingQuerySerializer(StrictQuerySerializer):
     material = serializers.CharField(required=False, max_length=60, help_text="A material key.")
     category = serializers.ChoiceField(choices=Category.choices, required=False)
     status = ListingStatusField(required=False)

@@ -210,3 +210,9 @@ def test_the_forms_refuse_underscore_numbers(client, brewery):
 def test_the_radius_search_refuses_underscore_numbers(brewery):
     response = brewery.client().get("/api/v1/offers/", {"near": "43.2,76.9", "radius_km": "1_0"})
     assert response.status_code == 400 and "radius_km" in response.json()
+
+
+@pytest.mark.django_db
+def test_a_list_filter_refuses_an_underscore_number_but_keeps_its_other_parameters(brewery):
+    assert brewery.client().get("/api/v1/offers/", {"organisation": "1_0"}).status_code == 400
+    assert brewery.client().get("/api/v1/offers/", {"page": "1", "page_size": "5"}).status_code == 200
