@@ -100,7 +100,10 @@ def map_points(*, user, listings, url_for) -> list[dict]:
                 "url": url_for(listing),
                 "title": ", ".join(m.name for m in materials),
                 "organisation": listing.organisation.name,
-                "quantity": f"{listing.quantity.normalize():f} {listing.get_unit_display()} {listing.get_period_display()}",
+                "quantity": (
+                    f"{listing.quantity.normalize():f} {listing.get_unit_display()} "
+                    f"{listing.get_period_display()}"
+                ),
                 "lat": float(location.latitude),
                 "lon": float(location.longitude),
                 "exact": location.exact,
