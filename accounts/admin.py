@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from . import services
 from .errors import DomainError
-from .models import Event, Membership, Organisation, Site, User
+from .models import AUTHORITY_KINDS, Event, Membership, Organisation, Site, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -24,7 +24,29 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     readonly_fields = ["verified", "verified_at", "verified_by", "created_at"]
     inlines = [MembershipInline]
-    actions = ["verify"]
+    actions = ["verify", "grant_authority"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The kind decides authority: it changes only through the audited action below.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "kind"] if obj is not None else fields
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "kind":
+            kwargs["choices"] = [(k, v) for k, v in db_field.choices if k not in AUTHORITY_KINDS]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    @admin.action(description="Grant the city authority role (municipality, verified; superusers; audited)")
+    def grant_authority(self, request, queryset):
+        try:
+            for org in queryset:
+                services.organisation_grant_authority(
+                    organisation=org, actor=request.user, reason="Django admin action"
+                )
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        else:
+            self.message_user(request, f"{queryset.count()} organisation(s) now hold the authority role.")
 
     @admin.action(description="Verify selected organisations (as a municipality member)")
     def verify(self, request, queryset):

@@ -6,7 +6,9 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from .models import District, Organisation
+from config.strict import StrictDecimalField
+
+from .models import SELF_SERVICE_KINDS, District, Organisation
 
 
 class SignupForm(forms.Form):
@@ -14,8 +16,11 @@ class SignupForm(forms.Form):
     email = forms.EmailField(label=_("Email"), required=False)
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
     organisation_name = forms.CharField(label=_("Organisation name"), max_length=200)
+    # A municipality is set up by the operator, never by sign-up.
     kind = forms.ChoiceField(
-        label=_("Kind of organisation"), choices=Organisation.Kind.choices, initial=Organisation.Kind.COMPANY
+        label=_("Kind of organisation"),
+        choices=[(k, label) for k, label in Organisation.Kind.choices if k in SELF_SERVICE_KINDS],
+        initial=Organisation.Kind.COMPANY,
     )
     sector = forms.ChoiceField(label=_("Sector"), choices=Organisation.Sector.choices)
 
@@ -23,10 +28,10 @@ class SignupForm(forms.Form):
 class SiteForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
-    latitude = forms.DecimalField(
+    latitude = StrictDecimalField(
         label=_("Latitude"), max_digits=9, decimal_places=6, min_value=-90, max_value=90
     )
-    longitude = forms.DecimalField(
+    longitude = StrictDecimalField(
         label=_("Longitude"), max_digits=10, decimal_places=6, min_value=-180, max_value=180
     )
     district = forms.ChoiceField(label=_("District"), choices=District.choices, initial=District.OTHER)

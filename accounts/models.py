@@ -18,6 +18,13 @@ class OrganisationKind(models.TextChoices):
     RESEARCH = "research", _("Research")
 
 
+#: Kinds that carry the city's authority (once verified): never chosen at sign-up, only granted by
+#: the operator (``create_organisation`` or :func:`accounts.services.organisation_grant_authority`).
+AUTHORITY_KINDS = frozenset({OrganisationKind.MUNICIPALITY})
+#: Kinds anyone may register.
+SELF_SERVICE_KINDS = tuple(kind for kind in OrganisationKind.values if kind not in AUTHORITY_KINDS)
+
+
 class OrganisationSector(models.TextChoices):
     # The sectors of the 2019 study "Circular Economy Opportunities in Almaty".
     AGRICULTURE_FOOD = "agriculture_food", _("Agriculture & food processing")

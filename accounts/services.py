@@ -11,15 +11,19 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.strict import parse_decimal
 
 from .access import require_authority, require_organisation_admin
-from .errors import conflict, invalid
-from .models import District, Event, Membership, Organisation, Site, User
+from .errors import DomainError, conflict, forbidden, invalid
+from .models import SELF_SERVICE_KINDS, District, Event, Membership, Organisation, Site, User
 
 
 def event_record(
@@ -122,21 +126,109 @@ def user_create(*, username: str, password: str, email: str = "") -> User:
     return user
 
 
+#: The field under which a refused sign-up is reported: it names neither input on purpose.
+REGISTRATION_FIELD = "non_field_errors"
+
+
+def registration_refused() -> DomainError:
+    """One answer whether the username, the organisation name or both are taken.
+
+    Sign-up is open to anyone, so it must not tell a stranger which accounts and organisations
+    exist; a person who really belongs to an existing organisation asks its administrator.
+    """
+    return invalid(
+        REGISTRATION_FIELD,
+        _(
+            "This username or organisation name cannot be registered. Choose others, or ask your "
+            "organisation's administrator to add you."
+        ),
+    )
+
+
+def _check_new_user(username: str, password: str, email: str) -> str:
+    username = _clean_name("username", username, 150)
+    try:
+        User.username_validator(username)
+    except ValidationError as exc:
+        raise invalid("username", " ".join(exc.messages)) from None
+    try:
+        password_validation.validate_password(password, User(username=username, email=(email or "").strip()))
+    except ValidationError as exc:
+        raise invalid("password", " ".join(exc.messages)) from None
+    return username
+
+
 @transaction.atomic
 def organisation_register(
     *, username: str, password: str, email: str, organisation_name: str, kind: str, sector: str
 ) -> tuple[User, Organisation]:
     """Sign-up: a user and their new, unverified organisation, of which they are the admin.
 
-    All or nothing: a bad organisation leaves no user behind.
+    All or nothing: a bad organisation leaves no user behind. Only non-authority kinds may be
+    registered (a municipality is set up by the operator). Every input is checked first; a taken
+    username or organisation name then gets :func:`registration_refused`, the same answer for
+    either, after the same password hashing work as a sign-up that succeeds.
     """
-    user = user_create(username=username, password=password, email=email)
+    if kind not in SELF_SERVICE_KINDS:
+        raise invalid(
+            "kind",
+            _("A %(kind)s cannot be registered by sign-up; expected one of: %(kinds)s.")
+            % {"kind": kind, "kinds": ", ".join(SELF_SERVICE_KINDS)},
+        )
+    _clean_choice("sector", sector, Organisation.Sector)
+    name = _clean_name("name", organisation_name, 200)
+    username = _check_new_user(username, password, email)
+    taken = (
+        User.objects.filter(username__iexact=username).exists()
+        or Organisation.objects.filter(name__iexact=name).exists()
+    )
+    if taken:
+        make_password(password)  # as much work as the successful path, so timing says nothing
+        raise registration_refused()
     try:
-        org = organisation_create(name=organisation_name, kind=kind, sector=sector, actor=user)
+        user = user_create(username=username, password=password, email=email)
+        org = organisation_create(name=name, kind=kind, sector=sector, actor=user)
     except IntegrityError:
-        raise invalid("organisation", "An organisation with this name already exists.") from None
+        raise registration_refused() from None
+    except DomainError as exc:
+        # Only a concurrent sign-up with the same name gets here, past the check above.
+        if exc.field in ("username", "name"):
+            raise registration_refused() from None
+        raise
     membership_add(user=user, organisation=org, role=Membership.Role.ADMIN, actor=user)
     return user, org
+
+
+@transaction.atomic
+def organisation_grant_authority(
+    *, organisation: Organisation, actor: User, reason: str = ""
+) -> Organisation:
+    """The operator makes an organisation the city's authority: kind municipality, verified.
+
+    The one way besides the ``create_organisation`` command: a superuser's explicit decision,
+    recorded as an ``organisation.authority_granted`` event (who, when, the previous kind, why).
+    """
+    if actor is None or not actor.is_authenticated or not actor.is_superuser:
+        raise forbidden(_("Only the operator (a superuser) can grant the authority role."))
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    previous = {"kind": organisation.kind, "verified": organisation.verified}
+    if organisation.kind == Organisation.Kind.MUNICIPALITY and organisation.verified:
+        return organisation
+    Organisation.objects.filter(pk=organisation.pk).update(
+        kind=Organisation.Kind.MUNICIPALITY,
+        verified=True,
+        verified_at=organisation.verified_at or timezone.now(),
+        verified_by=organisation.verified_by or actor,
+    )
+    organisation.refresh_from_db()
+    event_record(
+        actor=actor,
+        action="organisation.authority_granted",
+        obj=organisation,
+        organisation=organisation,
+        data={"previous": previous, "reason": (reason or "").strip()[:500]},
+    )
+    return organisation
 
 
 @transaction.atomic
@@ -238,7 +330,7 @@ COORDINATE_LIMITS = {"latitude": Decimal(90), "longitude": Decimal(180)}
 
 def _clean_coordinate(field: str, value: Any) -> Decimal:
     try:
-        number = Decimal(str(value))
+        number = parse_decimal(value)
     except (InvalidOperation, ValueError, TypeError):
         raise invalid(field, "A number is required.") from None
     if not number.is_finite():

@@ -6,19 +6,18 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from config.web import safe_next
 
 from . import access, selectors, services
 from .errors import DomainError, ErrorCode
 from .forms import LoginForm, OrganisationContactsForm, SignupForm, SiteForm
 from .models import Membership, Organisation
-
-LOGIN_FAILURE_LIMIT = 10
-LOGIN_FAILURE_WINDOW_S = 300
 
 
 def _apply_domain_error(form, exc: DomainError) -> None:
@@ -33,28 +32,11 @@ def home(request):
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login, with a per-address limit on failed attempts."""
+    """Django's login. Failed attempts are limited per account and per address by django-axes
+    (``AXES_*`` settings), for this page and ``/admin/login/`` alike."""
 
     form_class = LoginForm
     template_name = "registration/login.html"
-
-    def _key(self) -> str:
-        return f"login-failures:{self.request.META.get('REMOTE_ADDR', '?')}"
-
-    def post(self, request, *args, **kwargs):
-        if cache.get(self._key(), 0) >= LOGIN_FAILURE_LIMIT:
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(None, _("Too many failed attempts. Try again in a few minutes."))
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form):
-        try:
-            cache.incr(self._key())
-        except ValueError:
-            cache.set(self._key(), 1, LOGIN_FAILURE_WINDOW_S)
-        return super().form_invalid(form)
 
 
 def signup(request):
@@ -163,7 +145,7 @@ def organisation_verify(request, pk: int):
         if verified
         else _("Verification of %(org)s withdrawn.") % {"org": org.name},
     )
-    return redirect(request.POST.get("next") or "accounts:verification-queue")
+    return redirect(safe_next(request, reverse("accounts:verification-queue")))
 
 
 def _site_form_page(request, form, *, site=None, organisation=None):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.access import require_authority
 from accounts.errors import DomainError, conflict, invalid
 from accounts.services import event_record
+from config.strict import parse_decimal
 
 from . import factor_data
 from .models import Factor, FactorSet, ImpactMethod, Material
@@ -249,7 +250,7 @@ def _clean_factor_value(field: str, value: Any) -> Any:
     if value is None or isinstance(value, bool):
         raise invalid(field, "A number is required.")
     try:
-        number = Decimal(str(value))
+        number = parse_decimal(value)
     except (InvalidOperation, ValueError):
         raise invalid(field, "A number is required.") from None
     if not number.is_finite() or abs(number) >= Decimal("1e8"):
@@ -272,7 +273,7 @@ def _clean_set_value(field: str, value: Any) -> Any:
     if value is None or isinstance(value, bool):
         raise invalid(field, "A number is required.")
     try:
-        number = Decimal(str(value))
+        number = parse_decimal(value)
     except (InvalidOperation, ValueError):
         raise invalid(field, "A number is required.") from None
     if not number.is_finite() or not 0 <= number < bound:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import DomainError
 from accounts.models import District
+from config.strict import StrictDecimalField
 
 from . import importers
 from .listing_rules import allowed_units
@@ -88,14 +89,14 @@ class ListingForm(forms.Form):
     site = forms.ChoiceField(label=_("Site"))
     new_site_name = forms.CharField(label=_("Name of the new site"), max_length=200, required=False)
     new_site_address = forms.CharField(label=_("Address of the new site"), max_length=300, required=False)
-    new_site_latitude = forms.DecimalField(
+    new_site_latitude = StrictDecimalField(
         label=_("Latitude"),
         required=False,
         max_digits=9,
         decimal_places=6,
         widget=forms.NumberInput(attrs={"step": "0.000001"}),
     )
-    new_site_longitude = forms.DecimalField(
+    new_site_longitude = StrictDecimalField(
         label=_("Longitude"),
         required=False,
         max_digits=10,
@@ -105,7 +106,7 @@ class ListingForm(forms.Form):
     new_site_district = forms.ChoiceField(
         label=_("District"), choices=District.choices, initial=District.OTHER, required=False
     )
-    quantity = forms.DecimalField(
+    quantity = StrictDecimalField(
         label=_("Quantity"),
         max_digits=14,
         decimal_places=3,
@@ -121,7 +122,7 @@ class ListingForm(forms.Form):
         help_text=_("Leave the window open for “always”."),
     )
     available_until = forms.DateField(label=_("Available until"), required=False, widget=_date_input())
-    min_lot = forms.DecimalField(
+    min_lot = StrictDecimalField(
         label=_("Minimum lot"),
         required=False,
         max_digits=14,
@@ -129,7 +130,7 @@ class ListingForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
         help_text=_("The smallest quantity worth a trip, in the same unit."),
     )
-    max_distance_km = forms.DecimalField(
+    max_distance_km = StrictDecimalField(
         label=_("Maximum transport distance (km)"),
         required=False,
         max_digits=7,
@@ -295,7 +296,7 @@ class SearchForm(forms.Form):
         label=_("Category"), required=False, choices=[("", _("Any category")), *Category.choices]
     )
     site = forms.ChoiceField(label=_("From my site"), required=False)
-    radius_km = forms.DecimalField(
+    radius_km = StrictDecimalField(
         label=_("Within (km)"),
         required=False,
         min_value=1,
@@ -334,7 +335,7 @@ FACTOR_NUMBER_FIELDS = (
 
 
 def _factor_number(label, *, required: bool):
-    return forms.DecimalField(
+    return StrictDecimalField(
         label=label,
         required=required,
         max_digits=12,
@@ -364,13 +365,13 @@ class FactorForm(forms.Form):
 
 
 class FactorSetForm(forms.Form):
-    road_freight_kg_per_tkm = forms.DecimalField(
+    road_freight_kg_per_tkm = StrictDecimalField(
         label=_("Road freight (kg CO₂e per t·km)"), max_digits=10, decimal_places=6
     )
     road_freight_source = forms.CharField(
         label=_("Source of the road-freight factor"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    gwp_ch4 = forms.DecimalField(label=_("GWP of CH₄"), max_digits=8, decimal_places=3)
+    gwp_ch4 = StrictDecimalField(label=_("GWP of CH₄"), max_digits=8, decimal_places=3)
     gwp_basis = forms.CharField(label=_("GWP basis"), max_length=200, required=False)
     landfill_method = forms.CharField(
         label=_("Landfill method"), required=False, widget=forms.Textarea(attrs={"rows": 2})

@@ -11,18 +11,22 @@ container (entry count and uncompressed size) before openpyxl sees it.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
+from xml.parsers import expat
 
+from django.conf import settings
 from django.db import transaction
 
 from accounts.errors import DomainError, invalid
 from accounts.models import Organisation, Site, User
+from accounts.throttles import Rate, rate_take
 
 from . import listing_rules as rules
 from . import services
@@ -33,6 +37,17 @@ MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 5000
 MAX_XLSX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 MAX_XLSX_ENTRIES = 200
+#: Any part other than the worksheets and the shared texts (which are scanned) is small.
+MAX_XLSX_PART_BYTES = 5 * 1024 * 1024
+#: Cells in the first sheet and shared texts, empty cells included (5,001 rows x 20 columns).
+MAX_XLSX_CELLS = 100_000
+MAX_XLSX_COLUMNS = 64
+SHARED_STRINGS = "xl/sharedStrings.xml"
+SAVE_AS_UTF8 = (
+    'The CSV file is not in a text encoding we can read: save it as "CSV UTF-8" '
+    "(UTF-8 and UTF-16 with a byte-order mark, and Windows Cyrillic, are read)."
+)
+FORMULA_REASON = "Formulas are not accepted; paste values (Paste special → Values) and upload again."
 KINDS = ("offer", "need")
 # Every column an import may have: the services' own fields, plus the row kind and status.
 COLUMNS = ("kind", *dict.fromkeys(rules.OFFER_FIELDS + rules.NEED_FIELDS), "status")
@@ -95,12 +110,32 @@ def _normalise_header(cells: list[Any]) -> list[str]:
 
 
 def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1251"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise _file_error("The CSV file is not UTF-8 text.")
+    """CSV text: UTF-8 (with or without BOM), UTF-16/32 with a BOM, else Windows Cyrillic."""
+    for bom, encoding in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32")):
+        if data.startswith(bom):
+            return _decode_as(data, encoding)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _decode_as(data, "utf-16")  # Excel's "Unicode text" export
+    sample = data[:4096]
+    if sample.count(0) * 4 >= len(sample):
+        # A NUL in every other byte: UTF-16 without its byte-order mark, which cp1251 would
+        # "read" as a garbled header. (A stray NUL in a cell is a row error, reported later.)
+        raise _file_error(SAVE_AS_UTF8)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1251")
+    except UnicodeDecodeError:
+        raise _file_error(SAVE_AS_UTF8) from None
+
+
+def _decode_as(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        raise _file_error(SAVE_AS_UTF8) from None
 
 
 def _csv_rows(data: bytes) -> Iterator[list[Any]]:
@@ -128,9 +163,121 @@ def _check_xlsx_container(data: bytes) -> None:
         raise _file_error(
             f"The XLSX file unpacks to more than {MAX_XLSX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB."
         )
+    for entry in entries:
+        scanned = entry.filename.startswith("xl/worksheets/") or entry.filename == SHARED_STRINGS
+        if not scanned and entry.file_size > MAX_XLSX_PART_BYTES:
+            raise _file_error(f"The XLSX part {entry.filename!r} is too large.")
     names = {entry.filename for entry in entries}
     if "xl/workbook.xml" not in names:
         raise _file_error("The archive is not an Excel workbook.")
+
+
+class _TooLarge(Exception):
+    """Raised from inside the XML scan to stop reading at once."""
+
+
+@dataclass
+class _SheetExtent:
+    rows: int = 0
+    cells: int = 0
+    max_column: int = 0
+
+
+def _column_index(reference: str) -> int:
+    """``"AB12"`` → 28 (the column of a cell reference; 0 when there is none)."""
+    index = 0
+    for char in reference:
+        if not ("A" <= char <= "Z"):
+            break
+        index = index * 26 + ord(char) - 64
+    return index
+
+
+def _row_number(reference: str) -> int:
+    digits = reference.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ$").replace("$", "")
+    return int(digits) if digits.isdigit() else 0
+
+
+def _scan_xml(stream: IO[bytes], on_element: Callable[[str, dict[str, str]], None]) -> None:
+    """Stream ``stream`` through expat, calling ``on_element(local_name, attributes)`` per start tag.
+
+    No DTDs or entities (no XLSX part has one); reading stops as soon as a callback raises.
+    """
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+    def refuse_dtd(*_args: Any) -> None:
+        raise _TooLarge("The XLSX file contains an XML document type declaration; it is not accepted.")
+
+    parser.StartDoctypeDeclHandler = refuse_dtd
+    parser.EntityDeclHandler = refuse_dtd
+    parser.StartElementHandler = lambda name, attrs: on_element(name.rpartition(" ")[2], attrs)
+    try:
+        while chunk := stream.read(64 * 1024):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except expat.ExpatError:
+        raise _file_error("The XLSX file cannot be read.") from None
+
+
+def _scan_sheet(stream: IO[bytes]) -> _SheetExtent:
+    """Count a worksheet's rows and cells, empty ones included, refusing it past the limits.
+
+    Runs before openpyxl reads a single row: an XLSX of 400,000 empty rows is a megabyte on the
+    wire and minutes of parsing; here it stops after ``MAX_IMPORT_ROWS + 1`` rows.
+    """
+    max_rows = MAX_IMPORT_ROWS + 1  # the header too
+    extent = _SheetExtent()
+    too_many_rows = (
+        f"The sheet has more than {MAX_IMPORT_ROWS:,} rows below the header (empty rows count too: "
+        "delete the rows below your data)."
+    )
+
+    def on_element(name: str, attrs: dict[str, str]) -> None:
+        if name == "dimension":
+            last = attrs.get("ref", "").rpartition(":")[2]
+            if _row_number(last) > max_rows:
+                raise _TooLarge(too_many_rows)
+            if _column_index(last) > MAX_XLSX_COLUMNS:
+                raise _TooLarge(f"The sheet is wider than {MAX_XLSX_COLUMNS} columns.")
+        elif name == "row":
+            extent.rows += 1
+            if extent.rows > max_rows or _row_number(attrs.get("r", "")) > max_rows:
+                raise _TooLarge(too_many_rows)
+        elif name == "c":
+            extent.cells += 1
+            if extent.cells > MAX_XLSX_CELLS:
+                raise _TooLarge(f"The sheet has more than {MAX_XLSX_CELLS:,} cells.")
+            column = _column_index(attrs.get("r", "")) or 1
+            if column > MAX_XLSX_COLUMNS:
+                raise _TooLarge(f"The sheet is wider than {MAX_XLSX_COLUMNS} columns.")
+            extent.max_column = max(extent.max_column, column)
+
+    _scan_xml(stream, on_element)
+    return extent
+
+
+def _scan_shared_strings(stream: IO[bytes]) -> None:
+    count = 0
+
+    def on_element(name: str, attrs: dict[str, str]) -> None:
+        nonlocal count
+        if name == "si":
+            count += 1
+            if count > MAX_XLSX_CELLS:
+                raise _TooLarge(f"The XLSX file has more than {MAX_XLSX_CELLS:,} texts.")
+
+    _scan_xml(stream, on_element)
+
+
+class _Formula:
+    """A cell holding a formula: refused, since its value may not be stored in the file."""
+
+    def __repr__(self) -> str:
+        return "<formula>"
+
+
+FORMULA = _Formula()
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
@@ -138,15 +285,39 @@ def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if SHARED_STRINGS in archive.namelist():
+                with archive.open(SHARED_STRINGS) as stream:
+                    _scan_shared_strings(stream)
+    except _TooLarge as exc:
+        raise _file_error(str(exc)) from None
+    try:
+        # Formulas are read as formulas (data_only=False) so that they can be refused by name.
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # openpyxl raises many types for broken files; all mean the same to a user
         raise _file_error("The XLSX file cannot be read.") from None
     try:
+        if not workbook.worksheets:
+            raise _file_error("The XLSX file has no worksheet.")
         sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
-            yield list(row)
-    except Exception:
-        raise _file_error("The XLSX file cannot be read.") from None
+        try:
+            # The very part openpyxl will read (its read-only sheet keeps the path it resolved).
+            with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(sheet._worksheet_path) as stream:
+                extent = _scan_sheet(stream)
+        except _TooLarge as exc:
+            raise _file_error(str(exc)) from None
+        except (KeyError, zipfile.BadZipFile, OSError):
+            raise _file_error("The XLSX file cannot be read.") from None
+        if not extent.rows:
+            return
+        try:
+            # Bounded again by what the scan saw: openpyxl pads rows to max_col and fills gaps.
+            for row in sheet.iter_rows(max_row=MAX_IMPORT_ROWS + 1, max_col=max(extent.max_column, 1)):
+                yield [FORMULA if cell.data_type == "f" else cell.value for cell in row]
+        except ImportRefused:
+            raise
+        except Exception:
+            raise _file_error("The XLSX file cannot be read.") from None
     finally:
         workbook.close()
 
@@ -164,11 +335,21 @@ def read_rows(data: bytes, filename: str = "") -> tuple[list[str], list[tuple[in
     rows = _xlsx_rows(data) if is_xlsx else _csv_rows(data)
     header: list[str] | None = None
     records: list[tuple[int, dict[str, Any]]] = []
+    formulas: list[RowError] = []
     for number, cells in enumerate(rows, start=1):
+        if number > 2 * MAX_IMPORT_ROWS + 1:  # blank rows are skipped, but not without end
+            raise _file_error(f"The file has more than {2 * MAX_IMPORT_ROWS:,} rows, blank ones included.")
         if header is None:
+            if any(cell is FORMULA for cell in cells):
+                raise ImportRefused([RowError(1, "header", FORMULA_REASON)])
             header = _normalise_header(cells)
             _check_header(header)
             continue
+        formulas += [
+            RowError(number, _column_name(header, i), FORMULA_REASON)
+            for i, cell in enumerate(cells)
+            if cell is FORMULA
+        ]
         if all(cell is None or str(cell).strip() == "" for cell in cells):
             continue
         if len(records) >= MAX_IMPORT_ROWS:
@@ -179,11 +360,25 @@ def read_rows(data: bytes, filename: str = "") -> tuple[list[str], list[tuple[in
                 {column: cells[i] if i < len(cells) else None for i, column in enumerate(header) if column},
             )
         )
+    if formulas:
+        raise ImportRefused(formulas)
     if header is None:
         raise _file_error("The file is empty.")
     if not records:
         raise _file_error("The file has a header but no rows.")
     return header, records
+
+
+def _column_name(header: list[str], index: int) -> str:
+    """The header of column ``index``, or its spreadsheet letter when it has none."""
+    if index < len(header) and header[index]:
+        return header[index]
+    letters = ""
+    number = index + 1
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"column {letters}"
 
 
 def _check_header(header: list[str]) -> None:
@@ -287,6 +482,26 @@ def _check_rows(
             continue
         valid.append((kind, {**fields, "status": status}))
     return valid, errors
+
+
+class ImportRateLimited(Exception):
+    """The organisation has used up its imports for now (``IMPORT_RATE``); retry after ``wait_s``."""
+
+    def __init__(self, wait_s: float):
+        super().__init__(f"Too many imports; retry in {wait_s:.0f} s")
+        self.wait_s = wait_s
+
+
+def import_rate_take(*, organisation: Organisation) -> None:
+    """Count one import attempt (accepted or refused) against the organisation's ``IMPORT_RATE``.
+
+    Parsing a spreadsheet is the most expensive thing a member can ask of the server, so the
+    API and the web page both call this before reading the file; the command line does not.
+    Raises :class:`ImportRateLimited` past the limit.
+    """
+    wait = rate_take(key=f"import:{organisation.pk}", rate=Rate.parse(settings.IMPORT_RATE))
+    if wait is not None:
+        raise ImportRateLimited(wait)
 
 
 def listings_import(

@@ -14,6 +14,7 @@ from typing import Any
 
 from accounts.errors import invalid
 from accounts.models import Organisation, Site
+from config.strict import parse_decimal
 
 from .models import Destination, ListingStatus, Material, Period, Unit, UnitBasis
 
@@ -92,7 +93,7 @@ def clean_decimal(
     if isinstance(value, bool):
         raise invalid(field, "A number is required.")
     try:
-        number = Decimal(value.strip() if isinstance(value, str) else str(value))
+        number = parse_decimal(value)
     except (InvalidOperation, ValueError, TypeError):
         raise invalid(field, "A number is required.") from None
     if not number.is_finite():

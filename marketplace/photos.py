@@ -11,9 +11,12 @@ from __future__ import annotations
 import io
 import uuid
 import warnings
+import weakref
 from typing import IO
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
+from django.db import transaction
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.errors import invalid
@@ -48,6 +51,36 @@ def _open(data: bytes) -> Image.Image:
             "image", f"The image is too large (at most {MAX_SOURCE_PIXELS // 1_000_000} megapixels)."
         )
     return image
+
+
+class _KeepOnCommit:
+    """The ``on_commit`` callback of one stored file: run means committed, keep the file."""
+
+    def __init__(self, committed: dict[str, bool]):
+        self.committed = committed
+
+    def __call__(self) -> None:
+        self.committed["yes"] = True
+
+
+def _delete_if_uncommitted(storage: Storage, name: str, committed: dict[str, bool]) -> None:
+    if not committed["yes"]:
+        storage.delete(name)
+
+
+def delete_on_rollback(storage: Storage, name: str) -> None:
+    """Delete the stored file ``name`` unless the current transaction commits: no orphans.
+
+    The inverse of ``transaction.on_commit``, which Django lacks: a callback is registered with
+    ``on_commit``; Django runs it on commit and drops it, never run, when the transaction or an
+    enclosing savepoint rolls back. Dropped unrun, the callback is garbage at once (CPython
+    reference counting) and its finaliser deletes the file. Outside a transaction (autocommit)
+    the row is already saved, so the file stays.
+    """
+    committed = {"yes": False}
+    keep = _KeepOnCommit(committed)
+    weakref.finalize(keep, _delete_if_uncommitted, storage, name, committed)
+    transaction.on_commit(keep)
 
 
 def process_upload(upload: IO[bytes], *, size: int | None = None) -> ContentFile:

@@ -19,6 +19,8 @@ from django.db.models.functions import Round
 
 from accounts.access import is_authority, member_organisation_ids
 from accounts.errors import invalid
+from accounts.models import Site
+from config.strict import parse_decimal
 
 from .geo import bounding_box, haversine_expression
 from .models import FactorSet, ListingStatus, Material, Need, Offer
@@ -32,37 +34,34 @@ MAX_RADIUS_KM = Decimal("1000")
 
 
 # --- Confidentiality of sites -------------------------------------------------------------
-def deal_counterpart_organisation_ids(organisation_ids: set[int]) -> set[int]:
-    """Organisations with an agreed deal with one of ``organisation_ids``.
+def exact_site_ids(user) -> set[int] | None:
+    """The sites whose exact coordinates and address ``user`` may see; ``None`` means every site.
 
-    The matching app owns deals; until it provides
-    ``matching.selectors.deal_counterpart_organisation_ids`` nobody is a counterpart.
-    """
-    if not organisation_ids:
-        return set()
-    try:
-        from matching.selectors import deal_counterpart_organisation_ids as counterparts
-    except ImportError:
-        return set()
-    return set(counterparts(set(organisation_ids)))
-
-
-def exact_site_organisation_ids(user) -> set[int] | None:
-    """The organisations whose exact sites ``user`` may see; ``None`` means every organisation.
-
-    This is the one place of the rule (:func:`can_see_exact_site` asks it): the owner, the
-    municipality, and the counterpart of an agreed deal see the exact site.
+    This is the one place of the rule (:func:`can_see_exact_site` asks it): the municipality
+    sees every site; a member sees their own organisations' sites, and of a counterpart only
+    the sites that are in an agreed deal with them (the offer's and the need's), never the
+    counterpart's other sites. One query.
     """
     if is_authority(user):
         return None
     own = set(member_organisation_ids(user))
-    return own | deal_counterpart_organisation_ids(own)
+    if not own:
+        return set()
+    visible = Q(organisation_id__in=own)
+    try:
+        from matching.selectors import deal_site_querysets
+    except ImportError:
+        pass
+    else:
+        offer_sites, need_sites = deal_site_querysets(own)
+        visible |= Q(pk__in=offer_sites) | Q(pk__in=need_sites)
+    return set(Site.objects.filter(visible).values_list("id", flat=True))
 
 
-def can_see_exact_site(user, organisation_id: int) -> bool:
-    """Whether ``user`` may see the exact coordinates and address of the organisation's sites."""
-    allowed = exact_site_organisation_ids(user)
-    return allowed is None or organisation_id in allowed
+def can_see_exact_site(user, site_id: int) -> bool:
+    """Whether ``user`` may see the exact coordinates and address of the site ``site_id``."""
+    allowed = exact_site_ids(user)
+    return allowed is None or site_id in allowed
 
 
 def coarse_coordinate(value: Decimal) -> Decimal:
@@ -117,7 +116,7 @@ def parse_near(value: str) -> tuple[float, float]:
     if len(parts) != 2:
         raise invalid("near", "Expected 'latitude,longitude', e.g. near=43.24,76.95.")
     try:
-        lat, lon = (Decimal(part.strip()) for part in parts)
+        lat, lon = (parse_decimal(part) for part in parts)
     except (InvalidOperation, ValueError):
         raise invalid("near", "Latitude and longitude must be numbers.") from None
     if not (lat.is_finite() and lon.is_finite()):
@@ -129,7 +128,7 @@ def parse_near(value: str) -> tuple[float, float]:
 
 def parse_radius(value: str | float | Decimal) -> float:
     try:
-        radius = Decimal(str(value).strip())
+        radius = parse_decimal(value)
     except (InvalidOperation, ValueError):
         raise invalid("radius_km", "A number is required.") from None
     if not radius.is_finite() or not 0 < radius <= MAX_RADIUS_KM:
@@ -154,7 +153,7 @@ def _site_coordinate(field: str, exact_ids: set[int] | None):
     if not exact_ids:
         return coarse
     return Case(
-        When(organisation_id__in=exact_ids, then=column),
+        When(site_id__in=exact_ids, then=column),
         default=coarse,
         output_field=DecimalField(max_digits=9, decimal_places=6),
     )
@@ -172,7 +171,7 @@ def _near(queryset: QuerySet, user, near: tuple[float, float], radius_km: float)
     queryset = queryset.filter(site__latitude__gte=box.min_lat, site__latitude__lte=box.max_lat)
     if box.min_lon is not None:
         queryset = queryset.filter(site__longitude__gte=box.min_lon, site__longitude__lte=box.max_lon)
-    exact_ids = exact_site_organisation_ids(user)
+    exact_ids = exact_site_ids(user)
     distance = haversine_expression(
         _site_coordinate("latitude", exact_ids), _site_coordinate("longitude", exact_ids), lat, lon
     )

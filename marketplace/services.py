@@ -19,7 +19,7 @@ from accounts.services import event_record
 
 from . import listing_rules as rules
 from .models import Destination, ListingPhoto, ListingStatus, Need, Offer, Period
-from .photos import MAX_PHOTOS_PER_LISTING, process_upload
+from .photos import MAX_PHOTOS_PER_LISTING, delete_on_rollback, process_upload
 
 #: The one transition table: draft → active ⇄ paused → closed; closed is final.
 STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -295,13 +295,10 @@ def listing_photo_add(
     owner = {"offer": listing} if isinstance(listing, Offer) else {"need": listing}
     photo = ListingPhoto(caption=caption, uploaded_by=_actor(actor), **owner)
     photo.image.save(content.name, content, save=False)
-    stored_name = photo.image.name
-    try:
-        photo.save()
-    except Exception:
-        # The row never existed: the file must not outlive it.
-        photo.image.storage.delete(stored_name)
-        raise
+    # From here the file exists; it must not outlive a rollback of the row, whether this
+    # function fails or a caller's transaction does later (a form with a second, bad photo).
+    delete_on_rollback(photo.image.storage, photo.image.name)
+    photo.save()
     event_record(
         actor=actor,
         action=f"{_event_name(listing)}.photo_added",

@@ -24,17 +24,22 @@ def listing_import(request):
     organisations = Organisation.objects.filter(id__in=member_organisation_ids(request.user)).order_by("name")
     form = ListingImportForm(request.POST or None, request.FILES or None, organisations=organisations)
     errors: list[importers.RowError] = []
+    status = 200
     if request.method == "POST" and form.is_valid():
         chosen = form.cleaned_data.get("organisation")
         organisation = acting_organisation(request.user, chosen.pk if chosen else None)
         upload = form.cleaned_data["file"]
         try:
+            importers.import_rate_take(organisation=organisation)
             result = importers.listings_import(
                 organisation=organisation,
                 actor=request.user,
                 data=upload.read(importers.MAX_IMPORT_BYTES + 1),
                 filename=upload.name or "",
             )
+        except importers.ImportRateLimited:
+            status = 429
+            form.add_error(None, _("Too many imports for this organisation; try again later."))
         except importers.ImportRefused as refused:
             errors = refused.errors
             request.session[SESSION_ERRORS_KEY] = [error.as_dict() for error in errors]
@@ -46,7 +51,8 @@ def listing_import(request):
                 % {"offers": len(result.offers), "needs": len(result.needs)},
             )
             return redirect("marketplace:import")
-    status = 400 if errors else 200
+    if errors:
+        status = 400
     return render(
         request,
         "marketplace/import.html",

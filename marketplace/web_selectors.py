@@ -1,7 +1,7 @@
 """Reads the marketplace pages need on top of :mod:`marketplace.selectors`.
 
 Nothing here decides who may see what: lists come from ``offer_list_for`` / ``need_list_for``
-and coordinates follow ``exact_site_organisation_ids`` (the rule behind ``can_see_exact_site``).
+and coordinates follow ``exact_site_ids`` (the rule behind ``can_see_exact_site``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from .models import Factor, FactorSet, ListingStatus, Need, Offer
 from .selectors import (
     ListingFilters,
     coarse_coordinate,
-    exact_site_organisation_ids,
+    exact_site_ids,
     need_list_for,
     offer_list_for,
 )
@@ -67,7 +67,7 @@ class Location:
 
 def _location(listing, exact_ids: set[int] | None) -> Location:
     site = listing.site
-    exact = exact_ids is None or listing.organisation_id in exact_ids
+    exact = exact_ids is None or listing.site_id in exact_ids
     return Location(
         latitude=site.latitude if exact else coarse_coordinate(site.latitude),
         longitude=site.longitude if exact else coarse_coordinate(site.longitude),
@@ -79,7 +79,7 @@ def _location(listing, exact_ids: set[int] | None) -> Location:
 
 
 def listing_location(*, user, listing: Offer | Need) -> Location:
-    return _location(listing, exact_site_organisation_ids(user))
+    return _location(listing, exact_site_ids(user))
 
 
 def listing_materials(listing: Offer | Need) -> list:
@@ -88,7 +88,7 @@ def listing_materials(listing: Offer | Need) -> list:
 
 def map_points(*, user, listings, url_for) -> list[dict]:
     """Map data for a page of listings (rounded coordinates for other organisations)."""
-    exact_ids = exact_site_organisation_ids(user)
+    exact_ids = exact_site_ids(user)
     points = []
     for listing in listings:
         location = _location(listing, exact_ids)
@@ -100,8 +100,10 @@ def map_points(*, user, listings, url_for) -> list[dict]:
                 "url": url_for(listing),
                 "title": ", ".join(m.name for m in materials),
                 "organisation": listing.organisation.name,
-                "quantity": f"{listing.quantity.normalize():f} {listing.get_unit_display()} "
-                f"{listing.get_period_display()}",
+                "quantity": (
+                    f"{listing.quantity.normalize():f} {listing.get_unit_display()} "
+                    f"{listing.get_period_display()}"
+                ),
                 "lat": float(location.latitude),
                 "lon": float(location.longitude),
                 "exact": location.exact,

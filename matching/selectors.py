@@ -49,6 +49,27 @@ def run_list() -> QuerySet[MatchRun]:
     return MatchRun.objects.select_related("factor_set")
 
 
+def deal_site_querysets(organisation_ids) -> tuple[QuerySet, QuerySet]:
+    """Lazy ids of the offers' sites and of the needs' sites of the agreed deals one of
+    ``organisation_ids`` is a party to, for use as subqueries (``pk__in=``).
+
+    The parties see exactly these sites (the offer's and the need's), not the counterpart's
+    other sites, which stay rounded as for the rest of the market.
+    """
+    deals = Deal.objects.filter(party_q(set(organisation_ids)))
+    return deals.values("offer__site_id"), deals.values("need__site_id")
+
+
+def deal_site_ids(organisation_ids) -> set[int]:
+    """The sites of :func:`deal_site_querysets`, as a set."""
+    if not organisation_ids:
+        return set()
+    offer_sites, need_sites = deal_site_querysets(organisation_ids)
+    return set(offer_sites.values_list("offer__site_id", flat=True)) | set(
+        need_sites.values_list("need__site_id", flat=True)
+    )
+
+
 def deal_counterpart_organisation_ids(organisation_ids) -> set[int]:
     """Organisations that are the other party of an agreed deal with any of ``organisation_ids``.
 

@@ -6,11 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import is_authority, member_organisation_ids, require_authority
 from accounts.errors import DomainError, ErrorCode
+from config.web import safe_next
 
 from . import access, runs, selectors, services
 from .forms import DeliveryForm, RunForm
@@ -87,7 +89,7 @@ def proposal_decide(request, pk: int, decision: str):
     if request.headers.get("HX-Request"):
         proposal = access.access_proposal(request.user, pk)
         return _proposal_row(request, proposal)
-    return redirect(request.POST.get("next") or "matching:proposals")
+    return redirect(safe_next(request, reverse("matching:proposals")))
 
 
 @login_required

@@ -133,7 +133,7 @@ def prepare_data() -> dict:
         for m in Membership.objects.filter(organisation__kind="company")
         .select_related("user")
         .order_by("user__username")
-        if not can_see_exact_site(m.user, offer.organisation_id)
+        if not can_see_exact_site(m.user, offer.site_id)
     )
     return {
         "viewer": viewer,

@@ -153,6 +153,19 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache(request):
+    """Rate-limit counters live in the cache: every test starts with none."""
+    if not request.config.pluginmanager.hasplugin("django"):
+        yield
+        return
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _celery_mode(request):
     """Tasks run in-process except in tests marked ``worker``, which talk to a real broker."""
     if not request.config.pluginmanager.hasplugin("django"):

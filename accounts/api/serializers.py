@@ -4,16 +4,28 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from accounts.models import District, Organisation, Site
+from accounts.models import SELF_SERVICE_KINDS, District, Organisation, Site
+from config.strict import StrictSerializer
+
+SELF_SERVICE_KIND_CHOICES = [(k, label) for k, label in Organisation.Kind.choices if k in SELF_SERVICE_KINDS]
 
 
-class OrganisationInputSerializer(serializers.Serializer):
+class OrganisationInputSerializer(StrictSerializer):
     name = serializers.CharField(max_length=200)
-    kind = serializers.ChoiceField(choices=Organisation.Kind.choices, default=Organisation.Kind.COMPANY)
+    kind = serializers.ChoiceField(
+        choices=SELF_SERVICE_KIND_CHOICES,
+        default=Organisation.Kind.COMPANY,
+        help_text="A municipality cannot register itself: the operator sets up the city's authority.",
+        error_messages={
+            "invalid_choice": '"{input}" cannot be registered; expected one of: '
+            + ", ".join(SELF_SERVICE_KINDS)
+            + ". A municipality is set up by the operator."
+        },
+    )
     sector = serializers.ChoiceField(choices=Organisation.Sector.choices)
 
 
-class RegisterInputSerializer(serializers.Serializer):
+class RegisterInputSerializer(StrictSerializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
     email = serializers.EmailField(required=False, allow_blank=True, default="")
@@ -67,7 +79,7 @@ class RegisterOutputSerializer(serializers.Serializer):
     token = serializers.CharField()
 
 
-class TokenInputSerializer(serializers.Serializer):
+class TokenInputSerializer(StrictSerializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"})
 
@@ -76,7 +88,7 @@ class TokenOutputSerializer(serializers.Serializer):
     token = serializers.CharField()
 
 
-class SiteInputSerializer(serializers.Serializer):
+class SiteInputSerializer(StrictSerializer):
     organisation = serializers.IntegerField(
         required=False, help_text="Needed only by members of several organisations."
     )
@@ -112,5 +124,5 @@ class SiteSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class VerifyInputSerializer(serializers.Serializer):
+class VerifyInputSerializer(StrictSerializer):
     verified = serializers.BooleanField(default=True)

@@ -7,13 +7,13 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import access, selectors, services
+from accounts.throttles import AddressRateThrottle, UsernameRateThrottle
 
 from .serializers import (
     OrganisationContactsInputSerializer,
@@ -31,13 +31,17 @@ from .serializers import (
 
 
 class AuthThrottleMixin:
+    """Anonymous endpoints, limited per client address (trusted-proxy rule) in ``throttle_scope``."""
+
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes: list = [AddressRateThrottle]
     throttle_scope = "auth"
 
 
 class RegisterView(AuthThrottleMixin, APIView):
+    throttle_scope = "register"
+
     @extend_schema(
         request=RegisterInputSerializer,
         responses={201: RegisterOutputSerializer},
@@ -77,6 +81,9 @@ class RegisterView(AuthThrottleMixin, APIView):
 
 
 class TokenView(AuthThrottleMixin, APIView):
+    # Per address and per account: many addresses guessing one password share one budget.
+    throttle_classes = [AddressRateThrottle, UsernameRateThrottle]
+
     @extend_schema(
         request=TokenInputSerializer,
         responses={200: TokenOutputSerializer},
@@ -88,6 +95,9 @@ class TokenView(AuthThrottleMixin, APIView):
         user = authenticate(
             request, username=data.validated_data["username"], password=data.validated_data["password"]
         )
+        if getattr(request, "axes_locked_out", False):
+            # django-axes refused: too many failed log-ins for this account or from this address.
+            raise Throttled(detail="Too many failed log-in attempts; try again later.")
         if user is None or not user.is_active:
             raise ValidationError({"non_field_errors": ["Unable to log in with the credentials provided."]})
         token, _ = Token.objects.get_or_create(user=user)

@@ -5,6 +5,7 @@ needs nothing: SQLite in the project folder and Celery tasks run in-process. Set
 ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL`` switches to the real services.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "accounts",
     "marketplace",
     "matching",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -67,6 +69,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.DomainErrorMiddleware",
+    # Last, as django-axes asks: it turns a login lockout into its 429 page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -148,6 +158,39 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# --- Client address and rate limits -------------------------------------------------------
+# How many trusted reverse proxies stand in front of the app, each appending the address it saw
+# to X-Forwarded-For (nginx: proxy_add_x_forwarded_for). 0: the socket's peer (REMOTE_ADDR) is the
+# client and X-Forwarded-For is ignored. Every limit keys on this address (accounts.throttles).
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured("NUM_PROXIES must be 0 or more")
+THROTTLE_RATES = {
+    # Token requests and registrations per client address, and token requests per account.
+    "auth": env.str("AUTH_THROTTLE_RATE", default="20/minute"),
+    "register": env.str("REGISTER_THROTTLE_RATE", default="20/hour"),
+    "auth_username": env.str("AUTH_USERNAME_THROTTLE_RATE", default="10/minute"),
+}
+# Listing imports (API and web) per organisation.
+IMPORT_RATE = env.str("IMPORT_RATE", default="10/hour")
+
+# Web and admin log-in (django-axes): after LOGIN_FAILURE_LIMIT failures for one account, or from
+# one address, further attempts are refused (429) for LOGIN_COOLOFF_MINUTES. The lock lives in
+# the database, shared by every process.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = False  # a login to one's own account must not wipe an address's failures
+# The address under the same trusted-proxy rule as the API (django-ipware is not installed, so
+# the callable decides; the ipware settings say the same for anyone who reads them).
+AXES_CLIENT_IP_CALLABLE = "accounts.throttles.client_ip"
+AXES_IPWARE_PROXY_COUNT = NUM_PROXIES or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if NUM_PROXIES else ("REMOTE_ADDR",)
+)
+
 # --- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -160,7 +203,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"auth": env.str("AUTH_THROTTLE_RATE", default="20/minute")},
+    "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
+    "NUM_PROXIES": NUM_PROXIES,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 

@@ -5,7 +5,7 @@ REDIS_URL unset keeps Celery eager, set it for the real-worker tests.
 """
 
 from .base import *  # noqa: F401,F403
-from .base import REST_FRAMEWORK, database_from_env
+from .base import REST_FRAMEWORK, THROTTLE_RATES, database_from_env
 
 SECRET_KEY = "test-only-not-secret-0d6b3e5f9a2c4718"
 DEBUG = False
@@ -15,6 +15,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
-    # High enough for the suite; the throttle test lowers it explicitly.
-    "DEFAULT_THROTTLE_RATES": {"auth": "1000/minute"},
+    # High enough for the suite; the throttle tests put the production defaults back explicitly.
+    "DEFAULT_THROTTLE_RATES": {scope: "1000/minute" for scope in THROTTLE_RATES},
 }
+IMPORT_RATE = "1000/hour"

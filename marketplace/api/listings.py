@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import Throttled
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -61,6 +68,12 @@ def import_response(
     """Run an import for the user's organisation; 201 with the new ids or 400 with every row error."""
     organisation = acting_organisation(request.user, organisation_id)
     try:
+        importers.import_rate_take(organisation=organisation)
+    except importers.ImportRateLimited as limited:
+        raise Throttled(
+            wait=limited.wait_s, detail="Too many imports for this organisation; try again later."
+        ) from None
+    try:
         result = importers.listings_import(
             organisation=organisation,
             actor=request.user,
@@ -91,7 +104,13 @@ def _read_upload(request) -> tuple[int | None, bytes, str]:
 
 IMPORT_SCHEMA = dict(
     request={"multipart/form-data": ImportUploadSerializer},
-    responses={201: ImportResultSerializer, 400: ImportRefusedSerializer},
+    responses={
+        201: ImportResultSerializer,
+        400: ImportRefusedSerializer,
+        429: OpenApiResponse(
+            description="The organisation's imports for this hour are used up (IMPORT_RATE)."
+        ),
+    },
 )
 
 
@@ -120,7 +139,7 @@ class ListingViewSet(viewsets.GenericViewSet):
     def get_serializer_context(self):
         context = super().get_serializer_context()
         if self.request is not None and self.request.user.is_authenticated:
-            context["exact_site_ids"] = selectors.exact_site_organisation_ids(self.request.user)
+            context["exact_site_ids"] = selectors.exact_site_ids(self.request.user)
         return context
 
     def _output(self, listing) -> dict:

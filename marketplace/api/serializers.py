@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import District
+from config.strict import StrictQuerySerializer, StrictSerializer
 from marketplace.listing_rules import allowed_units, quantity_in_tonnes
 from marketplace.models import (
     Category,
@@ -135,14 +136,14 @@ class FactorSetDetailSerializer(FactorSetSerializer):
         read_only_fields = fields
 
 
-class FactorSetCreateSerializer(serializers.Serializer):
+class FactorSetCreateSerializer(StrictSerializer):
     version = serializers.CharField(max_length=40)
     based_on = serializers.IntegerField(
         required=False, help_text="Id of the set to copy (default: the active one)."
     )
 
 
-class FactorSetUpdateSerializer(serializers.Serializer):
+class FactorSetUpdateSerializer(StrictSerializer):
     road_freight_kg_per_tkm = _number(required=False)
     road_freight_source = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     gwp_ch4 = _number(required=False)
@@ -151,7 +152,7 @@ class FactorSetUpdateSerializer(serializers.Serializer):
     source_notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-class FactorUpdateSerializer(serializers.Serializer):
+class FactorUpdateSerializer(StrictSerializer):
     landfill_kg_per_t = _number(required=False, allow_null=True)
     substitution_kg_per_t = _number(required=False)
     treatment_kg_per_t = _number(required=False)
@@ -198,7 +199,7 @@ class ListingOutputMixin(serializers.Serializer):
     def get_site_location(self, listing) -> dict:
         site = listing.site
         exact_ids = self.context.get("exact_site_ids", set())
-        exact = exact_ids is None or listing.organisation_id in exact_ids
+        exact = exact_ids is None or listing.site_id in exact_ids
         return {
             "latitude": str(site.latitude if exact else coarse_coordinate(site.latitude)),
             "longitude": str(site.longitude if exact else coarse_coordinate(site.longitude)),
@@ -271,7 +272,7 @@ class NeedSerializer(ListingOutputMixin, serializers.ModelSerializer):
 
 
 # --- Listings: input ---------------------------------------------------------------------
-class ListingInputSerializer(serializers.Serializer):
+class ListingInputSerializer(StrictSerializer):
     site = serializers.IntegerField(help_text="One of your organisation's sites.")
     quantity = _number(help_text="Per period, in `unit`; positive, at most 10,000,000.")
     unit = serializers.ChoiceField(choices=Unit.choices)
@@ -323,7 +324,7 @@ class NeedUpdateSerializer(NeedInputSerializer):
         super().__init__(*args, **kwargs)
 
 
-class ListingQuerySerializer(serializers.Serializer):
+class ListingQuerySerializer(StrictQuerySerializer):
     material = serializers.CharField(required=False, max_length=60, help_text="A material key.")
     category = serializers.ChoiceField(choices=Category.choices, required=False)
     status = ListingStatusField(required=False)
@@ -334,14 +335,14 @@ class ListingQuerySerializer(serializers.Serializer):
     radius_km = serializers.CharField(required=False, max_length=30, help_text="0 < km ≤ 1000; needs `near`.")
 
 
-class PhotoUploadSerializer(serializers.Serializer):
+class PhotoUploadSerializer(StrictSerializer):
     image = serializers.FileField(
         help_text="JPEG, PNG or WebP, at most 5 MB; stored re-encoded without EXIF."
     )
     caption = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 
 
-class ImportUploadSerializer(serializers.Serializer):
+class ImportUploadSerializer(StrictSerializer):
     file = serializers.FileField(help_text="CSV or XLSX, at most 2 MB and 5,000 rows.")
     organisation = serializers.IntegerField(
         required=False, help_text="Needed only by members of several organisations."

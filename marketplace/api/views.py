@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from accounts.access import require_authority
 from accounts.errors import conflict, invalid, not_found
+from config.strict import NoInputSerializer
 from marketplace import access, factor_services, selectors
 from marketplace.models import Factor, FactorSet, Material
 
@@ -123,12 +124,13 @@ class FactorSetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        request=None,
+        request=NoInputSerializer,
         responses={200: FactorSetDetailSerializer},
         summary="Publish a draft: it becomes immutable and the active set",
     )
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
+        NoInputSerializer(data=request.data).is_valid(raise_exception=True)
         require_authority(request.user)
         factor_set = access.access_factor_set(request.user, pk)
         factor_set = factor_services.factor_set_publish(factor_set=factor_set, actor=request.user)

@@ -5,12 +5,13 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.strict import StrictSerializer
 from matching.api.deal_room import CounterpartMixin, EconomicsMixin
 from matching.explain import explanation
 from matching.models import Deal, Delivery, MatchRun, Objective, Proposal
 
 
-class MatchRunInputSerializer(serializers.Serializer):
+class MatchRunInputSerializer(StrictSerializer):
     objective = serializers.ChoiceField(choices=Objective.choices, default=Objective.DIVERT_THEN_DISTANCE)
     horizon_days = serializers.IntegerField(min_value=1, max_value=3650, default=365)
 
@@ -126,7 +127,7 @@ class ProposalSerializer(EconomicsMixin, _ImpactMixin, serializers.ModelSerializ
         read_only_fields = fields
 
 
-class DeclineInputSerializer(serializers.Serializer):
+class DeclineInputSerializer(StrictSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 
@@ -143,7 +144,7 @@ class DeliverySerializer(serializers.ModelSerializer):
         return f"/api/v1/deliveries/{delivery.pk}/act/"
 
 
-class DeliveryInputSerializer(serializers.Serializer):
+class DeliveryInputSerializer(StrictSerializer):
     date = serializers.DateField()
     mass_t = serializers.DecimalField(max_digits=16, decimal_places=3, min_value=Decimal("0.001"))
 

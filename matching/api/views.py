@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.access import require_authority
+from config.strict import NoInputSerializer
 from matching import access, runs, selectors, services
 from matching.models import Proposal, ProposalStatus
 
@@ -69,9 +70,12 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_object(self):
         return access.access_proposal(self.request.user, self.kwargs["pk"])
 
-    @extend_schema(request=None, responses={200: ProposalSerializer}, summary="Accept for your side")
+    @extend_schema(
+        request=NoInputSerializer, responses={200: ProposalSerializer}, summary="Accept for your side"
+    )
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
+        NoInputSerializer(data=request.data).is_valid(raise_exception=True)
         proposal = services.proposal_accept(proposal=self.get_object(), actor=request.user)
         return Response(ProposalSerializer(proposal).data)
 

@@ -6,6 +6,15 @@
     var el = document.getElementById(id);
     return el ? JSON.parse(el.textContent) : null;
   }
+  // ECharts and Leaflet render tooltips as HTML: every text goes through the shared escaper.
+  var escapeHtml = window.Qaita.escapeHtml;
+  function axisTooltip(params) {
+    var rows = [escapeHtml(params.length ? params[0].axisValueLabel : "")];
+    params.forEach(function (p) {
+      rows.push(p.marker + escapeHtml(p.seriesName) + ": " + escapeHtml(Number(p.value).toLocaleString()));
+    });
+    return rows.join("<br>");
+  }
   var green = ["#1f7a4d", "#4f9d6f", "#86bf95", "#c3e0c9", "#f0b400", "#a05a00"];
   var charts = data("chart-data") || {};
   document.querySelectorAll("[data-chart]").forEach(function (el) {
@@ -14,7 +23,7 @@
     var chart = echarts.init(el);
     chart.setOption({
       color: green,
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", formatter: axisTooltip },
       legend: { data: ["t", "t CO₂e"] },
       grid: { left: 60, right: 20, bottom: 80 },
       xAxis: { type: "category", data: series.labels, axisLabel: { rotate: 30, interval: 0, fontSize: 10 } },
@@ -35,7 +44,17 @@
     var chart = echarts.init(sankeyEl);
     chart.setOption({
       color: green,
-      tooltip: { trigger: "item" },
+      tooltip: {
+        trigger: "item",
+        formatter: function (p) {
+          var d = p.data || {};
+          var text = p.dataType === "edge"
+            ? (names[d.source] || d.source) + " → " + (names[d.target] || d.target) + ": " +
+              Number(d.value).toLocaleString() + " t"
+            : (names[p.name] || p.name);
+          return escapeHtml(text);
+        }
+      },
       series: [{
         type: "sankey", emphasis: { focus: "adjacency" }, nodeAlign: "justify",
         data: Object.keys(names).map(function (id) { return { name: id }; }),
@@ -57,7 +76,8 @@
     flows.forEach(function (f) {
       var weight = 2 + 8 * Math.sqrt(f.mass_t / max);
       L.polyline([f.from, f.to], { color: "#1f7a4d", weight: weight, opacity: 0.6, className: "flow-line" })
-        .bindTooltip(f.material + ": " + f.mass_t.toLocaleString() + " t, " + f.supplier + " → " + f.receiver + " (" + Math.round(f.km) + " km)")
+        .bindTooltip(escapeHtml(f.material + ": " + f.mass_t.toLocaleString() + " t, " + f.supplier + " → " +
+          f.receiver + " (" + Math.round(f.km) + " km)"))
         .addTo(map);
       L.circleMarker(f.from, { radius: 5, color: "#a05a00", className: "flow-source" }).addTo(map);
       L.circleMarker(f.to, { radius: 5, color: "#1f7a4d", className: "flow-target" }).addTo(map);

@@ -30,11 +30,8 @@
     }
   }
 
-  function escapeHtml(text) {
-    var div = document.createElement("div");
-    div.textContent = text == null ? "" : String(text);
-    return div.innerHTML;
-  }
+  // Leaflet renders tooltips and popups as HTML: every text goes through the shared escaper.
+  var escapeHtml = window.Qaita.escapeHtml;
 
   // --- Confirmations and auto-submitting filters -----------------------------------------
   document.addEventListener("submit", function (event) {
@@ -125,7 +122,7 @@
     var siteMarkers = {};
     sites.forEach(function (s) {
       var marker = L.marker([s.lat, s.lon], { title: s.name, alt: s.name, keyboard: true }).addTo(picker);
-      marker.bindTooltip(s.name);
+      marker.bindTooltip(escapeHtml(s.name));
       marker.on("click", function () {
         if (siteSelect) { siteSelect.value = String(s.id); siteSelect.dispatchEvent(new Event("change")); }
       });

@@ -305,11 +305,7 @@ def test_the_command_imports_and_refuses_with_a_report(brewery, catalogue, tmp_p
         )
     assert Offer.objects.count() == 2
     lines = list(csv.reader(report.open(encoding="utf-8")))
-    assert lines[0] == ["row", "field", "reason"] and lines[1] == [
-        "2",
-        "material",
-        "A material key is required.",
-    ]
+    assert lines[0] == ["row", "field", "reason"] and lines[1] == ["2", "materials", importers.FORMULA_REASON]
 
 
 def test_the_command_refuses_an_unknown_organisation(tmp_path, db):

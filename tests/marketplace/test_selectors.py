@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import random
 import sys
-import types
 from decimal import Decimal
 
 import pytest
@@ -36,29 +35,15 @@ def test_the_municipality_sees_every_listing(brewery, outsider, municipality, ca
 
 
 def test_the_exact_site_is_for_the_owner_and_the_municipality_only(brewery, farm, municipality, db):
-    org = brewery.organisation.pk
-    assert selectors.can_see_exact_site(brewery.user, org)
-    assert selectors.can_see_exact_site(municipality.user, org)
-    assert not selectors.can_see_exact_site(farm.user, org)
+    site = brewery.site.pk
+    assert selectors.can_see_exact_site(brewery.user, site)
+    assert selectors.can_see_exact_site(municipality.user, site)
+    assert not selectors.can_see_exact_site(farm.user, site)
 
 
-def test_a_deal_counterpart_sees_the_exact_site_once_matching_says_so(brewery, farm, monkeypatch, db):
-    calls = []
-
-    def counterparts(organisation_ids):
-        calls.append(set(organisation_ids))
-        return {brewery.organisation.pk} if farm.organisation.pk in organisation_ids else set()
-
-    fake = types.ModuleType("matching.selectors")
-    fake.deal_counterpart_organisation_ids = counterparts
-    monkeypatch.setitem(sys.modules, "matching.selectors", fake)
-    assert selectors.can_see_exact_site(farm.user, brewery.organisation.pk)
-    assert calls == [{farm.organisation.pk}]
-
-
-def test_without_the_matching_hook_nobody_is_a_counterpart(monkeypatch):
+def test_without_the_matching_app_only_own_sites_are_exact(brewery, farm, monkeypatch, db):
     monkeypatch.setitem(sys.modules, "matching.selectors", None)  # import raises ImportError
-    assert selectors.deal_counterpart_organisation_ids({1, 2}) == set()
+    assert selectors.exact_site_ids(farm.user) == {farm.site.pk}
 
 
 @pytest.mark.parametrize("seed", [7, 2026])

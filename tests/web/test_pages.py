@@ -49,7 +49,7 @@ def test_signup_shows_errors_and_writes_nothing(client, brewery):
         },
     )
     assert response.status_code == 200
-    assert "already exists" in response.content.decode()
+    assert "cannot be registered" in response.content.decode()
     assert not Organisation.objects.filter(name="Zhanar Bakery").exists()
 
 
