@@ -58,11 +58,17 @@ class StrictSerializerMixin:
     reject_unknown_fields = True
 
     def to_internal_value(self, data):
-        if isinstance(data, Mapping):
-            errors = self.strict_errors(data)
-            if errors:
-                raise serializers.ValidationError(errors)
-        return super().to_internal_value(data)  # type: ignore[misc]
+        errors = self.strict_errors(data) if isinstance(data, Mapping) else {}
+        if not errors:
+            return super().to_internal_value(data)  # type: ignore[misc]
+        # Report the other fields' problems too (a missing required field beside a misspelt one).
+        try:
+            super().to_internal_value({k: v for k, v in data.items() if k not in errors})  # type: ignore[misc]
+        except serializers.ValidationError as exc:
+            if isinstance(exc.detail, Mapping):
+                for name, detail in exc.detail.items():
+                    errors.setdefault(name, detail)
+        raise serializers.ValidationError(errors)
 
     def strict_errors(self, data: Mapping) -> dict[str, list[str]]:
         fields = self.fields  # type: ignore[attr-defined]

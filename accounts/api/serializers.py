@@ -47,7 +47,7 @@ class OrganisationDetailSerializer(OrganisationSerializer):
         read_only_fields = fields
 
 
-class OrganisationContactsInputSerializer(serializers.Serializer):
+class OrganisationContactsInputSerializer(StrictSerializer):
     """Contacts (all optional; blank or null clears one). The service validates each value."""
 
     contact_name = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=200)

@@ -229,6 +229,8 @@ SPECTACULAR_SETTINGS = {
         "ProposalStatusEnum": "matching.models.ProposalStatus",
         "ObjectiveEnum": "matching.models.Objective",
         "UnitEnum": "marketplace.models.Unit",
+        "OrganisationKindEnum": "accounts.models.OrganisationKind",
+        "SelfServiceKindEnum": "accounts.api.serializers.SELF_SERVICE_KIND_CHOICES",
     },
 }
 

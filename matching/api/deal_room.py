@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.access import is_authority, member_organisation_ids
+from config.strict import NoInputSerializer, StrictSerializer
 from matching import access, conversations, tariffs
 from matching.models import Message, Proposal, Tariff
 
@@ -82,7 +83,7 @@ class MessageSerializer(serializers.ModelSerializer):
         return {"id": message.organisation_id, "name": message.organisation.name}
 
 
-class MessageInputSerializer(serializers.Serializer):
+class MessageInputSerializer(StrictSerializer):
     # Trimmed and length-checked by the service (1–5,000 characters after strip).
     body = serializers.CharField(trim_whitespace=False, allow_blank=True)
 
@@ -201,7 +202,7 @@ class TariffSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TariffInputSerializer(serializers.Serializer):
+class TariffInputSerializer(StrictSerializer):
     version = serializers.CharField(max_length=40)
     landfill_gate_fee_kzt_per_t = _rate()
     transport_kzt_per_tkm = _rate()
@@ -266,12 +267,13 @@ class TariffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(TariffSerializer(tariff).data)
 
     @extend_schema(
-        request=None,
+        request=NoInputSerializer,
         responses={200: TariffSerializer},
         summary="Publish a draft: immutable from now on, and the active tariff",
     )
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
+        NoInputSerializer(data=request.data).is_valid(raise_exception=True)
         tariff = tariffs.tariff_publish(tariff=self.get_object(), actor=request.user)
         return Response(TariffSerializer(tariff).data)
 
