@@ -27,14 +27,12 @@ from accounts.services import event_record
 from marketplace.factor_services import require_active_factor_set
 from marketplace.models import Material
 
-from . import engine, fanout, notifications
+from . import engine, fanout, notifications, services
 from .models import (
     OPEN_RUN_STATUSES,
-    UNDECIDED_PROPOSAL_STATUSES,
     MatchRun,
     Objective,
     Proposal,
-    ProposalStatus,
     RunStatus,
 )
 from .snapshot import build_snapshot, factors_by_material, flow_amounts, impact_of
@@ -275,13 +273,9 @@ def write_results(
                 **impact.as_dict(),
             )
         )
-    # A new city-wide answer supersedes every earlier undecided proposal.
-    expired = (
-        Proposal.objects.filter(status__in=UNDECIDED_PROPOSAL_STATUSES)
-        .exclude(run=run)
-        .update(status=ProposalStatus.EXPIRED, decided_at=timezone.now())
-    )
-    Proposal.objects.bulk_create(proposals, batch_size=1000)
+    # The new answer supersedes earlier undecided proposals, except those it makes again
+    # unchanged (kept, with their ids) and those a side accepted (kept until their window passes).
+    keeping = services.proposals_supersede(run=run, proposals=proposals)
     stats = {
         "offers": solution.stats.get("offers", 0),
         "needs": solution.stats.get("needs", 0),
@@ -298,8 +292,8 @@ def write_results(
         "landfilled_t": float(Decimal(solution.landfilled_kg) / 1000),
         "tkm": round(solution.tkm, 3),
         "net_co2e_t": float((net_kg / 1000).quantize(Decimal("0.001"))),
-        "proposals": len(proposals),
-        "expired_proposals": expired,
+        "proposals": keeping["new_proposals"] + keeping["kept_proposals"],
+        **keeping,
     }
     MatchRun.objects.filter(pk=run.pk).update(
         status=RunStatus.SUCCEEDED,
@@ -316,7 +310,7 @@ def write_results(
         actor=None,
         action="match_run.succeeded",
         obj=run,
-        data={"proposals": len(proposals), "proven_optimal": solution.proven_optimal},
+        data={"proposals": stats["proposals"], "proven_optimal": solution.proven_optimal},
     )
     transaction.on_commit(lambda: notifications.new_proposals(run_id=run.pk))
     return True

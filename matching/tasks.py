@@ -80,3 +80,11 @@ def scheduled_run(objective: str = "divert_then_distance") -> int | None:
     except DomainError as exc:
         log.info("scheduled run skipped: %s", exc)
         return None
+
+
+@shared_task(name="matching.expire_proposals")
+def expire_proposals() -> int:
+    """Beat task: expire proposals whose response window passed, and tell both sides."""
+    from .services import proposals_expire_overdue
+
+    return len(proposals_expire_overdue())

@@ -6,11 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import is_authority, member_organisation_ids, require_authority
 from accounts.errors import DomainError, ErrorCode
+from marketplace.web import safe_next
 
 from . import access, runs, selectors, services
 from .forms import DeliveryForm, RunForm
@@ -87,7 +89,7 @@ def proposal_decide(request, pk: int, decision: str):
     if request.headers.get("HX-Request"):
         proposal = access.access_proposal(request.user, pk)
         return _proposal_row(request, proposal)
-    return redirect(request.POST.get("next") or "matching:proposals")
+    return redirect(safe_next(request, reverse("matching:proposals")))
 
 
 @login_required
@@ -112,22 +114,33 @@ def deal_detail(request, pk: int):
     is_party = bool(
         member_organisation_ids(request.user) & {deal.offer.organisation_id, deal.need.organisation_id}
     )
-    form = DeliveryForm(request.POST or None)
+    form = DeliveryForm(request.POST or None, deal=deal)
+    status = 200
     if request.method == "POST":
         if not is_party:
             raise DomainError(ErrorCode.FORBIDDEN, _("Only the two parties record deliveries."))
         if form.is_valid():
+            amount = {form.amount_field: form.cleaned_data[form.amount_field]}
             try:
-                services.delivery_record(deal=deal, actor=request.user, **form.cleaned_data)
+                services.delivery_record(
+                    deal=deal, actor=request.user, date=form.cleaned_data["date"], **amount
+                )
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                field = form.amount_field if exc.field in ("quantity", "mass_t") else exc.field
+                form.add_error(field if field in form.fields else None, exc.message)
             else:
                 messages.success(request, _("Delivery recorded."))
                 return redirect("matching:deal", pk=deal.pk)
+        # Refused: the form again, with the reason, and a status that says so.
+        status = 400
+    template = (
+        "matching/partials/delivery_form.html" if request.headers.get("HX-Request") else "matching/deal.html"
+    )
     return render(
         request,
-        "matching/deal.html",
+        template,
         {"deal": deal, "form": form, "is_party": is_party, "deliveries": deal.deliveries.all()},
+        status=status,
     )
 
 
