@@ -48,7 +48,8 @@ DECIMAL_KEYS = ("mass_t", "tkm", *IMPACT_KEYS)
 # Distinct counts: a deal delivered in two months, or an organisation in two rows, is counted once
 # in the totals, so a total may be smaller than the sum of its rows.
 COUNT_KEYS = ("deals", "organisations")
-METRIC_KEYS = (*DECIMAL_KEYS, "records", *COUNT_KEYS)
+# Pieces of the records agreed in pieces (panels, bags), beside their mass; 0 when none.
+METRIC_KEYS = (*DECIMAL_KEYS, "pieces", "records", *COUNT_KEYS)
 
 QUANTUM = Decimal("0.001")
 _ZERO = Decimal(0)
@@ -70,11 +71,11 @@ def _parse_date(name: str, raw: Any) -> date | None:
     if not text:
         return None
     if not _ISO_DATE.match(text):
-        raise invalid(name, "Use an ISO date, YYYY-MM-DD.")
+        raise invalid(name, _("Use an ISO date, YYYY-MM-DD."))
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise invalid(name, f"{text} is not a calendar date.") from None
+        raise invalid(name, _("%(date)s is not a calendar date.") % {"date": text}) from None
 
 
 def _choice(name: str, raw: Any, choices: tuple[str, ...], default: str) -> str:
@@ -82,7 +83,11 @@ def _choice(name: str, raw: Any, choices: tuple[str, ...], default: str) -> str:
     if not text:
         return default
     if text not in choices:
-        raise invalid(name, f"Unknown {name} {text[:40]!r}; expected one of: {', '.join(choices)}.")
+        raise invalid(
+            name,
+            _("Unknown %(name)s %(value)s; expected one of: %(choices)s.")
+            % {"name": name, "value": repr(text[:40]), "choices": ", ".join(choices)},
+        )
     return text
 
 
@@ -98,7 +103,7 @@ def report_params(data: Mapping[str, Any]) -> ReportParams:
         date_to=_parse_date("to", data.get("to")),
     )
     if params.date_from and params.date_to and params.date_from > params.date_to:
-        raise invalid("to", "The end date is before the start date.")
+        raise invalid("to", _("The end date is before the start date."))
     return params
 
 
@@ -122,6 +127,7 @@ class Record:
     receive_district: str
     material_id: int
     factor_set: str
+    pieces: Decimal = _ZERO
 
 
 def _local_day(value: date | datetime) -> date:
@@ -172,6 +178,8 @@ def _records(params: ReportParams, organisation_ids: set[int] | None) -> Iterabl
                 "distance_km",
                 *IMPACT_KEYS,
                 "material_id",
+                "quantity",
+                "unit",
                 day=F("run__created_at"),
                 deal_ref=F("deal__id"),
                 version=F("factor_set__version"),
@@ -184,6 +192,8 @@ def _records(params: ReportParams, organisation_ids: set[int] | None) -> Iterabl
             "distance_km",
             *IMPACT_KEYS,
             "material_id",
+            "quantity",
+            "unit",
             day=F("agreed_at"),
             deal_ref=F("id"),
             version=F("factor_set__version"),
@@ -193,6 +203,8 @@ def _records(params: ReportParams, organisation_ids: set[int] | None) -> Iterabl
         rows = Delivery.objects.filter(_party_q(organisation_ids, "deal__"), _range_q("date", params)).values(
             "mass_t",
             *IMPACT_KEYS,
+            "quantity",
+            unit=F("deal__unit"),
             distance_km=F("deal__distance_km"),
             material_id=F("deal__material_id"),
             day=F("date"),
@@ -215,6 +227,7 @@ def _records(params: ReportParams, organisation_ids: set[int] | None) -> Iterabl
             receive_district=row["receive_district"],
             material_id=row["material_id"],
             factor_set=row["version"],
+            pieces=row["quantity"] if row["unit"] == "piece" else _ZERO,
         )
 
 
@@ -227,11 +240,13 @@ class Tally:
 
     sums: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(DECIMAL_KEYS, _ZERO))
     records: int = 0
+    pieces: Decimal = _ZERO
     deals: set[int] = field(default_factory=set)
     organisations: set[int] = field(default_factory=set)
 
     def add(self, record: Record) -> None:
         self.sums["mass_t"] += record.mass_t
+        self.pieces += record.pieces
         self.sums["tkm"] += record.tkm
         for key, value in zip(IMPACT_KEYS, record.impact, strict=True):
             self.sums[key] += value
@@ -243,6 +258,7 @@ class Tally:
     def figures(self) -> dict[str, Any]:
         return {
             **self.sums,
+            "pieces": int(self.pieces),
             "records": self.records,
             "deals": len(self.deals),
             "organisations": len(self.organisations),
