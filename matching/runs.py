@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.access import require_authority
 from accounts.errors import conflict, invalid
@@ -74,13 +75,15 @@ def match_run_start(
         require_authority(actor)
     if objective not in Objective.values:
         raise invalid(
-            "objective", f"Unknown objective {objective!r}; expected one of: {', '.join(Objective.values)}."
+            "objective",
+            _("Unknown objective %(value)s; expected one of: %(choices)s.")
+            % {"value": repr(objective), "choices": ", ".join(Objective.values)},
         )
     if not isinstance(horizon_days, int) or not 1 <= horizon_days <= 3650:
-        raise invalid("horizon_days", "Between 1 and 3650 days.")
+        raise invalid("horizon_days", _("Between 1 and 3650 days."))
     circuity = float(circuity if circuity is not None else _setting("MATCHING_CIRCUITY", 1.3))
     if not 1.0 <= circuity <= 3.0:
-        raise invalid("circuity", "Between 1.0 and 3.0.")
+        raise invalid("circuity", _("Between 1.0 and 3.0."))
     factor_set = require_active_factor_set()
     try:
         with transaction.atomic():
@@ -108,7 +111,7 @@ def match_run_start(
     except IntegrityError:
         open_run = active_run()
         raise conflict(
-            "A match run is already queued or running.", active_run=open_run.pk if open_run else None
+            _("A match run is already queued or running."), active_run=open_run.pk if open_run else None
         ) from None
     return run
 
