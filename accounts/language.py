@@ -53,10 +53,14 @@ class RememberLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        stated = settings.LANGUAGE_COOKIE_NAME in request.COOKIES or "HTTP_ACCEPT_LANGUAGE" in request.META
-        if user is not None and user.is_authenticated and stated:
-            # The language the page was rendered in, which the switch may just have changed.
-            chosen = response.cookies.get(settings.LANGUAGE_COOKIE_NAME)
+        if user is None or not user.is_authenticated:
+            return response
+        # The language switch just set it; or the page was shown in the language the request
+        # stated (the switch's cookie, the browser's Accept-Language).
+        chosen = response.cookies.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen is not None:
+            user_language_record(user=user, language=chosen.value)
+        elif settings.LANGUAGE_COOKIE_NAME in request.COOKIES or "HTTP_ACCEPT_LANGUAGE" in request.META:
             shown = getattr(request, "LANGUAGE_CODE", "") or translation.get_language() or ""
-            user_language_record(user=user, language=chosen.value if chosen else shown)
+            user_language_record(user=user, language=shown)
         return response

@@ -99,11 +99,29 @@ def _is_exact(obj, viewer: Viewer | None) -> bool:
     return {obj.offer.organisation_id, obj.need.organisation_id} <= viewer.organisation_ids
 
 
-def _end(listing, viewer: Viewer) -> tuple[Decimal, Decimal]:
-    site = listing.site
-    if listing.organisation_id in viewer.organisation_ids:
-        return site.latitude, site.longitude
-    return coarse_coordinate(site.latitude), coarse_coordinate(site.longitude)
+def _end(organisation_id: int, lat: Decimal, lon: Decimal, viewer_orgs) -> tuple[Decimal, Decimal]:
+    if organisation_id in viewer_orgs:
+        return lat, lon
+    return coarse_coordinate(lat), coarse_coordinate(lon)
+
+
+def shown_distance_km(
+    *,
+    offer: tuple[int, Decimal, Decimal],
+    need: tuple[int, Decimal, Decimal],
+    viewer_orgs,
+    circuity: float,
+) -> Decimal:
+    """The road distance between two sites, each ``(organisation, latitude, longitude)``, from
+    the coordinates an organisation in ``viewer_orgs`` sees (its own exact, others rounded), in
+    whole km."""
+    (lat1, lon1), (lat2, lon2) = _end(*offer, viewer_orgs), _end(*need, viewer_orgs)
+    return whole_km(road_km(lat1, lon1, lat2, lon2, circuity=circuity))
+
+
+def transport_kg(mass_t: Decimal, distance_km: Decimal, road_freight_kg_per_tkm: Decimal) -> Decimal:
+    """SPEC §4's transport term, quantised as ``matching.impact`` quantises it."""
+    return (mass_t * distance_km * road_freight_kg_per_tkm).quantize(IMPACT_QUANTUM, rounding=IMPACT_ROUNDING)
 
 
 def flow_view_for(viewer: Viewer | None, obj) -> FlowView:
@@ -117,17 +135,19 @@ def flow_view_for(viewer: Viewer | None, obj) -> FlowView:
             impact=impact,
         )
     assert viewer is not None
-    (lat1, lon1), (lat2, lon2) = _end(obj.offer, viewer), _end(obj.need, viewer)
-    distance = whole_km(road_km(lat1, lon1, lat2, lon2, circuity=_circuity(obj)))
-    transport = (obj.mass_t * distance * obj.factor_set.road_freight_kg_per_tkm).quantize(
-        IMPACT_QUANTUM, rounding=IMPACT_ROUNDING
+    offer_site, need_site = obj.offer.site, obj.need.site
+    distance = shown_distance_km(
+        offer=(obj.offer.organisation_id, offer_site.latitude, offer_site.longitude),
+        need=(obj.need.organisation_id, need_site.latitude, need_site.longitude),
+        viewer_orgs=viewer.organisation_ids,
+        circuity=_circuity(obj),
     )
+    transport = transport_kg(obj.mass_t, distance, obj.factor_set.road_freight_kg_per_tkm)
     # The net is the sum of its quantised components, so swapping the transport term is exact.
     net = impact["net_kg"] + impact["transport_kg"] - transport
-    shown = {**impact, "transport_kg": transport, "net_kg": net}
     return FlowView(
         distance_km=distance,
         exact=False,
         tkm=(obj.mass_t * distance).quantize(_TKM_QUANTUM),
-        impact=shown,
+        impact={**impact, "transport_kg": transport, "net_kg": net},
     )

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from matching.explain import explanation
 from matching.flow_view import FlowView, flow_view_for, viewer_of
 from matching.models import Deal, Delivery, MatchRun, Objective, Proposal
+from matching.progress import progress_text
 
 
 class MatchRunInputSerializer(serializers.Serializer):
@@ -56,6 +57,14 @@ class MatchRunSerializer(serializers.ModelSerializer):
     @extend_schema_field(MatchRunStatsSerializer)
     def get_stats(self, run: MatchRun) -> dict:
         return run.stats or {}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # Stored in English by the worker; stated in the reader's language.
+        for key in ("progress_message", "error"):
+            if data.get(key):
+                data[key] = progress_text(data[key])
+        return data
 
 
 class MatchRunCreatedSerializer(serializers.Serializer):

@@ -26,6 +26,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import F, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -180,9 +181,16 @@ def _records(params: ReportParams, organisation_ids: set[int] | None) -> Iterabl
                 "material_id",
                 "quantity",
                 "unit",
+                "status",
+                "run__parameters",
                 day=F("run__created_at"),
                 deal_ref=F("deal__id"),
                 version=F("factor_set__version"),
+                freight=F("factor_set__road_freight_kg_per_tkm"),
+                offer_lat=F("offer__site__latitude"),
+                offer_lon=F("offer__site__longitude"),
+                need_lat=F("need__site__latitude"),
+                need_lon=F("need__site__longitude"),
                 **_listing_fields(""),
             )
         )
@@ -213,6 +221,8 @@ def _records(params: ReportParams, organisation_ids: set[int] | None) -> Iterabl
             **_listing_fields("deal__"),
         )
     for row in rows.order_by():
+        if params.basis == "proposed" and organisation_ids is not None:
+            row = _as_seen_by(row, organisation_ids)
         yield Record(
             day=_local_day(row["day"]),
             mass_t=row["mass_t"],
@@ -229,6 +239,26 @@ def _records(params: ReportParams, organisation_ids: set[int] | None) -> Iterabl
             factor_set=row["version"],
             pieces=row["quantity"] if row["unit"] == "piece" else _ZERO,
         )
+
+
+def _as_seen_by(row: dict[str, Any], organisation_ids: set[int]) -> dict[str, Any]:
+    """A proposal's distance-bound figures as the organisations may see them (``flow_view``):
+    until a deal, from the other party's site rounded to about a kilometre, so that no total
+    (t·km, transport, net) gives that site back."""
+    from ..flow_view import shown_distance_km, transport_kg
+
+    parties = {row["supplier_id"], row["receiver_id"]}
+    if row["status"] == ProposalStatus.AGREED or parties <= organisation_ids:
+        return row
+    distance = shown_distance_km(
+        offer=(row["supplier_id"], row["offer_lat"], row["offer_lon"]),
+        need=(row["receiver_id"], row["need_lat"], row["need_lon"]),
+        viewer_orgs=organisation_ids,
+        circuity=float((row["run__parameters"] or {}).get("circuity", settings.MATCHING_CIRCUITY)),
+    )
+    transport = transport_kg(row["mass_t"], distance, row["freight"])
+    net = row["net_kg"] + row["transport_kg"] - transport
+    return {**row, "distance_km": distance, "transport_kg": transport, "net_kg": net}
 
 
 # --- Aggregation ----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from matching.explain import amount_text, explanation
 from matching.flow_view import FlowView, flow_view_for, viewer_of
+from matching.progress import progress_text
 
 register = template.Library()
 
@@ -48,3 +49,9 @@ def in_unit(quantity, unit: str) -> str:
         return amount_text(Decimal(quantity), unit)
     text = f"{Decimal(quantity).normalize():f}"
     return _("%(n)s t") % {"n": text}
+
+
+@register.filter
+def run_text(message: str) -> str:
+    """A run's stored progress or failure message, in the active language."""
+    return progress_text(message or "")
