@@ -2,8 +2,9 @@
 
 The act states who handed what to whom, where from and where to (exact addresses: the parties
 of an agreed deal may see each other's sites), the material with its European Waste Catalogue
-code, the delivered amount (pieces where pieces were agreed, and the mass), the date, the road distance, the CO₂e breakdown stored with the
-delivery and the factor-set version it was computed with.
+code, the delivered amount (pieces where pieces were agreed, and the mass), the date, the road
+distance, the CO₂e breakdown stored with the delivery and the factor-set version it was computed
+with.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""E-mails tell news (issue 10 point 4): new proposals only, plural forms, the recipient's language, a link."""
+"""E-mails tell news (issue 10 point 4): new proposals only, plurals, the recipient's language, a link."""
 
 import pytest
 from django.core import mail
