@@ -17,21 +17,21 @@ import re
 from functools import cache
 
 from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 #: Every message a run states while it is queued, running, done or failed.
 PATTERNS = (
-    N_("Claimed by a worker"),
-    N_("Waiting to retry"),
-    N_("Failed"),
-    N_("Done"),
-    N_("Re-queued after a lost worker"),
-    N_("Solving %(offers)s offers × %(needs)s needs"),
-    N_("Writing %(proposals)s proposals"),
-    N_("Solving in %(parts)s parts on the workers"),
-    N_("%(done)s of %(total)s parts solved"),
-    N_("Gave up after %(attempts)s attempts (workers died or timed out)."),
-    N_("Worker lost %(attempts)s times; giving up."),
+    gettext_noop("Claimed by a worker"),
+    gettext_noop("Waiting to retry"),
+    gettext_noop("Failed"),
+    gettext_noop("Done"),
+    gettext_noop("Re-queued after a lost worker"),
+    gettext_noop("Solving %(offers)s offers × %(needs)s needs"),
+    gettext_noop("Writing %(proposals)s proposals"),
+    gettext_noop("Solving in %(parts)s parts on the workers"),
+    gettext_noop("%(done)s of %(total)s parts solved"),
+    gettext_noop("Gave up after %(attempts)s attempts (workers died or timed out)."),
+    gettext_noop("Worker lost %(attempts)s times; giving up."),
 )
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
