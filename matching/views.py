@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -130,6 +131,11 @@ def deal_detail(request, pk: int):
                 form.add_error(field if field in form.fields else None, exc.message)
             else:
                 messages.success(request, _("Delivery recorded."))
+                if request.headers.get("HX-Request"):
+                    # htmx: a full-page redirect, not the page swapped into the form.
+                    return HttpResponse(
+                        status=204, headers={"HX-Redirect": reverse("matching:deal", args=[deal.pk])}
+                    )
                 return redirect("matching:deal", pk=deal.pk)
         # Refused: the form again, with the reason, and a status that says so.
         status = 400
