@@ -28,6 +28,14 @@ class MatchRunStatsSerializer(serializers.Serializer):
     landfilled_t = serializers.FloatField()
     tkm = serializers.FloatField()
     net_co2e_t = serializers.FloatField()
+    # What the run did with the proposals on the table (docs/proposals.md).
+    proposals = serializers.IntegerField(help_text="Proposals this run stands behind: new + kept.")
+    new_proposals = serializers.IntegerField(required=False)
+    kept_proposals = serializers.IntegerField(required=False, help_text="Made again unchanged: same id.")
+    awaiting_proposals = serializers.IntegerField(
+        required=False, help_text="Accepted by one side, held (quantity reserved) for the other."
+    )
+    expired_proposals = serializers.IntegerField(required=False)
 
 
 class MatchRunSerializer(serializers.ModelSerializer):
@@ -167,6 +175,9 @@ class ProposalSerializer(_ImpactMixin, serializers.ModelSerializer):
             },
         }
 
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(choices=["supplier", "receiver"]))
+    )
     def get_waiting_for(self, proposal: Proposal) -> list[str]:
         return proposal.waiting_for
 
