@@ -204,4 +204,11 @@ def test_the_inbox_states_whom_it_waits_for_until_when(first, brewery, farm, cli
     accept(brewery)
     client.force_login(brewery.user)
     page = client.get(reverse("matching:proposals")).content.decode()
+    pid = Proposal.objects.get().pk
     assert "waiting for Talgar Dairy Farm until" in page
+    assert reverse("matching:proposal-accept", args=[pid]) not in page  # my side has accepted
+    client.force_login(farm.user)
+    assert (
+        reverse("matching:proposal-accept", args=[pid])
+        in client.get(reverse("matching:proposals")).content.decode()
+    )
