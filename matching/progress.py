@@ -16,8 +16,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 #: Every message a run states while it is queued, running, done or failed.
 PATTERNS = (
@@ -43,9 +42,7 @@ def _compiled() -> tuple[tuple[re.Pattern[str], str], ...]:
     for pattern in PATTERNS:
         parts = _PLACEHOLDER.split(pattern)
         # split() alternates literal text and placeholder names: text, name, text, name, text …
-        regex = "".join(
-            re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
-        )
+        regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts))
         compiled.append((re.compile(f"^{regex}$"), pattern))
     return tuple(compiled)
 
