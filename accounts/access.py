@@ -7,6 +7,7 @@ leak which objects exist.
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from .errors import DomainError, ErrorCode, forbidden, invalid, not_found
 from .models import Membership, Organisation, Site
@@ -45,7 +46,7 @@ def is_authority(user) -> bool:
 
 def require_authority(user) -> None:
     if not is_authority(user):
-        raise forbidden("Only the municipality can do this.")
+        raise forbidden(_("Only the municipality can do this."))
 
 
 def acting_organisation(user, organisation_id: int | None = None) -> Organisation:
@@ -53,12 +54,12 @@ def acting_organisation(user, organisation_id: int | None = None) -> Organisatio
     ids = member_organisation_ids(user)
     if organisation_id is not None:
         if organisation_id not in ids:
-            raise invalid("organisation", "You are not a member of this organisation.")
+            raise invalid("organisation", _("You are not a member of this organisation."))
         return Organisation.objects.get(pk=organisation_id)
     if not ids:
-        raise forbidden("You are not a member of any organisation.")
+        raise forbidden(_("You are not a member of any organisation."))
     if len(ids) > 1:
-        raise invalid("organisation", "You belong to several organisations: say which one.")
+        raise invalid("organisation", _("You belong to several organisations: say which one."))
     return Organisation.objects.get(pk=next(iter(ids)))
 
 
@@ -96,7 +97,7 @@ def require_organisation_admin(user, organisation: Organisation) -> None:
 
 def require_member(user, organisation: Organisation) -> None:
     if organisation.id not in member_organisation_ids(user):
-        raise DomainError(ErrorCode.NOT_FOUND, "Not found.")
+        raise DomainError(ErrorCode.NOT_FOUND, _("Not found."))
 
 
 def visible_organisations(user) -> QuerySet[Organisation]:

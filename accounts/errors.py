@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 
+from django.utils.translation import gettext as _
+
 
 class ErrorCode(enum.Enum):
     INVALID = "invalid"  # 400
@@ -30,8 +32,8 @@ def invalid(field: str | None, message: str) -> DomainError:
     return DomainError(ErrorCode.INVALID, message, field=field)
 
 
-def not_found(message: str = "Not found.") -> DomainError:
-    return DomainError(ErrorCode.NOT_FOUND, message)
+def not_found(message: str | None = None) -> DomainError:
+    return DomainError(ErrorCode.NOT_FOUND, message or _("Not found."))
 
 
 def forbidden(message: str) -> DomainError:

@@ -45,6 +45,10 @@ class MembershipRole(models.TextChoices):
 class User(AbstractUser):
     """Custom from the first migration so that it can grow without a painful swap later."""
 
+    # The language the user last chose on the site (the language switch, or the browser's);
+    # e-mails to the user are written in it. Blank: the site's default (LANGUAGE_CODE).
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+
 
 class Organisation(models.Model):
     Kind = OrganisationKind

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.access import require_authority
 from accounts.errors import DomainError, conflict, invalid
@@ -52,7 +53,7 @@ def active_factor_set() -> FactorSet | None:
 def require_active_factor_set() -> FactorSet:
     factor_set = active_factor_set()
     if factor_set is None:
-        raise conflict("No flow-factor set is published yet: run `manage.py import_factors`.")
+        raise conflict(_("No flow-factor set is published yet: run `manage.py import_factors`."))
     return factor_set
 
 
@@ -120,7 +121,7 @@ def factor_set_import(
         return existing, False
     version = version or f"{timezone.localdate():%Y.%m.%d}-{digest[:8]}"
     if FactorSet.objects.filter(version=version).exists():
-        raise invalid("version", f"A factor set {version!r} exists already.")
+        raise invalid("version", _("A factor set %(version)s exists already.") % {"version": repr(version)})
     gwp = table.globals.get(factor_data.GWP_CH4_KEY)
     freight = table.globals.get(factor_data.ROAD_FREIGHT_KEY)
     factor_set = FactorSet.objects.create(
@@ -180,7 +181,7 @@ def _publish(factor_set: FactorSet, actor) -> FactorSet:
     if not FactorSet.objects.filter(pk=factor_set.pk, status=FactorSet.Status.DRAFT).update(
         status=FactorSet.Status.PUBLISHED, published_at=now, published_by=actor
     ):
-        raise conflict("This factor set is published already.")
+        raise conflict(_("This factor set is published already."))
     # Lock the current active set so two publications cannot both try to become active.
     list(FactorSet.objects.select_for_update().filter(is_active=True))
     FactorSet.objects.filter(is_active=True).update(is_active=False)
@@ -197,7 +198,7 @@ def factor_set_publish(*, factor_set: FactorSet, actor) -> FactorSet:
     """Publish a draft (municipality only): it becomes immutable and the active set."""
     require_authority(actor)
     if not factor_set.factors.exists():
-        raise invalid("factors", "A factor set without factors cannot be published.")
+        raise invalid("factors", _("A factor set without factors cannot be published."))
     return _publish(factor_set, actor)
 
 
@@ -207,9 +208,9 @@ def factor_set_copy(*, source: FactorSet, version: str, actor) -> FactorSet:
     require_authority(actor)
     version = (version or "").strip()
     if not version or len(version) > 40:
-        raise invalid("version", "A version of 1 to 40 characters is required.")
+        raise invalid("version", _("A version of 1 to 40 characters is required."))
     if FactorSet.objects.filter(version=version).exists():
-        raise invalid("version", f"A factor set {version!r} exists already.")
+        raise invalid("version", _("A factor set %(version)s exists already.") % {"version": repr(version)})
     # A new draft follows today's impact method even when its source is an older set.
     draft = FactorSet.objects.create(
         version=version,
@@ -239,7 +240,7 @@ def factor_set_copy(*, source: FactorSet, version: str, actor) -> FactorSet:
 
 def _require_draft(factor_set: FactorSet) -> None:
     if factor_set.is_published:
-        raise conflict("A published factor set is immutable; copy it into a new draft instead.")
+        raise conflict(_("A published factor set is immutable; copy it into a new draft instead."))
 
 
 def _clean_factor_value(field: str, value: Any) -> Any:
@@ -248,17 +249,17 @@ def _clean_factor_value(field: str, value: Any) -> Any:
     if value is None and field in NULLABLE_FACTOR_FIELDS:
         return None
     if value is None or isinstance(value, bool):
-        raise invalid(field, "A number is required.")
+        raise invalid(field, _("A number is required."))
     try:
         number = parse_decimal(value)
     except (InvalidOperation, ValueError):
-        raise invalid(field, "A number is required.") from None
+        raise invalid(field, _("A number is required.")) from None
     if not number.is_finite() or abs(number) >= Decimal("1e8"):
-        raise invalid(field, "A finite number below 100,000,000 is required.")
+        raise invalid(field, _("A finite number below 100,000,000 is required."))
     # Every factor is an emission per tonne: a negative one would break the arithmetic of SPEC §4
     # (and the impact module refuses it), so it is refused here, naming the field.
     if number < 0:
-        raise invalid(field, "Must not be negative.")
+        raise invalid(field, _("Must not be negative."))
     return number.quantize(Decimal("0.0001"))
 
 
@@ -271,15 +272,17 @@ def _clean_set_value(field: str, value: Any) -> Any:
         return str(value or "")[:5000]
     places, bound = _SET_NUMBER_FORMAT[field]
     if value is None or isinstance(value, bool):
-        raise invalid(field, "A number is required.")
+        raise invalid(field, _("A number is required."))
     try:
         number = parse_decimal(value)
     except (InvalidOperation, ValueError):
-        raise invalid(field, "A number is required.") from None
+        raise invalid(field, _("A number is required.")) from None
     if not number.is_finite() or not 0 <= number < bound:
-        raise invalid(field, f"A number from 0 to below {bound:,.0f} is required.")
+        raise invalid(
+            field, _("A number from 0 to below %(bound)s is required.") % {"bound": f"{bound:,.0f}"}
+        )
     if field == "gwp_ch4" and number <= 0:
-        raise invalid(field, "Must be positive.")
+        raise invalid(field, _("Must be positive."))
     return number.quantize(Decimal(1).scaleb(-places))
 
 
@@ -291,7 +294,7 @@ def factor_set_update(*, factor_set: FactorSet, actor, **fields: Any) -> FactorS
     _require_draft(factor_set)
     for field, value in fields.items():
         if field not in EDITABLE_SET_FIELDS:
-            raise invalid(field, "This field cannot be edited.")
+            raise invalid(field, _("This field cannot be edited."))
         setattr(factor_set, field, _clean_set_value(field, value))
     factor_set.save()
     event_record(actor=actor, action="factor_set.edited", obj=factor_set, data={"fields": sorted(fields)})
@@ -306,7 +309,7 @@ def factor_update(*, factor: Factor, actor, **fields: Any) -> Factor:
     _require_draft(factor_set)
     for field, value in fields.items():
         if field not in EDITABLE_FACTOR_FIELDS:
-            raise invalid(field, "This field cannot be edited.")
+            raise invalid(field, _("This field cannot be edited."))
         setattr(factor, field, _clean_factor_value(field, value))
     factor.save()
     event_record(
@@ -329,7 +332,7 @@ def factor_set_delete(*, factor_set: FactorSet, actor) -> None:
     try:
         factor_set.delete()
     except ProtectedError:
-        raise conflict("Another factor set is based on this draft.") from None
+        raise conflict(_("Another factor set is based on this draft.")) from None
     event_record(actor=actor, action="factor_set.deleted", obj=FactorSet(pk=pk), data={"version": version})
 
 

@@ -23,6 +23,7 @@ from xml.parsers import expat
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.errors import DomainError, invalid
 from accounts.models import Organisation, Site, User
@@ -145,23 +146,24 @@ def _csv_rows(data: bytes) -> Iterator[list[Any]]:
     try:
         yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     except csv.Error as exc:
-        raise _file_error(f"The CSV file cannot be read: {exc}.") from None
+        raise _file_error(_("The CSV file cannot be read: %(error)s.") % {"error": exc}) from None
 
 
 def _check_xlsx_container(data: bytes) -> None:
     buffer = io.BytesIO(data)
     if not zipfile.is_zipfile(buffer):
-        raise _file_error("This is not an XLSX file (an XLSX file is a zip archive).")
+        raise _file_error(_("This is not an XLSX file (an XLSX file is a zip archive)."))
     try:
         with zipfile.ZipFile(buffer) as archive:
             entries = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise _file_error("The XLSX archive is damaged.") from None
+        raise _file_error(_("The XLSX archive is damaged.")) from None
     if len(entries) > MAX_XLSX_ENTRIES:
-        raise _file_error("The XLSX archive has too many parts.")
+        raise _file_error(_("The XLSX archive has too many parts."))
     if sum(entry.file_size for entry in entries) > MAX_XLSX_UNCOMPRESSED_BYTES:
         raise _file_error(
-            f"The XLSX file unpacks to more than {MAX_XLSX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB."
+            _("The XLSX file unpacks to more than %(n)s MB.")
+            % {"n": MAX_XLSX_UNCOMPRESSED_BYTES // (1024 * 1024)}
         )
     for entry in entries:
         scanned = entry.filename.startswith("xl/worksheets/") or entry.filename == SHARED_STRINGS
@@ -169,7 +171,7 @@ def _check_xlsx_container(data: bytes) -> None:
             raise _file_error(f"The XLSX part {entry.filename!r} is too large.")
     names = {entry.filename for entry in entries}
     if "xl/workbook.xml" not in names:
-        raise _file_error("The archive is not an Excel workbook.")
+        raise _file_error(_("The archive is not an Excel workbook."))
 
 
 class _TooLarge(Exception):
@@ -217,7 +219,7 @@ def _scan_xml(stream: IO[bytes], on_element: Callable[[str, dict[str, str]], Non
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
     except expat.ExpatError:
-        raise _file_error("The XLSX file cannot be read.") from None
+        raise _file_error(_("The XLSX file cannot be read.")) from None
 
 
 def _scan_sheet(stream: IO[bytes]) -> _SheetExtent:
@@ -295,10 +297,10 @@ def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
         # Formulas are read as formulas (data_only=False) so that they can be refused by name.
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # openpyxl raises many types for broken files; all mean the same to a user
-        raise _file_error("The XLSX file cannot be read.") from None
+        raise _file_error(_("The XLSX file cannot be read.")) from None
     try:
         if not workbook.worksheets:
-            raise _file_error("The XLSX file has no worksheet.")
+            raise _file_error(_("The XLSX file has no worksheet."))
         sheet = workbook.worksheets[0]
         try:
             # The very part openpyxl will read (its read-only sheet keeps the path it resolved).
@@ -307,7 +309,7 @@ def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
         except _TooLarge as exc:
             raise _file_error(str(exc)) from None
         except (KeyError, zipfile.BadZipFile, OSError):
-            raise _file_error("The XLSX file cannot be read.") from None
+            raise _file_error(_("The XLSX file cannot be read.")) from None
         if not extent.rows:
             return
         try:
@@ -317,7 +319,7 @@ def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
         except ImportRefused:
             raise
         except Exception:
-            raise _file_error("The XLSX file cannot be read.") from None
+            raise _file_error(_("The XLSX file cannot be read.")) from None
     finally:
         workbook.close()
 
@@ -325,12 +327,12 @@ def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
 def read_rows(data: bytes, filename: str = "") -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
     """Header and data rows (numbered as a spreadsheet shows them) of a CSV or XLSX file."""
     if len(data) > MAX_IMPORT_BYTES:
-        raise _file_error(f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB.")
+        raise _file_error(_("The file is larger than %(n)s MB.") % {"n": MAX_IMPORT_BYTES // (1024 * 1024)})
     if not data:
-        raise _file_error("The file is empty.")
+        raise _file_error(_("The file is empty."))
     name = filename.lower()
     if name.endswith(".xls"):
-        raise _file_error("Old .xls workbooks are not supported; save as .xlsx or .csv.")
+        raise _file_error(_("Old .xls workbooks are not supported; save as .xlsx or .csv."))
     is_xlsx = name.endswith(".xlsx") or data[:4] == b"PK\x03\x04"
     rows = _xlsx_rows(data) if is_xlsx else _csv_rows(data)
     header: list[str] | None = None
@@ -353,7 +355,7 @@ def read_rows(data: bytes, filename: str = "") -> tuple[list[str], list[tuple[in
         if all(cell is None or str(cell).strip() == "" for cell in cells):
             continue
         if len(records) >= MAX_IMPORT_ROWS:
-            raise _file_error(f"The file has more than {MAX_IMPORT_ROWS:,} rows.")
+            raise _file_error(_("The file has more than %(n)s rows.") % {"n": f"{MAX_IMPORT_ROWS:,}"})
         records.append(
             (
                 number,
@@ -363,9 +365,9 @@ def read_rows(data: bytes, filename: str = "") -> tuple[list[str], list[tuple[in
     if formulas:
         raise ImportRefused(formulas)
     if header is None:
-        raise _file_error("The file is empty.")
+        raise _file_error(_("The file is empty."))
     if not records:
-        raise _file_error("The file has a header but no rows.")
+        raise _file_error(_("The file has a header but no rows."))
     return header, records
 
 
@@ -382,14 +384,18 @@ def _column_name(header: list[str], index: int) -> str:
 
 
 def _check_header(header: list[str]) -> None:
-    errors = [RowError(1, column, "Unknown column.") for column in header if column and column not in COLUMNS]
+    errors = [
+        RowError(1, column, _("Unknown column.")) for column in header if column and column not in COLUMNS
+    ]
     errors += [
-        RowError(1, column, "This column is required.") for column in REQUIRED_COLUMNS if column not in header
+        RowError(1, column, _("This column is required."))
+        for column in REQUIRED_COLUMNS
+        if column not in header
     ]
     if "material" not in header and "materials" not in header:
-        errors.append(RowError(1, "materials", "A material or materials column is required."))
+        errors.append(RowError(1, "materials", _("A material or materials column is required.")))
     if len(set(c for c in header if c)) != len([c for c in header if c]):
-        errors.append(RowError(1, "file", "A column appears twice."))
+        errors.append(RowError(1, "file", _("A column appears twice.")))
     if errors:
         raise ImportRefused(errors)
 
@@ -418,7 +424,7 @@ def _find_site(sites: dict[str, Site], value: Any) -> Site:
     text = _text(value)
     site = sites.get(text.casefold()) or (sites.get(f"#{int(text)}") if text.isdigit() else None)
     if site is None:
-        raise invalid("site", f"Your organisation has no site {text!r}.")
+        raise invalid("site", _("Your organisation has no site %(site)s.") % {"site": repr(text)})
     return site
 
 
@@ -437,13 +443,13 @@ def _row_fields(kind: str, cells: dict[str, Any], sites: dict[str, Site]) -> dic
     keys = (_text(cells.get("materials")) or _text(cells.get("material"))).lower()
     if kind == "offer":
         if ";" in keys:
-            raise invalid("material", "An offer is of exactly one material.")
+            raise invalid("material", _("An offer is of exactly one material."))
         fields["material"] = keys
         fields["current_destination"] = _text(cells.get("current_destination")).lower() or None
     else:
         fields["materials"] = [key.strip() for key in keys.split(";") if key.strip()]
         if _text(cells.get("current_destination")):
-            raise invalid("current_destination", "Only offers have a current destination.")
+            raise invalid("current_destination", _("Only offers have a current destination."))
     return fields
 
 
@@ -461,14 +467,22 @@ def _check_rows(
             (column for column, value in cells.items() if isinstance(value, str) and "\x00" in value), None
         )
         if nul is not None:
-            errors.append(RowError(number, nul, "Null characters are not allowed."))
+            errors.append(RowError(number, nul, _("Null characters are not allowed.")))
             continue
         kind = _text(cells.get("kind")).lower() or (default_kind or "")
         if kind not in KINDS:
-            errors.append(RowError(number, "kind", "Expected 'offer' or 'need'."))
+            errors.append(RowError(number, "kind", _("Expected 'offer' or 'need'.")))
             continue
         if default_kind and kind != default_kind:
-            errors.append(RowError(number, "kind", f"Only {default_kind}s can be imported here."))
+            errors.append(
+                RowError(
+                    number,
+                    "kind",
+                    _("Only offers can be imported here.")
+                    if default_kind == "offer"
+                    else _("Only needs can be imported here."),
+                )
+            )
             continue
         try:
             fields = _row_fields(kind, cells, sites)
@@ -519,7 +533,7 @@ def listings_import(
     """
     if default_kind is not None and default_kind not in KINDS:
         raise ValueError(default_kind)
-    _, records = read_rows(data, filename)
+    _header, records = read_rows(data, filename)
     valid, errors = _check_rows(organisation, records, default_kind)
     if errors:
         raise ImportRefused(errors)

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from accounts.errors import invalid
 from accounts.models import Organisation, Site
 from config.strict import parse_decimal
@@ -88,30 +90,34 @@ def clean_decimal(
     """A positive, finite number no larger than ``maximum``, rounded to ``step``."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise invalid(field, "This field is required.")
+            raise invalid(field, _("This field is required."))
         return None
     if isinstance(value, bool):
-        raise invalid(field, "A number is required.")
+        raise invalid(field, _("A number is required."))
     try:
         number = parse_decimal(value)
     except (InvalidOperation, ValueError, TypeError):
-        raise invalid(field, "A number is required.") from None
+        raise invalid(field, _("A number is required.")) from None
     if not number.is_finite():
-        raise invalid(field, "A finite number is required.")
+        raise invalid(field, _("A finite number is required."))
     if number <= 0:
-        raise invalid(field, "Must be greater than zero.")
+        raise invalid(field, _("Must be greater than zero."))
     if number > maximum:
-        raise invalid(field, f"Must be at most {maximum:,}.")
+        raise invalid(field, _("Must be at most %(max)s.") % {"max": f"{maximum:,}"})
     rounded = number.quantize(step, rounding=ROUND_HALF_UP)
     if rounded <= 0:
-        raise invalid(field, f"Must be at least {step}.")
+        raise invalid(field, _("Must be at least %(min)s.") % {"min": step})
     return rounded
 
 
 def clean_choice(field: str, value: Any, choices: Iterable[str]) -> str:
     values = tuple(choices)
     if value not in values:
-        raise invalid(field, f"Unknown value {value!r}; expected one of: {', '.join(values)}.")
+        raise invalid(
+            field,
+            _("Unknown value %(value)s; expected one of: %(choices)s.")
+            % {"value": repr(value), "choices": ", ".join(values)},
+        )
     return str(value)
 
 
@@ -125,15 +131,15 @@ def clean_date(field: str, value: Any) -> datetime.date | None:
     try:
         return datetime.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise invalid(field, "A date in the format YYYY-MM-DD is required.") from None
+        raise invalid(field, _("A date in the format YYYY-MM-DD is required.")) from None
 
 
 def clean_description(value: Any) -> str:
     text = "" if value is None else str(value).strip()
     if len(text) > MAX_DESCRIPTION:
-        raise invalid("description", f"At most {MAX_DESCRIPTION} characters.")
+        raise invalid("description", _("At most %(n)s characters.") % {"n": MAX_DESCRIPTION})
     if "\x00" in text:  # PostgreSQL text cannot hold NUL; refuse it rather than fail on save
-        raise invalid("description", "Null characters are not allowed.")
+        raise invalid("description", _("Null characters are not allowed."))
     return text
 
 
@@ -141,15 +147,15 @@ def clean_site(organisation: Organisation, value: Any) -> Site:
     """The site, which must belong to the listing's organisation."""
     if isinstance(value, Site):
         if value.organisation_id != organisation.pk:
-            raise invalid("site", "This site does not belong to your organisation.")
+            raise invalid("site", _("This site does not belong to your organisation."))
         return value
     try:
         pk = int(value)
     except (TypeError, ValueError):
-        raise invalid("site", "A site id is required.") from None
+        raise invalid("site", _("A site id is required.")) from None
     site = Site.objects.filter(pk=pk, organisation=organisation).first()
     if site is None:
-        raise invalid("site", "This site does not belong to your organisation.")
+        raise invalid("site", _("This site does not belong to your organisation."))
     return site
 
 
@@ -167,10 +173,10 @@ def clean_material(value: Any, *, field: str = "material") -> Material:
     try:
         key = _material_key(value)
     except TypeError:
-        raise invalid(field, "A material key is required.") from None
+        raise invalid(field, _("A material key is required.")) from None
     material = Material.objects.filter(key=key).first()
     if material is None:
-        raise invalid(field, f"Unknown material {key!r}.")
+        raise invalid(field, _("Unknown material %(key)s.") % {"key": repr(key)})
     return material
 
 
@@ -179,21 +185,21 @@ def clean_materials(values: Any) -> list[Material]:
     if isinstance(values, str):
         values = [part for part in values.split(";") if part.strip()]
     if not isinstance(values, (list, tuple)) or not values:
-        raise invalid("materials", "At least one material is required.")
+        raise invalid("materials", _("At least one material is required."))
     try:
         keys = list(dict.fromkeys(_material_key(v) for v in values))
     except TypeError:
-        raise invalid("materials", "Material keys are required.") from None
+        raise invalid("materials", _("Material keys are required.")) from None
     found = {m.key: m for m in Material.objects.filter(key__in=keys)}
     unknown = [key for key in keys if key not in found]
     if unknown:
-        raise invalid("materials", f"Unknown material {unknown[0]!r}.")
+        raise invalid("materials", _("Unknown material %(key)s.") % {"key": repr(unknown[0])})
     materials = [found[key] for key in keys]
     pieces = [m for m in materials if m.unit_basis == UnitBasis.PIECE]
     if pieces and len(materials) > 1:
         raise invalid(
             "materials",
-            "A need counted in pieces accepts exactly one material: a count of mixed items means nothing.",
+            _("A need counted in pieces accepts exactly one material: a count of mixed items means nothing."),
         )
     return materials
 
@@ -203,14 +209,16 @@ def clean_unit(unit: Any, materials: list[Material]) -> str:
     for material in materials:
         if unit not in allowed_units(material):
             raise invalid(
-                "unit", f"{material.key} is stated in {', '.join(allowed_units(material))}, not {unit}."
+                "unit",
+                _("%(material)s is stated in %(units)s, not %(unit)s.")
+                % {"material": material.key, "units": ", ".join(allowed_units(material)), "unit": unit},
             )
     return unit
 
 
 def _require_whole(field: str, value: Decimal | None, unit: str) -> None:
     if value is not None and unit == Unit.PIECE and value != value.to_integral_value():
-        raise invalid(field, "Pieces are counted in whole numbers.")
+        raise invalid(field, _("Pieces are counted in whole numbers."))
 
 
 def _clean_common(
@@ -224,11 +232,11 @@ def _clean_common(
     )
     _require_whole("min_lot", min_lot, unit)
     if min_lot is not None and quantity is not None and min_lot > quantity:
-        raise invalid("min_lot", "The minimum lot cannot exceed the quantity.")
+        raise invalid("min_lot", _("The minimum lot cannot exceed the quantity."))
     available_from = clean_date("available_from", data.get("available_from"))
     available_until = clean_date("available_until", data.get("available_until"))
     if available_from and available_until and available_from > available_until:
-        raise invalid("available_until", "The window ends before it starts.")
+        raise invalid("available_until", _("The window ends before it starts."))
     return {
         "site": clean_site(organisation, data.get("site")),
         "quantity": quantity,
@@ -251,7 +259,7 @@ def _clean_common(
 def _reject_unknown(data: dict[str, Any], allowed: tuple[str, ...]) -> None:
     unknown = sorted(set(data) - set(allowed))
     if unknown:
-        raise invalid(unknown[0], "Unknown field.")
+        raise invalid(unknown[0], _("Unknown field."))
 
 
 def clean_offer(organisation: Organisation, data: dict[str, Any]) -> dict[str, Any]:

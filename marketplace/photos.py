@@ -17,6 +17,7 @@ from typing import IO
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.db import transaction
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.errors import invalid
@@ -42,13 +43,14 @@ def _open(data: bytes) -> Image.Image:
             OSError,
             ValueError,
         ):
-            raise invalid("image", "The file is not a JPEG, PNG or WebP image.") from None
+            raise invalid("image", _("The file is not a JPEG, PNG or WebP image.")) from None
     if image.format not in ACCEPTED_FORMATS:
-        raise invalid("image", "Only JPEG, PNG and WebP images are accepted.")
+        raise invalid("image", _("Only JPEG, PNG and WebP images are accepted."))
     width, height = image.size
     if width < 1 or height < 1 or width * height > MAX_SOURCE_PIXELS:
         raise invalid(
-            "image", f"The image is too large (at most {MAX_SOURCE_PIXELS // 1_000_000} megapixels)."
+            "image",
+            _("The image is too large (at most %(n)s megapixels).") % {"n": MAX_SOURCE_PIXELS // 1_000_000},
         )
     return image
 
@@ -89,12 +91,16 @@ def process_upload(upload: IO[bytes], *, size: int | None = None) -> ContentFile
     Raises ``invalid("image", …)`` for anything that is not a sane JPEG, PNG or WebP.
     """
     if size is not None and size > MAX_UPLOAD_BYTES:
-        raise invalid("image", f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+        raise invalid(
+            "image", _("The file is larger than %(n)s MB.") % {"n": MAX_UPLOAD_BYTES // (1024 * 1024)}
+        )
     data = upload.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
-        raise invalid("image", f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+        raise invalid(
+            "image", _("The file is larger than %(n)s MB.") % {"n": MAX_UPLOAD_BYTES // (1024 * 1024)}
+        )
     if not data:
-        raise invalid("image", "The file is empty.")
+        raise invalid("image", _("The file is empty."))
     _open(data).verify()  # structural check; verify() leaves the image unusable, so reopen
     image = _open(data)
     try:
@@ -112,5 +118,5 @@ def process_upload(upload: IO[bytes], *, size: int | None = None) -> ContentFile
         # No exif= argument: Pillow writes no metadata of its own accord.
         image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        raise invalid("image", "The image could not be read.") from None
+        raise invalid("image", _("The image could not be read.")) from None
     return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.jpg")

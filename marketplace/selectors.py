@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db.models import Case, DecimalField, Exists, F, OuterRef, Q, QuerySet, When
 from django.db.models.functions import Round
+from django.utils.translation import gettext as _
 
 from accounts.access import is_authority, member_organisation_ids
 from accounts.errors import invalid
@@ -114,15 +115,15 @@ def parse_near(value: str) -> tuple[float, float]:
     """``"lat,lon"`` in degrees, each within range; a clear 400 on ``near`` otherwise."""
     parts = (value or "").split(",")
     if len(parts) != 2:
-        raise invalid("near", "Expected 'latitude,longitude', e.g. near=43.24,76.95.")
+        raise invalid("near", _("Expected 'latitude,longitude', e.g. near=43.24,76.95."))
     try:
         lat, lon = (parse_decimal(part) for part in parts)
     except (InvalidOperation, ValueError):
-        raise invalid("near", "Latitude and longitude must be numbers.") from None
+        raise invalid("near", _("Latitude and longitude must be numbers.")) from None
     if not (lat.is_finite() and lon.is_finite()):
-        raise invalid("near", "Latitude and longitude must be finite numbers.")
+        raise invalid("near", _("Latitude and longitude must be finite numbers."))
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise invalid("near", "Latitude must be within ±90 and longitude within ±180.")
+        raise invalid("near", _("Latitude must be within ±90 and longitude within ±180."))
     return float(lat), float(lon)
 
 
@@ -130,9 +131,9 @@ def parse_radius(value: str | float | Decimal) -> float:
     try:
         radius = parse_decimal(value)
     except (InvalidOperation, ValueError):
-        raise invalid("radius_km", "A number is required.") from None
+        raise invalid("radius_km", _("A number is required.")) from None
     if not radius.is_finite() or not 0 < radius <= MAX_RADIUS_KM:
-        raise invalid("radius_km", f"Must be greater than 0 and at most {MAX_RADIUS_KM}.")
+        raise invalid("radius_km", _("Must be greater than 0 and at most %(max)s.") % {"max": MAX_RADIUS_KM})
     return float(radius)
 
 
@@ -200,10 +201,10 @@ def _filter(queryset: QuerySet, user, filters: ListingFilters) -> QuerySet:
             queryset = queryset.filter(Exists(through.filter(material__category=filters.category)))
     if filters.near is not None:
         if filters.radius_km is None:
-            raise invalid("radius_km", "Give radius_km together with near.")
+            raise invalid("radius_km", _("Give radius_km together with near."))
         queryset = _near(queryset, user, filters.near, filters.radius_km)
     elif filters.radius_km is not None:
-        raise invalid("near", "Give near=latitude,longitude together with radius_km.")
+        raise invalid("near", _("Give near=latitude,longitude together with radius_km."))
     return queryset
 
 

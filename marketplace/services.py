@@ -11,6 +11,7 @@ from typing import IO, Any
 
 from django.db import transaction
 from django.db.models import Model
+from django.utils.translation import gettext as _
 
 from accounts.access import member_organisation_ids
 from accounts.errors import conflict, forbidden, invalid
@@ -39,7 +40,7 @@ def _actor(actor: User | None) -> User | None:
 def _require_member(actor: User | None, organisation: Organisation) -> None:
     # actor None: trusted callers (demo loader, management commands) acting for the organisation.
     if actor is not None and organisation.pk not in member_organisation_ids(actor):
-        raise forbidden("You can change only your own organisation's listings.")
+        raise forbidden(_("You can change only your own organisation's listings."))
 
 
 def _event_name(listing: Model) -> str:
@@ -181,13 +182,13 @@ def _listing_update(listing: Listing, actor: User | None, fields: dict[str, Any]
     listing = model.objects.select_for_update().select_related("site", "organisation").get(pk=listing.pk)
     _require_member(actor, listing.organisation)
     if listing.status == ListingStatus.CLOSED:
-        raise conflict("A closed listing cannot be changed.")
+        raise conflict(_("A closed listing cannot be changed."))
     fields = dict(fields)
     new_status = fields.pop("status", None)
     allowed = rules.OFFER_FIELDS if model is Offer else rules.NEED_FIELDS
     for name in fields:
         if name not in allowed:
-            raise invalid(name, "This field cannot be changed.")
+            raise invalid(name, _("This field cannot be changed."))
     if new_status is not None:
         rules.clean_choice("status", new_status, ListingStatus.values)
         _check_transition(listing.status, new_status)
@@ -227,7 +228,7 @@ def need_update(*, need: Need, actor: User | None, **fields: Any) -> Need:
 
 def _check_transition(current: str, new: str) -> None:
     if new != current and new not in STATUS_TRANSITIONS[current]:
-        raise conflict(f"A listing cannot go from {current} to {new}.")
+        raise conflict(_("A listing cannot go from %(from)s to %(to)s.") % {"from": current, "to": new})
 
 
 def _apply_status(listing: Listing, actor: User | None, new_status: str) -> Listing:
@@ -236,7 +237,7 @@ def _apply_status(listing: Listing, actor: User | None, new_status: str) -> List
     _check_transition(old_status, new_status)
     # Conditional update: two concurrent changes cannot both start from the same status.
     if not model.objects.filter(pk=listing.pk, status=old_status).update(status=new_status):
-        raise conflict("The listing changed meanwhile; reload and try again.")
+        raise conflict(_("The listing changed meanwhile; reload and try again."))
     listing.refresh_from_db()
     event_record(
         actor=actor,
@@ -285,12 +286,12 @@ def listing_photo_add(
     listing = type(listing).objects.select_for_update().select_related("organisation").get(pk=listing.pk)
     _require_member(actor, listing.organisation)
     if listing.status == ListingStatus.CLOSED:
-        raise conflict("A closed listing cannot be changed.")
+        raise conflict(_("A closed listing cannot be changed."))
     caption = (caption or "").strip()
     if len(caption) > 200:
-        raise invalid("caption", "At most 200 characters.")
+        raise invalid("caption", _("At most 200 characters."))
     if listing.photos.count() >= MAX_PHOTOS_PER_LISTING:
-        raise invalid("image", f"A listing has at most {MAX_PHOTOS_PER_LISTING} photos.")
+        raise invalid("image", _("A listing has at most %(n)s photos.") % {"n": MAX_PHOTOS_PER_LISTING})
     content = process_upload(image, size=size)
     owner = {"offer": listing} if isinstance(listing, Offer) else {"need": listing}
     photo = ListingPhoto(caption=caption, uploaded_by=_actor(actor), **owner)

@@ -6,9 +6,10 @@ and coordinates follow ``exact_site_ids`` (the rule behind ``can_see_exact_site`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -45,9 +46,31 @@ def my_listing_counts(*, user) -> dict[str, int]:
 
 
 def search_listings(*, user, kind: str, filters: ListingFilters) -> QuerySet:
-    """Active listings the user may see, by material/category and distance from a point."""
+    """Active listings the user may see, by material/category and distance from a point.
+
+    ``filters.radius_km`` is a road distance, by matching's rule (great circle × circuity,
+    ``MATCHING_CIRCUITY``); the selector's radius is the great circle, so it gets the radius
+    divided by the circuity. Each result's ``distance_km`` stays the great circle: turn it into
+    what the page states with :func:`search_road_km`.
+    """
     selector = offer_list_for if kind == "offers" else need_list_for
+    if filters.radius_km is not None:
+        filters = replace(filters, radius_km=filters.radius_km / search_circuity())
     return selector(user=user, filters=filters)
+
+
+def search_circuity() -> float:
+    """The road-circuity factor the search uses: the one matching uses."""
+    return float(settings.MATCHING_CIRCUITY)
+
+
+def search_road_km(great_circle_km: float | None, *, exact: bool) -> Decimal | None:
+    """The road distance a search result states: great circle × circuity; in whole km when the
+    site is shown rounded (a finer figure would give the hidden site back)."""
+    if great_circle_km is None:
+        return None
+    road = Decimal(repr(float(great_circle_km) * search_circuity()))
+    return road.quantize(Decimal(1) if not exact else Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

@@ -148,13 +148,27 @@ class FlowFields(ImpactFields):
         abstract = True
 
 
+ACCEPTED_BY_ONE_SIDE_STATUSES = (ProposalStatus.ACCEPTED_BY_OFFER, ProposalStatus.ACCEPTED_BY_NEED)
+
+
 class Proposal(FlowFields):
-    """The optimiser's suggestion: this much, from this offer to this need."""
+    """The optimiser's suggestion: this much, from this offer to this need.
+
+    A proposal outlives the run that made it: an undecided one that a later run makes again
+    unchanged keeps its id (``run`` becomes that later run, ``first_run`` stays), and one that a
+    side has accepted stays open, its quantity reserved, until the other side decides or
+    ``respond_by`` passes (see ``matching.services``).
+    """
 
     run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="proposals")
+    first_run = models.ForeignKey(
+        MatchRun, null=True, blank=True, on_delete=models.CASCADE, related_name="first_proposals"
+    )
     status = models.CharField(max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED)
     offer_accepted_at = models.DateTimeField(null=True, blank=True)
     need_accepted_at = models.DateTimeField(null=True, blank=True)
+    # Set by the first acceptance: the other side has until then (MATCHING_RESPONSE_DAYS).
+    respond_by = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -175,10 +189,30 @@ class Proposal(FlowFields):
         indexes = [
             models.Index(fields=["status"], name="proposal_status_idx"),
             models.Index(fields=["offer", "need", "status"], name="proposal_pair_idx"),
+            models.Index(fields=["status", "respond_by"], name="proposal_respond_by_idx"),
         ]
 
     def __str__(self) -> str:
         return f"Proposal #{self.pk}: offer {self.offer_id} → need {self.need_id} ({self.status})"
+
+    @property
+    def waiting_for(self) -> list[str]:
+        """The sides still to decide: ``"supplier"`` (the offer's), ``"receiver"`` (the need's)."""
+        if self.status == ProposalStatus.PROPOSED:
+            return ["supplier", "receiver"]
+        if self.status == ProposalStatus.ACCEPTED_BY_OFFER:
+            return ["receiver"]
+        if self.status == ProposalStatus.ACCEPTED_BY_NEED:
+            return ["supplier"]
+        return []
+
+    def waiting_for_organisations(self) -> list:
+        """The organisations of :attr:`waiting_for`, supplier first."""
+        sides = self.waiting_for
+        orgs = [self.offer.organisation] if "supplier" in sides else []
+        if "receiver" in sides and self.need.organisation not in orgs:
+            orgs.append(self.need.organisation)
+        return orgs
 
 
 class Deal(FlowFields):
@@ -186,6 +220,8 @@ class Deal(FlowFields):
 
     proposal = models.OneToOneField(Proposal, on_delete=models.PROTECT, related_name="deal")
     delivered_t = models.DecimalField(max_digits=16, decimal_places=3, default=0)
+    # In the deal's unit (pieces for piece deals, tonnes for bulk ones, then equal to delivered_t).
+    delivered_quantity = models.DecimalField(max_digits=16, decimal_places=3, default=0)
     agreed_at = models.DateTimeField()
 
     class Meta:
@@ -194,7 +230,8 @@ class Deal(FlowFields):
         verbose_name_plural = _("deals")
         constraints = [
             models.CheckConstraint(
-                condition=Q(mass_t__gt=0) & Q(delivered_t__gte=0), name="deal_masses_valid"
+                condition=Q(mass_t__gt=0) & Q(delivered_t__gte=0) & Q(delivered_quantity__gte=0),
+                name="deal_masses_valid",
             ),
         ]
 
@@ -203,10 +240,17 @@ class Deal(FlowFields):
 
 
 class Delivery(ImpactFields):
-    """A delivery under a deal. Appended, never edited or deleted."""
+    """A delivery under a deal. Appended, never edited or deleted.
+
+    ``quantity`` is in the deal's unit (whole pieces for a piece deal, tonnes for bulk);
+    ``mass_t`` is its mass. A piece deal's deliveries are weighed cumulatively (the deal's
+    delivered pieces × the mass per piece, to 1 kg), so a single light piece may weigh 0.000 t
+    while the deal's delivered mass stays exact.
+    """
 
     deal = models.ForeignKey(Deal, on_delete=models.PROTECT, related_name="deliveries")
     date = models.DateField()
+    quantity = models.DecimalField(max_digits=16, decimal_places=3)
     mass_t = models.DecimalField(max_digits=16, decimal_places=3)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -217,10 +261,14 @@ class Delivery(ImpactFields):
         ordering = ["date", "id"]
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
-        constraints = [models.CheckConstraint(condition=Q(mass_t__gt=0), name="delivery_mass_positive")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0) & Q(mass_t__gte=0), name="delivery_quantity_positive"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"Delivery {self.date} {self.mass_t} t (deal {self.deal_id})"
+        return f"Delivery {self.date} {self.quantity} (deal {self.deal_id})"
 
 
 class RunPart(models.Model):

@@ -1,31 +1,68 @@
-"""Emails to the members of the organisations concerned (console backend in development)."""
+"""E-mails to the members of the organisations concerned (console backend in development).
+
+Each e-mail tells news only: a run's e-mail counts the proposals that are new to the
+organisation (a proposal a later run kept is not news), an expiry e-mail names the proposals
+whose response window passed. Every message is written in its recipient's language (the one
+they last used on the site, ``accounts.language``), with plural forms from the catalogue, and
+links to the page to act on (``SITE_URL``).
+"""
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from accounts.language import supported_language
 from accounts.models import Membership
 
 log = logging.getLogger(__name__)
 
+Message = tuple[str, str, str, list[str]]
 
-def _addresses(organisation_ids) -> dict[int, list[str]]:
-    result: dict[int, list[str]] = defaultdict(list)
-    for org_id, email in (
-        Membership.objects.filter(organisation_id__in=organisation_ids)
+
+def site_link(path: str) -> str:
+    """An absolute link to ``path`` on this site, for e-mails."""
+    return f"{settings.SITE_URL}{path}"
+
+
+def recipients_by_language(organisation_ids: Iterable[int]) -> dict[int, dict[str, list[str]]]:
+    """``{organisation: {language: [addresses]}}`` of the members with an e-mail address."""
+    result: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for org_id, email, language in (
+        Membership.objects.filter(organisation_id__in=list(organisation_ids))
         .exclude(user__email="")
-        .values_list("organisation_id", "user__email")
+        .order_by("organisation_id", "user_id")
+        .values_list("organisation_id", "user__email", "user__language")
     ):
-        result[org_id].append(email)
+        result[org_id][supported_language(language) or settings.LANGUAGE_CODE].append(email)
     return result
 
 
-def _send(messages) -> None:
+def _messages(
+    organisation_ids: Iterable[int], compose: Callable[[int], tuple[str, str] | None]
+) -> list[Message]:
+    """One message per organisation and language; ``compose(org)`` runs in that language."""
+    messages: list[Message] = []
+    for org_id, by_language in sorted(recipients_by_language(organisation_ids).items()):
+        for language, addresses in sorted(by_language.items()):
+            with translation.override(language):
+                text = compose(org_id)
+            if text is not None:
+                messages.append((text[0], text[1], settings.DEFAULT_FROM_EMAIL, addresses))
+    return messages
+
+
+def _send(messages: list[Message]) -> None:
+    if not messages:
+        return
     try:
         send_mass_mail(messages, fail_silently=False)
     except Exception:  # mail must never undo a committed decision
@@ -33,32 +70,88 @@ def _send(messages) -> None:
 
 
 def new_proposals(*, run_id: int) -> None:
-    """One email per organisation with the number of new proposals it is party to."""
+    """One e-mail per organisation (and language) counting the proposals new to it in this run."""
     from .models import Proposal
 
     counts: dict[int, int] = defaultdict(int)
-    for offer_org, need_org in Proposal.objects.filter(run_id=run_id).values_list(
+    for offer_org, need_org in Proposal.objects.filter(run_id=run_id, first_run_id=run_id).values_list(
         "offer__organisation_id", "need__organisation_id"
     ):
         counts[offer_org] += 1
         if need_org != offer_org:
             counts[need_org] += 1
-    addresses = _addresses(counts)
-    messages = [
-        (
-            _("Qaita: %(n)d new match proposals") % {"n": n},
-            _(
-                "The city-wide matching found %(n)d new proposals for your organisation. "
-                "Review them in your proposals inbox."
+
+    def compose(org_id: int) -> tuple[str, str]:
+        n = counts[org_id]
+        subject = ngettext("Qaita: %(n)d new match proposal", "Qaita: %(n)d new match proposals", n) % {
+            "n": n
+        }
+        body = ngettext(
+            "The city-wide matching found %(n)d new proposal for your organisation.",
+            "The city-wide matching found %(n)d new proposals for your organisation.",
+            n,
+        ) % {"n": n}
+        review = _("Review and decide in your proposals inbox: %(url)s") % {
+            "url": site_link(reverse("matching:proposals"))
+        }
+        return subject, f"{body}\n\n{review}\n"
+
+    _send(_messages(counts, compose))
+
+
+def proposals_expired(*, proposal_ids: list[int]) -> None:
+    """Tell both sides of each proposal that expired because its response window passed."""
+    from .models import Proposal
+
+    proposals = list(
+        Proposal.objects.filter(pk__in=proposal_ids)
+        .select_related("offer__organisation", "need__organisation", "material")
+        .order_by("id")
+    )
+    by_org: dict[int, list] = defaultdict(list)
+    for proposal in proposals:
+        for org_id in {proposal.offer.organisation_id, proposal.need.organisation_id}:
+            by_org[org_id].append(proposal)
+
+    def compose(org_id: int) -> tuple[str, str]:
+        mine = by_org[org_id]
+        n = len(mine)
+        subject = ngettext("Qaita: %(n)d proposal expired", "Qaita: %(n)d proposals expired", n) % {"n": n}
+        lines = [
+            ngettext(
+                "The time to respond ran out for %(n)d proposal that one side had accepted; it has expired.",
+                "The time to respond ran out for %(n)d proposals that one side had accepted; "
+                "they have expired.",
+                n,
             )
             % {"n": n},
-            settings.DEFAULT_FROM_EMAIL,
-            addresses[org_id],
-        )
-        for org_id, n in sorted(counts.items())
-        if addresses.get(org_id)
-    ]
-    _send(messages)
+            "",
+        ]
+        for p in mine:
+            other = p.need.organisation if p.offer.organisation_id == org_id else p.offer.organisation
+            lines.append(
+                _("- #%(id)d: %(amount)s of %(material)s with %(org)s")
+                % {
+                    "id": p.pk,
+                    "amount": _amount_text(p.quantity, p.unit),
+                    "material": p.material.name,
+                    "org": other.name,
+                }
+            )
+        lines += [
+            "",
+            _("The next city-wide run may propose these flows again: %(url)s")
+            % {"url": site_link(reverse("matching:proposals"))},
+        ]
+        return subject, "\n".join(lines) + "\n"
+
+    _send(_messages(by_org, compose))
+
+
+def _amount_text(quantity, unit: str) -> str:
+    from .explain import amount_text
+
+    return amount_text(quantity, unit)
 
 
 def deal_agreed(*, deal_id: int) -> None:
@@ -67,18 +160,19 @@ def deal_agreed(*, deal_id: int) -> None:
     deal = Deal.objects.select_related("offer__organisation", "need__organisation", "material").get(
         pk=deal_id
     )
-    orgs = {deal.offer.organisation_id, deal.need.organisation_id}
-    addresses = _addresses(orgs)
-    subject = _("Qaita: deal #%(id)d agreed") % {"id": deal.pk}
-    body = _(
-        "%(supplier)s and %(receiver)s agreed on %(mass)s t of %(material)s. "
-        "Record deliveries on the deal page."
-    ) % {
-        "supplier": deal.offer.organisation.name,
-        "receiver": deal.need.organisation.name,
-        "mass": deal.mass_t,
-        "material": deal.material.name_en,
-    }
-    _send(
-        [(subject, body, settings.DEFAULT_FROM_EMAIL, addresses[o]) for o in sorted(orgs) if addresses.get(o)]
-    )
+
+    def compose(org_id: int) -> tuple[str, str]:
+        subject = _("Qaita: deal #%(id)d agreed") % {"id": deal.pk}
+        body = _(
+            "%(supplier)s and %(receiver)s agreed on %(amount)s of %(material)s. "
+            "Record deliveries on the deal page: %(url)s"
+        ) % {
+            "supplier": deal.offer.organisation.name,
+            "receiver": deal.need.organisation.name,
+            "amount": _amount_text(deal.quantity, deal.unit),
+            "material": deal.material.name,
+            "url": site_link(reverse("matching:deal", args=[deal.pk])),
+        }
+        return subject, body + "\n"
+
+    _send(_messages({deal.offer.organisation_id, deal.need.organisation_id}, compose))

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import member_organisation_ids
@@ -31,14 +31,15 @@ class Notice:
 
 
 def awaiting_my_decision(orgs: set[int]):
-    """Proposals on which my side has not decided yet."""
+    """Proposals on which my side has not decided yet (and still can: the window is open)."""
     mine_offer = Q(offer__organisation_id__in=orgs) & Q(
         status__in=[ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED_BY_NEED]
     )
     mine_need = Q(need__organisation_id__in=orgs) & Q(
         status__in=[ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED_BY_OFFER]
     )
-    return Proposal.objects.filter(mine_offer | mine_need)
+    open_window = Q(respond_by__isnull=True) | Q(respond_by__gt=timezone.now())
+    return Proposal.objects.filter(mine_offer | mine_need).filter(open_window)
 
 
 def action_count(user) -> int:
@@ -68,13 +69,36 @@ def feed_for(user, *, limit: int = 50) -> list[Notice]:
             if accepted_by_other
             else _("New proposal: %(mass)s t of %(material)s with %(org)s.")
         )
+        text %= {"org": other.name, "mass": f"{p.mass_t.normalize():f}", "material": p.material.name}
+        if accepted_by_other and p.respond_by:
+            text += " " + _("Decide by %(date)s, or it expires.") % {
+                "date": formats.date_format(timezone.localtime(p.respond_by), "SHORT_DATETIME_FORMAT")
+            }
         notices.append(
             Notice(
                 when=p.offer_accepted_at or p.need_accepted_at or p.created_at,
-                text=text
-                % {"org": other.name, "mass": f"{p.mass_t.normalize():f}", "material": p.material.name},
+                text=text,
                 url=inbox,
                 needs_action=True,
+            )
+        )
+    expired = (
+        Proposal.objects.filter(party_q(orgs), status=ProposalStatus.EXPIRED, decided_at__gte=since)
+        .filter(Q(offer_accepted_at__isnull=False) | Q(need_accepted_at__isnull=False))
+        .select_related("offer__organisation", "need__organisation", "material")
+    )
+    for p in expired.order_by("-decided_at")[:limit]:
+        other = p.need.organisation if p.offer.organisation_id in orgs else p.offer.organisation
+        notices.append(
+            Notice(
+                when=p.decided_at,
+                text=_(
+                    "The proposal for %(mass)s t of %(material)s with %(org)s expired: "
+                    "the time to respond ran out before both sides accepted."
+                )
+                % {"org": other.name, "mass": f"{p.mass_t.normalize():f}", "material": p.material.name},
+                url=f"{inbox}?status=expired",
+                needs_action=False,
             )
         )
     for d in (

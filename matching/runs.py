@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.access import require_authority
 from accounts.errors import conflict, invalid
@@ -27,14 +28,12 @@ from accounts.services import event_record
 from marketplace.factor_services import require_active_factor_set
 from marketplace.models import Material
 
-from . import engine, fanout, notifications
+from . import engine, fanout, notifications, services
 from .models import (
     OPEN_RUN_STATUSES,
-    UNDECIDED_PROPOSAL_STATUSES,
     MatchRun,
     Objective,
     Proposal,
-    ProposalStatus,
     RunStatus,
 )
 from .snapshot import build_snapshot, factors_by_material, flow_amounts, impact_of
@@ -76,13 +75,15 @@ def match_run_start(
         require_authority(actor)
     if objective not in Objective.values:
         raise invalid(
-            "objective", f"Unknown objective {objective!r}; expected one of: {', '.join(Objective.values)}."
+            "objective",
+            _("Unknown objective %(value)s; expected one of: %(choices)s.")
+            % {"value": repr(objective), "choices": ", ".join(Objective.values)},
         )
     if not isinstance(horizon_days, int) or not 1 <= horizon_days <= 3650:
-        raise invalid("horizon_days", "Between 1 and 3650 days.")
+        raise invalid("horizon_days", _("Between 1 and 3650 days."))
     circuity = float(circuity if circuity is not None else _setting("MATCHING_CIRCUITY", 1.3))
     if not 1.0 <= circuity <= 3.0:
-        raise invalid("circuity", "Between 1.0 and 3.0.")
+        raise invalid("circuity", _("Between 1.0 and 3.0."))
     factor_set = require_active_factor_set()
     try:
         with transaction.atomic():
@@ -110,7 +111,7 @@ def match_run_start(
     except IntegrityError:
         open_run = active_run()
         raise conflict(
-            "A match run is already queued or running.", active_run=open_run.pk if open_run else None
+            _("A match run is already queued or running."), active_run=open_run.pk if open_run else None
         ) from None
     return run
 
@@ -275,13 +276,9 @@ def write_results(
                 **impact.as_dict(),
             )
         )
-    # A new city-wide answer supersedes every earlier undecided proposal.
-    expired = (
-        Proposal.objects.filter(status__in=UNDECIDED_PROPOSAL_STATUSES)
-        .exclude(run=run)
-        .update(status=ProposalStatus.EXPIRED, decided_at=timezone.now())
-    )
-    Proposal.objects.bulk_create(proposals, batch_size=1000)
+    # The new answer supersedes earlier undecided proposals, except those it makes again
+    # unchanged (kept, with their ids) and those a side accepted (kept until their window passes).
+    keeping = services.proposals_supersede(run=run, proposals=proposals)
     stats = {
         "offers": solution.stats.get("offers", 0),
         "needs": solution.stats.get("needs", 0),
@@ -298,8 +295,8 @@ def write_results(
         "landfilled_t": float(Decimal(solution.landfilled_kg) / 1000),
         "tkm": round(solution.tkm, 3),
         "net_co2e_t": float((net_kg / 1000).quantize(Decimal("0.001"))),
-        "proposals": len(proposals),
-        "expired_proposals": expired,
+        "proposals": keeping["new_proposals"] + keeping["kept_proposals"],
+        **keeping,
     }
     MatchRun.objects.filter(pk=run.pk).update(
         status=RunStatus.SUCCEEDED,
@@ -316,7 +313,7 @@ def write_results(
         actor=None,
         action="match_run.succeeded",
         obj=run,
-        data={"proposals": len(proposals), "proven_optimal": solution.proven_optimal},
+        data={"proposals": stats["proposals"], "proven_optimal": solution.proven_optimal},
     )
     transaction.on_commit(lambda: notifications.new_proposals(run_id=run.pk))
     return True

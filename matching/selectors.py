@@ -23,6 +23,7 @@ def _party_filter(user) -> Q:
 
 def proposal_list_for(*, user) -> QuerySet[Proposal]:
     proposals = Proposal.objects.select_related(
+        "run",
         "offer__organisation",
         "offer__site",
         "need__organisation",
@@ -35,6 +36,7 @@ def proposal_list_for(*, user) -> QuerySet[Proposal]:
 
 def deal_list_for(*, user) -> QuerySet[Deal]:
     deals = Deal.objects.select_related(
+        "proposal__run",
         "offer__organisation",
         "offer__site",
         "need__organisation",

@@ -1,23 +1,45 @@
-"""Proposals, deals and deliveries: one transition table, conditional updates, audit events."""
+"""Proposals, deals and deliveries: one transition table, conditional updates, audit events.
+
+A proposal outlives the run that made it (SPEC §2 as refined by issue 10):
+
+- one side's acceptance opens a response window of ``MATCHING_RESPONSE_DAYS`` from that first
+  acceptance (``respond_by``). Until the other side decides or the window passes, later runs
+  keep the proposal as it is: its pair is not proposed again and its quantity is reserved in
+  their snapshots. When the window passes, :func:`proposals_expire_overdue` (a beat task, and
+  the start of every run's write) expires it and both sides are told;
+- an undecided proposal that a new run makes again unchanged (same offer and need, quantity
+  within :data:`KEEP_TOLERANCE`) keeps its id and history: :func:`proposals_supersede` moves it
+  to the new run (``first_run`` keeps the first) instead of expiring it and creating a twin.
+"""
 
 from __future__ import annotations
 
 import math
-from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from accounts.access import member_organisation_ids
 from accounts.errors import conflict, forbidden, invalid, not_found
 from accounts.services import event_record
-from marketplace.models import ListingStatus
+from marketplace.models import ListingStatus, Unit
 
 from . import notifications
-from .models import Deal, Delivery, Proposal, ProposalStatus
+from .models import (
+    ACCEPTED_BY_ONE_SIDE_STATUSES,
+    UNDECIDED_PROPOSAL_STATUSES,
+    Deal,
+    Delivery,
+    MatchRun,
+    Proposal,
+    ProposalStatus,
+)
 from .snapshot import flow_factors_for, impact_of
 
 S = ProposalStatus
@@ -38,6 +60,15 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 }
 
 MAX_DELIVERY_T = Decimal("1000000")
+MAX_DELIVERY_PIECES = Decimal("100000000")
+#: A re-proposed flow is "unchanged" when its quantity differs by at most this share.
+KEEP_TOLERANCE = Decimal("0.01")
+_MASS_QUANTUM = Decimal("0.001")
+
+
+def response_window() -> timedelta:
+    """How long the other side has after the first acceptance (``MATCHING_RESPONSE_DAYS``)."""
+    return timedelta(days=settings.MATCHING_RESPONSE_DAYS)
 
 
 def _sides(user, proposal: Proposal) -> tuple[bool, bool]:
@@ -50,12 +81,13 @@ def _transition(proposal: Proposal, action: str, **fields: Any) -> Proposal:
     target = TRANSITIONS.get((proposal.status, action))
     if target is None:
         raise conflict(
-            f"This proposal is {proposal.get_status_display().lower()}; it cannot change now.",
+            _("This proposal is %(status)s; it cannot change now.")
+            % {"status": str(proposal.get_status_display()).lower()},
             status=proposal.status,
         )
     if not Proposal.objects.filter(pk=proposal.pk, status=proposal.status).update(status=target, **fields):
         proposal.refresh_from_db()
-        raise conflict("Someone decided this proposal a moment ago; reload it.", status=proposal.status)
+        raise conflict(_("Someone decided this proposal a moment ago; reload it."), status=proposal.status)
     proposal.refresh_from_db()
     return proposal
 
@@ -65,8 +97,15 @@ def proposal_accept(*, proposal: Proposal, actor) -> Proposal:
     """Accept for the side(s) the actor belongs to. Both sides' accepts make it a deal."""
     offer_side, need_side = _sides(actor, proposal)
     if not (offer_side or need_side):
-        raise forbidden("Only the two parties can accept a proposal.")
+        raise forbidden(_("Only the two parties can accept a proposal."))
     now = timezone.now()
+    overdue = proposal.respond_by is not None and proposal.respond_by <= now
+    if proposal.status in ACCEPTED_BY_ONE_SIDE_STATUSES and overdue:
+        raise conflict(
+            _("The time to respond to this proposal ran out on %(date)s; it has expired.")
+            % {"date": formats.date_format(timezone.localtime(proposal.respond_by), "DATETIME_FORMAT")},
+            status=proposal.status,
+        )
     if offer_side and need_side:
         action, fields = "accept_both", {"offer_accepted_at": now, "need_accepted_at": now}
     elif offer_side:
@@ -76,8 +115,13 @@ def proposal_accept(*, proposal: Proposal, actor) -> Proposal:
     if (proposal.status, action) in TRANSITIONS and TRANSITIONS[(proposal.status, action)] == S.AGREED:
         for listing in (proposal.offer, proposal.need):
             if listing.status != ListingStatus.ACTIVE:
-                raise conflict("One of the listings is no longer active; this proposal cannot become a deal.")
+                raise conflict(
+                    _("One of the listings is no longer active; this proposal cannot become a deal.")
+                )
         fields["decided_at"] = now
+    elif proposal.status == S.PROPOSED:
+        # The first acceptance opens the other side's response window.
+        fields["respond_by"] = now + response_window()
     proposal = _transition(proposal, action, **fields)
     event_record(
         actor=actor,
@@ -97,7 +141,7 @@ def proposal_decline(*, proposal: Proposal, actor, reason: str = "") -> Proposal
     """Either side declines; the pair is never proposed again."""
     offer_side, need_side = _sides(actor, proposal)
     if not (offer_side or need_side):
-        raise forbidden("Only the two parties can decline a proposal.")
+        raise forbidden(_("Only the two parties can decline a proposal."))
     proposal = _transition(proposal, "decline", decided_at=timezone.now())
     event_record(
         actor=actor,
@@ -136,44 +180,111 @@ def _deal_create(proposal: Proposal, actor) -> Deal:
 
 
 def delivery_tolerance() -> Decimal:
-    return Decimal(str(getattr(settings, "DELIVERY_TOLERANCE", 0.10)))
+    return Decimal(str(settings.DELIVERY_TOLERANCE))
 
 
-def _clean_mass(value: Any) -> Decimal:
+def _clean_amount(field: str, value: Any, *, pieces: bool) -> Decimal:
+    """A positive, finite delivered amount: whole pieces, or tonnes to the kilogram."""
+    if isinstance(value, bool) or value is None or (isinstance(value, str) and not value.strip()):
+        raise invalid(field, _("A number is required."))
     if isinstance(value, float) and not math.isfinite(value):
-        raise invalid("mass_t", "A finite number is required.")
+        raise invalid(field, _("A finite number is required."))
     try:
-        mass = Decimal(str(value))
+        amount = Decimal(value.strip() if isinstance(value, str) else str(value))
     except (InvalidOperation, ValueError, TypeError):
-        raise invalid("mass_t", "A number is required.") from None
-    if not mass.is_finite():
-        raise invalid("mass_t", "A finite number is required.")
-    if mass <= 0:
-        raise invalid("mass_t", "Must be greater than zero.")
-    if mass > MAX_DELIVERY_T:
-        raise invalid("mass_t", f"At most {MAX_DELIVERY_T} t in one delivery.")
-    return mass.quantize(Decimal("0.001"))
+        raise invalid(field, _("A number is required.")) from None
+    if not amount.is_finite():
+        raise invalid(field, _("A finite number is required."))
+    if amount <= 0:
+        raise invalid(field, _("Must be greater than zero."))
+    if pieces:
+        if amount != amount.to_integral_value():
+            raise invalid(field, _("Pieces are counted in whole numbers."))
+        if amount > MAX_DELIVERY_PIECES:
+            raise invalid(field, _("At most %(max)s pieces in one delivery.") % {"max": MAX_DELIVERY_PIECES})
+        return amount.quantize(Decimal(1))
+    if amount > MAX_DELIVERY_T:
+        raise invalid(field, _("At most %(max)s t in one delivery.") % {"max": MAX_DELIVERY_T})
+    rounded = amount.quantize(_MASS_QUANTUM, rounding=ROUND_HALF_EVEN)
+    if rounded <= 0:
+        raise invalid(field, _("Must be at least 0.001 t."))
+    return rounded
+
+
+def delivery_amount(*, deal: Deal, quantity: Any = None, mass_t: Any = None) -> Decimal:
+    """The delivered amount in the deal's unit, from ``quantity`` (that unit) or ``mass_t`` (bulk).
+
+    A piece deal takes whole pieces as ``quantity`` only; a bulk deal takes tonnes as either
+    (both, if they agree). Raises ``invalid`` naming the field at fault.
+    """
+    pieces = deal.unit == Unit.PIECE
+    if quantity is None and mass_t is None:
+        raise invalid("quantity", _("Give the delivered quantity (or, for bulk deals, mass_t)."))
+    if pieces:
+        if mass_t is not None:
+            raise invalid(
+                "mass_t", _("This deal is counted in pieces: give quantity, the number of pieces delivered.")
+            )
+        return _clean_amount("quantity", quantity, pieces=True)
+    if quantity is None:
+        return _clean_amount("mass_t", mass_t, pieces=False)
+    amount = _clean_amount("quantity", quantity, pieces=False)
+    if mass_t is not None and _clean_amount("mass_t", mass_t, pieces=False) != amount:
+        raise invalid("mass_t", _("quantity and mass_t disagree; this deal is in tonnes, give one of them."))
+    return amount
+
+
+def _mass_per_piece(deal: Deal) -> Decimal:
+    return deal.material.mass_per_piece_t or (deal.mass_t / deal.quantity)
+
+
+def delivered_limit(deal: Deal) -> Decimal:
+    """The most that may be delivered in all, in the deal's unit: agreed plus the tolerance."""
+    limit = deal.quantity * (1 + delivery_tolerance())
+    if deal.unit == Unit.PIECE:
+        return limit.to_integral_value(rounding="ROUND_FLOOR")
+    return limit.quantize(_MASS_QUANTUM)
 
 
 @transaction.atomic
-def delivery_record(*, deal: Deal, actor, date: date, mass_t: Any) -> Delivery:
-    """Append a delivery (either party). Refused beyond the agreed mass plus the tolerance."""
+def delivery_record(*, deal: Deal, actor, date: date, quantity: Any = None, mass_t: Any = None) -> Delivery:
+    """Append a delivery (either party), stated in the deal's unit: ``quantity`` (pieces for a
+    piece deal, tonnes for bulk) or, for bulk, ``mass_t``. Refused beyond the agreed amount plus
+    the tolerance (``DELIVERY_TOLERANCE``)."""
     if not set(member_organisation_ids(actor)) & {deal.offer.organisation_id, deal.need.organisation_id}:
         raise not_found()
-    mass = _clean_mass(mass_t)
+    amount = delivery_amount(deal=deal, quantity=quantity, mass_t=mass_t)
     if date > timezone.localdate():
-        raise invalid("date", "A delivery cannot be in the future.")
+        raise invalid("date", _("A delivery cannot be in the future."))
     if date < deal.agreed_at.date() - timedelta(days=366):
-        raise invalid("date", "This date is long before the deal was agreed.")
+        raise invalid("date", _("This date is long before the deal was agreed."))
     # Serialise deliveries of one deal, so two at once cannot both squeeze under the limit.
-    locked = Deal.objects.select_for_update().get(pk=deal.pk)
-    limit = (locked.mass_t * (1 + delivery_tolerance())).quantize(Decimal("0.001"))
-    if locked.delivered_t + mass > limit:
+    locked = Deal.objects.select_for_update().select_related("material", "factor_set").get(pk=deal.pk)
+    pieces = locked.unit == Unit.PIECE
+    field = "quantity" if pieces or quantity is not None else "mass_t"
+    limit = delivered_limit(locked)
+    total = locked.delivered_quantity + amount
+    if total > limit:
+        unit = _("pieces") if pieces else _("t")
         raise invalid(
-            "mass_t",
-            f"Deliveries would total {locked.delivered_t + mass} t, beyond the agreed "
-            f"{locked.mass_t} t plus {delivery_tolerance() * 100:.0f} % tolerance.",
+            field,
+            _(
+                "Deliveries would total %(total)s %(unit)s, beyond the agreed %(agreed)s %(unit)s "
+                "plus %(tolerance)s %% tolerance."
+            )
+            % {
+                "total": f"{total.normalize():f}",
+                "unit": unit,
+                "agreed": f"{locked.quantity.normalize():f}",
+                "tolerance": f"{delivery_tolerance() * 100:.0f}",
+            },
         )
+    if pieces:
+        # Weighed cumulatively, so the deal's delivered mass is its delivered pieces' mass exactly.
+        total_mass = (total * _mass_per_piece(locked)).quantize(_MASS_QUANTUM, rounding=ROUND_HALF_EVEN)
+        mass = max(total_mass - locked.delivered_t, Decimal(0))
+    else:
+        mass = amount
     impact = impact_of(
         mass_t=mass,
         distance_km=locked.distance_km,
@@ -183,9 +294,9 @@ def delivery_record(*, deal: Deal, actor, date: date, mass_t: Any) -> Delivery:
         ),
     )
     delivery = Delivery.objects.create(
-        deal=locked, date=date, mass_t=mass, recorded_by=actor, **impact.as_dict()
+        deal=locked, date=date, quantity=amount, mass_t=mass, recorded_by=actor, **impact.as_dict()
     )
-    Deal.objects.filter(pk=locked.pk).update(delivered_t=locked.delivered_t + mass)
+    Deal.objects.filter(pk=locked.pk).update(delivered_t=locked.delivered_t + mass, delivered_quantity=total)
     deal.refresh_from_db()
     for org in {deal.offer.organisation, deal.need.organisation}:
         event_record(
@@ -193,6 +304,153 @@ def delivery_record(*, deal: Deal, actor, date: date, mass_t: Any) -> Delivery:
             action="delivery.recorded",
             obj=delivery,
             organisation=org,
-            data={"deal": deal.pk, "mass_t": str(mass), "date": date.isoformat()},
+            data={
+                "deal": deal.pk,
+                "quantity": str(amount),
+                "unit": deal.unit,
+                "mass_t": str(mass),
+                "date": date.isoformat(),
+            },
         )
     return delivery
+
+
+# --- Proposals across runs -------------------------------------------------------------------
+
+
+def _expire(proposals: list[Proposal], *, now: datetime, reason: str, audit: bool) -> list[int]:
+    """Expire these undecided proposals, locked by the caller; returns the ids expired.
+
+    The update is still conditional on the status read, so a decision that got in first wins.
+    """
+    expired: list[int] = []
+    by_status: dict[str, list[int]] = {}
+    for proposal in proposals:
+        by_status.setdefault(proposal.status, []).append(proposal.pk)
+    for status, ids in by_status.items():
+        for start in range(0, len(ids), 500):
+            batch = ids[start : start + 500]
+            Proposal.objects.filter(pk__in=batch, status=status).update(status=S.EXPIRED, decided_at=now)
+            expired += Proposal.objects.filter(pk__in=batch, status=S.EXPIRED, decided_at=now).values_list(
+                "pk", flat=True
+            )
+    if audit:
+        done = set(expired)
+        for proposal in proposals:
+            if proposal.pk not in done:
+                continue
+            for org in {proposal.offer.organisation, proposal.need.organisation}:
+                event_record(
+                    actor=None,
+                    action="proposal.expired",
+                    obj=proposal,
+                    organisation=org,
+                    data={"reason": reason, "was": proposal.status},
+                )
+    return sorted(expired)
+
+
+@transaction.atomic
+def proposals_expire_overdue(*, now: datetime | None = None) -> list[int]:
+    """Expire proposals one side accepted whose response window has passed; tell both sides.
+
+    Returns the ids expired. Safe to run at any time and concurrently (conditional updates).
+    """
+    now = now or timezone.now()
+    overdue = list(
+        Proposal.objects.select_for_update()
+        .filter(status__in=ACCEPTED_BY_ONE_SIDE_STATUSES, respond_by__lte=now)
+        .order_by("id")
+    )
+    if not overdue:
+        return []
+    overdue = list(
+        Proposal.objects.select_related("offer__organisation", "need__organisation")
+        .filter(pk__in=[p.pk for p in overdue])
+        .order_by("id")
+    )
+    expired = _expire(overdue, now=now, reason="response window passed", audit=True)
+    if expired:
+        transaction.on_commit(lambda: notifications.proposals_expired(proposal_ids=expired))
+    return expired
+
+
+def _unchanged(old: Proposal, new: Proposal) -> bool:
+    """Same pair (the caller's key), unit and factor set, and a quantity within KEEP_TOLERANCE.
+
+    A new factor set makes every flow new: its figures mean something else, and a stored
+    impact keeps the factor-set version it was computed with.
+    """
+    return (
+        old.unit == new.unit
+        and old.factor_set_id == new.factor_set_id
+        and abs(new.quantity - old.quantity) <= KEEP_TOLERANCE * old.quantity
+    )
+
+
+#: What a kept proposal takes from the run that makes it again: the run and that run's figures.
+KEPT_FIELDS = (
+    "run",
+    "quantity",
+    "mass_t",
+    "distance_km",
+    "current_destination",
+    *Proposal.IMPACT_KEYS,
+)
+
+
+def proposals_supersede(*, run: MatchRun, proposals: Iterable[Proposal]) -> dict[str, int]:
+    """Put a run's answer in place of the earlier undecided proposals (inside the run's write).
+
+    ``proposals`` are the run's flows as unsaved proposals. For each earlier undecided proposal:
+
+    - accepted by one side: kept as it is (the run reserved its quantity and left its pair out;
+      a flow for the pair, possible only if the acceptance raced the solve, is dropped);
+    - proposed, and the run makes it again unchanged (:func:`_unchanged`): kept, moved to this
+      run with this run's figures (the same factor set; the quantity within 1 %);
+    - otherwise: expired (a changed flow comes back as a new proposal).
+
+    Returns counts for the run's statistics.
+    """
+    now = timezone.now()
+    expired = len(proposals_expire_overdue(now=now))
+    # Lock the earlier undecided proposals, so that no acceptance slips in between read and write.
+    open_now = (
+        Proposal.objects.select_for_update()
+        .filter(status__in=UNDECIDED_PROPOSAL_STATUSES)
+        .exclude(run=run)
+        .order_by("id")
+    )
+    awaiting: set[tuple[int, int]] = set()
+    proposed: dict[tuple[int, int], Proposal] = {}
+    for old in open_now:
+        pair = (old.offer_id, old.need_id)
+        if old.status in ACCEPTED_BY_ONE_SIDE_STATUSES:
+            awaiting.add(pair)
+        else:
+            proposed[pair] = old
+    created: list[Proposal] = []
+    kept: list[Proposal] = []
+    for new in proposals:
+        pair = (new.offer_id, new.need_id)
+        if pair in awaiting:
+            continue
+        old = proposed.get(pair)
+        if old is not None and _unchanged(old, new):
+            for name in KEPT_FIELDS:
+                setattr(old, name, getattr(new, name))
+            kept.append(proposed.pop(pair))
+            continue
+        new.run = run
+        new.first_run = run
+        created.append(new)
+    expired += len(_expire(list(proposed.values()), now=now, reason="superseded", audit=False))
+    if kept:
+        Proposal.objects.bulk_update(kept, list(KEPT_FIELDS), batch_size=500)
+    Proposal.objects.bulk_create(created, batch_size=1000)
+    return {
+        "new_proposals": len(created),
+        "kept_proposals": len(kept),
+        "awaiting_proposals": len(awaiting),
+        "expired_proposals": expired,
+    }

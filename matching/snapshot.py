@@ -7,14 +7,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+
+from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from marketplace.models import Destination, Factor, FactorSet, ListingStatus, Material, Need, Offer, Unit
 
 from . import engine
 from .impact import FlowFactors, Impact, flow_impact
-from .models import Deal, Proposal, ProposalStatus
+from .models import ACCEPTED_BY_ONE_SIDE_STATUSES, Deal, Proposal, ProposalStatus
 
 KG_PER_T = Decimal(1000)
 
@@ -87,10 +91,13 @@ def factors_by_material(factor_set: FactorSet) -> dict[str, FlowFactors]:
 
 
 def _committed(horizon_start: date, horizon_days: int) -> tuple[dict, dict]:
-    """Amounts already promised in deals agreed within the last horizon, per offer and need.
+    """Amounts already promised, per offer and need: in deals agreed within the last horizon,
+    and reserved by proposals one side has accepted while the other side's window is open.
 
     A deal commits its whole agreed amount for one horizon from its agreement, so it is
-    subtracted in full from runs that start within that horizon.
+    subtracted in full from runs that start within that horizon. A proposal accepted by one
+    side is held the same way, dated by its first acceptance, until it becomes a deal (then the
+    deal holds it) or expires.
     """
     since = horizon_start - timedelta(days=horizon_days)
     per_offer: dict[int, list[tuple]] = defaultdict(list)
@@ -100,7 +107,23 @@ def _committed(horizon_start: date, horizon_days: int) -> tuple[dict, dict]:
     ).values_list("offer_id", "need_id", "mass_t", "quantity", "unit"):
         per_offer[offer_id].append((mass_t, quantity, unit))
         per_need[need_id].append((mass_t, quantity, unit))
+    for offer_id, need_id, mass_t, quantity, unit in (
+        reserving_proposals()
+        .annotate(first_accepted_at=Coalesce("offer_accepted_at", "need_accepted_at"))
+        .filter(first_accepted_at__date__gt=since)
+        .values_list("offer_id", "need_id", "mass_t", "quantity", "unit")
+    ):
+        per_offer[offer_id].append((mass_t, quantity, unit))
+        per_need[need_id].append((mass_t, quantity, unit))
     return per_offer, per_need
+
+
+def reserving_proposals(now: datetime | None = None) -> QuerySet[Proposal]:
+    """Proposals one side has accepted whose response window is still open: their quantity is
+    reserved and their pair is not proposed again."""
+    return Proposal.objects.filter(
+        status__in=ACCEPTED_BY_ONE_SIDE_STATUSES, respond_by__gt=now or timezone.now()
+    )
 
 
 def _sum_committed(deals: list[tuple], *, unit: str, material: Material | None) -> Decimal:
@@ -215,9 +238,10 @@ def build_snapshot(
         )
         for m in sorted(materials.values(), key=lambda m: m.key)
     )
+    # Pairs never proposed (again): declined ones, and those awaiting the other side's decision.
     declined = frozenset(
         Proposal.objects.filter(status=ProposalStatus.DECLINED).values_list("offer_id", "need_id").distinct()
-    )
+    ) | frozenset(reserving_proposals().values_list("offer_id", "need_id"))
     problem = engine.Problem(
         offers=tuple(offer_inputs),
         needs=tuple(need_inputs),

@@ -94,3 +94,11 @@ def notify_message(message_id: int) -> int:
     from .conversations import message_emails_send
 
     return message_emails_send(message_id=message_id)
+
+
+@shared_task(name="matching.expire_proposals")
+def expire_proposals() -> int:
+    """Beat task: expire proposals whose response window passed, and tell both sides."""
+    from .services import proposals_expire_overdue
+
+    return len(proposals_expire_overdue())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -114,23 +115,38 @@ def deal_detail(request, pk: int):
     is_party = bool(
         member_organisation_ids(request.user) & {deal.offer.organisation_id, deal.need.organisation_id}
     )
-    form = DeliveryForm(request.POST or None)
+    form = DeliveryForm(request.POST or None, deal=deal)
+    status = 200
     if request.method == "POST":
         if not is_party:
             raise DomainError(ErrorCode.FORBIDDEN, _("Only the two parties record deliveries."))
         if form.is_valid():
+            amount = {form.amount_field: form.cleaned_data[form.amount_field]}
             try:
-                services.delivery_record(deal=deal, actor=request.user, **form.cleaned_data)
+                services.delivery_record(
+                    deal=deal, actor=request.user, date=form.cleaned_data["date"], **amount
+                )
             except DomainError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                field = form.amount_field if exc.field in ("quantity", "mass_t") else exc.field
+                form.add_error(field if field in form.fields else None, exc.message)
             else:
                 messages.success(request, _("Delivery recorded."))
+                if request.headers.get("HX-Request"):
+                    # htmx: a full-page redirect, not the page swapped into the form.
+                    return HttpResponse(
+                        status=204, headers={"HX-Redirect": reverse("matching:deal", args=[deal.pk])}
+                    )
                 return redirect("matching:deal", pk=deal.pk)
+        # Refused: the form again, with the reason, and a status that says so.
+        status = 400
     from .deal_room_views import deal_room_context
 
+    template = (
+        "matching/partials/delivery_form.html" if request.headers.get("HX-Request") else "matching/deal.html"
+    )
     return render(
         request,
-        "matching/deal.html",
+        template,
         {
             "deal": deal,
             "form": form,
@@ -138,6 +154,7 @@ def deal_detail(request, pk: int):
             "deliveries": deal.deliveries.all(),
             **deal_room_context(request, deal),
         },
+        status=status,
     )
 
 

@@ -103,7 +103,7 @@ def prepare_data() -> dict:
         deal=first,
         actor=member(first.offer.organisation_id),
         date=timezone.localdate(),
-        mass_t=(first.mass_t / 4).quantize(Decimal("0.001")),
+        quantity=(first.quantity / 4).quantize(Decimal(1) if first.unit == "piece" else Decimal("0.001")),
     )
     offer = first.offer
     if not offer.photos.exists():

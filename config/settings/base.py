@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.language.RememberLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.DomainErrorMiddleware",
@@ -311,6 +312,13 @@ MATCHING_REQUEUE_QUEUED_AFTER_S = env.int("MATCHING_REQUEUE_QUEUED_AFTER_S", def
 MATCHING_TEST_SLOW_SOLVE_S = env.float("MATCHING_TEST_SLOW_SOLVE_S", default=0.0)
 # Tolerance on deliveries beyond the agreed mass (0.10 = 10 %).
 DELIVERY_TOLERANCE = env.float("DELIVERY_TOLERANCE", default=0.10)
+# Once one side accepts a proposal, the other has this many days to decide; until then later
+# runs keep the proposal and reserve its quantity, afterwards it expires (docs/proposals.md).
+MATCHING_RESPONSE_DAYS = env.int("MATCHING_RESPONSE_DAYS", default=14)
+# How often the beat scheduler expires proposals whose response window has passed (seconds).
+MATCHING_EXPIRE_EVERY_S = env.float("MATCHING_EXPIRE_EVERY_S", default=900.0)
+# The site's public address, for links in e-mails (no trailing slash).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 from celery.schedules import crontab  # noqa: E402
 
@@ -328,6 +336,7 @@ CELERY_BEAT_SCHEDULE = {
         ),
     },
     "sweep-match-runs": {"task": "matching.sweep_runs", "schedule": 60.0},
+    "expire-proposals": {"task": "matching.expire_proposals", "schedule": MATCHING_EXPIRE_EVERY_S},
 }
 # Fan a run out over this many workers when it has at least this many listings (1 = never).
 MATCHING_FANOUT_PARTS = env.int("MATCHING_FANOUT_PARTS", default=1)

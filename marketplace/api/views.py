@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -91,11 +92,11 @@ class FactorSetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if "based_on" in data.validated_data:
             source = FactorSet.objects.filter(pk=data.validated_data["based_on"]).first()
             if source is None:
-                raise invalid("based_on", "No such factor set.")
+                raise invalid("based_on", _("No such factor set."))
         else:
             source = factor_services.active_factor_set()
             if source is None:
-                raise conflict("No factor set is active yet to copy; import one first.")
+                raise conflict(_("No factor set is active yet to copy; import one first."))
         draft = factor_services.factor_set_copy(
             source=source, version=data.validated_data["version"], actor=request.user
         )

@@ -54,7 +54,14 @@ def search(request):
                 user=request.user, listings=page.object_list, url_for=listing_url
             )
             if near:
-                origin = {"lat": near[0], "lon": near[1], "name": site.name, "radius_km": float(radius)}
+                origin = {
+                    "lat": near[0],
+                    "lon": near[1],
+                    "name": site.name,
+                    "radius_km": float(radius),
+                    # The circle drawn: how far the road radius reaches as the crow flies.
+                    "reach_km": float(radius) / web_selectors.search_circuity(),
+                }
     else:
         status = 400
     rows = []
@@ -66,7 +73,9 @@ def search(request):
                     "url": point["url"],
                     "point": point,
                     "materials": web_selectors.listing_materials(listing),
-                    "distance_km": getattr(listing, "distance_km", None),
+                    "distance_km": web_selectors.search_road_km(
+                        getattr(listing, "distance_km", None), exact=point["exact"]
+                    ),
                 }
             )
     return render(
@@ -78,6 +87,7 @@ def search(request):
             "rows": rows,
             "kind": kind,
             "has_sites": bool(sites),
+            "circuity": web_selectors.search_circuity(),
             "map_data": {"points": points, "origin": origin},
             "maps": {"tile_url": settings.MAP_TILE_URL, "attribution": settings.MAP_ATTRIBUTION},
         },

@@ -8,7 +8,9 @@ from rest_framework import serializers
 from config.strict import StrictSerializer
 from matching.api.deal_room import CounterpartMixin, EconomicsMixin
 from matching.explain import explanation
+from matching.flow_view import FlowView, flow_view_for, viewer_of
 from matching.models import Deal, Delivery, MatchRun, Objective, Proposal
+from matching.progress import progress_text
 
 
 class MatchRunInputSerializer(StrictSerializer):
@@ -28,6 +30,14 @@ class MatchRunStatsSerializer(serializers.Serializer):
     landfilled_t = serializers.FloatField()
     tkm = serializers.FloatField()
     net_co2e_t = serializers.FloatField()
+    # What the run did with the proposals on the table (docs/proposals.md).
+    proposals = serializers.IntegerField(help_text="Proposals this run stands behind: new + kept.")
+    new_proposals = serializers.IntegerField(required=False)
+    kept_proposals = serializers.IntegerField(required=False, help_text="Made again unchanged: same id.")
+    awaiting_proposals = serializers.IntegerField(
+        required=False, help_text="Accepted by one side, held (quantity reserved) for the other."
+    )
+    expired_proposals = serializers.IntegerField(required=False)
 
 
 class MatchRunSerializer(serializers.ModelSerializer):
@@ -57,6 +67,14 @@ class MatchRunSerializer(serializers.ModelSerializer):
     @extend_schema_field(MatchRunStatsSerializer)
     def get_stats(self, run: MatchRun) -> dict:
         return run.stats or {}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # Stored in English by the worker; stated in the reader's language.
+        for key in ("progress_message", "error"):
+            if data.get(key):
+                data[key] = progress_text(data[key])
+        return data
 
 
 class MatchRunCreatedSerializer(serializers.Serializer):
@@ -88,25 +106,61 @@ class ImpactSerializer(serializers.Serializer):
 
 
 class _ImpactMixin(serializers.Serializer):
+    """Impact, distance and explanation as the requesting viewer may see them (``flow_view``)."""
+
     impact = serializers.SerializerMethodField()
     material = serializers.SlugRelatedField(slug_field="key", read_only=True)
     factor_set = serializers.SlugRelatedField(slug_field="version", read_only=True)
     explanation = serializers.SerializerMethodField()
+    distance_exact = serializers.SerializerMethodField(
+        help_text="False when `distance_km` (whole km) and the transport figures come from the "
+        "counterpart's site rounded to about a kilometre, as before a deal."
+    )
+
+    def _view(self, obj) -> FlowView:
+        cache = self.context.setdefault("_flow_views", {})
+        key = (type(obj).__name__, obj.pk)
+        if key not in cache:
+            cache[key] = flow_view_for(viewer_of(self.context.get("request")), obj)
+        return cache[key]
 
     @extend_schema_field(ImpactSerializer)
     def get_impact(self, obj) -> dict:
-        return ImpactSerializer(obj.impact_dict()).data
+        return ImpactSerializer(self._view(obj).impact).data
 
     def get_explanation(self, obj) -> str:
-        return explanation(obj)
+        return explanation(obj, self._view(obj))
+
+    def get_distance_exact(self, obj) -> bool:
+        return self._view(obj).exact
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if "distance_km" in data:
+            data["distance_km"] = self.fields["distance_km"].to_representation(
+                self._view(instance).distance_km
+            )
+        return data
+
+
+class OrganisationRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
 
 
 class ProposalSerializer(EconomicsMixin, _ImpactMixin, serializers.ModelSerializer):
+    waiting_for = serializers.SerializerMethodField(
+        help_text='The sides still to decide: "supplier" (the offer\'s organisation), '
+        '"receiver" (the need\'s).'
+    )
+    waiting_for_organisations = serializers.SerializerMethodField()
+
     class Meta:
         model = Proposal
         fields = [
             "id",
             "run",
+            "first_run",
             "offer",
             "need",
             "material",
@@ -114,17 +168,39 @@ class ProposalSerializer(EconomicsMixin, _ImpactMixin, serializers.ModelSerializ
             "unit",
             "mass_t",
             "distance_km",
+            "distance_exact",
             "impact",
             "factor_set",
             "status",
             "explanation",
             "current_destination",
+            "waiting_for",
+            "waiting_for_organisations",
+            "respond_by",
             "offer_accepted_at",
             "need_accepted_at",
             "decided_at",
             "created_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "run": {"help_text": "The latest run that proposed it (a kept proposal moves to each new run)."},
+            "first_run": {"help_text": "The run that first proposed it."},
+            "respond_by": {
+                "help_text": "Once one side has accepted: until when the other side may accept "
+                "(MATCHING_RESPONSE_DAYS after the first acceptance); then it expires."
+            },
+        }
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(choices=["supplier", "receiver"]))
+    )
+    def get_waiting_for(self, proposal: Proposal) -> list[str]:
+        return proposal.waiting_for
+
+    @extend_schema_field(OrganisationRefSerializer(many=True))
+    def get_waiting_for_organisations(self, proposal: Proposal) -> list[dict]:
+        return [{"id": org.pk, "name": org.name} for org in proposal.waiting_for_organisations()]
 
 
 class DeclineInputSerializer(StrictSerializer):
@@ -133,10 +209,11 @@ class DeclineInputSerializer(StrictSerializer):
 
 class DeliverySerializer(serializers.ModelSerializer):
     act_url = serializers.SerializerMethodField()
+    unit = serializers.CharField(source="deal.unit", read_only=True)
 
     class Meta:
         model = Delivery
-        fields = ["id", "date", "mass_t", "created_at", "act_url"]
+        fields = ["id", "date", "quantity", "unit", "mass_t", "created_at", "act_url"]
         read_only_fields = fields
 
     def get_act_url(self, delivery: Delivery) -> str:
@@ -145,8 +222,24 @@ class DeliverySerializer(serializers.ModelSerializer):
 
 
 class DeliveryInputSerializer(StrictSerializer):
+    """A delivery in the deal's unit: ``quantity`` (pieces for a piece deal, tonnes for bulk) or,
+    for a bulk deal, ``mass_t``."""
+
     date = serializers.DateField()
-    mass_t = serializers.DecimalField(max_digits=16, decimal_places=3, min_value=Decimal("0.001"))
+    quantity = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=3,
+        min_value=Decimal("0.001"),
+        required=False,
+        help_text="In the deal's unit: whole pieces for a piece deal, tonnes for a bulk deal.",
+    )
+    mass_t = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=3,
+        min_value=Decimal("0.001"),
+        required=False,
+        help_text="Tonnes; bulk deals only (a piece deal takes `quantity`).",
+    )
 
 
 class DealSerializer(CounterpartMixin, EconomicsMixin, _ImpactMixin, serializers.ModelSerializer):
@@ -165,6 +258,8 @@ class DealSerializer(CounterpartMixin, EconomicsMixin, _ImpactMixin, serializers
             "unit",
             "mass_t",
             "distance_km",
+            "distance_exact",
+            "delivered_quantity",
             "delivered_t",
             "deliveries",
             "impact",

@@ -76,8 +76,8 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         NoInputSerializer(data=request.data).is_valid(raise_exception=True)
-        proposal = services.proposal_accept(proposal=self.get_object(), actor=request.user)
-        return Response(ProposalSerializer(proposal).data)
+        services.proposal_accept(proposal=self.get_object(), actor=request.user)
+        return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(
         request=DeclineInputSerializer,
@@ -88,10 +88,10 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def decline(self, request, pk=None):
         data = DeclineInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        proposal = services.proposal_decline(
+        services.proposal_decline(
             proposal=self.get_object(), actor=request.user, reason=data.validated_data["reason"]
         )
-        return Response(ProposalSerializer(proposal).data)
+        return Response(self.get_serializer(self.get_object()).data)
 
 
 class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -109,7 +109,10 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(
         request=DeliveryInputSerializer,
         responses={201: DealSerializer},
-        summary="Record a delivery (either party); appended, never edited",
+        summary="Record a delivery (either party) in the deal's unit; appended, never edited",
+        description="`{date, quantity}` in the deal's unit (whole pieces for a piece deal, tonnes for "
+        "a bulk deal) or, for a bulk deal, `{date, mass_t}`. Refused (400) beyond the agreed amount "
+        "plus the delivery tolerance.",
     )
     @action(detail=True, methods=["post"])
     def deliveries(self, request, pk=None):
@@ -118,6 +121,4 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         data.is_valid(raise_exception=True)
         services.delivery_record(deal=deal, actor=request.user, **data.validated_data)
         deal = access.access_deal(request.user, deal.pk)
-        return Response(
-            DealSerializer(deal, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
-        )
+        return Response(self.get_serializer(deal).data, status=status.HTTP_201_CREATED)

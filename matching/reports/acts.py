@@ -2,8 +2,9 @@
 
 The act states who handed what to whom, where from and where to (exact addresses: the parties
 of an agreed deal may see each other's sites), the material with its European Waste Catalogue
-code, the delivered mass, the date, the road distance, the CO₂e breakdown stored with the
-delivery and the factor-set version it was computed with.
+code, the delivered amount (pieces where pieces were agreed, and the mass), the date, the road
+distance, the CO₂e breakdown stored with the delivery and the factor-set version it was computed
+with.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.db.models import Q
 
 from accounts.access import is_authority, member_organisation_ids
 from accounts.errors import not_found
-from marketplace.models import Destination
+from marketplace.models import Destination, Unit
 
 from ..models import Delivery
 
@@ -73,4 +74,7 @@ def act_context(delivery: Delivery) -> dict[str, Any]:
         "impact": delivery.impact_dict(),
         "net_t": (delivery.net_kg / 1000).quantize(Decimal("0.001")),
         "delivered_total_t": deal.delivered_t,
+        # Pieces where pieces were agreed: the act states the count first, then its mass.
+        "in_pieces": deal.unit == Unit.PIECE,
+        "delivered_total_quantity": deal.delivered_quantity,
     }

@@ -96,6 +96,7 @@ class FiguresSerializer(serializers.Serializer):
     treatment_kg = _decimal()
     transport_kg = _decimal()
     net_kg = _decimal()
+    pieces = serializers.IntegerField(help_text="Pieces, of the records agreed in pieces (0 if none).")
     records = serializers.IntegerField(help_text="Proposals, deals or deliveries counted (by basis).")
     deals = serializers.IntegerField(help_text="Distinct deals among the records.")
     organisations = serializers.IntegerField(help_text="Distinct organisations involved (either side).")

@@ -31,6 +31,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import F, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -54,7 +55,8 @@ DECIMAL_KEYS = ("mass_t", "diverted_t", "tkm", *IMPACT_KEYS)
 # Distinct counts: a deal delivered in two months, or an organisation in two rows, is counted once
 # in the totals, so a total may be smaller than the sum of its rows.
 COUNT_KEYS = ("deals", "organisations")
-METRIC_KEYS = (*DECIMAL_KEYS, "records", *COUNT_KEYS)
+# Pieces of the records agreed in pieces (panels, bags), beside their mass; 0 when none.
+METRIC_KEYS = (*DECIMAL_KEYS, "pieces", "records", *COUNT_KEYS)
 
 QUANTUM = Decimal("0.001")
 _ZERO = Decimal(0)
@@ -76,11 +78,11 @@ def _parse_date(name: str, raw: Any) -> date | None:
     if not text:
         return None
     if not _ISO_DATE.match(text):
-        raise invalid(name, "Use an ISO date, YYYY-MM-DD.")
+        raise invalid(name, _("Use an ISO date, YYYY-MM-DD."))
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise invalid(name, f"{text} is not a calendar date.") from None
+        raise invalid(name, _("%(date)s is not a calendar date.") % {"date": text}) from None
 
 
 def _choice(name: str, raw: Any, choices: tuple[str, ...], default: str) -> str:
@@ -88,7 +90,11 @@ def _choice(name: str, raw: Any, choices: tuple[str, ...], default: str) -> str:
     if not text:
         return default
     if text not in choices:
-        raise invalid(name, f"Unknown {name} {text[:40]!r}; expected one of: {', '.join(choices)}.")
+        raise invalid(
+            name,
+            _("Unknown %(name)s %(value)s; expected one of: %(choices)s.")
+            % {"name": name, "value": repr(text[:40]), "choices": ", ".join(choices)},
+        )
     return text
 
 
@@ -104,7 +110,7 @@ def report_params(data: Mapping[str, Any]) -> ReportParams:
         date_to=_parse_date("to", data.get("to")),
     )
     if params.date_from and params.date_to and params.date_from > params.date_to:
-        raise invalid("to", "The end date is before the start date.")
+        raise invalid("to", _("The end date is before the start date."))
     return params
 
 
@@ -130,6 +136,7 @@ class Record:
     material_id: int
     factor_set: str
     current_destination: str = ""
+    pieces: Decimal = _ZERO
 
 
 def _local_day(value: date | datetime) -> date:
@@ -182,9 +189,18 @@ def _records(params: ReportParams, organisation_ids: set[int] | None) -> Iterabl
                 *IMPACT_KEYS,
                 "material_id",
                 "current_destination",
+                "quantity",
+                "unit",
+                "status",
+                "run__parameters",
                 day=F("run__created_at"),
                 deal_ref=F("deal__id"),
                 version=F("factor_set__version"),
+                freight=F("factor_set__road_freight_kg_per_tkm"),
+                offer_lat=F("offer__site__latitude"),
+                offer_lon=F("offer__site__longitude"),
+                need_lat=F("need__site__latitude"),
+                need_lon=F("need__site__longitude"),
                 **_listing_fields(""),
             )
         )
@@ -196,6 +212,8 @@ def _records(params: ReportParams, organisation_ids: set[int] | None) -> Iterabl
             *IMPACT_KEYS,
             "material_id",
             "current_destination",
+            "quantity",
+            "unit",
             day=F("agreed_at"),
             deal_ref=F("id"),
             version=F("factor_set__version"),
@@ -206,6 +224,8 @@ def _records(params: ReportParams, organisation_ids: set[int] | None) -> Iterabl
             "mass_t",
             "baseline",
             *IMPACT_KEYS,
+            "quantity",
+            unit=F("deal__unit"),
             distance_km=F("deal__distance_km"),
             material_id=F("deal__material_id"),
             current_destination=F("deal__current_destination"),
@@ -215,6 +235,8 @@ def _records(params: ReportParams, organisation_ids: set[int] | None) -> Iterabl
             **_listing_fields("deal__"),
         )
     for row in rows.order_by():
+        if params.basis == "proposed" and organisation_ids is not None:
+            row = _as_seen_by(row, organisation_ids)
         yield Record(
             day=_local_day(row["day"]),
             mass_t=row["mass_t"],
@@ -231,7 +253,28 @@ def _records(params: ReportParams, organisation_ids: set[int] | None) -> Iterabl
             material_id=row["material_id"],
             factor_set=row["version"],
             current_destination=row["current_destination"],
+            pieces=row["quantity"] if row["unit"] == "piece" else _ZERO,
         )
+
+
+def _as_seen_by(row: dict[str, Any], organisation_ids: set[int]) -> dict[str, Any]:
+    """A proposal's distance-bound figures as the organisations may see them (``flow_view``):
+    until a deal, from the other party's site rounded to about a kilometre, so that no total
+    (t·km, transport, net) gives that site back."""
+    from ..flow_view import shown_distance_km, transport_kg
+
+    parties = {row["supplier_id"], row["receiver_id"]}
+    if row["status"] == ProposalStatus.AGREED or parties <= organisation_ids:
+        return row
+    distance = shown_distance_km(
+        offer=(row["supplier_id"], row["offer_lat"], row["offer_lon"]),
+        need=(row["receiver_id"], row["need_lat"], row["need_lon"]),
+        viewer_orgs=organisation_ids,
+        circuity=float((row["run__parameters"] or {}).get("circuity", settings.MATCHING_CIRCUITY)),
+    )
+    transport = transport_kg(row["mass_t"], distance, row["freight"])
+    net = row["net_kg"] + row["transport_kg"] - transport
+    return {**row, "distance_km": distance, "transport_kg": transport, "net_kg": net}
 
 
 # --- Aggregation ----------------------------------------------------------------------------
@@ -243,6 +286,7 @@ class Tally:
 
     sums: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(DECIMAL_KEYS, _ZERO))
     records: int = 0
+    pieces: Decimal = _ZERO
     deals: set[int] = field(default_factory=set)
     organisations: set[int] = field(default_factory=set)
 
@@ -250,6 +294,7 @@ class Tally:
         self.sums["mass_t"] += record.mass_t
         if record.baseline in WASTE_BOUND_DESTINATIONS:
             self.sums["diverted_t"] += record.mass_t
+        self.pieces += record.pieces
         self.sums["tkm"] += record.tkm
         for key, value in zip(IMPACT_KEYS, record.impact, strict=True):
             self.sums[key] += value
@@ -261,6 +306,7 @@ class Tally:
     def figures(self) -> dict[str, Any]:
         return {
             **self.sums,
+            "pieces": int(self.pieces),
             "records": self.records,
             "deals": len(self.deals),
             "organisations": len(self.organisations),

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.access import is_authority, member_organisation_ids
 from accounts.errors import forbidden
@@ -31,7 +32,7 @@ def printable_scope(user) -> tuple[set[int] | None, list[Organisation]]:
         Organisation.objects.filter(pk__in=ids, kind=Organisation.Kind.COMPANY).order_by("name")
     )
     if not organisations:
-        raise forbidden("Only the municipality, or a company for its own flows, can see impact reports.")
+        raise forbidden(_("Only the municipality, or a company for its own flows, can see impact reports."))
     return {org.pk for org in organisations}, organisations
 
 

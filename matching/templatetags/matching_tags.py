@@ -1,11 +1,57 @@
-from django import template
+from decimal import Decimal
 
-from matching.explain import explanation
+from django import template
+from django.utils.translation import gettext as _
+
+from matching.explain import amount_text, explanation
+from matching.flow_view import FlowView, flow_view_for, viewer_of
+from matching.progress import progress_text
 
 register = template.Library()
 
 
-@register.simple_tag
-def explain(obj) -> str:
-    """The one-line explanation of a proposal or deal, in the active language."""
-    return explanation(obj)
+def _view(context, obj) -> FlowView:
+    """The flow as the signed-in viewer may see it, cached per request and object."""
+    request = context.get("request")
+    cache = context.render_context.setdefault("qaita_flow_views", {})
+    key = (type(obj).__name__, obj.pk)
+    if key not in cache:
+        cache[key] = flow_view_for(viewer_of(request), obj)
+    return cache[key]
+
+
+@register.simple_tag(takes_context=True)
+def flow_view(context, obj) -> FlowView:
+    """``{% flow_view p as v %}``: distance, t·km and impact as this viewer may see them."""
+    return _view(context, obj)
+
+
+@register.simple_tag(takes_context=True)
+def explain(context, obj) -> str:
+    """The one-line explanation of a proposal or deal, in the active language, for this viewer."""
+    return explanation(obj, _view(context, obj))
+
+
+@register.filter
+def distance(view: FlowView) -> str:
+    """``18.4 km`` when exact; ``≈ 18 km`` from the rounded site otherwise."""
+    if view.exact:
+        return _("%(km)s km") % {"km": view.distance_km.quantize(Decimal("0.1"))}
+    return _("≈ %(km)s km") % {"km": view.distance_km.quantize(Decimal(1))}
+
+
+@register.filter
+def in_unit(quantity, unit: str) -> str:
+    """A quantity in its unit: ``36 000 pieces``, ``12.5 t``."""
+    if quantity is None:
+        return ""
+    if unit == "piece":
+        return amount_text(Decimal(quantity), unit)
+    text = f"{Decimal(quantity).normalize():f}"
+    return _("%(n)s t") % {"n": text}
+
+
+@register.filter
+def run_text(message: str) -> str:
+    """A run's stored progress or failure message, in the active language."""
+    return progress_text(message or "")

@@ -210,7 +210,7 @@
     group.addTo(smap);
     var origin = search.origin;
     if (origin) {
-      L.circle([origin.lat, origin.lon], { radius: origin.radius_km * 1000, color: "#1f7a4d", weight: 1,
+      L.circle([origin.lat, origin.lon], { radius: (origin.reach_km || origin.radius_km) * 1000, color: "#1f7a4d", weight: 1,
         fill: false, dashArray: "6 6", interactive: false, className: "search-radius" }).addTo(smap);
       L.circleMarker([origin.lat, origin.lon], { radius: 7, color: "#145536", fillColor: "#f0b400", fillOpacity: 1,
         className: "search-origin" }).addTo(smap).bindTooltip(escapeHtml(origin.name));

@@ -93,12 +93,20 @@ def test_a_finished_run_is_never_solved_twice(grain_market, run_now):
     assert Proposal.objects.filter(run=run).count() == 1
 
 
-def test_a_new_run_expires_earlier_undecided_proposals(grain_market, run_now):
+def test_a_new_run_keeps_an_unchanged_proposal_and_expires_a_changed_one(grain_market, run_now):
+    from marketplace import services as listings
+
     first = run_now()
+    kept = Proposal.objects.get(run=first)
     second = run_now()
-    assert Proposal.objects.get(run=first).status == "expired"
-    assert Proposal.objects.get(run=second).status == "proposed"
-    assert second.stats["expired_proposals"] == 1
+    assert Proposal.objects.get() == kept  # the same id, now behind the second run
+    assert second.stats["kept_proposals"] == 1 and second.stats["expired_proposals"] == 0
+    listings.need_update(need=grain_market[1], actor=None, quantity="1200")
+    third = run_now()
+    kept.refresh_from_db()
+    assert kept.status == "expired" and kept.run == second
+    assert Proposal.objects.get(run=third).status == "proposed"
+    assert third.stats["expired_proposals"] == 1 and third.stats["new_proposals"] == 1
 
 
 def test_an_engine_error_fails_the_run_with_the_reason(grain_market, run_now, monkeypatch):

@@ -53,7 +53,7 @@ def test_a_delivery_beyond_the_agreement_shows_the_reason(client, brewery, farm,
         reverse("matching:deal", args=[deal.pk]),
         {"date": timezone.localdate().isoformat(), "mass_t": "99999"},
     )
-    assert response.status_code == 200 and "tolerance" in response.content.decode()
+    assert response.status_code == 400 and "tolerance" in response.content.decode()
 
 
 def test_outsiders_get_404_on_others_proposals_and_deals(client, outsider, proposed):
