@@ -19,11 +19,11 @@ app.autodiscover_tasks()
 @signals.setup_logging.connect
 def use_django_logging(**kwargs: Any) -> None:
     """A receiver here stops Celery from configuring logging itself: ours applies instead."""
-    from logging.config import dictConfig
-
     from django.conf import settings
 
-    dictConfig(settings.LOGGING)
+    from config.logs import configure
+
+    configure(settings.LOGGING)
 
 
 @signals.task_prerun.connect

@@ -112,6 +112,18 @@ def logging_config(*, fmt: str, level: str, extra_loggers: tuple[str, ...] = ())
     }
 
 
+def configure(config: dict[str, Any]) -> None:
+    """``LOGGING_CONFIG``: apply the dict, and route Python warnings through it too.
+
+    Without ``captureWarnings`` a warning is printed raw to stderr, which would break the
+    one-JSON-object-per-line promise.
+    """
+    import logging.config
+
+    logging.captureWarnings(True)
+    logging.config.dictConfig(config)
+
+
 class RequestIdMiddleware:
     """Gives every request an id: a sane incoming ``X-Request-ID`` or a fresh one.
 

@@ -260,6 +260,7 @@ from config.logs import logging_config  # noqa: E402
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="text").strip().lower()
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").strip().upper()
+LOGGING_CONFIG = "config.logs.configure"
 LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL, extra_loggers=("gunicorn.error", "gunicorn.access"))
 
 # Error reports go to Sentry only when SENTRY_DSN is set; unset, sentry_sdk is never imported.
