@@ -38,3 +38,8 @@ class ScheduleForm(forms.Form):
         help_text=_("Stored with each run; the engine that uses time steps comes in a later release."),
     )
     timezone = forms.CharField(label=_("Time zone"), max_length=64, help_text=_("For example Asia/Almaty."))
+
+    def __init__(self, *args, **kwargs):
+        # Shares the runs page with RunForm (which also has an objective): keep the ids apart.
+        kwargs.setdefault("auto_id", "schedule_%s")
+        super().__init__(*args, **kwargs)

@@ -14,8 +14,14 @@ COLUMNS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
 
 
 def create_schedule(apps, schema_editor):
+    from django.utils import timezone
+
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
     CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
+    PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
+    # Historical models skip django-celery-beat's change signal: set its marker, so that a beat
+    # already running compares later edits against a real timestamp and notices the first one.
+    PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
     if PeriodicTask.objects.filter(name=NAME).exists():
         return
     from matching.schedule import cron_fields, zone_validate  # pure validation, no models
