@@ -120,6 +120,14 @@ def match_run_start(
                 obj=run,
                 data={"objective": objective, "factor_set": factor_set.version},
             )
+            log.info(
+                "match run %s queued (%s, factor set %s, by %s)",
+                run.pk,
+                objective,
+                factor_set.version,
+                "the schedule" if actor is None else f"user {actor.pk}",
+                extra={"run_id": run.pk},
+            )
             if enqueue:
                 transaction.on_commit(lambda: match_run_send(run_id=run.pk))
     except IntegrityError:
@@ -127,14 +135,6 @@ def match_run_start(
         raise conflict(
             "A match run is already queued or running.", active_run=open_run.pk if open_run else None
         ) from None
-    log.info(
-        "match run %s queued (%s, factor set %s, by %s)",
-        run.pk,
-        objective,
-        factor_set.version,
-        "the schedule" if actor is None else f"user {actor.pk}",
-        extra={"run_id": run.pk},
-    )
     return run
 
 
