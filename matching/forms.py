@@ -34,7 +34,7 @@ class ScheduleForm(forms.Form):
     objective = forms.ChoiceField(label=_("Objective"), choices=Objective.choices)
     time_step = forms.ChoiceField(
         label=_("Time step"),
-        choices=[("month", _("Month")), ("week", _("Week")), ("none", _("None"))],
+        choices=[("month", _("Month")), ("week", _("Week")), ("none", _("None (the whole horizon at once)"))],
         help_text=_("Stored with each run; the engine that uses time steps comes in a later release."),
     )
     timezone = forms.CharField(label=_("Time zone"), max_length=64, help_text=_("For example Asia/Almaty."))
