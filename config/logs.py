@@ -53,7 +53,7 @@ class ContextFilter(logging.Filter):
         for name, var in CONTEXT_VARS.items():
             if getattr(record, name, None) is None:
                 setattr(record, name, var.get())
-        if record.request_id is None:  # django.request logs after the middleware has returned
+        if getattr(record, "request_id", None) is None:  # django.request may log after the middleware
             record.request_id = getattr(getattr(record, "request", None), "request_id", None)
         return True
 

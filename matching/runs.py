@@ -238,7 +238,8 @@ class LeaseHeartbeat:
                         continue
                     if not renewed:
                         self.lost = True
-                        log.warning("match run %s: the claim was lost; heartbeat stops", self.run_id)
+                        if not self._stop.is_set():  # else the run just finished under us
+                            log.warning("match run %s: the claim was lost; heartbeat stops", self.run_id)
                         return
                     self.renewals += 1
         finally:

@@ -70,6 +70,14 @@ def test_the_text_format_stays_readable_and_names_the_ids_it_has():
     assert with_run.endswith("INFO qaita.test [run_id=12] run line")
 
 
+def test_the_default_format_is_readable_text_on_one_console_handler():
+    from django.conf import settings
+
+    assert settings.LOG_FORMAT == "text" and settings.LOGGING_CONFIG == "config.logs.configure"
+    assert settings.LOGGING["handlers"]["console"]["formatter"] == "text"
+    assert settings.CELERY_WORKER_HIJACK_ROOT_LOGGER is False
+
+
 def test_an_unknown_log_format_stops_the_process():
     from django.core.exceptions import ImproperlyConfigured
 
