@@ -15,6 +15,7 @@ solve statistics), written, and the end (succeeded or failed).
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -217,7 +218,11 @@ class LeaseHeartbeat:
         self.renewals = 0
         self.lost = False
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"lease-run-{run_id}", daemon=True)
+        # The thread logs with the ids of the task that started it (request, task and run id).
+        context = contextvars.copy_context()
+        self._thread = threading.Thread(
+            target=context.run, args=(self._beat,), name=f"lease-run-{run_id}", daemon=True
+        )
 
     def __enter__(self) -> LeaseHeartbeat:
         self._thread.start()
@@ -237,8 +242,10 @@ class LeaseHeartbeat:
                         log.warning("match run %s: could not renew the lease (%s)", self.run_id, exc)
                         continue
                     if not renewed:
-                        self.lost = True
-                        if not self._stop.is_set():  # else the run just finished under us
+                        # Either the run has just been written (the worker is finishing) or the
+                        # sweeper handed it to another worker: only the second is news.
+                        self.lost = MatchRun.objects.filter(pk=self.run_id, is_open=True).exists()
+                        if self.lost and not self._stop.is_set():
                             log.warning("match run %s: the claim was lost; heartbeat stops", self.run_id)
                         return
                     self.renewals += 1

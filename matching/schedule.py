@@ -236,7 +236,12 @@ def schedule_update(
         zone_validate(timezone)
     with transaction.atomic():
         _initial_task()
-        task = PeriodicTask.objects.select_for_update().select_related("crontab").get(name=SCHEDULE_NAME)
+        # of=self: the crontab is a nullable join, which PostgreSQL will not lock.
+        task = (
+            PeriodicTask.objects.select_for_update(of=("self",))
+            .select_related("crontab")
+            .get(name=SCHEDULE_NAME)
+        )
         before = _as_schedule(task)
         kwargs = json.loads(task.kwargs or "{}")
         old_crontab = task.crontab
