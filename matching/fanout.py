@@ -11,6 +11,7 @@ old parts are ignored.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import fields
 from datetime import date
@@ -23,6 +24,8 @@ from django.utils import timezone
 
 from . import engine
 from .models import MatchRun, RunPart, RunStatus
+
+log = logging.getLogger(__name__)
 
 
 # --- JSON codec for the engine's frozen dataclasses -------------------------------------------
@@ -191,8 +194,14 @@ def fan_out(run: MatchRun, token: str, problem: engine.Problem, parts: int) -> i
 
 
 def part_execute(*, part_id: int, worker: str) -> str:
-    """Solve one part; the part that completes its set writes the run's results."""
-    from .runs import _progress, match_run_fail, write_results
+    """Solve one part; the part that completes its set writes the run's results.
+
+    While a part is being solved its worker keeps the run's lease alive (the coordinator that
+    fanned out has returned); parts of an older claim of the run are ignored.
+    """
+    from config.logs import log_context
+
+    from .runs import LeaseHeartbeat
 
     if not RunPart.objects.filter(pk=part_id, status=RunPart.Status.QUEUED).update(
         status=RunPart.Status.RUNNING, worker=worker[:200], started_at=timezone.now()
@@ -202,7 +211,15 @@ def part_execute(*, part_id: int, worker: str) -> str:
     run = part.run
     if run.claim_token != part.claim_token or run.status != RunStatus.RUNNING:
         return "stale"
-    slow = float(getattr(settings, "MATCHING_TEST_SLOW_SOLVE_S", 0) or 0)
+    with log_context(run_id=run.pk), LeaseHeartbeat(run_id=run.pk, token=part.claim_token):
+        return _part_solve(part, run)
+
+
+def _part_solve(part: RunPart, run: MatchRun) -> str:
+    from .runs import _progress, log_solved, log_written, match_run_fail, write_results
+
+    part_id = part.pk
+    slow = float(settings.MATCHING_TEST_SLOW_SOLVE_S)
     if slow:  # test setting, as for whole runs
         time.sleep(slow)
     started = time.perf_counter()
@@ -227,8 +244,12 @@ def part_execute(*, part_id: int, worker: str) -> str:
         return "part-done"
     parts = list(RunPart.objects.filter(run=run, claim_token=part.claim_token).order_by("index"))
     merged = engine.merge(solution_from_json(p.solution) for p in parts)
+    log_solved(run.pk, merged)
     problems = [problem_from_json(p.problem) for p in parts]
     destinations = {o.id: o.current_destination for p in problems for o in p.offers}
     seconds = sum(p.seconds or 0 for p in parts)
     written = write_results(run, part.claim_token, merged, destinations=destinations, seconds=seconds)
+    log_written(run, written)
+    if written:
+        log.info("match run %s ended: succeeded (%s parts)", run.pk, part.total)
     return "succeeded" if written else "part-done"

@@ -43,3 +43,28 @@ class RunForm(forms.Form):
     objective = forms.ChoiceField(
         label=_("Objective"), choices=Objective.choices, initial=Objective.DIVERT_THEN_DISTANCE
     )
+
+
+class ScheduleForm(forms.Form):
+    """The city-wide run's schedule; ``matching.schedule.schedule_update`` checks the values."""
+
+    enabled = forms.BooleanField(label=_("Run on this schedule"), required=False)
+    cron = forms.CharField(
+        label=_("When (cron)"),
+        max_length=200,
+        help_text=_(
+            "Five fields: minute hour day-of-month month day-of-week; 0 2 * * * is 02:00 every night."
+        ),
+    )
+    objective = forms.ChoiceField(label=_("Objective"), choices=Objective.choices)
+    time_step = forms.ChoiceField(
+        label=_("Time step"),
+        choices=[("month", _("Month")), ("week", _("Week")), ("none", _("None (the whole horizon at once)"))],
+        help_text=_("Stored with each run; the engine that uses time steps comes in a later release."),
+    )
+    timezone = forms.CharField(label=_("Time zone"), max_length=64, help_text=_("For example Asia/Almaty."))
+
+    def __init__(self, *args, **kwargs):
+        # Shares the runs page with RunForm (which also has an objective): keep the ids apart.
+        kwargs.setdefault("auto_id", "schedule_%s")
+        super().__init__(*args, **kwargs)

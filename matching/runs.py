@@ -1,15 +1,23 @@
 """The match-run lifecycle: start, claim, solve, write, fail, recover.
 
 The database is the record of which runs are owed. A worker claims a run with a conditional
-update that sets a fresh claim token and a lease; it solves outside any transaction; then it
-writes every proposal and the statistics in one transaction, but only if it still holds the
-claim. A worker that dies leaves an expired lease, which the sweeper hands to another worker
-(up to ``MATCHING_MAX_ATTEMPTS``), so a run never stays ``running`` and never finishes twice.
+update that sets a fresh claim token and a short lease (``MATCHING_LEASE_S``), which a
+heartbeat thread renews every third of it while the worker works; it solves outside any
+transaction; then it writes every proposal and the statistics in one transaction, but only if
+it still holds the claim. A worker that dies stops renewing, its lease runs out within a
+minute, and the sweeper hands the run to another worker (up to ``MATCHING_MAX_ATTEMPTS``), so a
+run never stays ``running`` and never finishes twice. A run whose message never reached a
+worker (the broker was down, or lost it) stays ``queued`` and the sweeper sends it again.
+
+Each step logs one line with the run id (``config.logs``): queued, claimed, solved (with the
+solve statistics), written, and the end (succeeded or failed).
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
+import threading
 import time
 import uuid
 from datetime import timedelta
@@ -17,14 +25,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from accounts.access import require_authority
 from accounts.errors import conflict, invalid
 from accounts.services import event_record
+from config.logs import log_context
 from marketplace.factor_services import require_active_factor_set
 from marketplace.models import Material
 
@@ -40,17 +50,16 @@ from .snapshot import build_snapshot, factors_by_material, flow_amounts, impact_
 
 log = logging.getLogger(__name__)
 
-
-def _setting(name: str, default: Any) -> Any:
-    return getattr(settings, name, default)
+#: time steps a run may be given (stored in its parameters; the bucketed engine is a later issue)
+TIME_STEPS = ("month", "week", "none")
 
 
 def lease_seconds() -> int:
-    return int(_setting("MATCHING_LEASE_S", _setting("CELERY_TASK_TIME_LIMIT", 600) + 60))
+    return int(settings.MATCHING_LEASE_S)
 
 
 def max_attempts() -> int:
-    return int(_setting("MATCHING_MAX_ATTEMPTS", 3))
+    return int(settings.MATCHING_MAX_ATTEMPTS)
 
 
 def active_run() -> MatchRun | None:
@@ -63,13 +72,18 @@ def match_run_start(
     objective: str = Objective.DIVERT_THEN_DISTANCE,
     horizon_days: int = 365,
     circuity: float | None = None,
+    time_step: str | None = None,
     enqueue: bool = True,
 ) -> MatchRun:
     """Queue a city-wide run (municipality only; ``actor=None`` for the scheduler).
 
     At most one run is queued or running: a partial unique index decides between two
     concurrent starts, and the loser gets a 409 naming the open run. The task is sent only
-    after the run row is committed.
+    after the run row is committed; if the broker is down then, the run stays queued (it is
+    recorded, which is what the caller is told) and the sweeper sends it later.
+
+    ``time_step`` (``month``, ``week`` or ``none``) is stored in the run's parameters for the
+    time-bucketed engine of a later issue; today's engine solves the whole horizon at once.
     """
     if actor is not None:
         require_authority(actor)
@@ -81,9 +95,18 @@ def match_run_start(
         )
     if not isinstance(horizon_days, int) or not 1 <= horizon_days <= 3650:
         raise invalid("horizon_days", _("Between 1 and 3650 days."))
-    circuity = float(circuity if circuity is not None else _setting("MATCHING_CIRCUITY", 1.3))
+    circuity = float(circuity if circuity is not None else settings.MATCHING_CIRCUITY)
     if not 1.0 <= circuity <= 3.0:
         raise invalid("circuity", _("Between 1.0 and 3.0."))
+    if time_step is not None and time_step not in TIME_STEPS:
+        raise invalid(
+            "time_step",
+            _("Unknown time step %(value)s; expected one of: %(choices)s.")
+            % {"value": repr(time_step), "choices": ", ".join(TIME_STEPS)},
+        )
+    parameters: dict[str, Any] = {"circuity": circuity, "time_limit_s": settings.MATCHING_SOLVER_TIME_LIMIT_S}
+    if time_step is not None:
+        parameters["time_step"] = time_step
     factor_set = require_active_factor_set()
     try:
         with transaction.atomic():
@@ -93,10 +116,7 @@ def match_run_start(
                 horizon_start=timezone.localdate(),
                 factor_set=factor_set,
                 created_by=actor,
-                parameters={
-                    "circuity": circuity,
-                    "time_limit_s": _setting("MATCHING_SOLVER_TIME_LIMIT_S", 300),
-                },
+                parameters=parameters,
             )
             event_record(
                 actor=actor,
@@ -104,16 +124,45 @@ def match_run_start(
                 obj=run,
                 data={"objective": objective, "factor_set": factor_set.version},
             )
+            log.info(
+                "match run %s queued (%s, factor set %s, by %s)",
+                run.pk,
+                objective,
+                factor_set.version,
+                "the schedule" if actor is None else f"user {actor.pk}",
+                extra={"run_id": run.pk},
+            )
             if enqueue:
-                from .tasks import run_match
-
-                transaction.on_commit(lambda: run_match.delay(run.pk))
+                transaction.on_commit(lambda: match_run_send(run_id=run.pk))
     except IntegrityError:
         open_run = active_run()
         raise conflict(
             _("A match run is already queued or running."), active_run=open_run.pk if open_run else None
         ) from None
     return run
+
+
+def match_run_send(*, run_id: int) -> bool:
+    """Send a queued run's task to the broker. A broker outage is logged, not raised.
+
+    The run is already committed as ``queued``: the database is the record of what is owed, so
+    a failed send only delays it until the sweeper sends it again (``enqueued_at`` stays as it
+    was, which is what the sweeper looks at).
+    """
+    from .tasks import run_match
+
+    try:
+        run_match.delay(run_id)
+    except (KombuOperationalError, OSError) as exc:
+        log.warning(
+            "match run %s stays queued: the broker is unreachable (%s); the sweeper will send it again",
+            run_id,
+            exc,
+            extra={"run_id": run_id},
+        )
+        return False
+    MatchRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(enqueued_at=timezone.now())
+    return True
 
 
 def _claim(run_id: int, worker: str) -> str | None:
@@ -146,6 +195,67 @@ def _progress(run_id: int, token: str, percent: int, message: str) -> None:
     )
 
 
+def lease_renew(*, run_id: int, token: str) -> bool:
+    """Push the lease of a run we hold one lease further; False once the claim is no longer ours."""
+    return bool(
+        MatchRun.objects.filter(pk=run_id, claim_token=token, status=RunStatus.RUNNING).update(
+            lease_expires_at=timezone.now() + timedelta(seconds=lease_seconds())
+        )
+    )
+
+
+class LeaseHeartbeat:
+    """Renews a claimed run's lease every third of ``MATCHING_LEASE_S`` while the block runs.
+
+    A daemon thread with its own database connection does the renewing, so the lease stays
+    alive through the long solve. OR-Tools' min-cost-flow solve holds the GIL for the length of
+    one component's solve (measured: at most 5.4 s on a 20,000 × 20,000 instance), which only
+    delays a renewal; the lease tolerates two thirds of itself (40 s by default). A worker that
+    dies takes the thread with it, and its lease runs out.
+    """
+
+    def __init__(self, *, run_id: int, token: str) -> None:
+        self.run_id = run_id
+        self.token = token
+        self.interval = lease_seconds() / 3
+        self.renewals = 0
+        self.lost = False
+        self._stop = threading.Event()
+        # The thread logs with the ids of the task that started it (request, task and run id).
+        context = contextvars.copy_context()
+        self._thread = threading.Thread(
+            target=context.run, args=(self._beat,), name=f"lease-run-{run_id}", daemon=True
+        )
+
+    def __enter__(self) -> LeaseHeartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=max(self.interval, 5))
+
+    def _beat(self) -> None:
+        try:
+            with log_context(run_id=self.run_id):
+                while not self._stop.wait(self.interval):
+                    try:
+                        renewed = lease_renew(run_id=self.run_id, token=self.token)
+                    except DatabaseError as exc:  # transient: the next beat tries again
+                        log.warning("match run %s: could not renew the lease (%s)", self.run_id, exc)
+                        continue
+                    if not renewed:
+                        # Either the run has just been written (the worker is finishing) or the
+                        # sweeper handed it to another worker: only the second is news.
+                        self.lost = MatchRun.objects.filter(pk=self.run_id, is_open=True).exists()
+                        if self.lost and not self._stop.is_set():
+                            log.warning("match run %s: the claim was lost; heartbeat stops", self.run_id)
+                        return
+                    self.renewals += 1
+        finally:
+            connection.close()  # this thread's own connection
+
+
 def _release(run_id: int, token: str) -> None:
     """Hand a claimed run back to the queue after a transient error (best effort)."""
     try:
@@ -155,7 +265,10 @@ def _release(run_id: int, token: str) -> None:
             progress=0,
             progress_message="Waiting to retry",
             lease_expires_at=None,
+            # the task's own retry is the pending message; the sweeper re-sends if it is lost
+            enqueued_at=timezone.now(),
         )
+        log.warning("match run %s handed back to the queue after a transient database error", run_id)
     except (OperationalError, InterfaceError):
         log.warning("could not release run %s; the sweeper will once its lease expires", run_id)
 
@@ -177,6 +290,7 @@ def match_run_fail(*, run_id: int, error: str, token: str | None = None) -> bool
     if done:
         run = MatchRun.objects.get(pk=run_id)
         event_record(actor=None, action="match_run.failed", obj=run, data={"error": error[:500]})
+        log.error("match run %s failed: %s", run_id, error[:500], extra={"run_id": run_id})
     return bool(done)
 
 
@@ -184,17 +298,36 @@ def match_run_execute(*, run_id: int, worker: str = "in-process") -> str:
     """Claim, solve and write one run. Returns what happened: claimed-by-other, succeeded, failed.
 
     Transient database errors propagate (the task retries them); engine errors fail the run.
+    While the run is held, a :class:`LeaseHeartbeat` keeps its lease alive.
     """
-    token = _claim(run_id, worker)
-    if token is None:
-        run = MatchRun.objects.filter(pk=run_id).first()
-        if run is not None and run.status in OPEN_RUN_STATUSES and run.attempts >= max_attempts():
-            match_run_fail(
-                run_id=run_id, error=f"Gave up after {run.attempts} attempts (workers died or timed out)."
-            )
-            return "failed"
-        return "not-claimed"
-    run = MatchRun.objects.select_related("factor_set").get(pk=run_id)
+    with log_context(run_id=run_id):
+        token = _claim(run_id, worker)
+        if token is None:
+            run = MatchRun.objects.filter(pk=run_id).first()
+            if run is not None and run.status in OPEN_RUN_STATUSES and run.attempts >= max_attempts():
+                match_run_fail(
+                    run_id=run_id, error=f"Gave up after {run.attempts} attempts (workers died or timed out)."
+                )
+                return "failed"
+            log.info("match run %s not claimed: %s", run_id, run.status if run else "no such run")
+            return "not-claimed"
+        run = MatchRun.objects.select_related("factor_set").get(pk=run_id)
+        log.info(
+            "match run %s claimed by %s (attempt %s of %s, lease %s s)",
+            run_id,
+            worker,
+            run.attempts,
+            max_attempts(),
+            lease_seconds(),
+        )
+        with LeaseHeartbeat(run_id=run_id, token=token):
+            outcome = _solve_and_write(run, token)
+        log.info("match run %s ended: %s", run_id, outcome)
+        return outcome
+
+
+def _solve_and_write(run: MatchRun, token: str) -> str:
+    run_id = run.pk
     started = time.perf_counter()
     try:
         snapshot = build_snapshot(
@@ -209,15 +342,17 @@ def match_run_execute(*, run_id: int, worker: str = "in-process") -> str:
         parts = fanout.should_fan_out(snapshot.problem)
         if parts > 1:
             return "fanned-out" if fanout.fan_out(run, token, snapshot.problem, parts) else "not-claimed"
-        slow = float(_setting("MATCHING_TEST_SLOW_SOLVE_S", 0) or 0)
+        slow = float(settings.MATCHING_TEST_SLOW_SOLVE_S)
         if slow:  # a test setting: gives the kill-the-worker tests a window mid-solve
             time.sleep(slow)
         solution = engine.solve(snapshot.problem)
+        log_solved(run_id, solution)
         _progress(run_id, token, 85, f"Writing {len(solution.flows)} proposals")
         destinations = {o.id: o.current_destination for o in snapshot.problem.offers}
         written = write_results(
             run, token, solution, destinations=destinations, seconds=time.perf_counter() - started
         )
+        log_written(run, written)
     except engine.EngineError as exc:
         match_run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}", token=token)
         return "failed"
@@ -319,15 +454,54 @@ def write_results(
     return True
 
 
+def log_solved(run_id: int, solution: engine.Solution) -> None:
+    """One line with the solve statistics (and the figures as JSON fields with LOG_FORMAT=json)."""
+    stats = solution.stats
+    figures = {
+        key: stats.get(key)
+        for key in ("offers", "needs", "arcs", "components", "solve_seconds", "candidate_seconds")
+        if isinstance(stats.get(key), (int, float))
+    }
+    log.info(
+        "match run %s solved: %s offers, %s needs, %s arcs in %s components, %.3f s, %s flows, "
+        "proven optimal: %s",
+        run_id,
+        figures.get("offers"),
+        figures.get("needs"),
+        figures.get("arcs"),
+        figures.get("components"),
+        float(figures.get("solve_seconds") or 0.0),
+        len(solution.flows),
+        solution.proven_optimal,
+        extra={"run_id": run_id, "solve": {**figures, "flows": len(solution.flows)}},
+    )
+
+
+def log_written(run: MatchRun, written: bool) -> None:
+    """One line for the write: how many proposals, or that the claim was lost first."""
+    if not written:
+        log.warning("match run %s: results not written, the claim was lost", run.pk, extra={"run_id": run.pk})
+        return
+    stats = run.stats or {}
+    log.info(
+        "match run %s wrote %s proposals (%s earlier ones expired); diverted %s t, net %s t CO2e",
+        run.pk,
+        stats.get("proposals"),
+        stats.get("expired_proposals"),
+        stats.get("diverted_t"),
+        stats.get("net_co2e_t"),
+        extra={"run_id": run.pk},
+    )
+
+
 def match_runs_sweep() -> dict[str, int]:
-    """Recover runs whose worker vanished (expired lease) or whose message was lost (stale queue).
+    """Recover runs whose worker vanished (expired lease) or whose message was lost or never sent.
 
     Expired leases below the attempt limit go back to ``queued`` and are sent again; at the
-    limit they fail. Queued runs older than the stale threshold are sent again (claiming is
-    idempotent, so a duplicate message is harmless).
+    limit they fail. Queued runs that no worker claimed within
+    ``MATCHING_REQUEUE_QUEUED_AFTER_S`` of their last send (or of their creation, when the send
+    failed) are sent again; claiming is idempotent, so a duplicate message is harmless.
     """
-    from .tasks import run_match
-
     now = timezone.now()
     requeued = failed = resent = 0
     for run in MatchRun.objects.filter(status=RunStatus.RUNNING, lease_expires_at__lt=now):
@@ -339,16 +513,30 @@ def match_runs_sweep() -> dict[str, int]:
             claim_token="",
             progress=0,
             progress_message="Re-queued after a lost worker",
+            lease_expires_at=None,
+            enqueued_at=None,
         ):
             event_record(actor=None, action="match_run.requeued", obj=run, data={"attempts": run.attempts})
-            run_match.delay(run.pk)
+            log.warning(
+                "match run %s re-queued: the lease of %s ran out at %s (attempt %s of %s)",
+                run.pk,
+                run.worker or "its worker",
+                run.lease_expires_at.isoformat() if run.lease_expires_at else "?",
+                run.attempts,
+                max_attempts(),
+                extra={"run_id": run.pk},
+            )
+            match_run_send(run_id=run.pk)
             requeued += 1
-    stale = now - timedelta(seconds=int(_setting("MATCHING_REQUEUE_QUEUED_AFTER_S", 300)))
-    for run_id in MatchRun.objects.filter(status=RunStatus.QUEUED, created_at__lt=stale).values_list(
-        "pk", flat=True
-    ):
-        run_match.delay(run_id)
-        resent += 1
+    stale = now - timedelta(seconds=settings.MATCHING_REQUEUE_QUEUED_AFTER_S)
+    unclaimed = MatchRun.objects.filter(status=RunStatus.QUEUED).filter(
+        Q(enqueued_at__lt=stale) | Q(enqueued_at__isnull=True, created_at__lt=stale)
+    )
+    for run_id in unclaimed.values_list("pk", flat=True):
+        log.warning(
+            "match run %s not claimed by any worker yet; sending it again", run_id, extra={"run_id": run_id}
+        )
+        resent += match_run_send(run_id=run_id)
     return {"requeued": requeued, "failed": failed, "resent": resent}
 
 
@@ -358,8 +546,8 @@ def run_summary(run: MatchRun) -> str:
     lines = [f"Match run #{run.pk}: {run.status} ({run.objective}, factor set {run.factor_set.version})"]
     if run.status == RunStatus.SUCCEEDED:
         lines += [
-            f"  listings: {s.get('offers')} offers, {s.get('needs')} needs; {s.get('arcs')} candidate arcs in "
-            f"{s.get('components')} components",
+            f"  listings: {s.get('offers')} offers, {s.get('needs')} needs; "
+            f"{s.get('arcs')} candidate arcs in {s.get('components')} components",
             f"  solved in {s.get('solve_seconds')} s; proven optimal: {s.get('proven_optimal')}",
             f"  supply {s.get('supply_t'):,.3f} t: diverted {s.get('diverted_t'):,.3f} t, landfilled "
             f"{s.get('landfilled_t'):,.3f} t; {s.get('tkm'):,.1f} t·km",

@@ -69,14 +69,15 @@ def sweep_runs() -> dict:
 
 
 @shared_task(name="matching.scheduled_run")
-def scheduled_run(objective: str = "divert_then_distance") -> int | None:
-    """Beat task: the nightly city-wide run. Skips quietly when one is already open."""
+def scheduled_run(objective: str = "divert_then_distance", time_step: str | None = None) -> int | None:
+    """Beat task: the scheduled city-wide run (see ``matching.schedule``). Skips quietly when one
+    is already open."""
     from accounts.errors import DomainError
 
     from .runs import match_run_start
 
     try:
-        return match_run_start(actor=None, objective=objective).pk
+        return match_run_start(actor=None, objective=objective, time_step=time_step).pk
     except DomainError as exc:
         log.info("scheduled run skipped: %s", exc)
         return None

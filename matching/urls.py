@@ -15,6 +15,7 @@ urlpatterns = [
     path("deals/", views.deal_list, name="deals"),
     path("deals/<int:pk>/", views.deal_detail, name="deal"),
     path("runs/", views.run_list, name="runs"),
+    path("runs/schedule/", views.schedule_edit, name="schedule"),
     path("runs/<int:pk>/", views.run_detail, name="run"),
     # The deal room: conversations and the municipality's tariffs.
     path("proposals/<int:pk>/", deal_room_views.proposal_detail, name="proposal"),

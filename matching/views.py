@@ -15,8 +15,8 @@ from accounts.access import is_authority, member_organisation_ids, require_autho
 from accounts.errors import DomainError, ErrorCode
 from config.web import safe_next
 
-from . import access, runs, selectors, services
-from .forms import DeliveryForm, RunForm
+from . import access, runs, schedule, selectors, services
+from .forms import DeliveryForm, RunForm, ScheduleForm
 from .models import UNDECIDED_PROPOSAL_STATUSES, MatchRun, ProposalStatus, RunStatus
 
 PAGE_SIZE = 25
@@ -158,6 +158,28 @@ def deal_detail(request, pk: int):
     )
 
 
+def _runs_page(request, *, form=None, schedule_form=None, status: int = 200):
+    authority = is_authority(request.user)
+    current = schedule.schedule_get(actor=request.user) if authority else None
+    if authority and schedule_form is None:
+        schedule_form = ScheduleForm(
+            initial={k: v for k, v in current.as_dict().items() if k in ScheduleForm.base_fields}
+        )
+    return render(
+        request,
+        "matching/runs.html",
+        {
+            "page": _page(request, selectors.run_list()),
+            "form": form or RunForm(),
+            "can_start": authority,
+            "open_run": runs.active_run(),
+            "schedule": current,
+            "schedule_form": schedule_form,
+        },
+        status=status,
+    )
+
+
 @login_required
 def run_list(request):
     form = RunForm(request.POST or None)
@@ -176,16 +198,26 @@ def run_list(request):
                     else redirect("matching:runs")
                 )
             return redirect("matching:run", pk=run.pk)
-    return render(
-        request,
-        "matching/runs.html",
-        {
-            "page": _page(request, selectors.run_list()),
-            "form": form,
-            "can_start": is_authority(request.user),
-            "open_run": runs.active_run(),
-        },
-    )
+    return _runs_page(request, form=form)
+
+
+@login_required
+@require_POST
+def schedule_edit(request):
+    """The municipality changes the city-wide run's schedule from the runs page."""
+    require_authority(request.user)
+    form = ScheduleForm(request.POST)
+    if form.is_valid():
+        try:
+            schedule.schedule_update(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            if exc.code is not ErrorCode.INVALID:
+                raise
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Schedule saved; it applies from now on."))
+            return redirect("matching:runs")
+    return _runs_page(request, schedule_form=form, status=400)
 
 
 @login_required

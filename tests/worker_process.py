@@ -31,17 +31,12 @@ def test_database_url() -> str:
     return f"postgres://{auth}{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
 
 
-class WorkerProcess:
-    """One ``celery worker`` subprocess; ``kill()`` sends SIGKILL to the whole process group."""
+class CeleryProcess:
+    """One ``celery`` subprocess in its own process group; ``kill()`` sends SIGKILL to all of it."""
 
-    def __init__(
-        self,
-        name: str,
-        *,
-        concurrency: int = 1,
-        extra_env: dict[str, str] | None = None,
-        queues: str = "celery",
-    ):
+    ready_marker = "ready."
+
+    def __init__(self, name: str, args: list[str], *, extra_env: dict[str, str] | None = None, quiet=False):
         self.name = name
         self.log = tempfile.NamedTemporaryFile(prefix=f"celery-{name}-", suffix=".log", delete=False)
         env = {
@@ -51,24 +46,7 @@ class WorkerProcess:
             **(extra_env or {}),
         }
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--loglevel=INFO",
-                f"--concurrency={concurrency}",
-                "--pool=prefork",
-                "-n",
-                f"{name}@%h",
-                "-Q",
-                queues,
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
+            [sys.executable, "-m", "celery", "-A", "config", *(["-q"] if quiet else []), *args],
             cwd=ROOT,
             env=env,
             stdout=self.log,
@@ -83,12 +61,12 @@ class WorkerProcess:
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if "ready." in self.output():
+            if self.ready_marker in self.output():
                 return
             if self.proc.poll() is not None:
-                raise RuntimeError(f"worker {self.name} exited:\n{self.output()}")
+                raise RuntimeError(f"{self.name} exited:\n{self.output()}")
             time.sleep(0.2)
-        raise RuntimeError(f"worker {self.name} not ready after {timeout}s:\n{self.output()}")
+        raise RuntimeError(f"{self.name} not ready after {timeout}s:\n{self.output()}")
 
     def kill(self) -> None:
         """SIGKILL, no goodbye: what a crashed or OOM-killed machine looks like."""
@@ -105,8 +83,63 @@ class WorkerProcess:
                 self.kill()
 
 
+class WorkerProcess(CeleryProcess):
+    """One ``celery worker`` subprocess."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        concurrency: int = 1,
+        extra_env: dict[str, str] | None = None,
+        queues: str = "celery",
+        quiet: bool = False,
+    ):
+        super().__init__(
+            name,
+            [
+                "worker",
+                "--loglevel=INFO",
+                f"--concurrency={concurrency}",
+                "--pool=prefork",
+                "-n",
+                f"{name}@%h",
+                "-Q",
+                queues,
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            extra_env=extra_env,
+            quiet=quiet,
+        )
+
+
+class BeatProcess(CeleryProcess):
+    """The one ``celery beat``, on django-celery-beat's database scheduler, as in production."""
+
+    ready_marker = "beat: Starting"
+
+    def __init__(self, name: str = "beat", *, extra_env: dict[str, str] | None = None, quiet: bool = False):
+        super().__init__(
+            name,
+            ["beat", "--loglevel=INFO", "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"],
+            extra_env=extra_env,
+            quiet=quiet,
+        )
+
+
 def purge_broker() -> None:
     from config.celery_app import app
 
     with app.connection_for_write() as conn:
         app.control.purge(connection=conn)
+
+
+def wait_for(predicate, timeout: float = 60, interval: float = 0.2) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_celery_beat",
     "accounts",
     "marketplace",
     "matching",
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -251,12 +253,29 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-# solver limit < soft limit < hard limit < visibility timeout (see PITFALLS.md).
+# solver limit < soft limit < hard limit < visibility timeout (see PITFALLS.md). A run's claim
+# does not depend on these: its short lease is renewed by a heartbeat (MATCHING_LEASE_S below).
 MATCHING_SOLVER_TIME_LIMIT_S = env.int("MATCHING_SOLVER_TIME_LIMIT_S", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = MATCHING_SOLVER_TIME_LIMIT_S + 120
 CELERY_TASK_TIME_LIMIT = MATCHING_SOLVER_TIME_LIMIT_S + 240
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": MATCHING_SOLVER_TIME_LIMIT_S + 600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": MATCHING_SOLVER_TIME_LIMIT_S + 600,
+    # A broker that does not answer must not hang a web request for long.
+    "socket_connect_timeout": 5,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+if not (
+    MATCHING_SOLVER_TIME_LIMIT_S
+    < CELERY_TASK_SOFT_TIME_LIMIT
+    < CELERY_TASK_TIME_LIMIT
+    < CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+):
+    raise ImproperlyConfigured("need solver limit < soft time limit < hard time limit < visibility timeout")
+# Worker and beat log through LOGGING below (config.celery_app connects setup_logging).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Exactly one beat runs; it reads its schedule from the database (django-celery-beat), so the
+# municipality's edits of the nightly run (matching.schedule) apply without a restart.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # --- Security defaults (tightened in production.py) ---------------------------------------
 X_FRAME_OPTIONS = "DENY"
@@ -295,19 +314,49 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+# --- Logs and error reports --------------------------------------------------------------
+# LOG_FORMAT=json: one JSON object per line (time, level, logger, message, request_id, task_id,
+# run_id) from web, worker and beat alike; text (the default) stays readable. See config.logs.
+from config.logs import logging_config  # noqa: E402
+
+LOG_FORMAT = env.str("LOG_FORMAT", default="text").strip().lower()
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").strip().upper()
+LOGGING_CONFIG = "config.logs.configure"
+LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL, extra_loggers=("gunicorn.error", "gunicorn.access"))
+
+# Error reports go to Sentry only when SENTRY_DSN is set; unset, sentry_sdk is never imported.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+# The release is the deployed git revision: SENTRY_RELEASE, else GIT_REV, else `git rev-parse`.
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="") or env.str("GIT_REV", default="")
+if SENTRY_DSN:
+    from config.sentry import sentry_init  # noqa: E402
+
+    SENTRY_RELEASE = sentry_init(
+        dsn=SENTRY_DSN,
+        release=SENTRY_RELEASE,
+        environment=SENTRY_ENVIRONMENT,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+        base_dir=BASE_DIR,
+    )
 
 # --- Matching ------------------------------------------------------------------------------
 MATCHING_CIRCUITY = env.float("MATCHING_CIRCUITY", default=1.3)
 MATCHING_MAX_ATTEMPTS = env.int("MATCHING_MAX_ATTEMPTS", default=3)
-# A claimed run's lease outlives the hard time limit, so a live worker never loses its claim.
-MATCHING_LEASE_S = env.int("MATCHING_LEASE_S", default=CELERY_TASK_TIME_LIMIT + 60)
-MATCHING_REQUEUE_QUEUED_AFTER_S = env.int("MATCHING_REQUEUE_QUEUED_AFTER_S", default=300)
+# A claimed run's lease is short and renewed every third of it by a heartbeat while the worker
+# works, so a worker that dies mid-solve gives its run up within about a minute: the sweeper
+# (every MATCHING_SWEEP_EVERY_S, a beat task) re-queues runs whose lease ran out.
+MATCHING_LEASE_S = env.int("MATCHING_LEASE_S", default=60)
+MATCHING_SWEEP_EVERY_S = env.int("MATCHING_SWEEP_EVERY_S", default=15)
+# A queued run that no worker claimed within this long (its message lost, or never sent because
+# the broker was down) is sent again by the sweeper.
+MATCHING_REQUEUE_QUEUED_AFTER_S = env.int("MATCHING_REQUEUE_QUEUED_AFTER_S", default=60)
+if MATCHING_LEASE_S < 3 or MATCHING_SWEEP_EVERY_S < 1 or MATCHING_REQUEUE_QUEUED_AFTER_S < 1:
+    raise ImproperlyConfigured(
+        "MATCHING_LEASE_S must be at least 3 s; MATCHING_SWEEP_EVERY_S and "
+        "MATCHING_REQUEUE_QUEUED_AFTER_S at least 1 s"
+    )
 # Test-only: sleep this long before solving, so tests can kill a worker mid-solve.
 MATCHING_TEST_SLOW_SOLVE_S = env.float("MATCHING_TEST_SLOW_SOLVE_S", default=0.0)
 # Tolerance on deliveries beyond the agreed mass (0.10 = 10 %).
@@ -320,22 +369,14 @@ MATCHING_EXPIRE_EVERY_S = env.float("MATCHING_EXPIRE_EVERY_S", default=900.0)
 # The site's public address, for links in e-mails (no trailing slash).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
-from celery.schedules import crontab  # noqa: E402
-
+# The nightly city-wide run is a database row the municipality edits (GET/PUT /api/v1/schedule/,
+# matching.schedule); this is only its initial value: "minute hour day-of-month month day-of-week",
+# in MATCHING_SCHEDULE_TIMEZONE.
+MATCHING_NIGHTLY_CRON = env.str("MATCHING_NIGHTLY_CRON", default="0 2 * * *")
+MATCHING_SCHEDULE_TIMEZONE = env.str("MATCHING_SCHEDULE_TIMEZONE", default="Asia/Almaty")
+# Fixed entries; the DatabaseScheduler copies them into its table when beat starts.
 CELERY_BEAT_SCHEDULE = {
-    "nightly-city-run": {
-        "task": "matching.scheduled_run",
-        "schedule": crontab(
-            **dict(
-                zip(
-                    ("minute", "hour", "day_of_week", "day_of_month", "month_of_year"),
-                    env.str("MATCHING_NIGHTLY_CRON", default="0 2 * * *").split(),
-                    strict=True,
-                )
-            )
-        ),
-    },
-    "sweep-match-runs": {"task": "matching.sweep_runs", "schedule": 60.0},
+    "sweep-match-runs": {"task": "matching.sweep_runs", "schedule": float(MATCHING_SWEEP_EVERY_S)},
     "expire-proposals": {"task": "matching.expire_proposals", "schedule": MATCHING_EXPIRE_EVERY_S},
 }
 # Fan a run out over this many workers when it has at least this many listings (1 = never).

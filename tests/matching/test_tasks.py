@@ -51,10 +51,21 @@ def test_an_unexpected_error_fails_the_run_instead_of_leaving_it_running(
 
 
 def test_the_nightly_run_is_scheduled_and_skips_when_a_run_is_open(grain_market, municipality):
-    schedule = settings.CELERY_BEAT_SCHEDULE
-    assert schedule["nightly-city-run"]["task"] == "matching.scheduled_run"
-    assert schedule["nightly-city-run"]["schedule"].hour == {2}
-    assert schedule["sweep-match-runs"]["task"] == "matching.sweep_runs"
+    from django_celery_beat.models import PeriodicTask
+
+    # The migration created the nightly run from MATCHING_NIGHTLY_CRON (0 2 * * *, Asia/Almaty).
+    nightly = PeriodicTask.objects.get(name="nightly-city-run")
+    assert nightly.task == "matching.scheduled_run" and nightly.enabled
+    assert (nightly.crontab.minute, nightly.crontab.hour, str(nightly.crontab.timezone)) == (
+        "0",
+        "2",
+        "Asia/Almaty",
+    )
+    sweep = settings.CELERY_BEAT_SCHEDULE["sweep-match-runs"]
+    assert (
+        sweep["task"] == "matching.sweep_runs" and sweep["schedule"] == settings.MATCHING_SWEEP_EVERY_S <= 30
+    )
+    assert settings.CELERY_BEAT_SCHEDULER == "django_celery_beat.schedulers:DatabaseScheduler"
     open_run = runs.match_run_start(actor=municipality.user, enqueue=False)
     assert tasks.scheduled_run.apply().get() is None
     assert MatchRun.objects.get().pk == open_run.pk
@@ -63,3 +74,9 @@ def test_the_nightly_run_is_scheduled_and_skips_when_a_run_is_open(grain_market,
 def test_the_scheduled_run_starts_one_without_a_user(grain_market):
     run_id = tasks.scheduled_run.apply().get()
     assert MatchRun.objects.get(pk=run_id).created_by is None
+
+
+def test_the_scheduled_run_passes_its_time_step_to_the_run(grain_market):
+    run_id = tasks.scheduled_run.apply(kwargs={"objective": "net_climate", "time_step": "week"}).get()
+    run = MatchRun.objects.get(pk=run_id)
+    assert run.objective == "net_climate" and run.parameters["time_step"] == "week"
