@@ -131,8 +131,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _get(url: str) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, headers={"Host": "qaita.example.kz", "X-Forwarded-Proto": "https"})
+PROXY_HEADERS = {"Host": "qaita.example.kz", "X-Forwarded-Proto": "https"}
+
+
+def _get(url: str, headers: dict[str, str] = PROXY_HEADERS) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.read()
@@ -178,6 +181,9 @@ def test_gunicorn_serves_the_pages_as_the_image_runs_it(prod_env):
         assert css, "the home page does not link the hashed stylesheet"
         status, body = _get(f"{base}{css.group(1)}")
         assert status == 200 and b"{" in body
+        # The compose health check: by address, plain HTTP, no proxy headers.
+        status, body = _get(f"{base}/healthz/", headers={})
+        assert status == 200 and json.loads(body)["checks"]["database"] == "ok", body
     finally:
         server.terminate()
         server.wait(timeout=30)

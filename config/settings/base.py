@@ -53,10 +53,13 @@ INSTALLED_APPS = [
     "accounts",
     "marketplace",
     "matching",
+    "config",  # operations: the health check's heartbeat table
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.HealthCheckMiddleware",
+    "config.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -64,9 +67,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.DomainErrorMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -156,6 +161,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # DRF's JSON parser bounded in depth (API_JSON_MAX_DEPTH); forms and uploads as DRF's.
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -224,6 +235,7 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
+        "base-uri": ["'self'"],
     }
 }
 
@@ -233,6 +245,16 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Qaita <noreply@qaita
 # Uploads are bounded; the listing-photo limits live with the marketplace.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The whole body (files included) by its Content-Length: above it, 413 before anything reads it.
+REQUEST_MAX_BODY_BYTES = env.int("REQUEST_MAX_BODY_BYTES", default=12 * 1024 * 1024)
+# JSON bodies nested deeper than this (arrays and objects) are a 400, not a RecursionError.
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
+
+# --- Health (/healthz/) ----------------------------------------------------------------------
+# Each worker writes a heartbeat this often; the check fails when the freshest is older.
+HEALTH_WORKER_HEARTBEAT_S = env.int("HEALTH_WORKER_HEARTBEAT_S", default=30)
+HEALTH_WORKER_STALE_S = env.int("HEALTH_WORKER_STALE_S", default=120)
+HEALTH_BROKER_TIMEOUT_S = env.float("HEALTH_BROKER_TIMEOUT_S", default=2.0)
 
 LOGGING = {
     "version": 1,

@@ -16,7 +16,8 @@ def test_the_home_page_renders_for_everyone(client):
 
 
 def test_healthz_reports_the_database(client):
-    assert client.get("/healthz/").json() == {"status": "ok"}
+    body = client.get("/healthz/").json()
+    assert body["status"] == "ok" and body["checks"]["database"] == "ok"
 
 
 def test_signup_creates_an_unverified_organisation_and_logs_in(client):
