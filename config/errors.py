@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import sys
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, InterfaceError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.views import defaults
 
 # SQLSTATE classes (PostgreSQL): 08 connection exception, 53 insufficient resources (disk full,
 # out of memory, too many connections), 57 operator intervention (shutdown, cancel), 58 system
@@ -106,3 +109,25 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if exc is not None and database_unavailable(exc):
         return unavailable_response(request)
     return server_error_response(request)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler404``: an API address that matches no route is a JSON 404 like any other."""
+    if is_api(request):
+        return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler400`` (a refused host, a body over the form limits, …): JSON for the API."""
+    if is_api(request):
+        if isinstance(exception, RequestDataTooBig):
+            return JsonResponse(too_large_body(settings.DATA_UPLOAD_MAX_MEMORY_SIZE), status=413)
+        return JsonResponse({"detail": _("Bad request."), "code": "invalid"}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if is_api(request):
+        return JsonResponse({"detail": _("Not allowed."), "code": "forbidden"}, status=403)
+    return defaults.permission_denied(request, exception)

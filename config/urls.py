@@ -36,7 +36,10 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
 ]
 
-# A fault nothing else answered: JSON for the API, and 503 when it is the database's.
+# Errors outside the views: JSON for the API, and 503 when the fault is the database's.
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
 handler500 = "config.errors.server_error"
 
 if settings.DEBUG:
