@@ -48,10 +48,25 @@ def market(brewery, farm, municipality, grain_market, django_capture_on_commit_c
 
 
 @pytest.fixture
-def api_schema(market):
+def wsgi_app():
+    """Django's WSGI application, in this thread and this test's transaction. As Django's test
+    client does, keep the end of each request from closing the connection (and the transaction)."""
+    from django.core import signals
     from django.core.wsgi import get_wsgi_application
+    from django.db import close_old_connections
 
-    loaded = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield get_wsgi_application()
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(market, wsgi_app):
+    loaded = schemathesis.openapi.from_wsgi("/api/schema/", wsgi_app)
     loaded.config.generation.update(max_examples=FUZZ_EXAMPLES, database="none")
     loaded.config.phases.update(phases=os.environ.get("FUZZ_PHASES", "examples,fuzzing").split(","))
     return loaded
