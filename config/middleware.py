@@ -1,8 +1,13 @@
 """Pages answer a broken business rule with its status, never a 500; bounded bodies, a health
 check that needs no host, private caching and a 503 for an unavailable database."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+
 from django.conf import settings
 from django.db import DatabaseError, DataError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
@@ -14,10 +19,10 @@ STATUS = {ErrorCode.INVALID: 400, ErrorCode.FORBIDDEN: 403, ErrorCode.NOT_FOUND:
 
 
 class DomainErrorMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
@@ -41,10 +46,10 @@ class RequestSizeLimitMiddleware:
     whatever their size; this bounds the whole body. 413: JSON for the API, a plain page else.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -61,10 +66,10 @@ class HealthCheckMiddleware:
     says is the same for every host, and it builds no URL from the Host header.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path == "/healthz/" and request.method in ("GET", "HEAD"):
             from .health import healthz
 
@@ -79,17 +84,17 @@ class PrivateCacheMiddleware:
     disk cache on a shared computer) may keep.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if is_api(request) or self._signed_in(request):
             patch_cache_control(response, private=True, no_store=True)  # drops a "public"
         return response
 
     @staticmethod
-    def _signed_in(request) -> bool:
+    def _signed_in(request: HttpRequest) -> bool:
         user = getattr(request, "user", None)
         if user is None:
             return "HTTP_AUTHORIZATION" in request.META
@@ -102,13 +107,13 @@ class PrivateCacheMiddleware:
 class DatabaseUnavailableMiddleware:
     """Pages (and any API view outside DRF): a database that is down, read-only or full → 503."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_exception(self, request, exception):
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if database_unavailable(exception):
             return unavailable_response(request)
         return None
