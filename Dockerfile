@@ -6,7 +6,12 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
-RUN DJANGO_SETTINGS_MODULE=config.settings.local python manage.py collectstatic --noinput
+# Collected exactly as production serves them: production settings, hashed names and the
+# manifest (CompressedManifestStaticFilesStorage). The secret and database here exist only for
+# this step; the unused ReDoc bundle is left out. tests/test_production_build.py runs this line.
+RUN DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=build-only-collectstatic-not-a-runtime-secret \
+    ALLOWED_HOSTS=localhost DATABASE_URL=sqlite:////tmp/build-only.sqlite3 \
+    python manage.py collectstatic --noinput --ignore redoc
 RUN useradd --create-home qaita && mkdir -p /app/media && chown -R qaita /app/media
 USER qaita
 EXPOSE 8000

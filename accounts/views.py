@@ -206,16 +206,3 @@ def _int_or_none(value):
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-def healthz(request):
-    """Liveness and database reachability, for load balancers and compose health checks."""
-    from django.db import connection
-    from django.http import JsonResponse
-
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception:  # any database failure means "not healthy", never a 500 page
-        return JsonResponse({"status": "database unavailable"}, status=503)
-    return JsonResponse({"status": "ok"})

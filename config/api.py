@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import DataError
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from accounts.errors import DomainError, ErrorCode
+
+from .errors import RETRY_AFTER_S, database_unavailable, too_large_body, unavailable_body
 
 STATUS_BY_CODE = {
     ErrorCode.INVALID: status.HTTP_400_BAD_REQUEST,
@@ -24,7 +29,8 @@ class Pagination(PageNumberPagination):
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus :class:`DomainError` mapped once to 400/403/404/409.
+    """DRF's handler, plus :class:`DomainError` mapped once to 400/403/404/409, an unavailable
+    database to 503 and a body over the size limit to 413.
 
     The body keeps DRF's shape: ``{"field": ["reason"]}`` for a field, ``{"detail": …}`` else.
     """
@@ -39,4 +45,18 @@ def exception_handler(exc, context):
         return Response(
             {"detail": "A number in the request is out of range."}, status=status.HTTP_400_BAD_REQUEST
         )
+    if database_unavailable(exc):
+        set_rollback()
+        return Response(
+            unavailable_body(),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            too_large_body(settings.DATA_UPLOAD_MAX_MEMORY_SIZE),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        return Response({"detail": str(exc), "code": "invalid"}, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)

@@ -7,7 +7,7 @@ the same one-object-per-line output as the web, with the task id on every line o
 import os
 from typing import Any
 
-from celery import Celery, signals
+from celery import Celery, bootsteps, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -45,3 +45,33 @@ def unbind_task_id(task: Any = None, **kwargs: Any) -> None:
             task_id_var.reset(token)
         except ValueError:  # set in another context (eager calls nest); clearing is enough
             task_id_var.set(None)
+
+
+class HeartbeatStep(bootsteps.StartStopStep):
+    """Every worker writes ``worker:<hostname>`` to the heartbeat table at start and then every
+    ``HEALTH_WORKER_HEARTBEAT_S`` from its main process, busy pool or not; ``/healthz/`` reports
+    the worker stale when the freshest beat is older than ``HEALTH_WORKER_STALE_S``."""
+
+    requires = {"celery.worker.components:Timer"}
+
+    def __init__(self, worker, **kwargs):
+        super().__init__(worker, **kwargs)
+        self.tref = None
+
+    def start(self, worker):
+        from django.conf import settings
+
+        from .health import worker_heartbeat
+
+        worker_heartbeat(worker.hostname)
+        self.tref = worker.timer.call_repeatedly(
+            settings.HEALTH_WORKER_HEARTBEAT_S, worker_heartbeat, (worker.hostname,), priority=10
+        )
+
+    def stop(self, worker):
+        if self.tref is not None:
+            self.tref.cancel()
+            self.tref = None
+
+
+app.steps["worker"].add(HeartbeatStep)

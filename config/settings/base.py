@@ -56,11 +56,14 @@ INSTALLED_APPS = [
     "marketplace",
     "matching",
     "axes",
+    "config",  # operations: the health check's heartbeat table
 ]
 
 MIDDLEWARE = [
     "config.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.HealthCheckMiddleware",
+    "config.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -69,9 +72,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.language.RememberLanguageMiddleware",
+    "config.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.DomainErrorMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a login lockout into its 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -152,7 +157,7 @@ USE_TZ = True
 
 # --- Static and media --------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
@@ -202,9 +207,16 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # DRF's JSON parser bounded in depth (API_JSON_MAX_DEPTH); forms and uploads as DRF's.
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, plus the error answers every operation can give (config/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
     "NUM_PROXIES": NUM_PROXIES,
@@ -290,6 +302,7 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
+        "base-uri": ["'self'"],
     }
 }
 
@@ -313,6 +326,16 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Uploads are bounded; the listing-photo limits live with the marketplace.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The whole body (files included) by its Content-Length: above it, 413 before anything reads it.
+REQUEST_MAX_BODY_BYTES = env.int("REQUEST_MAX_BODY_BYTES", default=12 * 1024 * 1024)
+# JSON bodies nested deeper than this (arrays and objects) are a 400, not a RecursionError.
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
+
+# --- Health (/healthz/) ----------------------------------------------------------------------
+# Each worker writes a heartbeat this often; the check fails when the freshest is older.
+HEALTH_WORKER_HEARTBEAT_S = env.int("HEALTH_WORKER_HEARTBEAT_S", default=30)
+HEALTH_WORKER_STALE_S = env.int("HEALTH_WORKER_STALE_S", default=120)
+HEALTH_BROKER_TIMEOUT_S = env.float("HEALTH_BROKER_TIMEOUT_S", default=2.0)
 
 # --- Logs and error reports --------------------------------------------------------------
 # LOG_FORMAT=json: one JSON object per line (time, level, logger, message, request_id, task_id,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -208,7 +207,7 @@ class ListingOutputMixin(serializers.Serializer):
             "exact": exact,
         }
 
-    @extend_schema_field(OpenApiTypes.DOUBLE)
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_distance_km(self, listing) -> float | None:
         distance = getattr(listing, "distance_km", None)
         return None if distance is None else round(float(distance), 2)
@@ -255,7 +254,8 @@ class OfferSerializer(ListingOutputMixin, serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    # A decimal string like every other quantity (null when the unit has no known mass).
+    @extend_schema_field(serializers.DecimalField(max_digits=None, decimal_places=3, allow_null=True))
     def get_mass_t(self, offer: Offer) -> str | None:
         mass = quantity_in_tonnes(offer.material, offer.quantity, offer.unit)
         return None if mass is None else str(Decimal(mass).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
@@ -356,8 +356,12 @@ class ImportErrorSerializer(serializers.Serializer):
 
 
 class ImportRefusedSerializer(serializers.Serializer):
-    file = serializers.ListField(child=serializers.CharField())
-    errors = ImportErrorSerializer(many=True)
+    # Both present when the file was read and refused; a missing file or a bad `organisation`
+    # answers field errors only ({"file": [...]} / {"organisation": [...]}).
+    file = serializers.ListField(child=serializers.CharField(), required=False)
+    errors = ImportErrorSerializer(
+        many=True, required=False, help_text="Every refused row, when the file was read."
+    )
 
 
 class ImportResultSerializer(serializers.Serializer):
