@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import require_authority
+from config.strict import StrictSerializer
 from matching import schedule
 from matching.models import Objective
 from matching.runs import TIME_STEPS
@@ -39,7 +40,7 @@ class ScheduleSerializer(serializers.Serializer):
     )
 
 
-class ScheduleInputSerializer(serializers.Serializer):
+class ScheduleInputSerializer(StrictSerializer):
     """Every field is optional: a field left out keeps its value. Unknown fields are refused."""
 
     enabled = serializers.BooleanField(required=False)
@@ -49,14 +50,6 @@ class ScheduleInputSerializer(serializers.Serializer):
         choices=[(s, s) for s in TIME_STEPS], required=False, help_text=TIME_STEP_HELP
     )
     timezone = serializers.CharField(required=False, max_length=64, help_text="IANA time zone name.")
-
-    def to_internal_value(self, data):
-        if not isinstance(data, dict):
-            raise serializers.ValidationError({"non_field_errors": ["Expected a JSON object."]})
-        unknown = sorted(set(data) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return super().to_internal_value(data)
 
 
 class ScheduleView(APIView):
