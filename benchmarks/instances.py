@@ -2,7 +2,12 @@
 
 Sites scatter around Almaty (43.24 N, 76.92 E; most within ±40 km) and the satellite towns
 Kaskelen, Talgar, Kapshagay (Konaev) and Alatau. Materials and factors are those of
-``shared/flow-factors.csv`` (copied below, so a benchmark never depends on the database).
+``shared/flow-factors.csv`` and ``shared/fate-factors.csv`` (copied below, so a benchmark never
+depends on the database). Offers' current destinations are mixed by default (issue 10): about
+20 % already in other use, 5 % unknown, 5 % incinerated where the material has a factor, the
+rest landfilled (half the straw burnt in the field); ``fates="landfill"`` keeps the earlier mix
+(landfill, straw half burnt). The fates come from a separate random stream, so both mixes have
+exactly the same listings.
 Quantities follow the study's examples (spent grain tens of t/week, jute bags thousands a
 month, manure hundreds of t/yr, façade panels tens once); needs accept one to three related bulk
 materials, or exactly one piece material, within a realistic radius.
@@ -70,6 +75,37 @@ _MATERIALS = (
     ("tyres", "piece", "0.0091", "0.15", "8.98", "3335.6", "731.2", "piece", ("piece", "year", 800)),
 )
 
+#: open burning and incineration kg CO2e/t of shared/fate-factors.csv (None: not a fate of it)
+_FATE_FACTORS = {
+    "chicken_manure": ("180.4", "14.9"),
+    "cattle_manure": ("173.7", "14.9"),
+    "straw": ("67.6", "14.9"),
+    "brewers_spent_grain": ("172.3", "14.9"),
+    "bread_residues": ("180.4", "14.9"),
+    "fruit_veg_residues": ("180.4", "14.9"),
+    "food_processing_residues": ("180.4", "14.9"),
+    "coffee_grounds": ("180.4", "14.9"),
+    "cocoa_shells": ("200.5", "14.9"),
+    "whey": (None, None),
+    "sewage_sludge": (None, "59.0"),
+    "jute_bags": ("198.3", "14.9"),
+    "wooden_pallets": ("200.5", "14.9"),
+    "construction_timber": ("200.5", "14.9"),
+    "precast_concrete_panel": ("0", "0"),
+    "crushed_concrete_aggregate": ("0", "0"),
+    "bricks": ("0", "0"),
+    "structural_steel_elements": ("0", "0"),
+    "steel_scrap": ("0", "0"),
+    "cardboard_paper": ("211.5", "30.1"),
+    "glass_cullet": ("0", "0"),
+    "pet": ("1536.4", "2306.6"),
+    "hdpe_pp_film": ("2029.8", "3157.2"),
+    "hdpe_rigid": ("2029.8", "3157.2"),
+    "textiles": ("368.4", "308.2"),
+    "tyres": ("439.4", "427.6"),
+}
+FATE_MIXES = ("mixed", "landfill")
+
 #: need radius choices (road km) per group: feed and compost travel less than recyclables
 RADII_KM = {
     "feed": (10, 15, 20, 25, 30),
@@ -81,10 +117,15 @@ RADII_KM = {
 
 
 def materials() -> tuple[MaterialSpec, ...]:
-    """The benchmark material table as engine specs (open burning baseline for straw)."""
+    """The benchmark material table as engine specs, with the fate factors that exist."""
     specs = []
     for key, basis, mass, density, landfill, subst, treat, _, _ in _MATERIALS:
-        baseline = (("open_burning", Decimal("68")),) if key == "straw" else ()
+        burning, incineration = _FATE_FACTORS[key]
+        baseline = tuple(
+            (fate, Decimal(value))
+            for fate, value in (("incineration", incineration), ("open_burning", burning))
+            if value is not None
+        )
         specs.append(
             MaterialSpec(
                 key=key,
@@ -107,6 +148,7 @@ class InstanceShape:
     seed: int = 1
     min_lot_share: float = 0.0  # share of listings with a minimum lot
     declined_share: float = 0.0  # declined pairs per offer
+    fates: str = "mixed"  # offers' current destinations: one of FATE_MIXES
     horizon_start: date = date(2026, 1, 1)
 
 
@@ -136,9 +178,26 @@ def _window(rng: np.random.Generator, start: date) -> tuple[date | None, date | 
     return first, first + timedelta(days=int(rng.integers(30, 240)))
 
 
+def _fate(fate_rng: np.random.Generator, key: str, landfill_mix_fate: str, mix: str) -> str:
+    """An offer's current destination under ``mix``, from its own random stream."""
+    if mix == "landfill":
+        return landfill_mix_fate
+    u = fate_rng.random()
+    if u < 0.20:
+        return "other_use"
+    if u < 0.25:
+        return "unknown"
+    if u < 0.30 and _FATE_FACTORS[key][1] is not None:
+        return "incineration"
+    return landfill_mix_fate
+
+
 def generate(shape: InstanceShape, *, objective: str = "divert_then_distance") -> Problem:
     """A seeded Almaty-like problem of the given shape (same shape and seed → same problem)."""
+    if shape.fates not in FATE_MIXES:
+        raise ValueError(f"fates must be one of {FATE_MIXES}")
     rng = np.random.default_rng(shape.seed)
+    fate_rng = np.random.default_rng([shape.seed, 10])
     specs = materials()
     keys = [m[0] for m in _MATERIALS]
     group = {m[0]: m[7] for m in _MATERIALS}
@@ -176,7 +235,12 @@ def generate(shape: InstanceShape, *, objective: str = "divert_then_distance") -
                 available_until=end,
                 min_lot=lot,
                 max_distance_km=Decimal(int(rng.choice((20, 30, 50)))) if rng.random() < 0.2 else None,
-                current_destination="open_burning" if key == "straw" and rng.random() < 0.5 else "landfill",
+                current_destination=_fate(
+                    fate_rng,
+                    key,
+                    "open_burning" if key == "straw" and rng.random() < 0.5 else "landfill",
+                    shape.fates,
+                ),
                 committed=(quantity * Decimal("0.1"))
                 if rng.random() < 0.05 and period != "once"
                 else Decimal(0),

@@ -9,7 +9,16 @@ from accounts.access import is_authority, member_organisation_ids
 from accounts.models import Organisation
 from marketplace.models import ListingStatus, Need, Offer
 
-from .models import UNDECIDED_PROPOSAL_STATUSES, Deal, MatchRun, Proposal, ProposalStatus, RunStatus
+from .engine import WASTE_BOUND
+from .models import (
+    UNDECIDED_PROPOSAL_STATUSES,
+    Deal,
+    Delivery,
+    MatchRun,
+    Proposal,
+    ProposalStatus,
+    RunStatus,
+)
 from .reports.impact_report import BASES, ReportParams, build_report, report_scope
 from .selectors import party_q
 
@@ -29,8 +38,29 @@ def _chart(report: dict) -> dict:
     }
 
 
+def diverted_t(basis: str, organisation_ids: set[int] | None) -> Decimal:
+    """Tonnes diverted from waste on ``basis``: the mass of flows whose offer was waste-bound.
+
+    The records are those of the impact report's basis (proposals neither declined nor expired,
+    deals, deliveries); supply already in other use is moved, not diverted (issue 10). Summed
+    in ``Decimal`` from the stored values, like the report.
+    """
+    waste = {"current_destination__in": WASTE_BOUND}
+    if basis == "proposed":
+        rows = Proposal.objects.exclude(status__in=[ProposalStatus.DECLINED, ProposalStatus.EXPIRED]).filter(
+            **waste
+        )
+    elif basis == "agreed":
+        rows = Deal.objects.filter(**waste)
+    else:
+        rows = Delivery.objects.filter(deal__current_destination__in=WASTE_BOUND)
+    if organisation_ids is not None:
+        rows = rows.filter(party_q(organisation_ids, "deal__" if basis == "delivered" else ""))
+    return sum(rows.order_by().values_list("mass_t", flat=True), Decimal(0))
+
+
 def headline(organisation_ids: set[int] | None) -> dict[str, dict]:
-    """Totals on each basis: diverted t, net CO₂e t, t·km, deals, organisations."""
+    """Totals on each basis: t moved and t diverted from waste, net CO₂e t, t·km, deals, organisations."""
     result = {}
     for basis in BASES:
         totals = build_report(
@@ -38,6 +68,7 @@ def headline(organisation_ids: set[int] | None) -> dict[str, dict]:
         )["totals"]
         result[basis] = {
             "mass_t": totals["mass_t"],
+            "diverted_t": diverted_t(basis, organisation_ids),
             "net_t": totals["net_kg"] / 1000,
             "tkm": totals["tkm"],
             "deals": totals["deals"],

@@ -425,9 +425,14 @@ def write_results(
         "total_seconds": round(seconds, 4),
         "proven_optimal": solution.proven_optimal,
         "bound": solution.bound,
+        # issue 10: all eligible supply, its waste-bound part (landfill, open burning,
+        # incineration, unknown), that part moved (diverted) or left in its fate (landfilled),
+        # and what moved from offers already in other use
         "supply_t": float(Decimal(solution.supply_kg) / 1000),
+        "waste_t": float(Decimal(solution.waste_kg) / 1000),
         "diverted_t": float(Decimal(solution.diverted_kg) / 1000),
         "landfilled_t": float(Decimal(solution.landfilled_kg) / 1000),
+        "other_moved_t": float(Decimal(solution.other_moved_kg) / 1000),
         "tkm": round(solution.tkm, 3),
         "net_co2e_t": float((net_kg / 1000).quantize(Decimal("0.001"))),
         "proposals": keeping["new_proposals"] + keeping["kept_proposals"],
@@ -540,6 +545,19 @@ def match_runs_sweep() -> dict[str, int]:
     return {"requeued": requeued, "failed": failed, "resent": resent}
 
 
+def _supply_line(s: dict[str, Any]) -> str:
+    if "waste_t" not in s:  # a run from before waste-bound supply: every moved tonne counted
+        return (
+            f"  supply {s.get('supply_t'):,.3f} t: moved {s.get('diverted_t'):,.3f} t, not moved "
+            f"{s.get('landfilled_t'):,.3f} t; {s.get('tkm'):,.1f} t·km"
+        )
+    return (
+        f"  supply {s.get('supply_t'):,.3f} t, waste-bound {s.get('waste_t'):,.3f} t: diverted "
+        f"{s.get('diverted_t'):,.3f} t from waste, {s.get('landfilled_t'):,.3f} t left in its fate; "
+        f"{s.get('other_moved_t'):,.3f} t moved from other uses; {s.get('tkm'):,.1f} t·km"
+    )
+
+
 def run_summary(run: MatchRun) -> str:
     """A few lines for the command line."""
     s = run.stats or {}
@@ -549,8 +567,7 @@ def run_summary(run: MatchRun) -> str:
             f"  listings: {s.get('offers')} offers, {s.get('needs')} needs; "
             f"{s.get('arcs')} candidate arcs in {s.get('components')} components",
             f"  solved in {s.get('solve_seconds')} s; proven optimal: {s.get('proven_optimal')}",
-            f"  supply {s.get('supply_t'):,.3f} t: diverted {s.get('diverted_t'):,.3f} t, landfilled "
-            f"{s.get('landfilled_t'):,.3f} t; {s.get('tkm'):,.1f} t·km",
+            _supply_line(s),
             f"  net avoided {s.get('net_co2e_t'):,.3f} t CO₂e; {s.get('proposals')} proposals",
         ]
     elif run.error:

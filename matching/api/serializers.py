@@ -19,15 +19,24 @@ class MatchRunInputSerializer(StrictSerializer):
 
 
 class MatchRunStatsSerializer(serializers.Serializer):
+    """A finished run's figures. Supply is *waste-bound* when its current destination is landfill,
+    open burning, incineration or unknown; supply already in other use is not waste (issue 10).
+    ``diverted_t + landfilled_t = waste_t``. Runs finished before waste-bound supply existed
+    have no ``waste_t``/``other_moved_t`` and count every moved tonne as diverted."""
+
     offers = serializers.IntegerField()
     needs = serializers.IntegerField()
     arcs = serializers.IntegerField()
     components = serializers.IntegerField()
     solve_seconds = serializers.FloatField()
     proven_optimal = serializers.BooleanField()
-    supply_t = serializers.FloatField()
-    diverted_t = serializers.FloatField()
-    landfilled_t = serializers.FloatField()
+    supply_t = serializers.FloatField(help_text="All eligible supply within the horizon, waste-bound or not.")
+    waste_t = serializers.FloatField(help_text="The waste-bound part of supply_t.")
+    diverted_t = serializers.FloatField(help_text="Waste-bound tonnes moved to a need: diverted from waste.")
+    landfilled_t = serializers.FloatField(
+        help_text="Waste-bound tonnes left in their fate (landfill, open burning, incineration, unknown)."
+    )
+    other_moved_t = serializers.FloatField(help_text="Tonnes moved from offers already in other use.")
     tkm = serializers.FloatField()
     net_co2e_t = serializers.FloatField()
     # What the run did with the proposals on the table (docs/proposals.md).

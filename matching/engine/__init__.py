@@ -9,11 +9,23 @@ solutions into exactly what :func:`solve` would have returned.
 from .distance import DistanceProvider, GreatCircleDistance, great_circle_km
 from .errors import EngineError, InfeasibleInput, ScalingOverflow, SolverFailure, SolverTimeout
 from .horizon import horizon_quantity, overlap_days
-from .problem import OBJECTIVES, Flow, MaterialSpec, NeedInput, OfferInput, Problem, Solution
+from .problem import (
+    DESTINATIONS,
+    OBJECTIVES,
+    WASTE_BOUND,
+    Flow,
+    MaterialSpec,
+    NeedInput,
+    OfferInput,
+    Problem,
+    Solution,
+)
 from .solve import merge, solve, split_components
 
 __all__ = [
+    "DESTINATIONS",
     "OBJECTIVES",
+    "WASTE_BOUND",
     "DistanceProvider",
     "EngineError",
     "Flow",

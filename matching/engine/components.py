@@ -31,6 +31,7 @@ class Component:
     lot: np.ndarray
     supply: np.ndarray  # int64 per local offer
     demand: np.ndarray  # int64 per local need
+    waste: np.ndarray  # bool per local offer: waste-bound (its supply counts as diverted when moved)
     unit_mass_kg: Fraction  # every unit in a component weighs the same (SPEC §3, needs' rules)
     unit: str  # 'kg' or 'piece'
 
@@ -42,6 +43,16 @@ class Component:
     @property
     def num_arcs(self) -> int:
         return int(self.arc_offer.size)
+
+    @property
+    def arc_waste(self) -> np.ndarray:
+        """Per arc: it leaves a waste-bound offer."""
+        return self.waste[self.arc_offer]
+
+    @property
+    def mixed(self) -> bool:
+        """Both waste-bound offers and offers already in other use: the first two levels differ."""
+        return bool(self.waste.any()) and not bool(self.waste.all())
 
 
 def _local_ranks(labels: np.ndarray, count: int) -> np.ndarray:
@@ -91,6 +102,7 @@ def find_components(prep: Prepared, arcs: Arcs) -> list[Component]:
                 lot=arcs.lot[idx],
                 supply=prep.offer_supply[offers],
                 demand=prep.need_demand[needs],
+                waste=prep.offer_waste[offers],
                 unit_mass_kg=prep.unit_mass_kg(material),
                 unit="piece" if spec.is_piece else "kg",
             )

@@ -5,8 +5,11 @@ optimum, so when it happens to respect every lot it *is* the discrete optimum an
 needed. Otherwise CP-SAT solves the semi-continuous model, hinted with the relaxation repaired by
 zeroing the flows below their lot (always feasible, since every constraint is "at most").
 
-Lexicographic objectives are two solves with the first optimum fixed. CP-SAT runs with a fixed
-seed and a fixed worker count, because results can differ with the worker count (or-tools
+``divert_then_distance`` is one CP-SAT solve per lexicographic level, each optimum fixed before
+the next: (1) the most waste-bound units moved, (2) the most units moved in all, (3) the least
+transport (a component whose offers are all waste-bound, or none, merges levels 1 and 2). The
+relaxation's optima of levels 1 and 2 bound the discrete ones and are added as cuts. CP-SAT runs
+with a fixed seed and a fixed worker count, because results can differ with the worker count (or-tools
 #3842). If the time limit is hit the best solution found is returned with its bound and
 ``proven_optimal`` false.
 """
@@ -48,7 +51,7 @@ class _Model:
         self.model = cp_model.CpModel()
         self.cap = np.minimum(component.supply[component.arc_offer], component.demand[component.arc_need])
         self.x = [self.model.new_int_var(0, int(c), f"x{a}") for a, c in enumerate(self.cap.tolist())]
-        for a, (lot, cap) in enumerate(zip(component.lot.tolist(), self.cap.tolist())):
+        for a, (lot, cap) in enumerate(zip(component.lot.tolist(), self.cap.tolist(), strict=True)):
             if lot > 1:
                 # either no flow or at least the larger of the two ends' lots
                 used = self.model.new_bool_var(f"y{a}")
@@ -56,7 +59,9 @@ class _Model:
                 self.model.add(self.x[a] <= cap * used)
         by_offer: dict[int, list] = {}
         by_need: dict[int, list] = {}
-        for a, (o, n) in enumerate(zip(component.arc_offer.tolist(), component.arc_need.tolist())):
+        for a, (o, n) in enumerate(
+            zip(component.arc_offer.tolist(), component.arc_need.tolist(), strict=True)
+        ):
             by_offer.setdefault(o, []).append(self.x[a])
             by_need.setdefault(n, []).append(self.x[a])
         # flow out of an offer ≤ its supply within the horizon
@@ -71,7 +76,7 @@ class _Model:
 
     def hint(self, values: np.ndarray) -> None:
         self.model.clear_hints()
-        for var, value in zip(self.x, values.tolist()):
+        for var, value in zip(self.x, values.tolist(), strict=True):
             self.model.add_hint(var, int(value))
 
     def solve(self, seconds: float):
@@ -97,10 +102,18 @@ def _tighter(cp_sat_bound: float | None, relaxation_bound: float) -> float:
     return float(relaxation_bound if cp_sat_bound is None else min(cp_sat_bound, relaxation_bound))
 
 
-def _lexicographically_better(candidate: np.ndarray, incumbent: np.ndarray, cost: np.ndarray) -> bool:
-    """More units diverted, or as many at no more transport cost."""
-    more, same = int(candidate.sum()), int(incumbent.sum())
-    return more > same or (more == same and int(np.dot(candidate, cost)) <= int(np.dot(incumbent, cost)))
+def _levels(component: Component, values: np.ndarray) -> tuple[int, int, int]:
+    """(waste-bound units moved, units moved, −transport cost): larger is better, in this order."""
+    return (
+        int(values[component.arc_waste].sum()),
+        int(values.sum()),
+        -int(np.dot(values, component.cost)),
+    )
+
+
+def _lexicographically_better(component: Component, candidate: np.ndarray, incumbent: np.ndarray) -> bool:
+    """More waste-bound units moved; or as many and more units moved; or both and no more transport."""
+    return _levels(component, candidate) >= _levels(component, incumbent)
 
 
 def solve_discrete(component: Component, objective: str, *, seconds: float) -> FlowResult:
@@ -130,30 +143,49 @@ def solve_discrete(component: Component, objective: str, *, seconds: float) -> F
         best_bound = float(np.dot(values, value)) if proven else _tighter(bound, relaxed.primary_bound_units)
         return FlowResult(values, proven, best_bound, "cp_sat")
 
-    # stage 1: maximum diverted units (all units weigh the same in a component)
+    # one maximisation per level of units (all units weigh the same in a component): waste-bound
+    # units first, then all units; a component with one class of supply has a single such level
     ones = np.ones(component.num_arcs, dtype=np.int64)
+    waste = component.arc_waste.astype(np.int64)
+    relaxed_levels = _levels(component, relaxed.flows)
+    levels: list[tuple[np.ndarray, int]] = []
+    if component.mixed:
+        levels.append((waste, relaxed_levels[0]))
+    levels.append((ones, relaxed_levels[1]))
     check_linear_range(coefficients=component.cost, upper_bounds=model.cap, what="transport cost")
-    model.hint(incumbent)
-    model.model.add(model.expr(ones) <= int(relaxed.primary_bound_units))
-    model.model.maximize(model.expr(ones))
-    status1, values, bound1 = model.solve(remaining() * 0.5)
-    if values is None or int(values.sum()) < int(incumbent.sum()):
-        values = incumbent
-    diverted = int(values.sum())
-    proven1 = status1 == cp_model.OPTIMAL
-    stage1_bound = float(diverted) if proven1 else _tighter(bound1, relaxed.primary_bound_units)
 
-    # stage 2: least transport among flows diverting that much (fixed to the stage-1 optimum)
-    if proven1:
-        model.model.add(model.expr(ones) == diverted)
-    else:
-        # without a proof, stage 2 may still find more diversion; it must not find less
-        model.model.add(model.expr(ones) >= diverted)
+    values = incumbent
+    proven = True
+    primary_bound = float(relaxed_levels[0])
+    for index, (coefficients, relaxed_bound) in enumerate(levels):
+        expr = model.expr(coefficients)
+        # the relaxation's optimum of this level bounds the discrete one: a valid cut
+        model.model.add(expr <= relaxed_bound)
+        model.model.clear_objective()
+        model.model.maximize(expr)
+        model.hint(values)
+        stages_left = len(levels) - index + 1  # this level, the next ones and transport
+        status, found, bound = model.solve(remaining() / stages_left)
+        if found is not None and _lexicographically_better(component, found, values):
+            values = found
+        achieved = int(np.dot(values, coefficients))
+        level_proven = proven and status == cp_model.OPTIMAL
+        if index == 0 and component.waste.any():
+            # the primary objective: waste-bound units (= all units when every offer is waste-bound)
+            primary_bound = float(achieved) if level_proven else _tighter(bound, relaxed_bound)
+        # fix the optimum before the next level; without a proof the next level may still find
+        # more here, but never less
+        model.model.add(expr == achieved if level_proven else expr >= achieved)
+        proven = level_proven
+    if not component.waste.any():
+        primary_bound = 0.0  # nothing here is waste-bound: the primary objective is 0 for sure
+
+    # last level: least transport among the flows that reach every optimum above
     model.model.clear_objective()
     model.model.minimize(model.expr(component.cost))
     model.hint(values)
-    status2, values2, _ = model.solve(remaining())
-    if values2 is not None and _lexicographically_better(values2, values, component.cost):
-        values = values2
-    proven = proven1 and status2 == cp_model.OPTIMAL
-    return FlowResult(values, proven, stage1_bound, "cp_sat")
+    status, found, _ = model.solve(remaining())
+    if found is not None and _lexicographically_better(component, found, values):
+        values = found
+    proven = proven and status == cp_model.OPTIMAL
+    return FlowResult(values, proven, primary_bound, "cp_sat")

@@ -43,8 +43,8 @@ class SolverFailure(EngineError):
 class SolverTimeout(EngineError):
     """The time limit was hit before optimality was proven and the caller required a proof.
 
-    ``bound`` is the best known bound on the primary objective (diverted kg for
-    ``divert_then_distance``, net avoided kg CO2e for ``net_climate``); ``solution`` is the best
+    ``bound`` is the best known bound on the primary objective (diverted, i.e. waste-bound kg
+    moved, for ``divert_then_distance``, net avoided kg CO2e for ``net_climate``); ``solution`` is the best
     feasible solution found, so a caller may still use it.
     """
 

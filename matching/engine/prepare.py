@@ -14,7 +14,17 @@ import numpy as np
 
 from .errors import InfeasibleInput
 from .horizon import exact, need_base, offer_base, unit_mass_kg
-from .problem import OBJECTIVES, UNIT_BASES, MaterialSpec, NeedInput, OfferInput, Problem
+from .problem import (
+    BASELINE_FATES,
+    DESTINATIONS,
+    OBJECTIVES,
+    UNIT_BASES,
+    WASTE_BOUND,
+    MaterialSpec,
+    NeedInput,
+    OfferInput,
+    Problem,
+)
 from .scaling import to_int64
 
 NO_DAY_MIN = -(2**62)
@@ -46,6 +56,7 @@ class Prepared:
     offer_id: np.ndarray  # int64 ids in position order
     need_id: np.ndarray
     offer_gross_per_t: np.ndarray  # float64 kg CO2e/t: baseline + substitution − treatment
+    offer_waste: np.ndarray  # bool: the offer's current destination is waste-bound
 
     @property
     def offer_ids(self) -> list[int]:
@@ -68,6 +79,11 @@ def _validate_materials(problem: Problem) -> dict[str, MaterialSpec]:
             raise InfeasibleInput(f"material {spec.key!r}: unknown unit basis {spec.unit_basis!r}")
         if spec.is_piece and not (spec.mass_per_piece_t and exact(spec.mass_per_piece_t) > 0):
             raise InfeasibleInput(f"piece material {spec.key!r} needs a positive mass per piece")
+        fates = [name for name, _ in spec.baseline_kg_per_t]
+        if len(set(fates)) != len(fates) or not set(fates) <= set(BASELINE_FATES):
+            raise InfeasibleInput(
+                f"material {spec.key!r}: baseline factors must name each of {BASELINE_FATES} at most once"
+            )
         materials[spec.key] = spec
     return materials
 
@@ -90,6 +106,11 @@ def _validate_listings(problem: Problem, materials: dict[str, MaterialSpec]) -> 
             raise InfeasibleInput(
                 f"offer {offer.id}: unknown material {offer.material!r}", listing=("offer", offer.id)
             )
+        if offer.current_destination not in DESTINATIONS:
+            raise InfeasibleInput(
+                f"offer {offer.id}: unknown current destination {offer.current_destination!r}",
+                listing=("offer", offer.id),
+            )
         if offer.max_distance_km is not None and exact(offer.max_distance_km) < 0:
             raise InfeasibleInput(f"offer {offer.id}: negative maximum distance", listing=("offer", offer.id))
     for need in problem.needs:
@@ -110,10 +131,8 @@ def _validate_listings(problem: Problem, materials: dict[str, MaterialSpec]) -> 
 
 
 def _gross_per_t(spec: MaterialSpec, offer: OfferInput) -> float:
-    """Avoided kg CO2e per tonne before transport (SPEC §4: baseline + substitution − treatment)."""
-    return float(
-        spec.baseline_for(offer.current_destination) + spec.substitution_kg_per_t - spec.treatment_kg_per_t
-    )
+    """Avoided kg CO2e per tonne before transport: baseline + substitution − treatment (issue 10)."""
+    return float(spec.net_before_transport_per_t(offer.current_destination))
 
 
 def _day(value, default: int) -> int:
@@ -163,4 +182,5 @@ def prepare(problem: Problem) -> Prepared:
         offer_gross_per_t=np.array(
             [_gross_per_t(materials[o.material], o) for o in offers], dtype=np.float64
         ),
+        offer_waste=np.array([o.current_destination in WASTE_BOUND for o in offers], dtype=bool),
     )

@@ -17,15 +17,22 @@ UNIT_BASES = ("t", "m3", "piece")
 UNITS = ("t", "kg", "m3", "piece")
 PERIODS = ("once", "week", "month", "year")
 LANDFILL = "landfill"
+OTHER_USE = "other_use"
+#: an offer's current destination (SPEC §2); the engine needs to know which are waste
+DESTINATIONS = ("landfill", "open_burning", "incineration", "other_use", "unknown")
+#: destinations where the residue is lost as waste: moving it away *diverts* it (issue 10)
+WASTE_BOUND = ("landfill", "open_burning", "incineration", "unknown")
+#: destinations other than landfill that carry their own avoided-emission factor
+BASELINE_FATES = ("open_burning", "incineration")
 
 
 @dataclass(frozen=True)
 class MaterialSpec:
     """A catalogue material with the factors the objectives need (kg CO2e per tonne).
 
-    ``baseline_kg_per_t`` gives the avoided emissions per tonne for current destinations other
-    than landfill (``(("open_burning", Decimal("68")),)``); a destination without an entry
-    avoids nothing.
+    ``baseline_kg_per_t`` gives the avoided emissions per tonne for the fates of
+    :data:`BASELINE_FATES` (``(("open_burning", Decimal("68")),)``); a fate without an entry
+    avoids nothing, and so do ``unknown`` and ``other_use``, whatever the factor set says.
     """
 
     key: str
@@ -42,18 +49,37 @@ class MaterialSpec:
         return self.unit_basis == "piece"
 
     def baseline_for(self, destination: str) -> Decimal:
-        """Avoided kg CO2e per tonne when the residue no longer goes to ``destination``."""
+        """Avoided kg CO2e per tonne when the residue no longer goes to ``destination``.
+
+        ``landfill`` uses the landfill factor, open burning and incineration their own factor
+        (0 without one); ``unknown`` and ``other_use`` avoid nothing.
+        """
         if destination == LANDFILL:
             return Decimal(self.landfill_kg_per_t)
-        for name, value in self.baseline_kg_per_t:
-            if name == destination:
-                return Decimal(value)
+        if destination in BASELINE_FATES:
+            for name, value in self.baseline_kg_per_t:
+                if name == destination:
+                    return Decimal(value)
         return Decimal(0)
+
+    def net_before_transport_per_t(self, destination: str) -> Decimal:
+        """kg CO2e avoided per tonne moved, before transport (issue 10's arithmetic).
+
+        baseline avoided + substitution − treatment, where supply already in other use earns no
+        substitution (its current use already displaces virgin material). The engine's
+        ``net_climate`` coefficient is this minus distance × the road-freight factor.
+        """
+        substitution = Decimal(0) if destination == OTHER_USE else Decimal(self.substitution_kg_per_t)
+        return self.baseline_for(destination) + substitution - Decimal(self.treatment_kg_per_t)
 
 
 @dataclass(frozen=True)
 class OfferInput:
-    """A residue offer. ``committed`` is already promised in agreed deals, in ``unit``."""
+    """A residue offer. ``committed`` is already promised in agreed deals, in ``unit``.
+
+    ``current_destination`` is one of :data:`DESTINATIONS`; the offer is *waste-bound* when it
+    is one of :data:`WASTE_BOUND`.
+    """
 
     id: int
     material: str
@@ -124,11 +150,19 @@ class Flow:
 class Solution:
     """The engine's answer.
 
-    ``bound`` bounds the primary objective from above: diverted kg for
+    Masses (kg) split the eligible supply by the offers' current destination:
+
+    * ``supply_kg``: all eligible supply within the horizon, waste-bound or not;
+    * ``waste_kg``: the waste-bound part of it (landfill, open burning, incineration, unknown);
+    * ``diverted_kg``: waste-bound mass moved to a need; ``landfilled_kg``: waste-bound mass
+      left in its fate, so ``diverted_kg + landfilled_kg == waste_kg``;
+    * ``other_moved_kg``: mass moved from offers already in other use.
+
+    ``bound`` bounds the primary objective from above: diverted (waste-bound) kg for
     ``divert_then_distance``, net avoided kg CO2e for ``net_climate``. It equals the achieved
-    value when ``proven_optimal`` is true. ``landfilled_kg`` is supply mass left unmatched.
-    Masses of piece flows are pieces × mass per piece rounded to the nearest kilogram, so for
-    piece materials ``diverted_kg + landfilled_kg`` may differ from ``supply_kg`` by rounding.
+    value when ``proven_optimal`` is true. Masses of piece flows are pieces × mass per piece
+    rounded to the nearest kilogram per offer, so the identities above hold exactly, while the
+    flows' ``mass_kg`` may differ from them by that rounding.
     """
 
     flows: tuple[Flow, ...]
@@ -136,8 +170,10 @@ class Solution:
     proven_optimal: bool
     bound: float | None
     supply_kg: int
+    waste_kg: int
     diverted_kg: int
     landfilled_kg: int
+    other_moved_kg: int
     tkm: float
     net_co2e_kg: float
     stats: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)

@@ -82,6 +82,8 @@ def check_linear_range(*, coefficients: np.ndarray, upper_bounds: np.ndarray, wh
 
     CP-SAT rejects such models as invalid; checking first gives a typed, explained error.
     """
-    total = sum(abs(int(c)) * int(u) for c, u in zip(coefficients.tolist(), upper_bounds.tolist()))
+    total = sum(
+        abs(int(c)) * int(u) for c, u in zip(coefficients.tolist(), upper_bounds.tolist(), strict=True)
+    )
     if total > INT64_MAX:
         raise ScalingOverflow(f"{what}: Σ|coefficient|×bound = {total} does not fit in int64")

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -53,11 +54,31 @@ def _masses_kg(quantities: list[int], unit_mass: Fraction) -> list[int]:
     return [round(q * unit_mass) for q in quantities]
 
 
-def _totals(supply: list[int], left: list[int], unit_mass: Fraction) -> tuple[int, int, int]:
-    """(supply, diverted, landfilled) kg, rounded per offer so that diverted + landfilled = supply."""
-    supply_kg = sum(_masses_kg(supply, unit_mass))
-    landfilled_kg = sum(_masses_kg(left, unit_mass))
-    return supply_kg, supply_kg - landfilled_kg, landfilled_kg
+@dataclass(frozen=True)
+class _Masses:
+    """Supply split by class, in kg, each offer rounded once so that the identities hold exactly."""
+
+    supply_kg: int
+    waste_kg: int
+    diverted_kg: int
+    landfilled_kg: int
+    other_moved_kg: int
+
+
+def _split_masses(supply: np.ndarray, moved: np.ndarray, waste: np.ndarray, unit_mass: Fraction) -> _Masses:
+    """Masses of ``supply`` and of what is ``moved`` per offer, split into waste-bound and other."""
+    supply_kg = np.array(_masses_kg(supply.tolist(), unit_mass), dtype=np.int64)
+    left_kg = np.array(_masses_kg((supply - moved).tolist(), unit_mass), dtype=np.int64)
+    waste_kg = int(supply_kg[waste].sum())
+    landfilled_kg = int(left_kg[waste].sum())
+    other_kg = int(supply_kg[~waste].sum())
+    return _Masses(
+        supply_kg=waste_kg + other_kg,
+        waste_kg=waste_kg,
+        diverted_kg=waste_kg - landfilled_kg,
+        landfilled_kg=landfilled_kg,
+        other_moved_kg=other_kg - int(left_kg[~waste].sum()),
+    )
 
 
 def _component_solution(prep: Prepared, comp: Component, result: FlowResult, seconds: float) -> Solution:
@@ -80,6 +101,7 @@ def _component_solution(prep: Prepared, comp: Component, result: FlowResult, sec
         quantity.tolist(),
         _masses_kg(quantity.tolist(), unit_mass),
         distance.tolist(),
+        strict=True,
     )
     flows = sorted(
         (
@@ -90,12 +112,11 @@ def _component_solution(prep: Prepared, comp: Component, result: FlowResult, sec
     )
     out = np.zeros(comp.supply.size, dtype=np.int64)
     np.add.at(out, comp.arc_offer[used], quantity)
-    supply_kg, diverted_kg, landfilled_kg = _totals(
-        comp.supply.tolist(), (comp.supply - out).tolist(), unit_mass
-    )
+    masses = _split_masses(comp.supply, out, comp.waste, unit_mass)
     if objective == "divert_then_distance":
-        exact_units = float(int(result.flows.sum()) * unit_mass)
-        bound = exact_units if result.proven_optimal else result.primary_bound_units * float(unit_mass)
+        # the primary objective, waste-bound mass moved, at full precision (pieces unrounded)
+        exact_waste = float(int(out[comp.waste].sum()) * unit_mass)
+        bound = exact_waste if result.proven_optimal else result.primary_bound_units * float(unit_mass)
     else:
         bound = net if result.proven_optimal else result.primary_bound_units / MG_PER_KG_CO2E
     return Solution(
@@ -103,9 +124,7 @@ def _component_solution(prep: Prepared, comp: Component, result: FlowResult, sec
         objective=objective,
         proven_optimal=result.proven_optimal,
         bound=bound,
-        supply_kg=supply_kg,
-        diverted_kg=diverted_kg,
-        landfilled_kg=landfilled_kg,
+        **asdict(masses),
         tkm=tkm,
         net_co2e_kg=net,
         stats={
@@ -127,17 +146,23 @@ def _isolated_solution(prep: Prepared, components: list[Component]) -> Solution:
     for comp in components:
         in_offer[comp.offers] = True
         in_need[comp.needs] = True
-    supply = 0
+    waste = other = 0
     for pos in np.flatnonzero(~in_offer).tolist():
-        supply += _masses_kg([int(prep.offer_supply[pos])], prep.unit_mass_kg(prep.offers[pos].material))[0]
+        kg = _masses_kg([int(prep.offer_supply[pos])], prep.unit_mass_kg(prep.offers[pos].material))[0]
+        if prep.offer_waste[pos]:
+            waste += kg
+        else:
+            other += kg
     return Solution(
         flows=(),
         objective=prep.problem.objective,
         proven_optimal=True,
         bound=0.0,
-        supply_kg=supply,
+        supply_kg=waste + other,
+        waste_kg=waste,
         diverted_kg=0,
-        landfilled_kg=supply,
+        landfilled_kg=waste,
+        other_moved_kg=0,
         tkm=0.0,
         net_co2e_kg=0.0,
         stats={
@@ -260,7 +285,7 @@ def split_components(problem: Problem, distance_provider: DistanceProvider | Non
 
     One sub-problem per connected component of the candidate arcs (in the order ``solve`` uses:
     smallest offer id, then smallest need id), plus, last, one holding every listing without a
-    candidate arc so that its supply is still counted as landfilled. Each keeps the parent's
+    candidate arc so that its supply is still counted (as left in its fate). Each keeps the parent's
     parameters, the materials it uses and the declined pairs among its listings.
     """
     prep, _, components, _ = _analyse(problem, distance_provider)
@@ -332,8 +357,10 @@ def merge(solutions: Iterable[Solution]) -> Solution:
         proven_optimal=all(p.proven_optimal for p in parts),
         bound=None if any(b is None for b in bounds) else math.fsum(bounds),  # type: ignore[arg-type]
         supply_kg=sum(p.supply_kg for p in parts),
+        waste_kg=sum(p.waste_kg for p in parts),
         diverted_kg=sum(p.diverted_kg for p in parts),
         landfilled_kg=sum(p.landfilled_kg for p in parts),
+        other_moved_kg=sum(p.other_moved_kg for p in parts),
         tkm=math.fsum(p.tkm for p in parts),
         net_co2e_kg=math.fsum(p.net_co2e_kg for p in parts),
         stats=_merge_stats([p.stats for p in parts]),

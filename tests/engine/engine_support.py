@@ -1,10 +1,12 @@
 """Helpers for the engine tests: random small instances and an independent reference.
 
 The reference formulates the problem from scratch — every offer × need pair checked by brute
-force with its own haversine, no spatial index, no components — and solves it with HiGHS through
-``scipy.optimize.milp`` (an LP when there are no minimum lots, a MIP with binaries otherwise),
-lexicographically as two solves. It deliberately shares nothing with the engine except the
-horizon conversion, which has its own tests.
+force with its own haversine and its own climate arithmetic, no spatial index, no components —
+and solves it with HiGHS through ``scipy.optimize.milp`` (integral throughout; binaries for
+minimum lots). ``divert_then_distance`` is lexicographic over three levels, one solve each with
+the earlier optima fixed as constraints: the most waste-bound mass moved, then the most mass
+moved in all, then the fewest tonne-km. It deliberately shares nothing with the engine except
+the horizon conversion, which has its own tests.
 
 ``highspy`` cannot be used here: highspy 1.15 and OR-Tools 9.15 each carry a copy of HiGHS,
 and whichever loads second fails with an undefined symbol. SciPy's HiGHS coexists with both.
@@ -29,7 +31,16 @@ HORIZON = date(2026, 1, 1)
 CENTRE = (43.24, 76.92)
 
 MATERIALS = (
-    MaterialSpec("grain", "t", None, Decimal("0.8"), Decimal("697"), Decimal("100"), Decimal("0")),
+    MaterialSpec(
+        "grain",
+        "t",
+        None,
+        Decimal("0.8"),
+        Decimal("697"),
+        Decimal("100"),
+        Decimal("0"),
+        baseline_kg_per_t=(("incineration", Decimal("41")),),
+    ),
     MaterialSpec("bread", "t", None, Decimal("0.25"), Decimal("2058"), Decimal("450"), Decimal("0")),
     MaterialSpec("whey", "m3", None, Decimal("1.03"), Decimal("0"), Decimal("35"), Decimal("0")),
     MaterialSpec(
@@ -44,7 +55,14 @@ MATERIALS = (
     ),
     MaterialSpec("concrete", "t", None, Decimal("1.5"), Decimal("1.26"), Decimal("7.79"), Decimal("3.22")),
     MaterialSpec(
-        "bags", "piece", Decimal("0.00065"), Decimal("0.3"), Decimal("2000"), Decimal("1500"), Decimal("0")
+        "bags",
+        "piece",
+        Decimal("0.00065"),
+        Decimal("0.3"),
+        Decimal("2000"),
+        Decimal("1500"),
+        Decimal("0"),
+        baseline_kg_per_t=(("incineration", Decimal("980")), ("open_burning", Decimal("1240"))),
     ),
     MaterialSpec(
         "panels", "piece", Decimal("5.0"), Decimal("2.4"), Decimal("1.26"), Decimal("269"), Decimal("20")
@@ -53,6 +71,9 @@ MATERIALS = (
 SPECS = {m.key: m for m in MATERIALS}
 BULK = ("grain", "bread", "whey", "straw", "concrete")
 PIECES = ("bags", "panels")
+#: issue 10: moving these diverts waste; ``other_use`` supply is already used elsewhere
+WASTE_FATES = ("landfill", "open_burning", "incineration", "unknown")
+FATES = ("landfill", "landfill", "open_burning", "incineration", "unknown", "other_use", "other_use")
 
 
 def point(rng: random.Random, spread_km: float = 12.0) -> tuple[float, float]:
@@ -109,7 +130,7 @@ def random_problem(
                 if with_lots and rng.random() < 0.6
                 else None,
                 max_distance_km=Decimal(rng.randint(5, 40)) if rng.random() < 0.3 else None,
-                current_destination=rng.choice(("landfill", "landfill", "open_burning", "other_use")),
+                current_destination=rng.choice(FATES),
                 committed=Decimal(rng.randint(0, 3)) if rng.random() < 0.2 else Decimal(0),
             )
         )
@@ -181,6 +202,7 @@ def _contested_problem(rng: random.Random, objective: str) -> Problem:
                 None,
                 lot(quantity),
                 None,
+                current_destination=rng.choice(FATES),
             )
         )
     needs = []
@@ -213,6 +235,23 @@ def _contested_problem(rng: random.Random, objective: str) -> Problem:
     )
 
 
+class TableDistance:
+    """A road-network stand-in: distances from a table, everything else out of reach."""
+
+    min_circuity = 1.0
+
+    def __init__(self, table):
+        self.table = table
+
+    def road_km(self, lat1, lon1, lat2, lon2):
+        return np.array(
+            [
+                self.table.get((round(a, 6), round(b, 6), round(c, 6), round(d, 6)), 1000.0)
+                for a, b, c, d in zip(lat1, lon1, lat2, lon2, strict=True)
+            ]
+        )
+
+
 def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle km, written out independently of the engine's vectorised version."""
     r = 6371.0088
@@ -224,6 +263,25 @@ def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * r * math.asin(math.sqrt(h))
 
 
+def reference_net_before_transport_per_t(spec: MaterialSpec, fate: str) -> Decimal:
+    """Issue 10, written out again: baseline of the fate + substitution − treatment, per tonne.
+
+    The baseline is the landfill factor for ``landfill``, the fate's own factor for open burning
+    and incineration (0 without one) and 0 for ``unknown`` and ``other_use``; supply already in
+    other use earns no substitution.
+    """
+    own = {name: value for name, value in spec.baseline_kg_per_t}
+    baseline = {
+        "landfill": spec.landfill_kg_per_t,
+        "open_burning": own.get("open_burning", Decimal(0)),
+        "incineration": own.get("incineration", Decimal(0)),
+        "unknown": Decimal(0),
+        "other_use": Decimal(0),
+    }[fate]
+    substitution = Decimal(0) if fate == "other_use" else spec.substitution_kg_per_t
+    return baseline + substitution - spec.treatment_kg_per_t
+
+
 @dataclass(frozen=True)
 class ReferenceArc:
     offer: int
@@ -233,6 +291,7 @@ class ReferenceArc:
     net_per_unit_kg: float
     cap: int
     lot: int
+    waste: bool
 
 
 def reference_arcs(problem: Problem) -> tuple[list[ReferenceArc], dict[int, int], dict[int, int]]:
@@ -260,37 +319,38 @@ def reference_arcs(problem: Problem) -> tuple[list[ReferenceArc], dict[int, int]
                 continue
             spec = SPECS[o.material]
             mass = float(unit_mass_kg(spec))
-            net_t = float(
-                spec.baseline_for(o.current_destination)
-                + spec.substitution_kg_per_t
-                - spec.treatment_kg_per_t
-            )
+            net_t = float(reference_net_before_transport_per_t(spec, o.current_destination))
             net_t -= km * float(problem.road_freight_kg_per_tkm)
             if problem.objective == "net_climate" and net_t <= 0:
                 continue
-            arcs.append(ReferenceArc(o.id, n.id, km, mass, net_t * mass / 1000, min(s, d), lot))
+            waste = o.current_destination in WASTE_FATES
+            arcs.append(ReferenceArc(o.id, n.id, km, mass, net_t * mass / 1000, min(s, d), lot, waste))
     return arcs, {k: v[0] for k, v in supply.items()}, {k: v[0] for k, v in demand.items()}
 
 
 @dataclass(frozen=True)
 class ReferenceOptimum:
-    diverted_kg: float
+    diverted_kg: float  # waste-bound mass moved
+    moved_kg: float  # all mass moved
     tkm: float
     net_co2e_kg: float
 
 
-def reference_optimum(problem: Problem) -> ReferenceOptimum:
-    """The optimum of ``problem`` by HiGHS, lexicographic by two solves for the default objective."""
+def reference_optimum(problem: Problem, *, waste_first: bool = True) -> ReferenceOptimum:
+    """The optimum of ``problem`` by HiGHS; three lexicographic solves for the default objective.
+
+    ``waste_first=False`` skips level (1): the most mass moved whatever its fate, then t·km.
+    """
     arcs, supply, demand = reference_arcs(problem)
     if not arcs:
-        return ReferenceOptimum(0.0, 0.0, 0.0)
+        return ReferenceOptimum(0.0, 0.0, 0.0, 0.0)
     m = len(arcs)
-    lots = [a.lot > 1 for a in arcs]
-    n_bin = sum(lots)
+    n_bin = sum(a.lot > 1 for a in arcs)
     width = m + n_bin
-    rows, lower, upper = [], [], []
+    lower, upper = [], []
     offer_ids, need_ids = sorted(supply), sorted(demand)
-    matrix = lil_matrix((len(offer_ids) + len(need_ids) + 2 * n_bin + 1, width))
+    # rows: supplies, demands, two per lot, then one per fixed lexicographic level
+    matrix = lil_matrix((len(offer_ids) + len(need_ids) + 2 * n_bin + 2, width))
     r = 0
     for oid in offer_ids:  # flow out of an offer ≤ its supply
         for k, a in enumerate(arcs):
@@ -314,51 +374,64 @@ def reference_optimum(problem: Problem) -> ReferenceOptimum:
             lower.append(-np.inf), upper.append(0)
             r += 1
             b += 1
+    level_rows = (r, r + 1)
+    lower += [-np.inf, -np.inf]
+    upper += [np.inf, np.inf]
     mass_g = np.array([round(a.unit_mass_kg * 1000) for a in arcs] + [0] * n_bin, dtype=float)
-    objective_row = r
-    lower.append(-np.inf), upper.append(np.inf)
+    waste_g = np.array(
+        [round(a.unit_mass_kg * 1000) if a.waste else 0 for a in arcs] + [0] * n_bin, dtype=float
+    )
     ub = np.array([a.cap for a in arcs] + [1] * n_bin, dtype=float)
-    # integral throughout: the stage-2 mass row would break total unimodularity of a plain LP
+    # integral throughout: a fixed-level row would break total unimodularity of a plain LP
     integrality = np.ones(width, dtype=int)
     options = {"mip_rel_gap": 0.0, "presolve": True}
 
-    def run(c, lo_obj=-np.inf):
-        A = matrix.tocsr().copy()
-        lo, hi = list(lower), list(upper)
-        if lo_obj > -np.inf:
-            A = A.tolil()
-            for k in range(width):
-                if mass_g[k]:
-                    A[objective_row, k] = mass_g[k]
-            lo[objective_row] = lo_obj
-            A = A.tocsr()
+    def run(c, fixed=()):
+        """Minimise ``c`` with each (row coefficients, least value) of ``fixed`` as a constraint."""
+        A = matrix.copy()
+        lo = list(lower)
+        for row, (coefficients, least) in zip(level_rows, fixed, strict=False):  # fewer levels than rows
+            for k in np.flatnonzero(coefficients).tolist():
+                A[row, k] = coefficients[k]
+            lo[row] = least
         res = milp(
             c,
-            constraints=LinearConstraint(A, lo, hi),
+            constraints=LinearConstraint(A.tocsr(), lo, upper),
             integrality=integrality,
             bounds=Bounds(0, ub),
             options=options,
         )
         assert res.status == 0, res.message
-        return np.round(res.x[:m]).astype(np.int64) if n_bin else res.x[:m]
+        return np.round(res.x[:m]).astype(np.int64)
 
     if problem.objective == "net_climate":
         value = np.array([a.net_per_unit_kg for a in arcs] + [0] * n_bin)
         x = run(-value)
     else:
-        x = run(-mass_g)
-        best_g = float(np.dot(mass_g[:m], x))
+        # (1) the most waste-bound mass moved
+        best_waste = float(np.dot(waste_g[:m], run(-waste_g))) if waste_first else -np.inf
+        x = run(-mass_g, [(waste_g, best_waste - 0.5)])  # (2) then the most mass moved
+        best_mass = float(np.dot(mass_g[:m], x))
         tkm_cost = np.array([a.unit_mass_kg * a.distance_km for a in arcs] + [0] * n_bin)
-        x = run(tkm_cost, lo_obj=best_g - 0.5)
-    diverted = float(sum(a.unit_mass_kg * v for a, v in zip(arcs, x)))
-    tkm = float(sum(a.unit_mass_kg / 1000 * a.distance_km * v for a, v in zip(arcs, x)))
-    net = float(sum(a.net_per_unit_kg * v for a, v in zip(arcs, x)))
-    return ReferenceOptimum(diverted, tkm, net)
+        x = run(tkm_cost, [(waste_g, best_waste - 0.5), (mass_g, best_mass - 0.5)])  # (3) fewest t·km
+    diverted = float(sum(a.unit_mass_kg * v for a, v in zip(arcs, x, strict=True) if a.waste))
+    moved = float(sum(a.unit_mass_kg * v for a, v in zip(arcs, x, strict=True)))
+    tkm = float(sum(a.unit_mass_kg / 1000 * a.distance_km * v for a, v in zip(arcs, x, strict=True)))
+    net = float(sum(a.net_per_unit_kg * v for a, v in zip(arcs, x, strict=True)))
+    return ReferenceOptimum(diverted, moved, tkm, net)
 
 
-def exact_diverted_kg(solution) -> float:
-    """Diverted mass from the flows at full precision (pieces × mass per piece, unrounded)."""
+def exact_moved_kg(solution) -> float:
+    """Moved mass from the flows at full precision (pieces × mass per piece, unrounded)."""
     return float(sum(f.quantity * unit_mass_kg(SPECS[f.material]) for f in solution.flows))
+
+
+def exact_diverted_kg(solution, problem: Problem) -> float:
+    """Waste-bound mass moved, from the flows at full precision."""
+    waste = {o.id for o in problem.offers if o.current_destination in WASTE_FATES}
+    return float(
+        sum(f.quantity * unit_mass_kg(SPECS[f.material]) for f in solution.flows if f.offer_id in waste)
+    )
 
 
 def total_units(problem: Problem) -> int:

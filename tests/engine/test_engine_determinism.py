@@ -39,6 +39,19 @@ def test_small_instances_are_order_independent_for_both_objectives(seed):
         assert solve(shuffled(problem, seed)) == solve(problem)
 
 
+@pytest.mark.parametrize("seed", range(1000, 1020))
+def test_cp_sat_instances_with_mixed_fates_are_order_independent(seed):
+    # minimum lots and every current destination: the three CP-SAT levels, seeded and single-worker
+    problem = random_problem(seed, lots=True)
+    assert solve(shuffled(problem, seed)) == solve(problem)
+
+
+def test_the_city_mixes_waste_bound_supply_and_supply_in_other_use(city):
+    solution = solve(city)
+    assert 0 < solution.waste_kg < solution.supply_kg
+    assert solution.diverted_kg > 0 and solution.other_moved_kg > 0
+
+
 def test_solving_components_apart_and_merging_gives_the_whole_solution(city):
     whole = solve(city)
     parts = split_components(city)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from matching.engine import NeedInput, OfferInput, Problem, solve
 from matching.engine.horizon import need_base, offer_base
+from matching.engine.problem import DESTINATIONS, WASTE_BOUND
 
 KEYS = [m.key for m in MATERIALS]
 BULK = [m.key for m in MATERIALS if not m.is_piece]
@@ -43,6 +44,7 @@ def offers(draw, index):
         available_until=end,
         min_lot=draw(st.one_of(st.none(), st.integers(1, 30).map(Decimal))),
         max_distance_km=draw(st.one_of(st.none(), st.integers(3, 40).map(Decimal))),
+        current_destination=draw(st.sampled_from(DESTINATIONS)),
     )
 
 
@@ -111,7 +113,15 @@ def test_every_solution_respects_supply_demand_materials_radius_lots_and_decline
         into[need.id] += flow.quantity
         assert out[offer.id] <= supply
         assert into[need.id] <= demand
-    assert solution.diverted_kg + solution.landfilled_kg == solution.supply_kg
+    # waste-bound supply is either diverted or left in its fate; other supply is never waste
+    assert solution.diverted_kg + solution.landfilled_kg == solution.waste_kg <= solution.supply_kg
+    assert 0 <= solution.other_moved_kg <= solution.supply_kg - solution.waste_kg
+    moved_from_waste = sum(
+        f.mass_kg for f in solution.flows if offers_by_id[f.offer_id].current_destination in WASTE_BOUND
+    )
+    if not any(f.unit == "piece" for f in solution.flows):  # bulk masses are exact kilograms
+        assert solution.diverted_kg == moved_from_waste
+        assert solution.other_moved_kg == sum(f.mass_kg for f in solution.flows) - moved_from_waste
     assert solution.proven_optimal
     if problem.objective == "net_climate":
         assert solution.net_co2e_kg >= 0

@@ -1,32 +1,14 @@
-"""Maximum diversion comes first, whatever the transport cost of getting there."""
+"""Maximum diversion comes first, whatever the transport cost of getting there (one class of supply)."""
 
 from decimal import Decimal
 
-import numpy as np
-from engine_support import HORIZON, MATERIALS
+from engine_support import HORIZON, MATERIALS, TableDistance
 from ortools.graph.python import min_cost_flow
 
 from matching.engine import NeedInput, OfferInput, Problem, solve
 
 CHAIN = 3  # the cheap matching diverts CHAIN units, the best one CHAIN + 1
 LONG_KM, SHORT_KM = 9.5, 0.5
-
-
-class TableDistance:
-    """A road-network stand-in: distances from a table, everything else out of reach."""
-
-    min_circuity = 1.0
-
-    def __init__(self, table):
-        self.table = table
-
-    def road_km(self, lat1, lon1, lat2, lon2):
-        return np.array(
-            [
-                self.table.get((round(a, 6), round(b, 6), round(c, 6), round(d, 6)), 1000.0)
-                for a, b, c, d in zip(lat1, lon1, lat2, lon2)
-            ]
-        )
 
 
 def chain_instance():
@@ -37,7 +19,10 @@ def chain_instance():
     (k+1) long trips for one more tonne diverted: more than a "2 × longest trip" penalty.
     """
     offers, needs, table = [], [], {}
-    site = lambda i: (43.24 + i * 1e-4, 76.92)  # all within metres: the table decides
+
+    def site(i):
+        return (43.24 + i * 1e-4, 76.92)  # all within metres: the table decides
+
     for i in range(1, CHAIN + 2):
         offers.append(OfferInput(i, "grain", *site(i), Decimal(1), "t", "once", None, None, None, None))
         needs.append(
@@ -45,7 +30,10 @@ def chain_instance():
                 100 + i, ("grain",), *site(50 + i), Decimal(1), "t", "once", None, None, None, Decimal(12)
             )
         )
-    key = lambda o, n: (*[round(v, 6) for v in site(o)], *[round(v, 6) for v in site(50 + n)])
+
+    def key(o, n):
+        return (*[round(v, 6) for v in site(o)], *[round(v, 6) for v in site(50 + n)])
+
     for i in range(1, CHAIN + 1):
         table[key(i, i)] = SHORT_KM
         table[key(i + 1, i)] = LONG_KM
