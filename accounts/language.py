@@ -9,12 +9,16 @@ it alone, and a user who never stated one gets the site's default, ``LANGUAGE_CO
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+
+logger = logging.getLogger(__name__)
 
 
 def supported_language(code: str | None) -> str | None:
@@ -52,9 +56,20 @@ class RememberLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        if response.status_code >= 500:
+            return response  # e.g. the database is down: nothing to remember, nothing to load
+        try:
+            self.remember(request, response)
+        except DatabaseError:
+            # Remembering a language is best effort: a database fault must not turn a served
+            # page into an error (the fault itself is reported by the view that met it).
+            logger.warning("could not record the user's language", exc_info=True)
+        return response
+
+    def remember(self, request: HttpRequest, response: HttpResponse) -> None:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
-            return response
+            return
         # The language switch just set it; or the page was shown in the language the request
         # stated (the switch's cookie, the browser's Accept-Language).
         chosen = response.cookies.get(settings.LANGUAGE_COOKIE_NAME)
@@ -63,4 +78,3 @@ class RememberLanguageMiddleware:
         elif settings.LANGUAGE_COOKIE_NAME in request.COOKIES or "HTTP_ACCEPT_LANGUAGE" in request.META:
             shown = getattr(request, "LANGUAGE_CODE", "") or translation.get_language() or ""
             user_language_record(user=user, language=shown)
-        return response
