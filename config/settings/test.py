@@ -18,3 +18,5 @@ REST_FRAMEWORK = {
     # High enough for the suite; the throttle test lowers it explicitly.
     "DEFAULT_THROTTLE_RATES": {"auth": "1000/minute"},
 }
+# The public API's throttle, high enough for the suite (its own test lowers it).
+PUBLIC_THROTTLE_RATE = "10000/minute"
