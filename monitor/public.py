@@ -31,6 +31,7 @@ picture, participants), whatever the size of the city.
 
 from __future__ import annotations
 
+import calendar
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -46,13 +47,13 @@ from django.utils.translation import gettext as _
 
 from accounts.errors import invalid
 from accounts.models import District, Event, Organisation
-from marketplace.models import Category
+from marketplace.models import Category, Destination
 
 from . import targets as target_rules
 from .anonymity import OTHER, Cell, Folding, fold, is_safe, union_is_safe
 from .flows import BASES, DEFAULT_BASIS, ORGANIC_CATEGORY, FlowRecord, flow_records
 from .models import Target, TargetIndicator
-from .waste import WastePicture, waste_picture
+from .waste import Line, WastePicture, waste_picture
 
 GROUP_BYS = ("category", "district", "month")
 DEFAULT_GROUP_BY = "category"
@@ -285,8 +286,6 @@ def _public_progress(
 
 def _line(progress: target_rules.Progress) -> list[dict[str, Any]]:
     """The straight line at every month end of the year (for charts)."""
-    import calendar
-
     target = progress.target
     return [
         {
@@ -325,8 +324,6 @@ def target_entries(
 
 def public_waste_picture(picture: WastePicture, k: int) -> dict[str, Any]:
     """The waste picture folded like every public table (by category and by fate)."""
-    from marketplace.models import Destination
-
     full = picture.as_dict()
     emissions = picture.factor_set is not None
 
@@ -349,8 +346,6 @@ def public_waste_picture(picture: WastePicture, k: int) -> dict[str, Any]:
         ]
         rows.sort(key=lambda row: (-row["listed_t"], row["key"]))
         if folding.has_other:
-            from .waste import Line
-
             rest = Line()
             for key in folding.folded:
                 rest.add(lines[key])

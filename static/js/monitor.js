@@ -16,8 +16,8 @@
     chart.setOption({
       color: ["#1f7a4d", "#a05a00"],
       tooltip: { trigger: "axis" },
-      legend: { data: [t.labels.cumulative, t.labels.line] },
-      grid: { left: 70, right: 20, bottom: 40 },
+      legend: { top: 0, data: [t.labels.cumulative, t.labels.line] },
+      grid: { left: 70, right: 20, top: 40, bottom: 30 },
       xAxis: { type: "time", min: t.year + "-01-01", max: t.year + "-12-31" },
       yAxis: { type: "value", name: t.unit },
       series: [
@@ -37,8 +37,8 @@
     chart.setOption({
       color: ["#1f7a4d", "#f0b400"],
       tooltip: { trigger: "axis" },
-      legend: { data: [labels.waste, labels.net] },
-      grid: { left: 60, right: 20, bottom: 40 },
+      legend: { top: 0, data: [labels.waste, labels.net] },
+      grid: { left: 60, right: 20, top: 40, bottom: 30 },
       xAxis: { type: "category", data: trend.map(function (p) { return p.month; }) },
       yAxis: { type: "value" },
       series: [
