@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from marketplace.models import Category
@@ -64,6 +65,7 @@ def flow_records(
     """Every record of ``basis`` between the two dates (inclusive, local), city-wide."""
     if basis not in BASES:
         raise ValueError(f"unknown basis {basis!r}")
+    rows: QuerySet[Any]
     if basis == "agreed":
         prefix, day_field, lookup = "", "agreed_at", "agreed_at__date"
         rows = Deal.objects.all()

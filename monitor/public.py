@@ -327,7 +327,9 @@ def public_waste_picture(picture: WastePicture, k: int) -> dict[str, Any]:
     full = picture.as_dict()
     emissions = picture.factor_set is not None
 
-    def folded(lines: Mapping[str, Any], labels: Mapping[str, Any], other_label: str, merge: tuple[str, ...]):
+    def folded(
+        lines: Mapping[str, Line], labels: Mapping[str, Any], other_label: str, merge: tuple[str, ...]
+    ) -> tuple[list[dict[str, Any]], bool]:
         folding = fold(
             [line.cell(key) for key, line in sorted(lines.items())],
             k=k,

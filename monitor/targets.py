@@ -116,7 +116,7 @@ def target_create(
 ) -> Target:
     """The municipality sets a target (one per indicator, year and basis). Audited."""
     require_authority(actor)
-    cleaned = {
+    cleaned: dict[str, Any] = {
         name: _CLEANERS[name](raw) for name, raw in zip(FIELDS, (indicator, year, value, basis), strict=True)
     }
     _ensure_unique(cleaned["indicator"], cleaned["year"], cleaned["basis"])
@@ -141,8 +141,8 @@ def target_update(*, target: Target, actor: User, **fields: Any) -> Target:
     unknown = sorted(set(fields) - set(FIELDS))
     if unknown:
         raise invalid(unknown[0], "Unknown field.")
-    cleaned = {name: _CLEANERS[name](raw) for name, raw in fields.items()}
-    merged = {name: cleaned.get(name, getattr(target, name)) for name in FIELDS}
+    cleaned: dict[str, Any] = {name: _CLEANERS[name](raw) for name, raw in fields.items()}
+    merged: dict[str, Any] = {name: cleaned.get(name, getattr(target, name)) for name in FIELDS}
     _ensure_unique(merged["indicator"], merged["year"], merged["basis"], exclude_pk=target.pk)
     changed = sorted(name for name in cleaned if getattr(target, name) != cleaned[name])
     if not changed:

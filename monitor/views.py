@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +20,7 @@ from .flows import BASES
 from .forms import TargetForm
 
 
-def public_page(request):
+def public_page(request: HttpRequest) -> HttpResponse:
     """The exchange's figures for everyone, without a login (the same payload as the API)."""
     basis, group_by = public.public_params(request.GET)
     payload = public.public_impact(basis=basis, group_by=group_by)
@@ -47,7 +48,7 @@ def public_page(request):
 
 
 @login_required
-def target_list(request):
+def target_list(request: HttpRequest) -> HttpResponse:
     """The municipality's targets: set one, see each against its straight line, delete one."""
     require_authority(request.user)
     form = TargetForm(request.POST or None, initial={"year": timezone.localdate().year})
@@ -81,7 +82,7 @@ def target_list(request):
 
 @login_required
 @require_POST
-def target_delete(request, pk: int):
+def target_delete(request: HttpRequest, pk: int) -> HttpResponse:
     target = targets.access_target(request.user, pk)
     targets.target_delete(target=target, actor=request.user)
     messages.success(request, _("Target deleted."))

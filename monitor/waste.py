@@ -28,6 +28,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from marketplace.factor_services import active_factor_set
@@ -150,11 +151,12 @@ class WastePicture:
 def _fate_factor_kg_per_t(factor, fate: str) -> Decimal:
     if factor is None:
         return _ZERO
-    value = {
+    by_fate: dict[str, Decimal | None] = {
         Destination.LANDFILL: factor.landfill_kg_per_t,
         Destination.OPEN_BURNING: factor.open_burning_kg_per_t,
         Destination.INCINERATION: factor.incineration_kg_per_t,
-    }.get(fate)
+    }
+    value = by_fate.get(fate)
     return value if value is not None else _ZERO
 
 
@@ -196,6 +198,7 @@ def waste_picture(
     taken: dict[int, Decimal] = defaultdict(lambda: _ZERO)
     takers: dict[int, set[int]] = defaultdict(set)
     offer_live = {f"offer__{key}": value for key, value in live.items()}
+    rows: QuerySet[Any, tuple[int, int, Decimal]]
     if basis == "agreed":
         rows = Deal.objects.filter(agreed_at__date__gt=since, **offer_live).values_list(
             "offer_id", "need__organisation_id", "mass_t"

@@ -40,7 +40,7 @@ class EventSerializer(serializers.Serializer):
     organisation_name = serializers.CharField(allow_null=True)
     object_type = serializers.CharField()
     object_id = serializers.CharField()
-    data = serializers.JSONField()
+    data = serializers.JSONField()  # type: ignore[assignment]  # the event's own field "data"
 
 
 _EXAMPLE = {

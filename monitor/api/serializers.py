@@ -86,7 +86,7 @@ class PublicFiguresSerializer(serializers.Serializer):
 
 class PublicRowSerializer(PublicFiguresSerializer):
     key = serializers.CharField(help_text='A category, district or YYYY-MM; "other" for the folded cells.')
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named "label", as in reports
     other = serializers.BooleanField(help_text="The folded cells (k-anonymity).")
 
 
@@ -113,7 +113,7 @@ class WasteFiguresSerializer(serializers.Serializer):
 
 class WasteRowSerializer(WasteFiguresSerializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     other = serializers.BooleanField(required=False)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
@@ -79,7 +80,7 @@ def csv_text(payload: dict[str, Any]) -> str:
     return buffer.getvalue()
 
 
-def _language(request):
+def _language(request: Request) -> AbstractContextManager:
     lang = (request.query_params.get("lang") or "").strip()
     return translation.override(lang) if lang in dict(settings.LANGUAGES) else nullcontext()
 
@@ -126,7 +127,7 @@ class PublicImpactView(APIView):
         examples=[OpenApiExample("Almaty", value=PUBLIC_EXAMPLE, response_only=True, status_codes=["200"])],
         summary="Public statistics of the exchange (no login; k-anonymous; open data)",
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response | HttpResponse:
         basis, group_by = public.public_params(request.query_params)
         with _language(request):
             payload = public.public_impact(basis=basis, group_by=group_by)
@@ -161,7 +162,7 @@ class TargetViewSet(viewsets.GenericViewSet):
     filter_backends: list = []
 
     @extend_schema(responses={200: TargetSerializer(many=True)}, summary="Targets (municipality only)")
-    def list(self, request):
+    def list(self, request: Request) -> Response:
         page = self.paginate_queryset(targets.target_list_for(user=request.user))
         return self.get_paginated_response(TargetSerializer(page, many=True).data)
 
@@ -171,7 +172,7 @@ class TargetViewSet(viewsets.GenericViewSet):
         examples=[OpenApiExample("Organic waste", value=_TARGET_EXAMPLE, request_only=True)],
         summary="Set a target (municipality only)",
     )
-    def create(self, request):
+    def create(self, request: Request) -> Response:
         targets.target_list_for(user=request.user)  # 403 before any parsing for companies
         data = TargetInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -179,18 +180,18 @@ class TargetViewSet(viewsets.GenericViewSet):
         return Response(TargetSerializer(target).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: TargetSerializer})
-    def retrieve(self, request, pk=None):
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
         return Response(TargetSerializer(targets.access_target(request.user, pk)).data)
 
     @extend_schema(request=TargetInputSerializer, responses={200: TargetSerializer})
-    def update(self, request, pk=None):
+    def update(self, request: Request, pk: str | None = None) -> Response:
         return self._change(request, pk, partial=False)
 
     @extend_schema(request=TargetInputSerializer, responses={200: TargetSerializer})
-    def partial_update(self, request, pk=None):
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
         return self._change(request, pk, partial=True)
 
-    def _change(self, request, pk, *, partial: bool):
+    def _change(self, request: Request, pk: str | None, *, partial: bool) -> Response:
         target = targets.access_target(request.user, pk)
         data = TargetInputSerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
@@ -200,7 +201,7 @@ class TargetViewSet(viewsets.GenericViewSet):
         target = targets.target_update(target=target, actor=request.user, **fields)
         return Response(TargetSerializer(target).data)
 
-    def destroy(self, request, pk=None):
+    def destroy(self, request: Request, pk: str | None = None) -> Response:
         targets.target_delete(target=targets.access_target(request.user, pk), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -209,7 +210,7 @@ class TargetViewSet(viewsets.GenericViewSet):
         summary="Progress: cumulative against the straight line from 1 January to the target",
     )
     @action(detail=True, methods=["get"])
-    def progress(self, request, pk=None):
+    def progress(self, request: Request, pk: str | None = None) -> Response:
         target = targets.access_target(request.user, pk)
         entry = public.target_entries(
             targets=[target],

@@ -127,3 +127,11 @@ def test_progress_has_the_contracted_shape(city, municipality):
     }
     assert all(set(m) >= {"month", "cumulative"} for m in body["months"])
     assert len(body["months"]) == timezone.localdate().month
+
+
+def test_a_huge_id_is_a_client_error(municipality, client):
+    huge = "15393001653332400128"
+    assert municipality.client().get(f"{URL}{huge}/").status_code in (400, 404)
+    assert municipality.client().get(f"{URL}{huge}/progress/").status_code in (400, 404)
+    client.force_login(municipality.user)
+    assert client.post(f"/monitor/targets/{huge}/delete/").status_code in (400, 404)
