@@ -54,3 +54,10 @@ class OrganisationContactsForm(forms.Form):
         required=False,
         help_text=_("Business identification number: 12 digits."),
     )
+    public_profile = forms.BooleanField(
+        label=_("Name us on the public statistics page"),
+        required=False,
+        help_text=_(
+            "Off by default. Figures are published only in cells of at least three organisations either way."
+        ),
+    )

@@ -74,6 +74,13 @@ class Organisation(models.Model):
     website = models.URLField(_("website"), max_length=300, blank=True)
     # Kazakhstan business identification number: exactly 12 digits.
     bin = models.CharField(_("BIN"), max_length=12, blank=True)
+    # Opt-in, by the organisation's admins: named on the public statistics page (/public/).
+    # Off by default; its figures stay inside k-anonymous cells either way.
+    public_profile = models.BooleanField(
+        _("public profile"),
+        default=False,
+        help_text=_("Name this organisation on the public statistics page."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -192,3 +199,10 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+    @property
+    def action_label(self) -> str:
+        """The action in words, in the active language (see ``accounts.event_labels``)."""
+        from .event_labels import action_label
+
+        return action_label(self.action)

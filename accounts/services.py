@@ -324,6 +324,52 @@ def organisation_contacts_update(*, organisation: Organisation, actor: User, **f
     return organisation
 
 
+@transaction.atomic
+def organisation_public_profile_set(
+    *, organisation: Organisation, actor: User, public_profile: bool
+) -> Organisation:
+    """An admin of the organisation opts in to (or out of) being named on the public page.
+
+    Same access as the contacts (other members 403, everyone else 404). Only an actual change
+    is written and audited (``organisation.public_profile_changed``).
+    """
+    require_organisation_admin(actor, organisation)
+    if not isinstance(public_profile, bool):
+        raise invalid("public_profile", "Must be true or false.")
+    if (
+        Organisation.objects.filter(pk=organisation.pk)
+        .exclude(public_profile=public_profile)
+        .update(public_profile=public_profile)
+    ):
+        event_record(
+            actor=actor,
+            action="organisation.public_profile_changed",
+            obj=organisation,
+            organisation=organisation,
+            data={"public_profile": public_profile},
+        )
+    organisation.refresh_from_db()
+    return organisation
+
+
+@transaction.atomic
+def organisation_settings_update(
+    *, organisation: Organisation, actor: User, public_profile: bool | None = None, **contacts: Any
+) -> Organisation:
+    """Contacts and the public-profile opt-in in one all-or-nothing write (the PATCH and the
+    organisation page's form). ``public_profile=None`` leaves the opt-in as it is."""
+    require_organisation_admin(actor, organisation)
+    if public_profile is not None and not isinstance(public_profile, bool):
+        raise invalid("public_profile", "Must be true or false.")
+    if contacts:
+        organisation = organisation_contacts_update(organisation=organisation, actor=actor, **contacts)
+    if public_profile is not None:
+        organisation = organisation_public_profile_set(
+            organisation=organisation, actor=actor, public_profile=public_profile
+        )
+    return organisation
+
+
 # --- Sites -------------------------------------------------------------------------------
 COORDINATE_LIMITS = {"latitude": Decimal(90), "longitude": Decimal(180)}
 

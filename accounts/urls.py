@@ -10,6 +10,7 @@ urlpatterns = [
     path("organisations/<int:pk>/verify/", views.organisation_verify, name="organisation-verify"),
     path("organisations/<int:pk>/contacts/", views.organisation_contacts, name="organisation-contacts"),
     path("verification/", views.verification_queue, name="verification-queue"),
+    path("events/", views.event_log, name="events"),
     path("sites/new/", views.site_create, name="site-create"),
     path("sites/<int:pk>/edit/", views.site_edit, name="site-edit"),
     path("sites/<int:pk>/delete/", views.site_delete, name="site-delete"),

@@ -86,7 +86,7 @@ def organisation_detail(request, pk: int, contacts_form=None):
     )
     if is_admin and contacts_form is None:
         contacts_form = OrganisationContactsForm(
-            initial={field: getattr(org, field) for field in Organisation.CONTACT_FIELDS}
+            initial={field: getattr(org, field) for field in (*Organisation.CONTACT_FIELDS, "public_profile")}
         )
     return render(
         request,
@@ -115,7 +115,7 @@ def organisation_contacts(request, pk: int):
     form = OrganisationContactsForm(request.POST)
     if form.is_valid():
         try:
-            services.organisation_contacts_update(organisation=org, actor=request.user, **form.cleaned_data)
+            services.organisation_settings_update(organisation=org, actor=request.user, **form.cleaned_data)
         except DomainError as exc:
             if exc.code is not ErrorCode.INVALID:
                 raise
@@ -124,6 +124,38 @@ def organisation_contacts(request, pk: int):
             messages.success(request, _("Contacts saved."))
             return redirect("accounts:organisation", pk=org.pk)
     return organisation_detail(request, pk, contacts_form=form)
+
+
+@login_required
+def event_log(request):
+    """The city's audit log (the municipality only), with the API's filters and a CSV link."""
+    from .audit import EventFilters, event_filters, event_log_for
+    from .event_labels import action_choices
+
+    access.require_authority(request.user)
+    error = None
+    try:
+        filters = event_filters(request.GET)
+    except DomainError as exc:
+        if exc.code is not ErrorCode.INVALID:
+            raise
+        error, filters = exc, EventFilters()
+    events = event_log_for(user=request.user, filters=filters)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "accounts/events.html",
+        {
+            "page": Paginator(events, 50).get_page(request.GET.get("page")),
+            "filters": filters,
+            "error": error,
+            "actions": action_choices(),
+            "organisations": Organisation.objects.order_by("name").only("id", "name"),
+            "query": query.urlencode(),
+        },
+        status=400 if error else 200,
+    )
 
 
 @login_required

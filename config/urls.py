@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("marketplace.api.urls")),
     path("", include("matching.api.urls")),
     path("", include("matching.reports.api_urls")),
+    path("", include("monitor.api.urls")),
 ]
 
 urlpatterns = [
@@ -30,6 +31,7 @@ urlpatterns = [
     path("marketplace/", include("marketplace.urls")),
     path("matching/", include("matching.urls")),
     path("reports/", include("matching.reports.urls")),
+    path("", include("monitor.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its init script as a file: no inline script, so the CSP holds.

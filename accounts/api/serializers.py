@@ -43,12 +43,13 @@ class OrganisationDetailSerializer(OrganisationSerializer):
     """With the contacts: for the organisation's own members and the municipality."""
 
     class Meta(OrganisationSerializer.Meta):
-        fields = [*OrganisationSerializer.Meta.fields, *Organisation.CONTACT_FIELDS]
+        fields = [*OrganisationSerializer.Meta.fields, *Organisation.CONTACT_FIELDS, "public_profile"]
         read_only_fields = fields
 
 
 class OrganisationContactsInputSerializer(StrictSerializer):
-    """Contacts (all optional; blank or null clears one). The service validates each value."""
+    """Contacts (all optional; blank or null clears one) and the public-profile opt-in. The
+    services validate each value."""
 
     contact_name = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=200)
     phone = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=40)
@@ -57,13 +58,19 @@ class OrganisationContactsInputSerializer(StrictSerializer):
     bin = serializers.CharField(
         required=False, allow_blank=True, allow_null=True, help_text="Kazakhstan BIN: exactly 12 digits."
     )
+    public_profile = serializers.BooleanField(
+        required=False,
+        help_text="Name the organisation on the public statistics page (/public/). Off by default.",
+    )
 
     def validate(self, attrs):
         unknown = (
             sorted(set(self.initial_data) - set(self.fields)) if hasattr(self.initial_data, "keys") else []
         )
         if unknown:
-            raise serializers.ValidationError({unknown[0]: ["Unknown field; contacts only."]})
+            raise serializers.ValidationError(
+                {unknown[0]: ["Unknown field; contacts and public_profile only."]}
+            )
         return attrs
 
 

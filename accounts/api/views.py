@@ -134,7 +134,7 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         request=OrganisationContactsInputSerializer,
         responses={200: OrganisationDetailSerializer},
-        summary="Change the organisation's contacts (its admins; other members 403)",
+        summary="Change the organisation's contacts and public-profile opt-in (admins; other members 403)",
         examples=[
             OpenApiExample(
                 "Contacts",
@@ -146,7 +146,8 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
                     "website": "https://brewery.kz",
                     "bin": "060240012345",
                 },
-            )
+            ),
+            OpenApiExample("Opt in to the public page", request_only=True, value={"public_profile": True}),
         ],
     )
     def partial_update(self, request, pk=None):
@@ -154,7 +155,7 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
         access.require_organisation_admin(request.user, org)
         data = OrganisationContactsInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        org = services.organisation_contacts_update(
+        org = services.organisation_settings_update(
             organisation=org, actor=request.user, **data.validated_data
         )
         return Response(OrganisationDetailSerializer(org).data)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "matching",
     "axes",
     "config",  # operations: the health check's heartbeat table
+    "monitor",
 ]
 
 MIDDLEWARE = [
@@ -246,6 +247,8 @@ SPECTACULAR_SETTINGS = {
         "UnitEnum": "marketplace.models.Unit",
         "OrganisationKindEnum": "accounts.models.OrganisationKind",
         "SelfServiceKindEnum": "accounts.api.serializers.SELF_SERVICE_KIND_CHOICES",
+        "TargetIndicatorEnum": "monitor.models.TargetIndicator",
+        "TargetBasisEnum": "monitor.models.TargetBasis",
     },
 }
 
@@ -430,3 +433,23 @@ def _origin(url: str) -> str:
 
 # The CSP lets map tiles come from exactly the configured tile server.
 CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] = ["'self'", "data:", _origin(MAP_TILE_URL)]
+
+# --- City monitor: public statistics (/public/, GET /api/v1/public/impact/) -------------------
+# The open-data licence every public figure is published under (shown on the page, in the JSON
+# and in the CSV).
+PUBLIC_DATA_LICENCE = env.str("PUBLIC_DATA_LICENCE", default="CC BY 4.0")
+PUBLIC_DATA_LICENCE_URL = env.str(
+    "PUBLIC_DATA_LICENCE_URL", default="https://creativecommons.org/licenses/by/4.0/"
+)
+PUBLIC_DATA_ATTRIBUTION = env.str(
+    "PUBLIC_DATA_ATTRIBUTION", default="Qaita, Almaty industrial symbiosis exchange"
+)
+# Anonymous (and signed-in) requests to the public API, per client address (DRF scope "public").
+PUBLIC_THROTTLE_RATE = env.str("PUBLIC_THROTTLE_RATE", default="60/minute")
+# Cached payloads are keyed by the latest audit event; this bounds how stale a figure can be for
+# changes that write no event (admin edits).
+PUBLIC_CACHE_TTL_S = env.int("PUBLIC_CACHE_TTL_S", default=600)
+# A published cell is built from at least this many organisations (k-anonymity).
+PUBLIC_K_ANONYMITY = env.int("PUBLIC_K_ANONYMITY", default=3)
+if PUBLIC_K_ANONYMITY < 2:
+    raise ImproperlyConfigured("PUBLIC_K_ANONYMITY must be at least 2")

@@ -19,3 +19,5 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {scope: "1000/minute" for scope in THROTTLE_RATES},
 }
 IMPORT_RATE = "1000/hour"
+# The public API's throttle, high enough for the suite (its own test lowers it).
+PUBLIC_THROTTLE_RATE = "10000/minute"

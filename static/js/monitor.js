@@ -1,0 +1,52 @@
+/* The city monitor's charts: each target's cumulative progress against the straight line, and
+   the public monthly trend. Data comes from json_script blocks, so no inline script (CSP). */
+(function () {
+  "use strict";
+  function data(id) {
+    var el = document.getElementById(id);
+    return el ? JSON.parse(el.textContent) : null;
+  }
+  if (typeof echarts === "undefined") return;
+
+  var targets = data("target-chart-data") || [];
+  document.querySelectorAll("[data-target-chart]").forEach(function (el) {
+    var t = targets[Number(el.dataset.targetChart)];
+    if (!t) return;
+    var chart = echarts.init(el);
+    chart.setOption({
+      color: ["#1f7a4d", "#a05a00"],
+      tooltip: { trigger: "axis" },
+      legend: { top: 0, data: [t.labels.cumulative, t.labels.line] },
+      grid: { left: 70, right: 20, top: 40, bottom: 30 },
+      xAxis: { type: "time", min: t.year + "-01-01", max: t.year + "-12-31" },
+      yAxis: { type: "value", name: t.unit },
+      series: [
+        { name: t.labels.cumulative, type: "line", step: false, showSymbol: true, data: t.cumulative, lineStyle: { width: 3 } },
+        { name: t.labels.line, type: "line", showSymbol: false, data: t.line, lineStyle: { type: "dashed" } }
+      ]
+    });
+    el.dataset.drawn = "true";
+    window.addEventListener("resize", function () { chart.resize(); });
+  });
+
+  var trendEl = document.getElementById("public-trend");
+  var trend = data("public-trend-data") || [];
+  var labels = data("monitor-labels") || { waste: "t", net: "t CO₂e" };
+  if (trendEl && trend.length) {
+    var chart = echarts.init(trendEl);
+    chart.setOption({
+      color: ["#1f7a4d", "#f0b400"],
+      tooltip: { trigger: "axis" },
+      legend: { top: 0, data: [labels.waste, labels.net] },
+      grid: { left: 60, right: 20, top: 40, bottom: 30 },
+      xAxis: { type: "category", data: trend.map(function (p) { return p.month; }) },
+      yAxis: { type: "value" },
+      series: [
+        { name: labels.waste, type: "bar", data: trend.map(function (p) { return p.waste_t; }) },
+        { name: labels.net, type: "bar", data: trend.map(function (p) { return p.net_t; }) }
+      ]
+    });
+    trendEl.dataset.drawn = "true";
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+})();
