@@ -211,7 +211,8 @@ def main() -> None:
     )
     print(
         f"end-to-end run (median of {args.repeat}): {med['total']:.2f} s  "
-        f"[snapshot load {med['load']:.2f} s, solve {med['solve']:.2f} s, write + bookkeeping {med['write']:.2f} s]"
+        f"[snapshot load {med['load']:.2f} s, solve {med['solve']:.2f} s, "
+        f"write + bookkeeping {med['write']:.2f} s]"
     )
     print(
         f"baseline, engine alone on the same snapshot problem (median): {statistics.median(baseline):.2f} s; "
