@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import QuerySet
+
 from accounts.access import is_authority, member_organisation_ids
 from accounts.models import Organisation
 from marketplace.models import ListingStatus, Need, Offer
@@ -46,6 +48,7 @@ def diverted_t(basis: str, organisation_ids: set[int] | None) -> Decimal:
     in ``Decimal`` from the stored values, like the report.
     """
     waste = {"current_destination__in": WASTE_BOUND}
+    rows: QuerySet[Any]
     if basis == "proposed":
         rows = Proposal.objects.exclude(status__in=[ProposalStatus.DECLINED, ProposalStatus.EXPIRED]).filter(
             **waste
@@ -89,6 +92,7 @@ def flow_lines(*, user, basis: str) -> list[dict]:
     """
     orgs = member_organisation_ids(user)
     authority = is_authority(user)
+    rows: QuerySet[Any]
     if basis == "proposed":
         rows = Proposal.objects.exclude(status__in=[ProposalStatus.DECLINED, ProposalStatus.EXPIRED])
     else:
@@ -100,7 +104,7 @@ def flow_lines(*, user, basis: str) -> list[dict]:
     ).order_by("-mass_t")[:MAX_MAP_FLOWS]
     lines = []
     for row in rows:
-        agreed = basis != "proposed" or row.status == ProposalStatus.AGREED
+        agreed = isinstance(row, Deal) or row.status == ProposalStatus.AGREED
         ends = []
         for listing in (row.offer, row.need):
             exact = authority or agreed or listing.organisation_id in orgs

@@ -88,6 +88,7 @@ def feed_for(user, *, limit: int = 50) -> list[Notice]:
         .select_related("offer__organisation", "need__organisation", "material")
     )
     for p in expired.order_by("-decided_at")[:limit]:
+        assert p.decided_at is not None  # filtered on decided_at__gte
         other = p.need.organisation if p.offer.organisation_id in orgs else p.offer.organisation
         notices.append(
             Notice(

@@ -423,12 +423,12 @@ def proposals_supersede(*, run: MatchRun, proposals: Iterable[Proposal]) -> dict
     )
     awaiting: set[tuple[int, int]] = set()
     proposed: dict[tuple[int, int], Proposal] = {}
-    for old in open_now:
-        pair = (old.offer_id, old.need_id)
-        if old.status in ACCEPTED_BY_ONE_SIDE_STATUSES:
+    for current in open_now:
+        pair = (current.offer_id, current.need_id)
+        if current.status in ACCEPTED_BY_ONE_SIDE_STATUSES:
             awaiting.add(pair)
         else:
-            proposed[pair] = old
+            proposed[pair] = current
     created: list[Proposal] = []
     kept: list[Proposal] = []
     for new in proposals:

@@ -451,7 +451,7 @@ def _add_estimated_kzt(report: dict[str, Any], records: list[Record], group_of) 
     )
 
 
-def _material_name(material: Mapping[str, str]) -> str:
+def _material_name(material: Mapping[str, Any]) -> str:
     from django.utils.translation import get_language
 
     lang = (get_language() or "en")[:2]
