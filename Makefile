@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-sqlite test-postgres venv migrate demo-data serve messages clean check-deploy screenshots
+.PHONY: demo test lint test-sqlite test-postgres venv migrate demo-data serve messages clean check-deploy screenshots
 
 venv: $(STAMP)
 $(STAMP): requirements.txt requirements-test.txt
@@ -30,9 +30,19 @@ demo: venv
 	@echo "Stop it with Ctrl-C."
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-# The whole suite on SQLite with eager Celery; then, when DATABASE_URL points at a reachable
-# PostgreSQL, again on PostgreSQL, with the real-worker tests when REDIS_URL is reachable too.
+# The gates, alone: lint, formatting, types (all at zero findings; configuration in pyproject.toml).
+lint: venv
+	@echo "== Lint: ruff check"
+	$(VENV)/bin/ruff check .
+	@echo "== Lint: ruff format"
+	$(VENV)/bin/ruff format --check .
+	@echo "== Lint: mypy"
+	$(VENV)/bin/mypy
+
+# The gates, then the whole suite on SQLite with eager Celery; then, when DATABASE_URL points at
+# a reachable PostgreSQL, again on PostgreSQL, with the real-worker tests when REDIS_URL is too.
 test: venv
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory test-sqlite
 	@if $(PY) scripts/backends.py postgres; then \
 		$(MAKE) --no-print-directory test-postgres; \

@@ -6,11 +6,18 @@ leak which objects exist.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from .errors import DomainError, ErrorCode, forbidden, invalid, not_found
 from .models import Membership, Organisation, Site
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 
 def pk_or_404(value) -> int:
@@ -21,17 +28,17 @@ def pk_or_404(value) -> int:
         raise not_found() from None
 
 
-def member_organisation_ids(user) -> set[int]:
+def member_organisation_ids(user: User | AnonymousUser) -> set[int]:
     if not user.is_authenticated:
         return set()
     cached = getattr(user, "_qaita_org_ids", None)
     if cached is None:
         cached = set(Membership.objects.filter(user=user).values_list("organisation_id", flat=True))
-        user._qaita_org_ids = cached
+        setattr(user, "_qaita_org_ids", cached)  # noqa: B010  (a per-request cache on the user object)
     return cached
 
 
-def is_authority(user) -> bool:
+def is_authority(user: User | AnonymousUser) -> bool:
     """Member of a verified municipality: sees everything, decides verification, factors, runs."""
     if not user.is_authenticated:
         return False
@@ -40,16 +47,16 @@ def is_authority(user) -> bool:
         cached = Organisation.objects.filter(
             memberships__user=user, kind=Organisation.Kind.MUNICIPALITY, verified=True
         ).exists()
-        user._qaita_is_authority = cached
+        setattr(user, "_qaita_is_authority", cached)  # noqa: B010  (a per-request cache on the user object)
     return cached
 
 
-def require_authority(user) -> None:
+def require_authority(user: User | AnonymousUser) -> None:
     if not is_authority(user):
         raise forbidden(_("Only the municipality can do this."))
 
 
-def acting_organisation(user, organisation_id: int | None = None) -> Organisation:
+def acting_organisation(user: User | AnonymousUser, organisation_id: int | None = None) -> Organisation:
     """The organisation a user acts for: the one named, or their only one."""
     ids = member_organisation_ids(user)
     if organisation_id is not None:
@@ -63,7 +70,7 @@ def acting_organisation(user, organisation_id: int | None = None) -> Organisatio
     return Organisation.objects.get(pk=next(iter(ids)))
 
 
-def access_organisation(user, pk) -> Organisation:
+def access_organisation(user: User | AnonymousUser, pk) -> Organisation:
     """Own organisations, verified ones (a public directory) and, for the authority, all."""
     org = Organisation.objects.filter(pk=pk_or_404(pk)).first()
     if org is None:
@@ -73,7 +80,7 @@ def access_organisation(user, pk) -> Organisation:
     raise not_found()
 
 
-def access_site(user, pk, *, for_write: bool = False) -> Site:
+def access_site(user: User | AnonymousUser, pk, *, for_write: bool = False) -> Site:
     """A site of the user's organisation; the authority may read (not change) any site."""
     site = Site.objects.select_related("organisation").filter(pk=pk_or_404(pk)).first()
     if site is None:
@@ -85,7 +92,7 @@ def access_site(user, pk, *, for_write: bool = False) -> Site:
     raise not_found()
 
 
-def require_organisation_admin(user, organisation: Organisation) -> None:
+def require_organisation_admin(user: User, organisation: Organisation) -> None:
     """An admin of the organisation may go on; another member gets a 403, anyone else a 404."""
     if organisation.id not in member_organisation_ids(user):
         raise not_found()
@@ -95,12 +102,12 @@ def require_organisation_admin(user, organisation: Organisation) -> None:
         raise forbidden("Only the organisation's administrators can change this.")
 
 
-def require_member(user, organisation: Organisation) -> None:
+def require_member(user: User | AnonymousUser, organisation: Organisation) -> None:
     if organisation.id not in member_organisation_ids(user):
         raise DomainError(ErrorCode.NOT_FOUND, _("Not found."))
 
 
-def visible_organisations(user) -> QuerySet[Organisation]:
+def visible_organisations(user: User | AnonymousUser) -> QuerySet[Organisation]:
     if is_authority(user):
         return Organisation.objects.all()
     from django.db.models import Q

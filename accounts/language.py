@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -18,6 +19,10 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 logger = logging.getLogger(__name__)
 
 
@@ -33,17 +38,17 @@ def supported_language(code: str | None) -> str | None:
     return base if base in codes else None
 
 
-def user_language(user) -> str:
+def user_language(user: User | AnonymousUser) -> str:
     """The language to write to ``user`` in: their last-used one, else the site's default."""
     return supported_language(getattr(user, "language", "")) or settings.LANGUAGE_CODE
 
 
-def user_language_record(*, user, language: str) -> bool:
+def user_language_record(*, user: User, language: str) -> bool:
     """Store ``language`` as the user's last-used one (one UPDATE, only when it changes)."""
     code = supported_language(language)
     if code is None or user.language == code:
         return False
-    get_user_model().objects.filter(pk=user.pk).update(language=code)
+    get_user_model().objects.filter(id=user.id).update(language=code)
     user.language = code
     return True
 

@@ -15,7 +15,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db.models import Choices, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,7 +45,7 @@ def event_record(
     )
 
 
-def _clean_choice(field: str, value: str, choices: type) -> str:
+def _clean_choice(field: str, value: str, choices: type[Choices]) -> str:
     if value not in choices.values:
         raise invalid(field, f"Unknown value {value!r}; expected one of: {', '.join(choices.values)}.")
     return value

@@ -56,6 +56,7 @@ def load_instance(offers: int, needs: int, seed: int):
     from benchmarks.instances import InstanceShape, generate
     from marketplace.factor_services import active_factor_set, factor_set_import
     from marketplace.models import Material, Need, Offer
+    from matching.engine import NeedInput, OfferInput
 
     if active_factor_set() is None:
         factor_set_import()
@@ -74,7 +75,7 @@ def load_instance(offers: int, needs: int, seed: int):
                 defaults={"kind": "company", "sector": "agriculture_food", "verified": True},
             )
             orgs.append(org)
-        listings = [*problem.offers, *problem.needs]
+        listings: list[OfferInput | NeedInput] = [*problem.offers, *problem.needs]
         sites = Site.objects.bulk_create(
             [
                 Site(
@@ -197,7 +198,8 @@ def main() -> None:
     problem = load_instance(args.offers, args.needs, args.seed)
     print(
         f"loaded {args.offers} offers × {args.needs} needs into PostgreSQL "
-        f"{connection.pg_version // 10000} in {time.perf_counter() - t:.1f} s"
+        # pg_version is an attribute of the PostgreSQL wrapper; the stubs type the base class
+        f"{connection.pg_version // 10000} in {time.perf_counter() - t:.1f} s"  # type: ignore[attr-defined]
     )
 
     del problem
@@ -211,7 +213,8 @@ def main() -> None:
     )
     print(
         f"end-to-end run (median of {args.repeat}): {med['total']:.2f} s  "
-        f"[snapshot load {med['load']:.2f} s, solve {med['solve']:.2f} s, write + bookkeeping {med['write']:.2f} s]"
+        f"[snapshot load {med['load']:.2f} s, solve {med['solve']:.2f} s, "
+        f"write + bookkeeping {med['write']:.2f} s]"
     )
     print(
         f"baseline, engine alone on the same snapshot problem (median): {statistics.median(baseline):.2f} s; "

@@ -231,7 +231,8 @@ def machine() -> str:
             f"nproc: {sh('nproc')}",
             sh("lscpu | head -n 15"),
             f"memory: {sh('free -g | sed -n 2p')}",
-            f"python {platform.python_version()}, ortools {ortools.__version__}, "
+            # ortools sets __version__ at run time; its type information does not declare it
+            f"python {platform.python_version()}, ortools {ortools.__version__}, "  # type: ignore[attr-defined]
             f"numpy {numpy.__version__}, scipy {scipy.__version__}",
         ]
     )

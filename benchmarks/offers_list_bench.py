@@ -30,6 +30,10 @@ import time
 import warnings
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -58,7 +62,7 @@ def setup_django(name: str) -> None:
     django.setup()
 
 
-def build(offers: int, seed: int) -> tuple[object, object]:
+def build(offers: int, seed: int) -> tuple[User, User]:
     """Organisations, sites and ``offers`` offers; returns (reader, owner) users."""
     from django.core.management import call_command
 

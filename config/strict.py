@@ -60,10 +60,10 @@ class StrictSerializerMixin:
     def to_internal_value(self, data):
         errors = self.strict_errors(data) if isinstance(data, Mapping) else {}
         if not errors:
-            return super().to_internal_value(data)  # type: ignore[misc]
+            return super().to_internal_value(data)
         # Report the other fields' problems too (a missing required field beside a misspelt one).
         try:
-            super().to_internal_value({k: v for k, v in data.items() if k not in errors})  # type: ignore[misc]
+            super().to_internal_value({k: v for k, v in data.items() if k not in errors})
         except serializers.ValidationError as exc:
             if isinstance(exc.detail, Mapping):
                 for name, detail in exc.detail.items():

@@ -7,7 +7,7 @@ one, whether or not its owner published it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from accounts.access import is_authority, member_organisation_ids, pk_or_404
 from accounts.errors import not_found
@@ -15,8 +15,13 @@ from accounts.errors import not_found
 from .models import FactorSet, ListingPhoto, Need, Offer
 from .selectors import listing_is_visible
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def access_offer(user, pk: Any, *, for_write: bool = False) -> Offer:
+    from accounts.models import User
+
+
+def access_offer(user: User | AnonymousUser, pk: Any, *, for_write: bool = False) -> Offer:
     offer = (
         Offer.objects.select_related("organisation", "site", "material")
         .prefetch_related("photos")
@@ -26,7 +31,7 @@ def access_offer(user, pk: Any, *, for_write: bool = False) -> Offer:
     return _check(user, offer, for_write)
 
 
-def access_need(user, pk: Any, *, for_write: bool = False) -> Need:
+def access_need(user: User | AnonymousUser, pk: Any, *, for_write: bool = False) -> Need:
     need = (
         Need.objects.select_related("organisation", "site")
         .prefetch_related("materials", "photos")
@@ -47,7 +52,7 @@ def _check(user, listing, for_write: bool):
     return listing
 
 
-def access_listing_photo(user, listing: Offer | Need, photo_pk: Any) -> ListingPhoto:
+def access_listing_photo(user: User | AnonymousUser, listing: Offer | Need, photo_pk: Any) -> ListingPhoto:
     """A photo of a listing already reached through an access helper."""
     owner = {"offer": listing} if isinstance(listing, Offer) else {"need": listing}
     photo = ListingPhoto.objects.filter(pk=pk_or_404(photo_pk), **owner).first()
@@ -56,7 +61,7 @@ def access_listing_photo(user, listing: Offer | Need, photo_pk: Any) -> ListingP
     return photo
 
 
-def access_factor_set(user, pk: Any) -> FactorSet:
+def access_factor_set(user: User | AnonymousUser, pk: Any) -> FactorSet:
     """Published sets for everyone; drafts only for the municipality."""
     factor_set = FactorSet.objects.select_related("based_on").filter(pk=pk_or_404(pk)).first()
     if factor_set is None or not (factor_set.is_published or is_authority(user)):

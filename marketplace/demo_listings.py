@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -219,7 +220,7 @@ def load_listings(organisations: dict[str, Organisation]) -> tuple[int, int]:
                 "available_from": today + datetime.timedelta(days=start),
                 "available_until": today + datetime.timedelta(days=end),
             }
-        common = {
+        common: dict[str, Any] = {
             "organisation": organisation,
             "actor": None,
             "site": site,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,6 +22,10 @@ from config.strict import parse_decimal
 
 from . import factor_data
 from .models import Factor, FactorSet, ImpactMethod, Material
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 EDITABLE_FACTOR_FIELDS = (
     "landfill_kg_per_t",
@@ -99,7 +103,7 @@ def factor_set_import(
     fates_path: Path | None = None,
     version: str | None = None,
     publish: bool = True,
-    actor=None,
+    actor: User | None = None,
 ) -> tuple[FactorSet, bool]:
     """Load the catalogue and a factor set from the CSV files (default: the project's copies).
 
@@ -194,7 +198,7 @@ def _publish(factor_set: FactorSet, actor) -> FactorSet:
 
 
 @transaction.atomic
-def factor_set_publish(*, factor_set: FactorSet, actor) -> FactorSet:
+def factor_set_publish(*, factor_set: FactorSet, actor: User) -> FactorSet:
     """Publish a draft (municipality only): it becomes immutable and the active set."""
     require_authority(actor)
     if not factor_set.factors.exists():
@@ -203,7 +207,7 @@ def factor_set_publish(*, factor_set: FactorSet, actor) -> FactorSet:
 
 
 @transaction.atomic
-def factor_set_copy(*, source: FactorSet, version: str, actor) -> FactorSet:
+def factor_set_copy(*, source: FactorSet, version: str, actor: User) -> FactorSet:
     """Copy a set (usually the active one) into a new draft that can be edited."""
     require_authority(actor)
     version = (version or "").strip()
@@ -287,7 +291,7 @@ def _clean_set_value(field: str, value: Any) -> Any:
 
 
 @transaction.atomic
-def factor_set_update(*, factor_set: FactorSet, actor, **fields: Any) -> FactorSet:
+def factor_set_update(*, factor_set: FactorSet, actor: User, **fields: Any) -> FactorSet:
     """Edit a draft's set-wide values (freight factor, GWP, sources)."""
     require_authority(actor)
     factor_set = FactorSet.objects.select_for_update().get(pk=factor_set.pk)
@@ -302,7 +306,7 @@ def factor_set_update(*, factor_set: FactorSet, actor, **fields: Any) -> FactorS
 
 
 @transaction.atomic
-def factor_update(*, factor: Factor, actor, **fields: Any) -> Factor:
+def factor_update(*, factor: Factor, actor: User, **fields: Any) -> Factor:
     """Edit one material's factors in a draft set."""
     require_authority(actor)
     factor_set = FactorSet.objects.select_for_update().get(pk=factor.factor_set_id)
@@ -322,7 +326,7 @@ def factor_update(*, factor: Factor, actor, **fields: Any) -> Factor:
 
 
 @transaction.atomic
-def factor_set_delete(*, factor_set: FactorSet, actor) -> None:
+def factor_set_delete(*, factor_set: FactorSet, actor: User) -> None:
     """Delete a draft nobody built on; published sets stay for ever (runs cite them)."""
     from django.db.models import ProtectedError
 

@@ -6,11 +6,13 @@ naming a field lands on that field of the form (see :func:`apply_domain_error`).
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import DomainError
-from accounts.models import District
+from accounts.models import District, Organisation
 from config.strict import StrictDecimalField
 
 from . import importers
@@ -49,7 +51,9 @@ class ListingImportForm(forms.Form):
         label=_("CSV or XLSX file"),
         help_text=_("At most 2 MB and 5,000 rows. Nothing is imported unless every row is valid."),
     )
-    organisation = forms.ModelChoiceField(queryset=None, label=_("Organisation"), required=False)
+    organisation: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
+        queryset=None, label=_("Organisation"), required=False
+    )
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
@@ -170,7 +174,7 @@ class ListingForm(forms.Form):
         self.editing = editing
         choices = [(str(site.pk), site.name) for site in self.sites]
         choices.append((NEW_SITE, _("A new site — click its place on the map")))
-        self.fields["site"].choices = choices
+        cast(forms.ChoiceField, self.fields["site"]).choices = choices
         if not self.sites:
             self.fields["site"].initial = NEW_SITE
         self.materials = list(materials)
@@ -250,7 +254,9 @@ class OfferForm(ListingForm):
 
 
 class NeedForm(ListingForm):
-    materials = forms.MultipleChoiceField(
+    # a field named like ListingForm.materials (the catalogue): the form metaclass moves it into
+    # base_fields, so the two never meet at run time
+    materials = forms.MultipleChoiceField(  # type: ignore[assignment]
         label=_("Materials you accept"),
         help_text=_(
             "Several bulk materials, or exactly one counted in pieces. Hold Ctrl (⌘) to choose several."

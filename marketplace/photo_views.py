@@ -20,8 +20,8 @@ from .selectors import listing_is_visible
 @cache_control(private=True, max_age=3600)
 def listing_photo(request, pk: int):
     photo = ListingPhoto.objects.select_related("offer", "need").filter(pk=pk).first()
-    listing = photo and (photo.offer or photo.need)
-    if listing is None or not listing_is_visible(request.user, listing):
+    listing = (photo.offer or photo.need) if photo is not None else None
+    if photo is None or listing is None or not listing_is_visible(request.user, listing):
         raise Http404
     try:
         handle = photo.image.open("rb")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.db.models import Case, DecimalField, Exists, F, OuterRef, Q, QuerySet, When
 from django.db.models.functions import Round
@@ -26,6 +27,12 @@ from config.strict import parse_decimal
 from .geo import bounding_box, haversine_expression
 from .models import FactorSet, ListingStatus, Material, Need, Offer
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
+
 #: Decimal places of the coordinates shown to organisations without the right to the exact site
 #: (0.01° is about 1.1 km north–south and 0.8 km east–west at Almaty's latitude).
 COARSE_COORDINATE_PLACES = 2
@@ -35,7 +42,7 @@ MAX_RADIUS_KM = Decimal("1000")
 
 
 # --- Confidentiality of sites -------------------------------------------------------------
-def exact_site_ids(user) -> set[int] | None:
+def exact_site_ids(user: User | AnonymousUser) -> set[int] | None:
     """The sites whose exact coordinates and address ``user`` may see; ``None`` means every site.
 
     This is the one place of the rule (:func:`can_see_exact_site` asks it): the municipality
@@ -59,7 +66,7 @@ def exact_site_ids(user) -> set[int] | None:
     return set(Site.objects.filter(visible).values_list("id", flat=True))
 
 
-def can_see_exact_site(user, site_id: int) -> bool:
+def can_see_exact_site(user: User | AnonymousUser, site_id: int) -> bool:
     """Whether ``user`` may see the exact coordinates and address of the site ``site_id``."""
     allowed = exact_site_ids(user)
     return allowed is None or site_id in allowed
@@ -94,7 +101,7 @@ def material_list(*, category: str | None = None, q: str | None = None) -> Query
     return materials
 
 
-def factor_set_list_for(*, user) -> QuerySet[FactorSet]:
+def factor_set_list_for(*, user: User | AnonymousUser) -> QuerySet[FactorSet]:
     """Published sets for everyone; drafts too for the municipality that edits them."""
     sets = FactorSet.objects.select_related("based_on").order_by("-created_at", "-id")
     return sets if is_authority(user) else sets.filter(status=FactorSet.Status.PUBLISHED)
@@ -208,7 +215,7 @@ def _filter(queryset: QuerySet, user, filters: ListingFilters) -> QuerySet:
     return queryset
 
 
-def offer_list_for(*, user, filters: ListingFilters | None = None) -> QuerySet[Offer]:
+def offer_list_for(*, user: User | AnonymousUser, filters: ListingFilters | None = None) -> QuerySet[Offer]:
     """Offers ``user`` may see, filtered, with everything a list page needs in a fixed number of queries."""
     offers = (
         _visible(Offer.objects.all(), user)
@@ -219,7 +226,7 @@ def offer_list_for(*, user, filters: ListingFilters | None = None) -> QuerySet[O
     return _filter(offers, user, filters or ListingFilters())
 
 
-def need_list_for(*, user, filters: ListingFilters | None = None) -> QuerySet[Need]:
+def need_list_for(*, user: User | AnonymousUser, filters: ListingFilters | None = None) -> QuerySet[Need]:
     """Needs ``user`` may see, filtered, with materials and photos prefetched."""
     needs = (
         _visible(Need.objects.all(), user)
@@ -230,7 +237,7 @@ def need_list_for(*, user, filters: ListingFilters | None = None) -> QuerySet[Ne
     return _filter(needs, user, filters or ListingFilters())
 
 
-def listing_is_visible(user, listing: Offer | Need) -> bool:
+def listing_is_visible(user: User | AnonymousUser, listing: Offer | Need) -> bool:
     """The same rule as the lists, for one listing already in memory."""
     if is_authority(user) or listing.organisation_id in member_organisation_ids(user):
         return True

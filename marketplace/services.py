@@ -166,6 +166,7 @@ def need_create(
 
 
 def _current_fields(listing: Listing) -> dict[str, Any]:
+    names: tuple[str, ...]
     if isinstance(listing, Offer):
         names = rules.OFFER_FIELDS
         current = {name: getattr(listing, name) for name in names}
@@ -199,7 +200,7 @@ def _listing_update(listing: Listing, actor: User | None, fields: dict[str, Any]
         for name, value in cleaned.items():
             setattr(listing, name, value)
         listing.save()
-        if materials is not None:
+        if materials is not None and isinstance(listing, Need):  # only a need has materials
             listing.materials.set(materials)
         event_record(
             actor=actor,
@@ -295,7 +296,9 @@ def listing_photo_add(
     content = process_upload(image, size=size)
     owner = {"offer": listing} if isinstance(listing, Offer) else {"need": listing}
     photo = ListingPhoto(caption=caption, uploaded_by=_actor(actor), **owner)
+    assert content.name is not None  # process_upload names every file
     photo.image.save(content.name, content, save=False)
+    assert photo.image.name is not None  # saved just above
     # From here the file exists; it must not outlive a rollback of the row, whether this
     # function fails or a caller's transaction does later (a form with a second, bad photo).
     delete_on_rollback(photo.image.storage, photo.image.name)
@@ -314,6 +317,7 @@ def listing_photo_add(
 def listing_photo_delete(*, photo: ListingPhoto, actor: User | None) -> None:
     """Remove a photo; the file goes once the deletion is committed."""
     listing = photo.offer if photo.offer_id else photo.need
+    assert listing is not None  # a check constraint: every photo has an offer or a need
     _require_member(actor, listing.organisation)
     storage, name, photo_id = photo.image.storage, photo.image.name, photo.pk
     photo.delete()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -24,10 +25,16 @@ from .selectors import (
     offer_list_for,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
+
 KINDS = ("offers", "needs")
 
 
-def my_listing_list(*, user, kind: str, status: str | None = None) -> QuerySet:
+def my_listing_list(*, user: User | AnonymousUser, kind: str, status: str | None = None) -> QuerySet:
     """Offers or needs of the user's own organisations, in any status (newest first)."""
     own = member_organisation_ids(user)
     selector = offer_list_for if kind == "offers" else need_list_for
@@ -37,7 +44,7 @@ def my_listing_list(*, user, kind: str, status: str | None = None) -> QuerySet:
     return listings
 
 
-def my_listing_counts(*, user) -> dict[str, int]:
+def my_listing_counts(*, user: User | AnonymousUser) -> dict[str, int]:
     own = member_organisation_ids(user)
     return {
         "offers": Offer.objects.filter(organisation_id__in=own).count(),
@@ -45,7 +52,7 @@ def my_listing_counts(*, user) -> dict[str, int]:
     }
 
 
-def search_listings(*, user, kind: str, filters: ListingFilters) -> QuerySet:
+def search_listings(*, user: User | AnonymousUser, kind: str, filters: ListingFilters) -> QuerySet:
     """Active listings the user may see, by material/category and distance from a point.
 
     ``filters.radius_km`` is a road distance, by matching's rule (great circle × circuity,
@@ -101,7 +108,7 @@ def _location(listing, exact_ids: set[int] | None) -> Location:
     )
 
 
-def listing_location(*, user, listing: Offer | Need) -> Location:
+def listing_location(*, user: User | AnonymousUser, listing: Offer | Need) -> Location:
     return _location(listing, exact_site_ids(user))
 
 
@@ -109,7 +116,7 @@ def listing_materials(listing: Offer | Need) -> list:
     return [listing.material] if isinstance(listing, Offer) else list(listing.materials.all())
 
 
-def map_points(*, user, listings, url_for) -> list[dict]:
+def map_points(*, user: User | AnonymousUser, listings, url_for) -> list[dict]:
     """Map data for a page of listings (rounded coordinates for other organisations)."""
     exact_ids = exact_site_ids(user)
     points = []

@@ -44,7 +44,7 @@ class DeliveryInline(admin.TabularInline):
     extra = 0
     can_delete = False
     readonly_fields = ["date", "mass_t", "net_kg", "recorded_by", "created_at"]
-    fields = readonly_fields
+    fields = tuple(readonly_fields)
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -36,6 +37,10 @@ from accounts.models import Organisation, User
 
 from .models import Deal, Message, Proposal, ThreadState
 from .selectors import party_q
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +76,7 @@ def _my_threads_q(organisation_ids: set[int], prefix: str = "") -> Q:
     return party_q(organisation_ids, prefix) | Q(**{key: written})
 
 
-def speaking_for(user, proposal: Proposal) -> Organisation:
+def speaking_for(user: User | AnonymousUser, proposal: Proposal) -> Organisation:
     """The organisation a user writes for in this thread: their party, else the municipality.
 
     Anyone who is neither gets a 404, like the proposal itself.
@@ -240,7 +245,7 @@ def message_recipients(message: Message) -> list[User]:
     participants.discard(message.organisation_id)
     return list(
         User.objects.filter(memberships__organisation_id__in=participants, is_active=True)
-        .exclude(pk=message.author_id)
+        .exclude(pk=message.author_id)  # type: ignore[misc]  # pk=None is valid (no row excluded); stubs refuse None
         .distinct()
         .order_by("pk")
     )

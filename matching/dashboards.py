@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
 
 from accounts.access import is_authority, member_organisation_ids
 from accounts.models import Organisation
@@ -21,6 +23,12 @@ from .models import (
 )
 from .reports.impact_report import BASES, ReportParams, build_report, report_scope
 from .selectors import party_q
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
 
 CHART_GROUPS = ("material", "sector", "month")
 MAX_MAP_FLOWS = 500
@@ -46,6 +54,7 @@ def diverted_t(basis: str, organisation_ids: set[int] | None) -> Decimal:
     in ``Decimal`` from the stored values, like the report.
     """
     waste = {"current_destination__in": WASTE_BOUND}
+    rows: QuerySet[Any]
     if basis == "proposed":
         rows = Proposal.objects.exclude(status__in=[ProposalStatus.DECLINED, ProposalStatus.EXPIRED]).filter(
             **waste
@@ -81,7 +90,7 @@ def _rounded(value: Decimal, exact: bool) -> float:
     return float(value) if exact else round(float(value), 2)
 
 
-def flow_lines(*, user, basis: str) -> list[dict]:
+def flow_lines(*, user: User | AnonymousUser, basis: str) -> list[dict]:
     """Lines between the two sites of each matched flow, for the map.
 
     The municipality sees exact sites; a company sees its own exactly and others rounded to
@@ -89,6 +98,7 @@ def flow_lines(*, user, basis: str) -> list[dict]:
     """
     orgs = member_organisation_ids(user)
     authority = is_authority(user)
+    rows: QuerySet[Any]
     if basis == "proposed":
         rows = Proposal.objects.exclude(status__in=[ProposalStatus.DECLINED, ProposalStatus.EXPIRED])
     else:
@@ -100,7 +110,7 @@ def flow_lines(*, user, basis: str) -> list[dict]:
     ).order_by("-mass_t")[:MAX_MAP_FLOWS]
     lines = []
     for row in rows:
-        agreed = basis != "proposed" or row.status == ProposalStatus.AGREED
+        agreed = isinstance(row, Deal) or row.status == ProposalStatus.AGREED
         ends = []
         for listing in (row.offer, row.need):
             exact = authority or agreed or listing.organisation_id in orgs
@@ -119,7 +129,7 @@ def flow_lines(*, user, basis: str) -> list[dict]:
     return lines
 
 
-def city_context(*, user, basis: str) -> dict[str, Any]:
+def city_context(*, user: User | AnonymousUser, basis: str) -> dict[str, Any]:
     scope = report_scope(user)
     reports = {
         group: build_report(params=ReportParams(basis=basis, group_by=group), organisation_ids=scope)
@@ -142,7 +152,7 @@ def city_context(*, user, basis: str) -> dict[str, Any]:
     }
 
 
-def company_context(*, user) -> dict[str, Any]:
+def company_context(*, user: User | AnonymousUser) -> dict[str, Any]:
     orgs = member_organisation_ids(user)
     mine = {"organisation_id__in": orgs}
     return {

@@ -16,7 +16,7 @@ import time
 from dataclasses import fields
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -243,7 +243,7 @@ def _part_solve(part: RunPart, run: MatchRun) -> str:
     if done < part.total:
         return "part-done"
     parts = list(RunPart.objects.filter(run=run, claim_token=part.claim_token).order_by("index"))
-    merged = engine.merge(solution_from_json(p.solution) for p in parts)
+    merged = engine.merge(solution_from_json(cast(dict, p.solution)) for p in parts)  # every part is done
     log_solved(run.pk, merged)
     problems = [problem_from_json(p.problem) for p in parts]
     destinations = {o.id: o.current_destination for p in problems for o in p.offers}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
@@ -26,6 +27,12 @@ from marketplace.selectors import coarse_coordinate
 
 from .impact import IMPACT_QUANTUM, IMPACT_ROUNDING
 from .models import Deal, ProposalStatus
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
 
 _TKM_QUANTUM = Decimal("0.001")
 
@@ -38,7 +45,7 @@ class Viewer:
     authority: bool
 
     @classmethod
-    def of(cls, user) -> Viewer | None:
+    def of(cls, user: User | AnonymousUser) -> Viewer | None:
         if user is None:
             return None
         return cls(frozenset(member_organisation_ids(user)), is_authority(user))

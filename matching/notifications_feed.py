@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 from django.urls import reverse
@@ -18,6 +19,12 @@ from accounts.access import member_organisation_ids
 
 from .models import Deal, Delivery, Proposal, ProposalStatus
 from .selectors import party_q
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
 
 RECENT_DAYS = 30
 
@@ -42,12 +49,12 @@ def awaiting_my_decision(orgs: set[int]):
     return Proposal.objects.filter(mine_offer | mine_need).filter(open_window)
 
 
-def action_count(user) -> int:
+def action_count(user: User | AnonymousUser) -> int:
     orgs = member_organisation_ids(user)
     return awaiting_my_decision(orgs).count() if orgs else 0
 
 
-def feed_for(user, *, limit: int = 50) -> list[Notice]:
+def feed_for(user: User, *, limit: int = 50) -> list[Notice]:
     """Newest first: counterpart accepts waiting for me, new proposals, new deals, deliveries."""
     orgs = member_organisation_ids(user)
     if not orgs:
@@ -88,6 +95,7 @@ def feed_for(user, *, limit: int = 50) -> list[Notice]:
         .select_related("offer__organisation", "need__organisation", "material")
     )
     for p in expired.order_by("-decided_at")[:limit]:
+        assert p.decided_at is not None  # filtered on decided_at__gte
         other = p.need.organisation if p.offer.organisation_id in orgs else p.offer.organisation
         notices.append(
             Notice(

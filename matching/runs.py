@@ -22,7 +22,7 @@ import time
 import uuid
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
@@ -48,6 +48,10 @@ from .models import (
 )
 from .snapshot import build_snapshot, factors_by_material, flow_amounts, impact_of
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
 log = logging.getLogger(__name__)
 
 #: time steps a run may be given (stored in its parameters; the bucketed engine is a later issue)
@@ -68,7 +72,7 @@ def active_run() -> MatchRun | None:
 
 def match_run_start(
     *,
-    actor,
+    actor: User | None,
     objective: str = Objective.DIVERT_THEN_DISTANCE,
     horizon_days: int = 365,
     circuity: float | None = None,

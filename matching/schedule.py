@@ -18,7 +18,7 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
@@ -32,6 +32,10 @@ from accounts.services import event_record
 
 from .models import Objective
 from .runs import TIME_STEPS
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 SCHEDULE_NAME = "nightly-city-run"
 SCHEDULE_TASK = "matching.scheduled_run"
@@ -199,7 +203,7 @@ def _as_schedule(task, *, now: datetime | None = None) -> RunSchedule:
     )
 
 
-def schedule_get(*, actor, now: datetime | None = None) -> RunSchedule:
+def schedule_get(*, actor: User, now: datetime | None = None) -> RunSchedule:
     """The current schedule (municipality only)."""
     require_authority(actor)
     return _as_schedule(_initial_task(), now=now)
@@ -207,7 +211,7 @@ def schedule_get(*, actor, now: datetime | None = None) -> RunSchedule:
 
 def schedule_update(
     *,
-    actor,
+    actor: User,
     enabled: bool | None = None,
     cron: str | None = None,
     objective: str | None = None,

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Q, QuerySet
 
 from accounts.access import is_authority, member_organisation_ids
 
 from .models import Deal, MatchRun, Proposal
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 
 def party_q(organisation_ids, prefix: str = "") -> Q:
@@ -21,7 +28,7 @@ def _party_filter(user) -> Q:
     return party_q(member_organisation_ids(user))
 
 
-def proposal_list_for(*, user) -> QuerySet[Proposal]:
+def proposal_list_for(*, user: User | AnonymousUser) -> QuerySet[Proposal]:
     proposals = Proposal.objects.select_related(
         "run",
         "offer__organisation",
@@ -34,7 +41,7 @@ def proposal_list_for(*, user) -> QuerySet[Proposal]:
     return proposals if is_authority(user) else proposals.filter(_party_filter(user))
 
 
-def deal_list_for(*, user) -> QuerySet[Deal]:
+def deal_list_for(*, user: User | AnonymousUser) -> QuerySet[Deal]:
     deals = Deal.objects.select_related(
         "proposal__run",
         "offer__organisation",

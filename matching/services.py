@@ -18,7 +18,7 @@ import math
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -41,6 +41,10 @@ from .models import (
     ProposalStatus,
 )
 from .snapshot import flow_factors_for, impact_of
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 S = ProposalStatus
 
@@ -93,7 +97,7 @@ def _transition(proposal: Proposal, action: str, **fields: Any) -> Proposal:
 
 
 @transaction.atomic
-def proposal_accept(*, proposal: Proposal, actor) -> Proposal:
+def proposal_accept(*, proposal: Proposal, actor: User) -> Proposal:
     """Accept for the side(s) the actor belongs to. Both sides' accepts make it a deal."""
     offer_side, need_side = _sides(actor, proposal)
     if not (offer_side or need_side):
@@ -137,7 +141,7 @@ def proposal_accept(*, proposal: Proposal, actor) -> Proposal:
 
 
 @transaction.atomic
-def proposal_decline(*, proposal: Proposal, actor, reason: str = "") -> Proposal:
+def proposal_decline(*, proposal: Proposal, actor: User, reason: str = "") -> Proposal:
     """Either side declines; the pair is never proposed again."""
     offer_side, need_side = _sides(actor, proposal)
     if not (offer_side or need_side):
@@ -247,7 +251,9 @@ def delivered_limit(deal: Deal) -> Decimal:
 
 
 @transaction.atomic
-def delivery_record(*, deal: Deal, actor, date: date, quantity: Any = None, mass_t: Any = None) -> Delivery:
+def delivery_record(
+    *, deal: Deal, actor: User, date: date, quantity: Any = None, mass_t: Any = None
+) -> Delivery:
     """Append a delivery (either party), stated in the deal's unit: ``quantity`` (pieces for a
     piece deal, tonnes for bulk) or, for bulk, ``mass_t``. Refused beyond the agreed amount plus
     the tolerance (``DELIVERY_TOLERANCE``)."""
@@ -423,12 +429,12 @@ def proposals_supersede(*, run: MatchRun, proposals: Iterable[Proposal]) -> dict
     )
     awaiting: set[tuple[int, int]] = set()
     proposed: dict[tuple[int, int], Proposal] = {}
-    for old in open_now:
-        pair = (old.offer_id, old.need_id)
-        if old.status in ACCEPTED_BY_ONE_SIDE_STATUSES:
+    for current in open_now:
+        pair = (current.offer_id, current.need_id)
+        if current.status in ACCEPTED_BY_ONE_SIDE_STATUSES:
             awaiting.add(pair)
         else:
-            proposed[pair] = old
+            proposed[pair] = current
     created: list[Proposal] = []
     kept: list[Proposal] = []
     for new in proposals:

@@ -77,7 +77,7 @@ def flow_factors_for(factor: Factor | None, factor_set: FactorSet) -> FlowFactor
         substitution_kg_per_t=factor.substitution_kg_per_t,
         treatment_kg_per_t=factor.treatment_kg_per_t,
         road_freight_kg_per_tkm=factor_set.road_freight_kg_per_tkm,
-        baseline_kg_per_t=baselines,
+        baseline_kg_per_t=tuple(sorted(baselines.items())),
         impact_method=factor_set.impact_method,
     )
 

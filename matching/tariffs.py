@@ -7,7 +7,7 @@ one is active and prices every estimate. Only the municipality reads or writes t
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -19,6 +19,12 @@ from accounts.services import event_record
 
 from . import economics
 from .models import Tariff
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
 
 RATE_FIELDS = ("landfill_gate_fee_kzt_per_t", "transport_kzt_per_tkm")
 MAX_RATE = Decimal("999999999999.99")
@@ -32,12 +38,12 @@ def tariff_active() -> Tariff | None:
     return Tariff.objects.filter(is_active=True).first()
 
 
-def tariff_list_for(*, user) -> QuerySet[Tariff]:
+def tariff_list_for(*, user: User | AnonymousUser) -> QuerySet[Tariff]:
     require_authority(user)
     return Tariff.objects.select_related("created_by", "published_by")
 
 
-def access_tariff(user, pk) -> Tariff:
+def access_tariff(user: User | AnonymousUser, pk) -> Tariff:
     """Companies get a 403 for any tariff (existing or not); the municipality a 404 for a missing one."""
     require_authority(user)
     tariff = Tariff.objects.filter(pk=pk_or_404(pk)).first()
@@ -105,7 +111,7 @@ def _clean_rate(field: str, value: Any) -> Decimal:
 
 @transaction.atomic
 def tariff_create(
-    *, actor, version: Any, landfill_gate_fee_kzt_per_t: Any, transport_kzt_per_tkm: Any
+    *, actor: User, version: Any, landfill_gate_fee_kzt_per_t: Any, transport_kzt_per_tkm: Any
 ) -> Tariff:
     """A new draft tariff (municipality only); it prices nothing until published."""
     require_authority(actor)
@@ -127,7 +133,7 @@ def tariff_create(
 
 
 @transaction.atomic
-def tariff_update(*, tariff: Tariff, actor, **fields: Any) -> Tariff:
+def tariff_update(*, tariff: Tariff, actor: User, **fields: Any) -> Tariff:
     """Change a draft's version or rates; a published tariff is immutable (409)."""
     require_authority(actor)
     tariff = Tariff.objects.select_for_update().get(pk=tariff.pk)
@@ -150,7 +156,7 @@ def tariff_update(*, tariff: Tariff, actor, **fields: Any) -> Tariff:
 
 
 @transaction.atomic
-def tariff_publish(*, tariff: Tariff, actor) -> Tariff:
+def tariff_publish(*, tariff: Tariff, actor: User) -> Tariff:
     """Publish a draft: it becomes immutable and the active tariff (the previous one retires)."""
     require_authority(actor)
     now = timezone.now()

@@ -161,7 +161,7 @@ def deal_detail(request, pk: int):
 def _runs_page(request, *, form=None, schedule_form=None, status: int = 200):
     authority = is_authority(request.user)
     current = schedule.schedule_get(actor=request.user) if authority else None
-    if authority and schedule_form is None:
+    if current is not None and schedule_form is None:  # current is set exactly for the authority
         schedule_form = ScheduleForm(
             initial={k: v for k, v in current.as_dict().items() if k in ScheduleForm.base_fields}
         )

@@ -117,6 +117,14 @@ def run_now(django_capture_on_commit_callbacks, municipality):
     return _run
 
 
+@pytest.fixture
+def city(brewery, farm, municipality, run_now):
+    """The report tests' small city (tests/reports/market.py): one run, deals, deliveries."""
+    from tests.reports.market import build_city
+
+    return build_city(brewery, farm, run_now)
+
+
 # --- Celery: eager unless a test asks for the real worker --------------------------------
 def _reachable(url: str) -> bool:
     if not url:

@@ -43,6 +43,8 @@ def build_market() -> dict:
     delivery = services.delivery_record(deal=deal, actor=brewer, date=timezone.localdate(), mass_t="10")
     from marketplace.factor_services import active_factor_set
 
+    factor_set = active_factor_set()
+    assert factor_set is not None
     return {
         "users": {"company": brewer, "municipality": analyst},
         "brewery": brewery.pk,
@@ -52,7 +54,7 @@ def build_market() -> dict:
         "run": run.pk,
         "deal": deal.pk,
         "delivery": delivery.pk,
-        "factor_set": active_factor_set().pk,
+        "factor_set": factor_set.pk,
         "city": city.pk,
     }
 

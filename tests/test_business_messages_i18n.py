@@ -51,6 +51,7 @@ def _unquote(text: str) -> str:
 
 def _translated(po: Path) -> set[str]:
     """msgids with a non-empty, non-fuzzy translation in one PO file."""
+    strs: list[str]
     done, msgid, strs, fuzzy, key = set(), None, [], False, None
     lines = po.read_text(encoding="utf-8").splitlines() + [""]
     for line in lines:

@@ -64,7 +64,10 @@ def test_sqlite_runs_with_wal_and_immediate_transactions(settings):
 def test_without_redis_celery_runs_tasks_in_process():
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
-    code = "import django; django.setup(); from django.conf import settings; print(settings.CELERY_TASK_ALWAYS_EAGER)"
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.CELERY_TASK_ALWAYS_EAGER)"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
     assert out.stdout.strip() == "True", out.stderr
     env["REDIS_URL"] = "redis://127.0.0.1:6379/0"

@@ -107,7 +107,7 @@ class SiteInputSerializer(StrictSerializer):
 
 
 class SiteUpdateSerializer(SiteInputSerializer):
-    organisation = None
+    organisation = None  # type: ignore[assignment]  # None removes the inherited field (DRF); the stubs do not model it
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("partial", True)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from accounts import access, selectors, services
@@ -29,13 +34,16 @@ from .serializers import (
     VerifyInputSerializer,
 )
 
+if TYPE_CHECKING:
+    from rest_framework.permissions import _PermissionClass  # a name of the stubs only
+
 
 class AuthThrottleMixin:
     """Anonymous endpoints, limited per client address (trusted-proxy rule) in ``throttle_scope``."""
 
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_classes: list = [AddressRateThrottle]
+    permission_classes: Sequence[_PermissionClass] = [AllowAny]
+    authentication_classes: Sequence[type[BaseAuthentication]] = []
+    throttle_classes: Sequence[type[BaseThrottle]] = [AddressRateThrottle]
     throttle_scope = "auth"
 
 

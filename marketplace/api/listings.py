@@ -102,7 +102,7 @@ def _read_upload(request) -> tuple[int | None, bytes, str]:
     return data.validated_data.get("organisation"), content, upload.name or ""
 
 
-IMPORT_SCHEMA = dict(
+IMPORT_SCHEMA: dict[str, Any] = dict(
     request={"multipart/form-data": ImportUploadSerializer},
     responses={
         201: ImportResultSerializer,

@@ -237,7 +237,9 @@ LISTING_FIELDS = [
 
 class OfferSerializer(ListingOutputMixin, serializers.ModelSerializer):
     status = ListingStatusField(read_only=True)
-    material = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    material: serializers.SlugRelatedField[Material] = serializers.SlugRelatedField(
+        slug_field="key", read_only=True
+    )
     material_name = serializers.CharField(source="material.name", read_only=True)
     mass_t = serializers.SerializerMethodField(help_text="The quantity in tonnes (per period).")
 
@@ -263,7 +265,9 @@ class OfferSerializer(ListingOutputMixin, serializers.ModelSerializer):
 
 class NeedSerializer(ListingOutputMixin, serializers.ModelSerializer):
     status = ListingStatusField(read_only=True)
-    materials = serializers.SlugRelatedField(slug_field="key", many=True, read_only=True)
+    materials: serializers.SlugRelatedField[Material] = serializers.SlugRelatedField(
+        slug_field="key", many=True, read_only=True
+    )
 
     class Meta:
         model = Need
@@ -309,7 +313,7 @@ class NeedInputSerializer(ListingInputSerializer):
 
 
 class OfferUpdateSerializer(OfferInputSerializer):
-    organisation = None
+    organisation = None  # type: ignore[assignment]  # None removes the inherited field (DRF); the stubs do not model it
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("partial", True)
@@ -317,7 +321,7 @@ class OfferUpdateSerializer(OfferInputSerializer):
 
 
 class NeedUpdateSerializer(NeedInputSerializer):
-    organisation = None
+    organisation = None  # type: ignore[assignment]  # None removes the inherited field (DRF); the stubs do not model it
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("partial", True)
@@ -359,7 +363,8 @@ class ImportRefusedSerializer(serializers.Serializer):
     # Both present when the file was read and refused; a missing file or a bad `organisation`
     # answers field errors only ({"file": [...]} / {"organisation": [...]}).
     file = serializers.ListField(child=serializers.CharField(), required=False)
-    errors = ImportErrorSerializer(
+    # a field named like Serializer.errors: DRF's metaclass moves it into the declared fields
+    errors = ImportErrorSerializer(  # type: ignore[assignment]
         many=True, required=False, help_text="Every refused row, when the file was read."
     )
 

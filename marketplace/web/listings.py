@@ -109,7 +109,9 @@ def _acting_organisation(request) -> Organisation:
         raise forbidden(_("You are not a member of any organisation."))
     chosen = int_or_none(request.GET.get("organisation") or request.POST.get("organisation"))
     organisations = Organisation.objects.filter(id__in=ids).order_by("name", "id")
-    return organisations.filter(pk=chosen).first() if chosen in ids else organisations.first()
+    organisation = organisations.filter(pk=chosen).first() if chosen in ids else organisations.first()
+    assert organisation is not None  # ids is not empty
+    return organisation
 
 
 # --- My listings -----------------------------------------------------------------------------

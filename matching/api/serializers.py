@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any, cast
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.strict import StrictSerializer
+from marketplace.models import FactorSet, Material
 from matching.api.deal_room import CounterpartMixin, EconomicsMixin
 from matching.explain import explanation
 from matching.flow_view import FlowView, flow_view_for, viewer_of
@@ -50,7 +52,9 @@ class MatchRunStatsSerializer(serializers.Serializer):
 
 
 class MatchRunSerializer(serializers.ModelSerializer):
-    factor_set = serializers.SlugRelatedField(slug_field="version", read_only=True)
+    factor_set: serializers.SlugRelatedField[FactorSet] = serializers.SlugRelatedField(
+        slug_field="version", read_only=True
+    )
     stats = serializers.SerializerMethodField()
 
     class Meta:
@@ -118,8 +122,12 @@ class _ImpactMixin(serializers.Serializer):
     """Impact, distance and explanation as the requesting viewer may see them (``flow_view``)."""
 
     impact = serializers.SerializerMethodField()
-    material = serializers.SlugRelatedField(slug_field="key", read_only=True)
-    factor_set = serializers.SlugRelatedField(slug_field="version", read_only=True)
+    material: serializers.SlugRelatedField[Material] = serializers.SlugRelatedField(
+        slug_field="key", read_only=True
+    )
+    factor_set: serializers.SlugRelatedField[FactorSet] = serializers.SlugRelatedField(
+        slug_field="version", read_only=True
+    )
     explanation = serializers.SerializerMethodField()
     distance_exact = serializers.SerializerMethodField(
         help_text="False when `distance_km` (whole km) and the transport figures come from the "
@@ -127,7 +135,7 @@ class _ImpactMixin(serializers.Serializer):
     )
 
     def _view(self, obj) -> FlowView:
-        cache = self.context.setdefault("_flow_views", {})
+        cache = cast(dict[str, Any], self.context).setdefault("_flow_views", {})
         key = (type(obj).__name__, obj.pk)
         if key not in cache:
             cache[key] = flow_view_for(viewer_of(self.context.get("request")), obj)

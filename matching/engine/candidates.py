@@ -44,7 +44,9 @@ def _empty() -> Arcs:
     return Arcs(e, e, np.zeros(0), e, e)
 
 
-def _within_radius(prep: Prepared, offers: np.ndarray, needs: np.ndarray, min_circuity: float):
+def _within_radius(
+    prep: Prepared, offers: np.ndarray, needs: np.ndarray, min_circuity: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(offer positions, need positions) of pairs the k-d tree finds within the need's radius.
 
     Pairs come out need by need and, within a need, by offer position (``return_sorted``), so
@@ -69,7 +71,7 @@ def _within_radius(prep: Prepared, offers: np.ndarray, needs: np.ndarray, min_ci
 
 def _material_arcs(
     prep: Prepared, key: str, offers: np.ndarray, needs: np.ndarray, provider: DistanceProvider
-):
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Admissible (offer, need, distance) of one material, in (need, offer) position order."""
     o, n, o_xyz, n_xyz = _within_radius(prep, offers, needs, provider.min_circuity)
     if isinstance(provider, GreatCircleDistance):

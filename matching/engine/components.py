@@ -47,7 +47,8 @@ class Component:
     @property
     def arc_waste(self) -> np.ndarray:
         """Per arc: it leaves a waste-bound offer."""
-        return self.waste[self.arc_offer]
+        waste: np.ndarray = self.waste[self.arc_offer]
+        return waste
 
     @property
     def mixed(self) -> bool:

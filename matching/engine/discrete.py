@@ -57,8 +57,8 @@ class _Model:
                 used = self.model.new_bool_var(f"y{a}")
                 self.model.add(self.x[a] >= lot * used)
                 self.model.add(self.x[a] <= cap * used)
-        by_offer: dict[int, list] = {}
-        by_need: dict[int, list] = {}
+        by_offer: dict[int, list[cp_model.IntVar]] = {}
+        by_need: dict[int, list[cp_model.IntVar]] = {}
         for a, (o, n) in enumerate(
             zip(component.arc_offer.tolist(), component.arc_need.tolist(), strict=True)
         ):
@@ -75,11 +75,11 @@ class _Model:
         return cp_model.LinearExpr.weighted_sum(self.x, [int(c) for c in coefficients.tolist()])
 
     def hint(self, values: np.ndarray) -> None:
-        self.model.clear_hints()
+        self.model.clear_hints()  # type: ignore[no-untyped-call]  # OR-Tools leaves it unannotated
         for var, value in zip(self.x, values.tolist(), strict=True):
             self.model.add_hint(var, int(value))
 
-    def solve(self, seconds: float):
+    def solve(self, seconds: float) -> tuple[cp_model.CpSolverStatus, np.ndarray | None, float | None]:
         solver = cp_model.CpSolver()
         solver.parameters.random_seed = CPSAT_RANDOM_SEED
         solver.parameters.num_workers = CPSAT_NUM_WORKERS
@@ -161,7 +161,7 @@ def solve_discrete(component: Component, objective: str, *, seconds: float) -> F
         expr = model.expr(coefficients)
         # the relaxation's optimum of this level bounds the discrete one: a valid cut
         model.model.add(expr <= relaxed_bound)
-        model.model.clear_objective()
+        model.model.clear_objective()  # type: ignore[no-untyped-call]  # OR-Tools leaves it unannotated
         model.model.maximize(expr)
         model.hint(values)
         stages_left = len(levels) - index + 1  # this level, the next ones and transport
@@ -181,7 +181,7 @@ def solve_discrete(component: Component, objective: str, *, seconds: float) -> F
         primary_bound = 0.0  # nothing here is waste-bound: the primary objective is 0 for sure
 
     # last level: least transport among the flows that reach every optimum above
-    model.model.clear_objective()
+    model.model.clear_objective()  # type: ignore[no-untyped-call]  # OR-Tools leaves it unannotated
     model.model.minimize(model.expr(component.cost))
     model.hint(values)
     status, found, _ = model.solve(remaining())

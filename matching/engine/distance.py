@@ -38,7 +38,8 @@ def great_circle_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: 
     dphi = p2 - p1
     dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
     h = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    km: np.ndarray = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    return km
 
 
 class GreatCircleDistance:
@@ -56,7 +57,8 @@ class GreatCircleDistance:
     def road_km_from_unit_vectors(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """The same distances from unit vectors the candidate search already holds (faster)."""
         chord = np.sqrt(((a - b) ** 2).sum(axis=1))
-        return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2.0, 1.0)) * self.circuity
+        km: np.ndarray = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2.0, 1.0)) * self.circuity
+        return km
 
 
 def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:

@@ -6,11 +6,13 @@ them onto a failed match run with a readable message.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class EngineError(Exception):
     """Base class of every error raised by :mod:`matching.engine`."""
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         # keep the keyword attributes when an error crosses a process boundary (forked solves)
         return (self.__class__, (str(self),), self.__dict__)
 

@@ -55,7 +55,7 @@ class FlowResult:
     method: str
 
 
-def _check_status(status, what: str) -> None:
+def _check_status(status: min_cost_flow.SimpleMinCostFlow.Status, what: str) -> None:
     if status == Status.OPTIMAL:
         return
     if status in (Status.BAD_COST_RANGE, Status.BAD_CAPACITY_RANGE):

@@ -109,7 +109,7 @@ def _unit_factor(unit: str, materials: tuple[MaterialSpec, ...]) -> Fraction:
     return to_base_units(Fraction(1), unit, materials, conservative="min")
 
 
-def _ratio(value) -> tuple[int, int]:
+def _ratio(value: Decimal | int | float | str | Fraction) -> tuple[int, int]:
     """(numerator, denominator) of an exact quantity, without building a Fraction."""
     if isinstance(value, int):
         return value, 1

@@ -7,7 +7,10 @@ order: every array, and therefore every solver model, is built in id order.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -60,11 +63,13 @@ class Prepared:
 
     @property
     def offer_ids(self) -> list[int]:
-        return self.offer_id.tolist()
+        ids: list[int] = self.offer_id.tolist()
+        return ids
 
     @property
     def need_ids(self) -> list[int]:
-        return self.need_id.tolist()
+        ids: list[int] = self.need_id.tolist()
+        return ids
 
     def unit_mass_kg(self, material: str) -> Fraction:
         return unit_mass_kg(self.materials[material])
@@ -135,7 +140,7 @@ def _gross_per_t(spec: MaterialSpec, offer: OfferInput) -> float:
     return float(spec.net_before_transport_per_t(offer.current_destination))
 
 
-def _day(value, default: int) -> int:
+def _day(value: date | None, default: int) -> int:
     return default if value is None else value.toordinal()
 
 
@@ -152,10 +157,10 @@ def prepare(problem: Problem) -> Prepared:
     offer_values = [offer_base(o, materials[o.material], problem) for o in offers]
     need_values = [need_base(n, tuple(materials[m] for m in n.materials), problem) for n in needs]
 
-    def ints(values, what):
+    def ints(values: Sequence[int], what: str) -> np.ndarray:
         return np.array([to_int64(v, what) for v in values], dtype=np.int64)
 
-    def kms(values):
+    def kms(values: Sequence[Decimal | float | None]) -> np.ndarray:
         return np.array([math.inf if v is None else float(v) for v in values], dtype=np.float64)
 
     return Prepared(

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .candidates import candidate_arcs
+from .candidates import Arcs, candidate_arcs
 from .components import Component, find_components
 from .discrete import solve_discrete
 from .distance import DistanceProvider, GreatCircleDistance
@@ -34,7 +34,9 @@ def _provider(problem: Problem, distance_provider: DistanceProvider | None) -> D
     return distance_provider if distance_provider is not None else GreatCircleDistance(problem.circuity)
 
 
-def _analyse(problem: Problem, distance_provider: DistanceProvider | None):
+def _analyse(
+    problem: Problem, distance_provider: DistanceProvider | None
+) -> tuple[Prepared, Arcs, list[Component], dict[str, float]]:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     prep = prepare(problem)

@@ -10,7 +10,7 @@ with.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 
@@ -19,6 +19,12 @@ from accounts.errors import not_found
 from marketplace.models import Destination, Unit
 
 from ..models import Delivery
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
 
 _ACT_RELATED = (
     "deal__offer__organisation",
@@ -32,7 +38,7 @@ _ACT_RELATED = (
 )
 
 
-def delivery_for_act(user, pk: Any) -> Delivery:
+def delivery_for_act(user: User | AnonymousUser, pk: Any) -> Delivery:
     """The delivery if ``user`` is a party of its deal or the municipality; 404 otherwise."""
     try:
         pk = int(pk)

@@ -116,11 +116,13 @@ class FiguresSerializer(serializers.Serializer):
 
 class ReportRowSerializer(FiguresSerializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label (DRF allows it)
 
 
 class FlowLinkSerializer(serializers.Serializer):
-    source = serializers.CharField(help_text="supply:<sector> or material:<key>")
+    source = serializers.CharField(  # type: ignore[assignment]  # a field named like Field.source (DRF allows it)
+        help_text="supply:<sector> or material:<key>"
+    )
     target = serializers.CharField(help_text="material:<key> or receive:<sector>")
     value_t = _decimal()
     source_label = serializers.CharField()

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import F, Q
@@ -43,6 +43,12 @@ from marketplace.models import Category, Material
 
 from ..impact import WASTE_BOUND_DESTINATIONS
 from ..models import Deal, Delivery, ImpactFields, Proposal, ProposalStatus
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
 
 BASES = ("proposed", "agreed", "delivered")
 DEFAULT_BASIS = "agreed"
@@ -451,21 +457,21 @@ def _add_estimated_kzt(report: dict[str, Any], records: list[Record], group_of) 
     )
 
 
-def _material_name(material: Mapping[str, str]) -> str:
+def _material_name(material: Mapping[str, Any]) -> str:
     from django.utils.translation import get_language
 
     lang = (get_language() or "en")[:2]
     return material.get(f"name_{lang}") or material["name_en"]
 
 
-def report_scope(user) -> set[int] | None:
+def report_scope(user: User | AnonymousUser) -> set[int] | None:
     """Whose flows a user may report on: ``None`` (all) for the municipality, else their own."""
     if is_authority(user):
         return None
     return set(member_organisation_ids(user))
 
 
-def impact_report_for(*, user, params: ReportParams) -> dict[str, Any]:
+def impact_report_for(*, user: User | AnonymousUser, params: ReportParams) -> dict[str, Any]:
     """The report as ``user`` may see it: the city for the municipality, own flows for a company."""
     return build_report(params=params, organisation_ids=report_scope(user))
 

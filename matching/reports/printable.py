@@ -7,7 +7,7 @@ organisations' flows; anyone else is refused (403).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,10 +20,16 @@ from marketplace.models import Factor, FactorSet
 
 from .impact_report import ReportParams, basis_label, build_report
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
+
 _THOUSAND = Decimal(1000)
 
 
-def printable_scope(user) -> tuple[set[int] | None, list[Organisation]]:
+def printable_scope(user: User | AnonymousUser) -> tuple[set[int] | None, list[Organisation]]:
     """``(organisation ids or None for the city, organisations named in the heading)``."""
     if is_authority(user):
         return None, []
@@ -40,7 +46,7 @@ def _tonnes(kg: Decimal) -> Decimal:
     return (kg / _THOUSAND).quantize(Decimal("0.001"))
 
 
-def printable_context(*, user, params: ReportParams) -> dict[str, Any]:
+def printable_context(*, user: User | AnonymousUser, params: ReportParams) -> dict[str, Any]:
     """The figures, tables and factor-set provenance of the printable report."""
     scope, organisations = printable_scope(user)
 

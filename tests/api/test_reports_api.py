@@ -16,7 +16,6 @@ from rest_framework.test import APIClient
 from marketplace.models import Material
 from matching import services
 from matching.reports.impact_report import BASES, DECIMAL_KEYS, GROUP_BYS, METRIC_KEYS
-from tests.reports.market import city  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 

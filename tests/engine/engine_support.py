@@ -138,7 +138,8 @@ def random_problem(
         lat, lon = point(rng)
         if rng.random() < 0.3:
             key = rng.choice(PIECES)
-            accepted, unit = (key,), "piece"
+            accepted: tuple[str, ...] = (key,)
+            unit = "piece"
             quantity = Decimal(rng.randint(1, 600 if key == "bags" else 15))
         else:
             accepted = tuple(rng.sample(BULK, rng.randint(1, 3)))
@@ -347,7 +348,8 @@ def reference_optimum(problem: Problem, *, waste_first: bool = True) -> Referenc
     m = len(arcs)
     n_bin = sum(a.lot > 1 for a in arcs)
     width = m + n_bin
-    lower, upper = [], []
+    lower: list[float] = []
+    upper: list[float] = []
     offer_ids, need_ids = sorted(supply), sorted(demand)
     # rows: supplies, demands, two per lot, then one per fixed lexicographic level
     matrix = lil_matrix((len(offer_ids) + len(need_ids) + 2 * n_bin + 2, width))
@@ -356,22 +358,26 @@ def reference_optimum(problem: Problem, *, waste_first: bool = True) -> Referenc
         for k, a in enumerate(arcs):
             if a.offer == oid:
                 matrix[r, k] = 1
-        lower.append(-np.inf), upper.append(supply[oid])
+        lower.append(-np.inf)
+        upper.append(supply[oid])
         r += 1
     for nid in need_ids:  # flow into a need ≤ its demand
         for k, a in enumerate(arcs):
             if a.need == nid:
                 matrix[r, k] = 1
-        lower.append(-np.inf), upper.append(demand[nid])
+        lower.append(-np.inf)
+        upper.append(demand[nid])
         r += 1
     b = m
     for k, a in enumerate(arcs):  # x = 0 or lot ≤ x ≤ cap, with a binary switch
         if a.lot > 1:
             matrix[r, k], matrix[r, b] = 1, -a.lot
-            lower.append(0), upper.append(np.inf)
+            lower.append(0)
+            upper.append(np.inf)
             r += 1
             matrix[r, k], matrix[r, b] = 1, -a.cap
-            lower.append(-np.inf), upper.append(0)
+            lower.append(-np.inf)
+            upper.append(0)
             r += 1
             b += 1
     level_rows = (r, r + 1)

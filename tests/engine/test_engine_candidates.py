@@ -16,7 +16,10 @@ from matching.engine.prepare import prepare
 def engine_pairs(problem, provider=None):
     prep = prepare(problem)
     arcs = candidate_arcs(prep, provider or GreatCircleDistance(problem.circuity))
-    return {(prep.offers[o].id, prep.needs[n].id) for o, n in zip(arcs.offer.tolist(), arcs.need.tolist())}
+    return {
+        (prep.offers[o].id, prep.needs[n].id)
+        for o, n in zip(arcs.offer.tolist(), arcs.need.tolist(), strict=True)
+    }
 
 
 @pytest.mark.parametrize("seed", range(60))

@@ -29,7 +29,8 @@ PROBLEM = Problem(offers=(OFFER,), needs=(NEED,), materials=MATERIALS, horizon_s
         (dict(offers=(dataclasses.replace(OFFER, material="unobtainium"),)), ("offer", 1)),
         (dict(needs=(dataclasses.replace(NEED, materials=("bags", "panels"), unit="piece"),)), ("need", 2)),
         (dict(needs=(dataclasses.replace(NEED, materials=("grain", "bags")),)), ("need", 2)),
-        (dict(needs=(dataclasses.replace(NEED, max_distance_km=None),)), ("need", 2)),
+        # deliberately invalid input: a need without a maximum distance
+        (dict(needs=(dataclasses.replace(NEED, max_distance_km=None),)), ("need", 2)),  # type: ignore[arg-type]
         (dict(offers=(dataclasses.replace(OFFER, period="fortnight"),)), ("offer", 1)),
         (dict(offers=(dataclasses.replace(OFFER, quantity=Decimal(-1)),)), ("offer", 1)),
     ],

@@ -163,7 +163,7 @@ def test_the_global_rows_cannot_be_changed_after_loading():
     table = load_factor_table()
 
     with pytest.raises(TypeError):
-        table.globals["gwp_ch4"] = None  # type: ignore[index]
+        table.globals["gwp_ch4"] = None
 
 
 def test_shipped_numbers_are_exact_decimals_and_names_come_in_three_languages():
@@ -473,7 +473,7 @@ def test_the_fates_cannot_be_changed_after_loading():
     table = load_factor_table()
 
     with pytest.raises(TypeError):
-        table.fates["straw"] = None  # type: ignore[index]
+        table.fates["straw"] = None
 
 
 _EQ_5_1 = re.compile(

@@ -26,7 +26,9 @@ ROAD = Decimal("0.10163")
 
 
 def factor(key: str):
-    return active_factor_set().factors.get(material__key=key)
+    factor_set = active_factor_set()
+    assert factor_set is not None
+    return factor_set.factors.get(material__key=key)
 
 
 @pytest.fixture

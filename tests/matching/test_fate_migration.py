@@ -59,7 +59,7 @@ def _legacy_impact(row, destination, factor, freight) -> dict:
             substitution_kg_per_t=factor.substitution_kg_per_t,
             treatment_kg_per_t=factor.treatment_kg_per_t,
             road_freight_kg_per_tkm=freight,
-            baseline_kg_per_t=baselines,
+            baseline_kg_per_t=tuple(sorted(baselines.items())),
             impact_method=1,
         ),
     )

@@ -93,7 +93,7 @@ def test_it_refuses_a_quantity_it_cannot_turn_into_tonnes(quantity, unit, conver
 
 def test_it_refuses_floats_because_binary_rounding_breaks_exact_recomputation():
     with pytest.raises(TypeError, match="must be a Decimal"):
-        to_tonnes(0.1, "t")  # type: ignore[arg-type]
+        to_tonnes(0.1, "t")
 
 
 # --- one flow --------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from marketplace.models import Need, Offer
 from matching import runs
 from matching.invariants import INVARIANTS, check_invariants
 from matching.models import Deal, Delivery, MatchRun, Proposal
-from tests.reports.market import city  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def subjects_to(address: str) -> list[str]:
-    return [m.subject for m in mail.outbox if address in m.to]
+    return [str(m.subject) for m in mail.outbox if address in m.to]
 
 
 def test_a_run_emails_each_party_once_about_its_new_proposals(grain_market, run_now):

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from matching import services
@@ -98,8 +97,3 @@ def build_city(brewery, farm, run_now) -> City:
         panel_factory=panel_factory,
         road_builder=road_builder,
     )
-
-
-@pytest.fixture
-def city(brewery, farm, municipality, run_now) -> City:
-    return build_city(brewery, farm, run_now)

@@ -19,7 +19,6 @@ from matching.reports.impact_report import (
     report_params,
 )
 from tests import factories as f
-from tests.reports.market import city  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,6 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from matching.reports.impact_report import METRIC_KEYS, ReportParams, build_report
-from tests.reports.market import city  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,6 @@ from django.urls import reverse
 
 from matching.reports import pdf
 from tests import factories as f
-from tests.reports.market import city  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
