@@ -37,10 +37,10 @@ def _patterns(node: ast.AST) -> list[str]:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return [re.escape(node.value)]
     if isinstance(node, ast.JoinedStr):
-        parts = []
+        parts: list[str] = []
         for value in node.values:
             if isinstance(value, ast.Constant):
-                parts.append(re.escape(value.value))
+                parts.append(re.escape(str(value.value)))
             else:
                 parts.append("[a-z_]+")
         return ["".join(parts)]

@@ -18,6 +18,7 @@ with it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from matching import services
 from matching.models import Deal, Proposal
@@ -49,16 +50,16 @@ FLOWS = [
 @dataclass
 class Company:
     key: str
-    user: object
-    organisation: object
-    site: object
+    user: Any
+    organisation: Any
+    site: Any
 
 
 @dataclass
 class City:
     companies: dict[str, Company]
     deals: dict[str, Deal] = field(default_factory=dict)  # by material key
-    run: object = None
+    run: Any = None
 
     def org(self, key: str):
         return self.companies[key].organisation
