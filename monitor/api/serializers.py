@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from config.strict import StrictSerializer
 from monitor.models import Target, TargetBasis, TargetIndicator
 
 
@@ -17,7 +18,7 @@ def _t(help_text: str = "", *, null: bool = False) -> serializers.DecimalField:
 # --- Targets -----------------------------------------------------------------------------------
 
 
-class TargetInputSerializer(serializers.Serializer):
+class TargetInputSerializer(StrictSerializer):
     indicator = serializers.ChoiceField(choices=TargetIndicator.choices)
     year = serializers.IntegerField(help_text="Calendar year, 2000–2100.")
     value = serializers.DecimalField(

@@ -29,8 +29,10 @@ def test_no_lower_app_imports_the_monitor():
 
 def test_the_monitor_imports_only_the_apps_below_it():
     project = {"accounts", "marketplace", "matching", "monitor", "config", "tests"}
-    used = set()
+    used: set[str] = set()
     for path in (ROOT / "monitor").rglob("*.py"):
-        used |= {name.split(".")[0] for name in _imports(path)} & project
+        names = _imports(path)
+        # config.strict is the one leaf every app's input serializers share (it imports no app).
+        used |= {name.split(".")[0] for name in names if name != "config.strict"} & project
     assert used <= {"accounts", "marketplace", "matching", "monitor"}
     assert {"accounts", "marketplace", "matching"} <= used
