@@ -82,6 +82,13 @@ class MessageSerializer(serializers.ModelSerializer):
     def get_organisation(self, message: Message) -> dict:
         return {"id": message.organisation_id, "name": message.organisation.name}
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if instance.terms_id is not None:
+            # A terms revision's entry: its summary in the reader's language.
+            data["body"] = conversations.terms_summary(instance.terms)
+        return data
+
 
 class MessageInputSerializer(StrictSerializer):
     # Trimmed and length-checked by the service (1–5,000 characters after strip).
@@ -306,7 +313,8 @@ class EconomicsMixin(serializers.Serializer):
         cache = vars(self.root)
         if "_active_tariff" not in cache:
             cache["_active_tariff"] = tariffs.tariff_active()
-        figures = tariffs.economics_of(obj, tariff=cache["_active_tariff"])
+        # The viewer's own figures (matching.flow_view): no exact distance to a hidden site.
+        figures = tariffs.economics_of(obj, tariff=cache["_active_tariff"], view=self._view(obj))
         return None if figures is None else EconomicsSerializer(figures).data
 
 

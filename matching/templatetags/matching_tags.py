@@ -55,3 +55,11 @@ def in_unit(quantity, unit: str) -> str:
 def run_text(message: str) -> str:
     """A run's stored progress or failure message, in the active language."""
     return progress_text(message or "")
+
+
+@register.filter
+def terms_line(message) -> str:
+    """The thread's line for a terms revision entry, in the reader's language."""
+    from matching.conversations import terms_summary
+
+    return terms_summary(message.terms) if message.terms_id else ""
