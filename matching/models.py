@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -54,6 +55,9 @@ class MatchRun(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     claim_token = models.CharField(max_length=40, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # When the run last entered the queue: created, handed back after a transient error, or
+    # re-queued after a lost worker (the "queued too long" invariant counts from it).
+    queued_at = models.DateTimeField(default=timezone.now, null=True, blank=True)
     # When the run's task was last handed to the broker; empty while no send has succeeded.
     enqueued_at = models.DateTimeField(null=True, blank=True)
     worker = models.CharField(max_length=200, blank=True)
