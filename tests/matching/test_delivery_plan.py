@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from matching import plan, services, tasks
 from matching.models import Deal, DeliveryReminder, Proposal
@@ -82,7 +83,7 @@ def test_plan_against_deliveries_marks_overdue_entries():
 @pytest.fixture
 def scheduled_deal(grain_market, run_now, brewery, farm):
     proposal = deal_room.propose(run_now)
-    start = date.today() - timedelta(days=20)
+    start = timezone.localdate() - timedelta(days=20)
     services.proposal_terms_propose(
         proposal=proposal,
         actor=brewery.user,
@@ -98,7 +99,7 @@ def scheduled_deal(grain_market, run_now, brewery, farm):
 @pytest.mark.django_db
 def test_the_deal_api_shows_the_plan_against_deliveries(scheduled_deal, brewery):
     services.delivery_record(
-        deal=scheduled_deal, actor=brewery.user, date=date.today() - timedelta(days=20), quantity="10"
+        deal=scheduled_deal, actor=brewery.user, date=timezone.localdate() - timedelta(days=20), quantity="10"
     )
     plan_rows = brewery.client().get(f"/api/v1/deals/{scheduled_deal.pk}/").json()["plan"]
     assert [r["quantity"] for r in plan_rows] == ["10.000", "10.000", "10.000"]
@@ -137,7 +138,7 @@ def test_an_overdue_entry_is_reminded_once_to_both_parties(
 @pytest.mark.django_db
 def test_delivered_on_time_means_no_reminder(scheduled_deal, brewery):
     services.delivery_record(
-        deal=scheduled_deal, actor=brewery.user, date=date.today() - timedelta(days=1), quantity="30"
+        deal=scheduled_deal, actor=brewery.user, date=timezone.localdate() - timedelta(days=1), quantity="30"
     )
     assert services.deliveries_remind_overdue() == []
 
