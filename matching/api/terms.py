@@ -14,7 +14,7 @@ from matching.economics import kzt
 from matching.models import ScheduleEvery, TermsRevision, TransportBy
 
 
-class ScheduleSerializer(serializers.Serializer):
+class TermsScheduleSerializer(serializers.Serializer):
     every = serializers.ChoiceField(choices=ScheduleEvery.choices)
     start = serializers.DateField()
     end = serializers.DateField()
@@ -58,10 +58,10 @@ class TermsSerializer(serializers.ModelSerializer):
     def get_price_total_kzt(self, terms: TermsRevision) -> str:
         return f"{kzt(terms.quantity * terms.price_per_unit_kzt):f}"
 
-    @extend_schema_field(ScheduleSerializer(allow_null=True))
+    @extend_schema_field(TermsScheduleSerializer(allow_null=True))
     def get_schedule(self, terms: TermsRevision) -> dict | None:
         schedule = terms.schedule_dict()
-        return None if schedule is None else ScheduleSerializer(schedule).data
+        return None if schedule is None else TermsScheduleSerializer(schedule).data
 
     @extend_schema_field(PartyRefSerializer(allow_null=True))
     def get_author(self, terms: TermsRevision) -> dict | None:
@@ -73,7 +73,7 @@ class TermsSerializer(serializers.ModelSerializer):
         return {"id": terms.organisation_id, "name": terms.organisation.name}
 
 
-class ScheduleInputSerializer(StrictSerializer):
+class TermsScheduleInputSerializer(StrictSerializer):
     every = serializers.ChoiceField(choices=ScheduleEvery.choices)
     start = serializers.DateField()
     end = serializers.DateField(required=False, help_text="Optional for `once` (then the start).")
@@ -93,7 +93,7 @@ class TermsInputSerializer(StrictSerializer):
         "supplier pays the receiver to take it (a gate fee).",
     )
     transport_by = serializers.ChoiceField(choices=TransportBy.choices)
-    schedule = ScheduleInputSerializer(
+    schedule = TermsScheduleInputSerializer(
         required=False,
         allow_null=True,
         help_text="Dates inside the offer's and the need's availability windows, start ≤ end.",
