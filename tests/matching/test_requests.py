@@ -225,3 +225,9 @@ def test_the_listing_page_offers_ask_for_this_with_your_own_listings(grain_marke
     assert response.url == f"/matching/proposals/{proposal.pk}/"
     again = web.post(f"/matching/request/offer/{offer.pk}/", {"own": need.pk})
     assert again.status_code == 302 and Proposal.objects.count() == 1
+
+
+def test_a_requests_explanation_states_the_period_from_its_own_day(grain_market, farm):
+    offer, need = grain_market
+    row = ask_for_offer(farm, offer, need.pk).json()
+    assert "a year" in row["explanation"] and "Almaty Brewery" in row["explanation"]

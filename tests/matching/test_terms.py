@@ -263,3 +263,10 @@ def test_the_pages_terms_form_proposes_and_a_refusal_is_400_with_the_reason(prop
     page = web(farm).get(f"/matching/deals/{deal.pk}/").content.decode()
     assert "Delivery plan" in page and page.count("data-plan-row") == 4
     assert "<td>10 t</td>" in page and "<td>40 t</td>" in page  # 40 t over four weeks
+
+
+def test_a_terms_entry_keeps_the_messages_shape(proposed, brewery):
+    propose_terms(brewery, proposed)
+    [entry] = brewery.client().get(f"/api/v1/proposals/{proposed.pk}/messages/").json()["results"]
+    assert set(entry) == {"id", "body", "author", "organisation", "created_at"}
+    assert entry["organisation"]["id"] == brewery.organisation.pk

@@ -83,3 +83,23 @@ def test_two_sides_proposing_terms_at_once_one_wins(grain_market, run_now, brewe
     assert final.status == (
         "accepted_by_offer" if wins[0].organisation_id == brewery.organisation.pk else "accepted_by_need"
     )
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_requests_for_one_pair_at_once_make_one_proposal(grain_market, brewery, farm, attempt):
+    from matching import requests as direct_requests
+
+    offer, need = grain_market
+
+    def by_need():
+        return direct_requests.proposal_request(actor=farm.user, offer=offer, need_id=need.pk)
+
+    def by_offer():
+        return direct_requests.proposal_request(actor=brewery.user, need=need, offer_id=offer.pk)
+
+    outcomes = race(by_need, by_offer)
+    made = [o for o in outcomes if isinstance(o, Proposal)]
+    assert len(made) == 1, outcomes
+    refused = [o for o in outcomes if isinstance(o, DomainError)]
+    assert len(refused) == 1 and "already an open proposal" in refused[0].message
+    assert Proposal.objects.count() == 1
