@@ -270,3 +270,10 @@ def test_a_terms_entry_keeps_the_messages_shape(proposed, brewery):
     [entry] = brewery.client().get(f"/api/v1/proposals/{proposed.pk}/messages/").json()["results"]
     assert set(entry) == {"id", "body", "author", "organisation", "created_at"}
     assert entry["organisation"]["id"] == brewery.organisation.pk
+
+
+def test_the_proposal_page_states_the_distance_as_the_viewer_may_see_it(proposed, brewery, municipality):
+    party = web(brewery).get(f"/matching/proposals/{proposed.pk}/").content.decode()
+    city = web(municipality).get(f"/matching/proposals/{proposed.pk}/").content.decode()
+    assert "≈" in party and f"{proposed.distance_km:.1f} km" not in party
+    assert f"{proposed.distance_km:.1f} km" in city
