@@ -231,3 +231,19 @@ def test_a_requests_explanation_states_the_period_from_its_own_day(grain_market,
     offer, need = grain_market
     row = ask_for_offer(farm, offer, need.pk).json()
     assert "a year" in row["explanation"] and "Almaty Brewery" in row["explanation"]
+
+
+def test_the_listings_owner_is_told_by_email(grain_market, farm, brewery, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    offer, need = grain_market
+    brewery.user.email, farm.user.email = "b@example.kz", "f@example.kz"
+    brewery.user.save()
+    farm.user.save()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert ask_for_offer(farm, offer, need.pk).status_code == 201
+    [message] = mail.outbox
+    assert message.to == ["b@example.kz"]
+    assert "Talgar Dairy Farm asks for your listing" in message.subject
+    assert f"/matching/proposals/{Proposal.objects.get().pk}/" in message.body
