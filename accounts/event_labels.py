@@ -50,6 +50,8 @@ ACTION_LABELS = {
     "proposal.accept_need": _("Proposal accepted by the receiver"),
     "proposal.accept_both": _("Proposal accepted by both sides"),
     "proposal.declined": _("Proposal declined"),
+    "proposal.requested": _("Listing asked for directly"),
+    "proposal.terms_proposed": _("Terms proposed"),
     "proposal.expired": _("Proposal expired (no answer in time)"),
     "schedule.updated": _("Run schedule changed"),
     "deal.agreed": _("Deal agreed"),

@@ -64,8 +64,52 @@ def thread_url(proposal: Proposal) -> str:
 
 
 def thread_messages(*, proposal: Proposal) -> QuerySet[Message]:
-    """The thread, oldest first."""
-    return Message.objects.filter(proposal=proposal).select_related("author", "organisation").order_by("id")
+    """The thread, oldest first; a terms revision is an entry of its own (``message.terms``)."""
+    return (
+        Message.objects.filter(proposal=proposal)
+        .select_related("author", "organisation", "terms__organisation", "terms__proposal")
+        .order_by("id")
+    )
+
+
+def terms_summary(terms) -> str:
+    """One line for the thread, in the reader's language: "Terms proposed by X: 120 t at …"."""
+    from .explain import amount_text
+    from .models import ScheduleEvery, TransportBy
+
+    unit = terms.proposal.unit
+    price = terms.price_per_unit_kzt
+    parts = [
+        _("Terms proposed by %(org)s (revision %(n)s): %(amount)s")
+        % {
+            "org": terms.organisation.name,
+            "n": terms.number,
+            "amount": amount_text(terms.quantity, unit),
+        },
+        (
+            _("the receiver pays %(price)s KZT per %(unit)s")
+            if price >= 0
+            else _("the supplier pays a gate fee of %(price)s KZT per %(unit)s")
+        )
+        % {
+            "price": f"{abs(price):,.2f}".replace(",", " "),
+            "unit": _("piece") if unit == "piece" else _("t"),
+        },
+        _("transport by %(who)s") % {"who": str(TransportBy(terms.transport_by).label).lower()},
+    ]
+    if terms.has_schedule:
+        if terms.schedule_every == ScheduleEvery.ONCE:
+            parts.append(_("once, on %(start)s") % {"start": terms.schedule_start.isoformat()})
+        else:
+            parts.append(
+                _("%(every)s from %(start)s to %(end)s")
+                % {
+                    "every": str(ScheduleEvery(terms.schedule_every).label).lower(),
+                    "start": terms.schedule_start.isoformat(),
+                    "end": terms.schedule_end.isoformat(),
+                }
+            )
+    return "; ".join(parts)
 
 
 def _my_threads_q(organisation_ids: set[int], prefix: str = "") -> Q:

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,10 +19,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import member_organisation_ids, require_authority
 from accounts.errors import DomainError, ErrorCode
+from config.web import safe_next
 
-from . import access, conversations, tariffs
+from . import access, conversations, services, tariffs
 from .api.deal_room import message_post_allowed
-from .models import UNDECIDED_PROPOSAL_STATUSES, Proposal
+from .flow_view import viewer_of
+from .models import UNDECIDED_PROPOSAL_STATUSES, Proposal, ScheduleEvery, TransportBy
 
 PAGE_SIZE = 25
 
@@ -36,29 +39,118 @@ def conversation_context(
     return {"thread": thread, "post_url": post_url, "message_error": error, "draft": draft}
 
 
-def economics_context(flow) -> dict[str, Any]:
-    return {"economics": tariffs.economics_of(flow, tariff=tariffs.tariff_active())}
+def economics_context(flow, request=None) -> dict[str, Any]:
+    """The estimates as the requesting user may see them (rounded distance to a hidden site)."""
+    viewer = viewer_of(request) if request is not None else None
+    return {"economics": tariffs.economics_of(flow, tariff=tariffs.tariff_active(), viewer=viewer)}
 
 
-@login_required
-def proposal_detail(request, pk: int):
-    proposal = access.access_proposal(request.user, pk)
+def _proposal_page(
+    request, proposal: Proposal, *, terms_error: str = "", terms_draft=None, status: int = 200
+):
     orgs = member_organisation_ids(request.user)
     deal = getattr(proposal, "deal", None) if proposal.status == "agreed" else None
+    is_party = bool(orgs & {proposal.offer.organisation_id, proposal.need.organisation_id})
+    undecided = proposal.status in UNDECIDED_PROPOSAL_STATUSES
     return render(
         request,
         "matching/proposal.html",
         {
             "p": proposal,
             "deal": deal,
-            "is_party": bool(orgs & {proposal.offer.organisation_id, proposal.need.organisation_id}),
-            "undecided": proposal.status in UNDECIDED_PROPOSAL_STATUSES,
-            **economics_context(proposal),
+            "is_party": is_party,
+            "undecided": undecided,
+            "terms": tariffs.flow_terms(proposal),
+            "terms_form_url": reverse("matching:proposal-terms", args=[proposal.pk])
+            if is_party and undecided
+            else "",
+            "terms_error": terms_error,
+            "terms_draft": terms_draft or {},
+            "transport_choices": TransportBy.choices,
+            "every_choices": ScheduleEvery.choices,
+            **economics_context(proposal, request),
             **conversation_context(
                 request, proposal, post_url=reverse("matching:proposal-messages", args=[proposal.pk])
             ),
         },
+        status=status,
     )
+
+
+@login_required
+def proposal_detail(request, pk: int):
+    return _proposal_page(request, access.access_proposal(request.user, pk))
+
+
+@login_required
+@require_POST
+def proposal_terms(request, pk: int):
+    """The proposal page's terms form: propose terms for your side (400 with the reason)."""
+    proposal = access.access_proposal(request.user, pk)
+    draft = {key: request.POST.get(key, "").strip() for key in TERMS_FORM_FIELDS}
+    schedule = None
+    if draft["schedule_every"]:
+        schedule = {
+            "every": draft["schedule_every"],
+            "start": draft["schedule_start"],
+            "end": draft["schedule_end"],
+        }
+    try:
+        services.proposal_terms_propose(
+            proposal=proposal,
+            actor=request.user,
+            quantity=draft["quantity"],
+            price_per_unit_kzt=draft["price_per_unit_kzt"],
+            transport_by=draft["transport_by"],
+            schedule=schedule,
+        )
+    except DomainError as exc:
+        if exc.code not in (ErrorCode.INVALID, ErrorCode.CONFLICT):
+            raise
+        proposal = access.access_proposal(request.user, pk)
+        return _proposal_page(request, proposal, terms_error=exc.message, terms_draft=draft, status=400)
+    messages.success(request, _("Terms proposed; the other side can accept them now."))
+    return redirect(f"{reverse('matching:proposal', args=[proposal.pk])}#terms")
+
+
+TERMS_FORM_FIELDS = (
+    "quantity",
+    "price_per_unit_kzt",
+    "transport_by",
+    "schedule_every",
+    "schedule_start",
+    "schedule_end",
+)
+
+
+@login_required
+@require_POST
+def listing_request(request, kind: str, pk: int):
+    """ "Ask for this": from a listing page or search result, with one of your own listings."""
+    from marketplace.access import access_need, access_offer
+
+    from . import requests as direct_requests
+
+    own = request.POST.get("own", "")
+    try:
+        if kind == "offer":
+            proposal = direct_requests.proposal_request(
+                actor=request.user, offer=access_offer(request.user, pk), need_id=own
+            )
+        elif kind == "need":
+            proposal = direct_requests.proposal_request(
+                actor=request.user, need=access_need(request.user, pk), offer_id=own
+            )
+        else:
+            raise Http404
+    except DomainError as exc:
+        if exc.code is not ErrorCode.INVALID:
+            raise
+        messages.error(request, exc.message)
+        back = reverse("marketplace:offer" if kind == "offer" else "marketplace:need", args=[pk])
+        return redirect(safe_next(request, back))
+    messages.success(request, _("Asked; the other side has until the date shown to answer."))
+    return redirect("matching:proposal", pk=proposal.pk)
 
 
 def _post(request, proposal: Proposal, *, page_url: str, post_url: str):
@@ -118,7 +210,9 @@ def deal_room_context(request, deal) -> dict[str, Any]:
         counterpart = deal.need.organisation if offer_side else deal.offer.organisation
     return {
         "counterpart": counterpart,
-        **economics_context(deal),
+        "terms": deal.terms,
+        "plan": services.deal_plan(deal=deal),
+        **economics_context(deal, request),
         **conversation_context(
             request, conversations.thread_of(deal), post_url=reverse("matching:deal-messages", args=[deal.pk])
         ),

@@ -82,13 +82,20 @@ def flow_economics(
     current_destination: str,
     rates: Rates,
     price_total_kzt: Decimal | None = None,
+    shown_tkm: Decimal | None = None,
 ) -> Economics:
-    """The estimated money of one flow (a proposal or a deal) under one tariff."""
+    """The estimated money of one flow (a proposal or a deal) under one tariff.
+
+    ``shown_tkm``: the tonne-kilometres the viewer is shown (``matching.flow_view.FlowView.tkm``,
+    from the rounded distance to a hidden site); the haulage cost is derived from it, so it
+    cannot give back the exact distance. Without it, from ``mass_t`` × ``distance_km``.
+    """
+    flow_tkm = tkm(mass_t=mass_t, distance_km=distance_km) if shown_tkm is None else shown_tkm
     return Economics(
         disposal_fee_avoided_kzt=disposal_fee_avoided_kzt(
             mass_t=mass_t, current_destination=current_destination, rates=rates
         ),
-        transport_cost_kzt=transport_cost_kzt(tkm=tkm(mass_t=mass_t, distance_km=distance_km), rates=rates),
+        transport_cost_kzt=transport_cost_kzt(tkm=flow_tkm, rates=rates),
         price_total_kzt=None if price_total_kzt is None else kzt(price_total_kzt),
         tariff=rates.version,
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .flow_view import FlowView
@@ -45,6 +46,13 @@ def _run_of(obj):
     return run
 
 
+def _request_day(obj):
+    """A direct request (no run) counts over a horizon from the day it was made."""
+    proposal = getattr(obj, "proposal", None) or obj
+    created = getattr(proposal, "created_at", None)
+    return timezone.localtime(created).date() if created is not None else None
+
+
 def _covers(listing, start, days: int) -> bool:
     end = start + timedelta(days=days - 1)
     return (listing.available_from is None or listing.available_from <= start) and (
@@ -69,7 +77,7 @@ def flow_period(obj) -> tuple[str, Decimal]:
     days = run.horizon_days if run is not None else DEFAULT_HORIZON_DAYS
     if "once" in (offer.period, need.period):
         return _("once"), Decimal(1)
-    start = run.horizon_start if run is not None else None
+    start = run.horizon_start if run is not None else _request_day(obj)
     if start is not None and _covers(offer, start, days) and _covers(need, start, days):
         period = max((offer.period, need.period), key=lambda p: PERIOD_DAYS.get(p, Decimal(0)))
         if period in PERIOD_DAYS:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -25,7 +25,7 @@ from marketplace.models import Factor, FactorSet, Material, Need, Offer
 from .engine.horizon import horizon_quantity
 from .impact import flow_impact
 from .models import Deal, Delivery, ImpactFields, MatchRun, Proposal, ProposalStatus, RunStatus
-from .runs import lease_seconds
+from .runs import queued_bound_seconds
 from .services import delivery_tolerance
 from .snapshot import committed_in_unit, flow_factors_for
 
@@ -56,27 +56,45 @@ class Invariant:
 
 
 def _runs_terminal_or_leased() -> Iterator[str]:
-    """A run is finished, running under a live lease, or queued only recently."""
+    """A run is finished, running under a live lease, or queued only recently: since it last
+    entered the queue (``queued_at``), for at most :func:`matching.runs.queued_bound_seconds`."""
     now = timezone.now()
-    stale = now - timedelta(seconds=lease_seconds())
+    bound = queued_bound_seconds()
+    stale = now - timedelta(seconds=bound)
     for run in MatchRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).order_by("id"):
         if run.status == RunStatus.RUNNING and (run.lease_expires_at is None or run.lease_expires_at < now):
             when = run.lease_expires_at.isoformat() if run.lease_expires_at else "never set"
             yield f"run #{run.pk} is running without a live lease (lease expired: {when})"
-        elif run.status == RunStatus.QUEUED and run.created_at < stale:
-            yield (
-                f"run #{run.pk} has been queued since {run.created_at.isoformat()} (over {lease_seconds()} s)"
-            )
+        elif run.status == RunStatus.QUEUED and (run.queued_at or run.created_at) < stale:
+            since = (run.queued_at or run.created_at).isoformat()
+            yield f"run #{run.pk} has been queued since {since} (over {bound} s)"
 
 
 # --- Commitments ----------------------------------------------------------------------------
 
 
-def _latest_runs_by_listing(field: str) -> dict[int, MatchRun]:
-    """For each offer (or need) with deals, the run whose horizon its newest deal was made in."""
-    latest: dict[int, MatchRun] = {}
-    for deal in Deal.objects.select_related("proposal__run").order_by("proposal__run_id", "id"):
-        latest[getattr(deal, field)] = deal.proposal.run
+@dataclass(frozen=True)
+class _Horizon:
+    pk: int | str
+    horizon_start: date
+    horizon_days: int
+
+
+def _latest_runs_by_listing(field: str) -> dict[int, MatchRun | _Horizon]:
+    """For each offer (or need) with deals, the horizon its newest deal was made in: its run's,
+    or for a direct request (no run) the request's own (its day, ``REQUEST_HORIZON_DAYS``)."""
+    from .requests import REQUEST_HORIZON_DAYS
+
+    latest: dict[int, MatchRun | _Horizon] = {}
+    for deal in Deal.objects.select_related("proposal__run").order_by("id"):
+        run: MatchRun | _Horizon | None = deal.proposal.run
+        if run is None:
+            run = _Horizon(
+                pk=f"request {deal.proposal_id}",
+                horizon_start=timezone.localtime(deal.proposal.created_at).date(),
+                horizon_days=REQUEST_HORIZON_DAYS,
+            )
+        latest[getattr(deal, field)] = run
     return latest
 
 
@@ -284,7 +302,8 @@ def _agreed_proposals_have_deals() -> Iterator[str]:
 
 def _proposals_from_succeeded_runs() -> Iterator[str]:
     for proposal_id, run_id, status in (
-        Proposal.objects.exclude(run__status=RunStatus.SUCCEEDED)
+        Proposal.objects.filter(run__isnull=False)
+        .exclude(run__status=RunStatus.SUCCEEDED)
         .values_list("id", "run_id", "run__status")
         .order_by("id")
     ):

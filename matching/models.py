@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -54,6 +55,9 @@ class MatchRun(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     claim_token = models.CharField(max_length=40, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # When the run last entered the queue: created, handed back after a transient error, or
+    # re-queued after a lost worker (the "queued too long" invariant counts from it).
+    queued_at = models.DateTimeField(default=timezone.now, null=True, blank=True)
     # When the run's task was last handed to the broker; empty while no send has succeeded.
     enqueued_at = models.DateTimeField(null=True, blank=True)
     worker = models.CharField(max_length=200, blank=True)
@@ -153,6 +157,23 @@ class FlowFields(ImpactFields):
 ACCEPTED_BY_ONE_SIDE_STATUSES = (ProposalStatus.ACCEPTED_BY_OFFER, ProposalStatus.ACCEPTED_BY_NEED)
 
 
+class ProposalOrigin(models.TextChoices):
+    RUN = "run", _("Proposed by a match run")
+    REQUEST = "request", _("Asked for directly")
+
+
+class TransportBy(models.TextChoices):
+    SUPPLIER = "supplier", _("The supplier")
+    RECEIVER = "receiver", _("The receiver")
+    CARRIER = "carrier", _("A carrier")
+
+
+class ScheduleEvery(models.TextChoices):
+    ONCE = "once", _("Once")
+    WEEK = "week", _("Every week")
+    MONTH = "month", _("Every month")
+
+
 class Proposal(FlowFields):
     """The optimiser's suggestion: this much, from this offer to this need.
 
@@ -162,7 +183,14 @@ class Proposal(FlowFields):
     ``respond_by`` passes (see ``matching.services``).
     """
 
-    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="proposals")
+    # Null for a direct request (``origin="request"``): no run made it.
+    run = models.ForeignKey(
+        MatchRun, null=True, blank=True, on_delete=models.CASCADE, related_name="proposals"
+    )
+    origin = models.CharField(max_length=10, choices=ProposalOrigin.choices, default=ProposalOrigin.RUN)
+    # The number of the current terms revision (0: no terms yet); every new revision adds one,
+    # and decisions are conditional on it, so an acceptance never lands on terms it did not see.
+    terms_number = models.PositiveIntegerField(default=0)
     first_run = models.ForeignKey(
         MatchRun, null=True, blank=True, on_delete=models.CASCADE, related_name="first_proposals"
     )
@@ -187,6 +215,11 @@ class Proposal(FlowFields):
             models.CheckConstraint(
                 condition=Q(status__in=ProposalStatus.values), name="proposal_status_valid"
             ),
+            models.CheckConstraint(
+                condition=(Q(origin=ProposalOrigin.RUN) & Q(run__isnull=False))
+                | (Q(origin=ProposalOrigin.REQUEST) & Q(run__isnull=True)),
+                name="proposal_origin_run",
+            ),
         ]
         indexes = [
             models.Index(fields=["status"], name="proposal_status_idx"),
@@ -208,6 +241,13 @@ class Proposal(FlowFields):
             return ["supplier"]
         return []
 
+    @property
+    def current_terms(self) -> TermsRevision | None:
+        """The latest terms revision, or ``None`` while nobody has proposed terms."""
+        if not self.terms_number:
+            return None
+        return self.terms_revisions.filter(number=self.terms_number).first()
+
     def waiting_for_organisations(self) -> list:
         """The organisations of :attr:`waiting_for`, supplier first."""
         sides = self.waiting_for
@@ -221,6 +261,10 @@ class Deal(FlowFields):
     """An agreed proposal. Its agreed impact is stored; its realised impact follows deliveries."""
 
     proposal = models.OneToOneField(Proposal, on_delete=models.PROTECT, related_name="deal")
+    # The agreed terms (null when the proposal was accepted without any); quantity and mass follow them.
+    terms = models.ForeignKey(
+        "TermsRevision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     delivered_t = models.DecimalField(max_digits=16, decimal_places=3, default=0)
     # In the deal's unit (pieces for piece deals, tonnes for bulk ones, then equal to delivered_t).
     delivered_quantity = models.DecimalField(max_digits=16, decimal_places=3, default=0)
@@ -306,6 +350,66 @@ class RunPart(models.Model):
 # --- The deal room: one conversation per proposal, continued on its deal ---------------------
 
 
+class TermsRevision(models.Model):
+    """One proposal of terms by one side. Kept for ever; the proposal's ``terms_number`` points to
+    the current one. ``price_per_unit_kzt`` is signed: positive, the receiver pays the supplier;
+    negative, the supplier pays the receiver to take it (a gate fee)."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="terms_revisions")
+    number = models.PositiveIntegerField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(max_digits=16, decimal_places=3)
+    price_per_unit_kzt = models.DecimalField(max_digits=16, decimal_places=2)
+    transport_by = models.CharField(max_length=10, choices=TransportBy.choices)
+    schedule_every = models.CharField(max_length=5, choices=ScheduleEvery.choices, blank=True)
+    schedule_start = models.DateField(null=True, blank=True)
+    schedule_end = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["proposal_id", "number"]
+        verbose_name = _("terms revision")
+        verbose_name_plural = _("terms revisions")
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "number"], name="terms_revision_unique"),
+            models.CheckConstraint(condition=Q(quantity__gt=0) & Q(number__gt=0), name="terms_positive"),
+            models.CheckConstraint(
+                condition=Q(transport_by__in=TransportBy.values), name="terms_transport_valid"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(schedule_every="") & Q(schedule_start__isnull=True) & Q(schedule_end__isnull=True)
+                )
+                | (
+                    Q(schedule_every__in=ScheduleEvery.values)
+                    & Q(schedule_start__isnull=False)
+                    & Q(schedule_end__isnull=False)
+                    & Q(schedule_start__lte=models.F("schedule_end"))
+                ),
+                name="terms_schedule_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Terms #{self.number} on proposal {self.proposal_id}"
+
+    @property
+    def has_schedule(self) -> bool:
+        return bool(self.schedule_every)
+
+    @property
+    def price_total_kzt(self):
+        return self.quantity * self.price_per_unit_kzt
+
+    def schedule_dict(self) -> dict | None:
+        if not self.has_schedule:
+            return None
+        return {"every": self.schedule_every, "start": self.schedule_start, "end": self.schedule_end}
+
+
 class Message(models.Model):
     """One entry in a proposal's conversation. The thread is the proposal; its deal continues it.
 
@@ -321,6 +425,10 @@ class Message(models.Model):
     )
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     body = models.TextField(_("message"), blank=True)
+    # Set on the thread's entry for a terms revision ("terms proposed by X: …"); the body is empty.
+    terms = models.OneToOneField(
+        TermsRevision, null=True, blank=True, on_delete=models.CASCADE, related_name="message"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -346,6 +454,23 @@ class ThreadState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read proposal {self.proposal_id} up to {self.last_read_message_id}"
+
+
+class DeliveryReminder(models.Model):
+    """A reminder sent for one overdue entry of a deal's delivery plan: at most one per entry."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="reminders")
+    plan_date = models.DateField()
+    planned_cumulative = models.DecimalField(max_digits=16, decimal_places=3)
+    delivered_cumulative = models.DecimalField(max_digits=16, decimal_places=3)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["deal_id", "plan_date"]
+        constraints = [models.UniqueConstraint(fields=["deal", "plan_date"], name="delivery_reminder_once")]
+
+    def __str__(self) -> str:
+        return f"Reminder for deal {self.deal_id}, planned {self.plan_date}"
 
 
 class TariffStatus(models.TextChoices):

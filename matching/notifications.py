@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.urls import reverse
-from django.utils import translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -171,6 +171,61 @@ def deal_agreed(*, deal_id: int) -> None:
             "receiver": deal.need.organisation.name,
             "amount": _amount_text(deal.quantity, deal.unit),
             "material": deal.material.name,
+            "url": site_link(reverse("matching:deal", args=[deal.pk])),
+        }
+        return subject, body + "\n"
+
+    _send(_messages({deal.offer.organisation_id, deal.need.organisation_id}, compose))
+
+
+def proposal_requested(*, proposal_id: int) -> None:
+    """Tell the listing's owner that a company asked for it directly (the requester has accepted)."""
+    from .models import Proposal, ProposalStatus
+
+    proposal = Proposal.objects.select_related("offer__organisation", "need__organisation", "material").get(
+        pk=proposal_id
+    )
+    by_need = proposal.status == ProposalStatus.ACCEPTED_BY_NEED
+    requester = proposal.need.organisation if by_need else proposal.offer.organisation
+    owner = proposal.offer.organisation if by_need else proposal.need.organisation
+
+    def compose(org_id: int) -> tuple[str, str]:
+        subject = _("Qaita: %(org)s asks for your listing") % {"org": requester.name}
+        body = _(
+            "%(org)s asked directly for %(amount)s of %(material)s and has accepted the proposal. "
+            "Accept, propose terms or decline by %(date)s: %(url)s"
+        ) % {
+            "org": requester.name,
+            "amount": _amount_text(proposal.quantity, proposal.unit),
+            "material": proposal.material.name,
+            "date": formats.date_format(timezone.localtime(proposal.respond_by), "DATETIME_FORMAT"),
+            "url": site_link(reverse("matching:proposal", args=[proposal.pk])),
+        }
+        return subject, body + "\n"
+
+    _send(_messages({owner.pk}, compose))
+
+
+def delivery_overdue(*, reminder_id: int) -> None:
+    """Remind both parties of a deal that a planned delivery is overdue."""
+    from .models import DeliveryReminder
+
+    reminder = DeliveryReminder.objects.select_related(
+        "deal__offer__organisation", "deal__need__organisation", "deal__material"
+    ).get(pk=reminder_id)
+    deal = reminder.deal
+
+    def compose(org_id: int) -> tuple[str, str]:
+        subject = _("Qaita: a planned delivery on deal #%(id)d is overdue") % {"id": deal.pk}
+        body = _(
+            "By %(date)s, %(planned)s of %(material)s were planned to be delivered under deal #%(id)d; "
+            "%(delivered)s are recorded. Record the delivery or agree new terms: %(url)s"
+        ) % {
+            "date": formats.date_format(reminder.plan_date, "DATE_FORMAT"),
+            "planned": _amount_text(reminder.planned_cumulative, deal.unit),
+            "delivered": _amount_text(reminder.delivered_cumulative, deal.unit),
+            "material": deal.material.name,
+            "id": deal.pk,
             "url": site_link(reverse("matching:deal", args=[deal.pk])),
         }
         return subject, body + "\n"

@@ -37,6 +37,12 @@ class Notice:
     needs_action: bool
 
 
+def in_unit(quantity, unit: str) -> str:
+    from .templatetags.matching_tags import in_unit as shown
+
+    return shown(quantity, unit)
+
+
 def awaiting_my_decision(orgs: set[int]):
     """Proposals on which my side has not decided yet (and still can: the window is open)."""
     mine_offer = Q(offer__organisation_id__in=orgs) & Q(
@@ -136,6 +142,30 @@ def feed_for(user: User, *, limit: int = 50) -> list[Notice]:
                 % {"mass": f"{v.mass_t.normalize():f}", "id": v.deal_id},
                 url=reverse("matching:deal", args=[v.deal_id]),
                 needs_action=False,
+            )
+        )
+    from .models import DeliveryReminder
+
+    for r in (
+        DeliveryReminder.objects.filter(party_q(orgs, "deal__"), sent_at__gte=since)
+        .select_related("deal")
+        .order_by("-sent_at")[:limit]
+    ):
+        notices.append(
+            Notice(
+                when=r.sent_at,
+                text=_(
+                    "A planned delivery on deal #%(id)d is overdue: %(planned)s planned by %(date)s, "
+                    "%(delivered)s delivered."
+                )
+                % {
+                    "id": r.deal_id,
+                    "planned": in_unit(r.planned_cumulative, r.deal.unit),
+                    "delivered": in_unit(r.delivered_cumulative, r.deal.unit),
+                    "date": formats.date_format(r.plan_date, "SHORT_DATE_FORMAT"),
+                },
+                url=reverse("matching:deal", args=[r.deal_id]) + "#plan",
+                needs_action=True,
             )
         )
     from .conversations import message_notices

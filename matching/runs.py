@@ -62,6 +62,13 @@ def lease_seconds() -> int:
     return int(settings.MATCHING_LEASE_S)
 
 
+def queued_bound_seconds() -> int:
+    """How long a run may wait in the queue before the invariants call it stuck: three resend
+    periods (``MATCHING_REQUEUE_QUEUED_AFTER_S``) plus one sweep (``MATCHING_SWEEP_EVERY_S``), so
+    a run is flagged only after the sweeper has sent it again several times without a claim."""
+    return 3 * int(settings.MATCHING_REQUEUE_QUEUED_AFTER_S) + int(settings.MATCHING_SWEEP_EVERY_S)
+
+
 def max_attempts() -> int:
     return int(settings.MATCHING_MAX_ATTEMPTS)
 
@@ -269,6 +276,7 @@ def _release(run_id: int, token: str) -> None:
             progress=0,
             progress_message="Waiting to retry",
             lease_expires_at=None,
+            queued_at=timezone.now(),
             # the task's own retry is the pending message; the sweeper re-sends if it is lost
             enqueued_at=timezone.now(),
         )
@@ -523,6 +531,7 @@ def match_runs_sweep() -> dict[str, int]:
             progress=0,
             progress_message="Re-queued after a lost worker",
             lease_expires_at=None,
+            queued_at=now,
             enqueued_at=None,
         ):
             event_record(actor=None, action="match_run.requeued", obj=run, data={"attempts": run.attempts})

@@ -37,6 +37,8 @@ def proposal_list_for(*, user: User | AnonymousUser) -> QuerySet[Proposal]:
         "need__site",
         "material",
         "factor_set",
+    ).prefetch_related(
+        "terms_revisions__organisation", "terms_revisions__author", "terms_revisions__proposal"
     )
     return proposals if is_authority(user) else proposals.filter(_party_filter(user))
 
@@ -50,6 +52,9 @@ def deal_list_for(*, user: User | AnonymousUser) -> QuerySet[Deal]:
         "need__site",
         "material",
         "factor_set",
+        "terms__organisation",
+        "terms__author",
+        "terms__proposal",
     ).prefetch_related("deliveries")
     return deals if is_authority(user) else deals.filter(_party_filter(user))
 

@@ -18,6 +18,7 @@ import math
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -28,17 +29,23 @@ from django.utils.translation import gettext as _
 from accounts.access import member_organisation_ids
 from accounts.errors import conflict, forbidden, invalid, not_found
 from accounts.services import event_record
+from config.strict import parse_decimal
 from marketplace.models import ListingStatus, Unit
 
-from . import notifications
+from . import notifications, plan
 from .models import (
     ACCEPTED_BY_ONE_SIDE_STATUSES,
     UNDECIDED_PROPOSAL_STATUSES,
     Deal,
     Delivery,
     MatchRun,
+    Message,
     Proposal,
+    ProposalOrigin,
     ProposalStatus,
+    ScheduleEvery,
+    TermsRevision,
+    TransportBy,
 )
 from .snapshot import flow_factors_for, impact_of
 
@@ -61,6 +68,17 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (S.PROPOSED, "expire"): S.EXPIRED,
     (S.ACCEPTED_BY_OFFER, "expire"): S.EXPIRED,
     (S.ACCEPTED_BY_NEED, "expire"): S.EXPIRED,
+    # New terms accept them for the author's side and clear the other side's acceptance.
+    (S.PROPOSED, "terms_offer"): S.ACCEPTED_BY_OFFER,
+    (S.ACCEPTED_BY_OFFER, "terms_offer"): S.ACCEPTED_BY_OFFER,
+    (S.ACCEPTED_BY_NEED, "terms_offer"): S.ACCEPTED_BY_OFFER,
+    (S.PROPOSED, "terms_need"): S.ACCEPTED_BY_NEED,
+    (S.ACCEPTED_BY_NEED, "terms_need"): S.ACCEPTED_BY_NEED,
+    (S.ACCEPTED_BY_OFFER, "terms_need"): S.ACCEPTED_BY_NEED,
+    # A member of both parties who proposes terms accepts them for both.
+    (S.PROPOSED, "terms_both"): S.AGREED,
+    (S.ACCEPTED_BY_OFFER, "terms_both"): S.AGREED,
+    (S.ACCEPTED_BY_NEED, "terms_both"): S.AGREED,
 }
 
 MAX_DELIVERY_T = Decimal("1000000")
@@ -81,7 +99,11 @@ def _sides(user, proposal: Proposal) -> tuple[bool, bool]:
 
 
 def _transition(proposal: Proposal, action: str, **fields: Any) -> Proposal:
-    """Apply one transition as a conditional update, so two concurrent decisions cannot both win."""
+    """Apply one transition as a conditional update, so two concurrent decisions cannot both win.
+
+    The update is conditional on the status *and* the terms revision read: an acceptance racing
+    new terms (which may leave the status as it was) loses, and so do two new terms at once.
+    """
     target = TRANSITIONS.get((proposal.status, action))
     if target is None:
         raise conflict(
@@ -89,7 +111,9 @@ def _transition(proposal: Proposal, action: str, **fields: Any) -> Proposal:
             % {"status": str(proposal.get_status_display()).lower()},
             status=proposal.status,
         )
-    if not Proposal.objects.filter(pk=proposal.pk, status=proposal.status).update(status=target, **fields):
+    if not Proposal.objects.filter(
+        pk=proposal.pk, status=proposal.status, terms_number=proposal.terms_number
+    ).update(status=target, **fields):
         proposal.refresh_from_db()
         raise conflict(_("Someone decided this proposal a moment ago; reload it."), status=proposal.status)
     proposal.refresh_from_db()
@@ -157,20 +181,47 @@ def proposal_decline(*, proposal: Proposal, actor: User, reason: str = "") -> Pr
     return proposal
 
 
+def terms_mass_t(proposal: Proposal, quantity: Decimal) -> Decimal:
+    """The mass of ``quantity`` in the proposal's unit (pieces × mass per piece, to 1 kg)."""
+    if proposal.unit != Unit.PIECE:
+        return quantity
+    if quantity == proposal.quantity:
+        return proposal.mass_t
+    per_piece = proposal.material.mass_per_piece_t or (proposal.mass_t / proposal.quantity)
+    return max((quantity * per_piece).quantize(_MASS_QUANTUM, rounding=ROUND_HALF_EVEN), _MASS_QUANTUM)
+
+
 def _deal_create(proposal: Proposal, actor) -> Deal:
+    """The deal of an agreed proposal: its current terms' quantity (the proposal's without terms),
+    the impact recomputed for that mass from the proposal's own factor set."""
+    terms = proposal.current_terms
+    quantity = terms.quantity if terms is not None else proposal.quantity
+    mass_t = terms_mass_t(proposal, quantity)
+    if mass_t == proposal.mass_t:
+        impact = proposal.impact_dict()
+    else:
+        impact = impact_of(
+            mass_t=mass_t,
+            distance_km=proposal.distance_km,
+            current_destination=proposal.current_destination,
+            factors=flow_factors_for(
+                proposal.factor_set.factors.filter(material=proposal.material).first(), proposal.factor_set
+            ),
+        ).as_dict()
     deal = Deal.objects.create(
         proposal=proposal,
+        terms=terms,
         offer=proposal.offer,
         need=proposal.need,
         material=proposal.material,
-        quantity=proposal.quantity,
+        quantity=quantity,
         unit=proposal.unit,
-        mass_t=proposal.mass_t,
+        mass_t=mass_t,
         distance_km=proposal.distance_km,
         current_destination=proposal.current_destination,
         factor_set=proposal.factor_set,
         agreed_at=timezone.now(),
-        **proposal.impact_dict(),
+        **impact,
     )
     for org in {proposal.offer.organisation, proposal.need.organisation}:
         event_record(
@@ -181,6 +232,204 @@ def _deal_create(proposal: Proposal, actor) -> Deal:
             data={"proposal": proposal.pk, "mass_t": str(deal.mass_t)},
         )
     return deal
+
+
+# --- Terms ------------------------------------------------------------------------------------
+
+MAX_PRICE_KZT = Decimal("1000000000000")
+
+
+def _clean_decimal(field: str, value: Any) -> Decimal:
+    if value is None or isinstance(value, bool) or (isinstance(value, str) and not value.strip()):
+        raise invalid(field, _("A number is required."))
+    try:
+        number = parse_decimal(value)
+    except (InvalidOperation, ValueError, TypeError):
+        raise invalid(field, _("A number is required.")) from None
+    if not number.is_finite():
+        raise invalid(field, _("A finite number is required."))
+    return number
+
+
+def _clean_terms_quantity(proposal: Proposal, value: Any) -> Decimal:
+    quantity = _clean_decimal("quantity", value)
+    if quantity <= 0:
+        raise invalid("quantity", _("Must be greater than zero."))
+    if quantity > proposal.quantity:
+        raise invalid(
+            "quantity",
+            _("At most the proposal's quantity, %(max)s.") % {"max": f"{proposal.quantity.normalize():f}"},
+        )
+    if proposal.unit == Unit.PIECE:
+        if quantity != quantity.to_integral_value():
+            raise invalid("quantity", _("Pieces are counted in whole numbers."))
+        return quantity.quantize(Decimal(1))
+    if quantity != quantity.quantize(_MASS_QUANTUM):
+        raise invalid("quantity", _("Tonnes to the kilogram: at most three decimal places."))
+    return quantity.quantize(_MASS_QUANTUM)
+
+
+def _clean_price(value: Any) -> Decimal:
+    price = _clean_decimal("price_per_unit_kzt", value)
+    if abs(price) >= MAX_PRICE_KZT:
+        raise invalid("price_per_unit_kzt", _("Less than one trillion KZT per unit, either way."))
+    if price != price.quantize(Decimal("0.01")):
+        raise invalid("price_per_unit_kzt", _("At most two decimal places (tiyn)."))
+    return price.quantize(Decimal("0.01"))
+
+
+def _clean_date(field: str, value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        raise invalid(field, _("A date is required (YYYY-MM-DD).")) from None
+
+
+def _in_window(day: date, listing) -> bool:
+    return (listing.available_from is None or listing.available_from <= day) and (
+        listing.available_until is None or day <= listing.available_until
+    )
+
+
+def _clean_schedule(proposal: Proposal, value: Any) -> tuple[str, date | None, date | None]:
+    """``(every, start, end)``, or ``("", None, None)`` without a schedule. For ``once`` the end
+    may be left out (it is the start)."""
+    if value is None:
+        return "", None, None
+    if not isinstance(value, dict):
+        raise invalid("schedule", _("An object {every, start, end} is required."))
+    unknown = sorted(set(value) - {"every", "start", "end"})
+    if unknown:
+        raise invalid(f"schedule.{unknown[0]}", _("Unknown field."))
+    every = value.get("every")
+    if every not in ScheduleEvery.values:
+        raise invalid(
+            "schedule.every", _("One of: %(choices)s.") % {"choices": ", ".join(ScheduleEvery.values)}
+        )
+    if value.get("start") in (None, ""):
+        raise invalid("schedule.start", _("A date is required (YYYY-MM-DD)."))
+    start = _clean_date("schedule.start", value["start"])
+    if value.get("end") in (None, ""):
+        if every != ScheduleEvery.ONCE:
+            raise invalid("schedule.end", _("A date is required (YYYY-MM-DD)."))
+        end = start
+    else:
+        end = _clean_date("schedule.end", value["end"])
+    if end < start:
+        raise invalid("schedule.end", _("The schedule cannot end before it starts."))
+    for field, day in (("schedule.start", start), ("schedule.end", end)):
+        for listing, label in ((proposal.offer, _("offer's")), (proposal.need, _("need's"))):
+            if not _in_window(day, listing):
+                raise invalid(
+                    field,
+                    _("%(date)s is outside the %(listing)s availability window.")
+                    % {"date": day.isoformat(), "listing": label},
+                )
+    if len(plan.schedule_dates(every=every, start=start, end=end)) > plan.MAX_PLAN_DATES:
+        raise invalid(
+            "schedule.end", _("At most %(max)s delivery dates in one plan.") % {"max": plan.MAX_PLAN_DATES}
+        )
+    return every, start, end
+
+
+@transaction.atomic
+def proposal_terms_propose(
+    *,
+    proposal: Proposal,
+    actor,
+    quantity: Any,
+    price_per_unit_kzt: Any,
+    transport_by: Any,
+    schedule: Any = None,
+) -> TermsRevision:
+    """A party proposes terms: kept as a new revision, accepted for the author's side, the other
+    side's acceptance cleared (one transition, conditional on the status and the revision read).
+
+    The first acceptance of an undecided proposal opens the response window as an acceptance
+    does; on a proposal one side has accepted, ``respond_by`` stays as it is (counted from the
+    first acceptance) — new terms restart nothing else. Only the parties propose terms: the
+    municipality gets a 403 (everyone else has had a 404 from the access check).
+    """
+    offer_side, need_side = _sides(actor, proposal)
+    if not (offer_side or need_side):
+        raise forbidden(_("Only the two parties can propose terms."))
+    cleaned_quantity = _clean_terms_quantity(proposal, quantity)
+    price = _clean_price(price_per_unit_kzt)
+    if transport_by not in TransportBy.values:
+        raise invalid("transport_by", _("One of: %(choices)s.") % {"choices": ", ".join(TransportBy.values)})
+    every, start, end = _clean_schedule(proposal, schedule)
+    now = timezone.now()
+    if (
+        proposal.status in ACCEPTED_BY_ONE_SIDE_STATUSES
+        and proposal.respond_by
+        and proposal.respond_by <= now
+    ):
+        raise conflict(
+            _("The time to respond to this proposal ran out on %(date)s; it has expired.")
+            % {"date": formats.date_format(timezone.localtime(proposal.respond_by), "DATETIME_FORMAT")},
+            status=proposal.status,
+        )
+    if offer_side and need_side:
+        action = "terms_both"
+        fields: dict[str, Any] = {"offer_accepted_at": now, "need_accepted_at": now}
+    elif offer_side:
+        action, fields = "terms_offer", {"offer_accepted_at": now, "need_accepted_at": None}
+    else:
+        action, fields = "terms_need", {"need_accepted_at": now, "offer_accepted_at": None}
+    target = TRANSITIONS.get((proposal.status, action))
+    if target == S.AGREED:
+        for listing in (proposal.offer, proposal.need):
+            if listing.status != ListingStatus.ACTIVE:
+                raise conflict(
+                    _("One of the listings is no longer active; this proposal cannot become a deal.")
+                )
+        fields["decided_at"] = now
+    if proposal.status == S.PROPOSED:
+        fields["respond_by"] = now + response_window()
+    number = proposal.terms_number + 1
+    organisation = proposal.offer.organisation if offer_side else proposal.need.organisation
+    proposal = _transition(proposal, action, terms_number=number, **fields)
+    revision = TermsRevision.objects.create(
+        proposal=proposal,
+        number=number,
+        author=actor,
+        organisation=organisation,
+        quantity=cleaned_quantity,
+        price_per_unit_kzt=price,
+        transport_by=transport_by,
+        schedule_every=every,
+        schedule_start=start,
+        schedule_end=end,
+    )
+    # The thread shows it ("terms proposed by X: …"), in order with the messages.
+    message = Message.objects.create(
+        proposal=proposal, author=actor, organisation=organisation, terms=revision
+    )
+    from .conversations import thread_mark_read
+
+    thread_mark_read(user=actor, proposal=proposal, up_to=message.pk)
+    event_record(
+        actor=actor,
+        action="proposal.terms_proposed",
+        obj=proposal,
+        organisation=organisation,
+        data={
+            "number": number,
+            "quantity": str(cleaned_quantity),
+            "price_per_unit_kzt": str(price),
+            "transport_by": transport_by,
+            "schedule": None if not every else {"every": every, "start": str(start), "end": str(end)},
+            "status": proposal.status,
+        },
+    )
+    if proposal.status == S.AGREED:
+        deal = _deal_create(proposal, actor)
+        transaction.on_commit(lambda: notifications.deal_agreed(deal_id=deal.pk))
+    return revision
 
 
 def delivery_tolerance() -> Decimal:
@@ -427,11 +676,13 @@ def proposals_supersede(*, run: MatchRun, proposals: Iterable[Proposal]) -> dict
         .exclude(run=run)
         .order_by("id")
     )
+    # A direct request is the parties' own: a run never expires or replaces it, and (while it
+    # waits for the other side) the snapshot has left its pair out like any accepted proposal.
     awaiting: set[tuple[int, int]] = set()
     proposed: dict[tuple[int, int], Proposal] = {}
     for current in open_now:
         pair = (current.offer_id, current.need_id)
-        if current.status in ACCEPTED_BY_ONE_SIDE_STATUSES:
+        if current.origin == ProposalOrigin.REQUEST or current.status in ACCEPTED_BY_ONE_SIDE_STATUSES:
             awaiting.add(pair)
         else:
             proposed[pair] = current
@@ -460,3 +711,63 @@ def proposals_supersede(*, run: MatchRun, proposals: Iterable[Proposal]) -> dict
         "awaiting_proposals": len(awaiting),
         "expired_proposals": expired,
     }
+
+
+# --- Delivery plans ----------------------------------------------------------------------------
+
+
+def deal_plan(*, deal: Deal, today: date | None = None) -> list[plan.PlanRow] | None:
+    """The deal's delivery plan against its deliveries (``matching.plan``), or ``None`` when its
+    terms have no schedule (or it has no terms)."""
+    terms = deal.terms
+    if terms is None or not terms.has_schedule:
+        return None
+    assert terms.schedule_start is not None and terms.schedule_end is not None  # has_schedule
+    entries = plan.delivery_plan(
+        quantity=deal.quantity,
+        pieces=deal.unit == Unit.PIECE,
+        every=terms.schedule_every,
+        start=terms.schedule_start,
+        end=terms.schedule_end,
+    )
+    deliveries = [(d.date, d.quantity) for d in deal.deliveries.all()]
+    return plan.plan_against(entries, deliveries, today=today or timezone.localdate())
+
+
+def deliveries_remind_overdue(*, today: date | None = None) -> list[int]:
+    """Remind both parties of each overdue plan entry, once (a ``DeliveryReminder`` per entry).
+
+    Safe to run concurrently: the reminder row's unique (deal, date) decides who sends. Returns
+    the ids of the reminders created.
+    """
+    from .models import DeliveryReminder
+
+    today = today or timezone.localdate()
+    created: list[int] = []
+    deals = (
+        Deal.objects.filter(terms__isnull=False)
+        .exclude(terms__schedule_every="")
+        .filter(terms__schedule_start__lt=today)
+        .select_related("terms")
+        .prefetch_related("deliveries")
+        .order_by("id")
+    )
+    for deal in deals:
+        reminded = set(deal.reminders.values_list("plan_date", flat=True))
+        for row in deal_plan(deal=deal, today=today) or []:
+            if not row.overdue or row.date in reminded:
+                continue
+            with transaction.atomic():
+                reminder, new = DeliveryReminder.objects.get_or_create(
+                    deal=deal,
+                    plan_date=row.date,
+                    defaults={
+                        "planned_cumulative": row.cumulative,
+                        "delivered_cumulative": sum((d.quantity for d in deal.deliveries.all()), Decimal(0)),
+                    },
+                )
+                if new:
+                    reminder_id = reminder.pk
+                    transaction.on_commit(partial(notifications.delivery_overdue, reminder_id=reminder_id))
+                    created.append(reminder.pk)
+    return created

@@ -90,7 +90,7 @@ def factors_by_material(factor_set: FactorSet) -> dict[str, FlowFactors]:
     }
 
 
-def _committed(horizon_start: date, horizon_days: int) -> tuple[dict, dict]:
+def committed_amounts(horizon_start: date, horizon_days: int) -> tuple[dict, dict]:
     """Amounts already promised, per offer and need: in deals agreed within the last horizon,
     and reserved by proposals one side has accepted while the other side's window is open.
 
@@ -126,7 +126,7 @@ def reserving_proposals(now: datetime | None = None) -> QuerySet[Proposal]:
     )
 
 
-def _sum_committed(deals: list[tuple], *, unit: str, material: Material | None) -> Decimal:
+def sum_committed(deals: list[tuple], *, unit: str, material: Material | None) -> Decimal:
     if material is None or not deals:
         return Decimal(0)
     return sum(
@@ -135,6 +135,22 @@ def _sum_committed(deals: list[tuple], *, unit: str, material: Material | None) 
             for mass_t, quantity, deal_unit in deals
         ),
         Decimal(0),
+    )
+
+
+def material_spec(material: Material, factors: FlowFactors) -> engine.MaterialSpec:
+    """A catalogue material in the engine's terms, with its factors from one set."""
+    return engine.MaterialSpec(
+        key=material.key,
+        unit_basis=material.unit_basis,
+        mass_per_piece_t=material.mass_per_piece_t,
+        density_t_per_m3=material.density_t_per_m3,
+        landfill_kg_per_t=factors.landfill_kg_per_t or Decimal(0),
+        substitution_kg_per_t=factors.substitution_kg_per_t,
+        treatment_kg_per_t=factors.treatment_kg_per_t,
+        # (("incineration", f), ("open_burning", f)) where the set states them: the engine's
+        # net_climate then counts the same fate baseline as matching.impact does.
+        baseline_kg_per_t=factors.baseline_kg_per_t,
     )
 
 
@@ -167,7 +183,7 @@ def build_snapshot(
     by_id = {m.id: m for m in materials.values()}
     factors = factors_by_material(factor_set)
     live = {"status": ListingStatus.ACTIVE, "organisation__verified": True}
-    committed_offer, committed_need = _committed(horizon_start, horizon_days)
+    committed_offer, committed_need = committed_amounts(horizon_start, horizon_days)
     offer_inputs = []
     for row in (
         Offer.objects.filter(**live)
@@ -189,7 +205,7 @@ def build_snapshot(
                 min_lot=row["min_lot"],
                 max_distance_km=row["max_distance_km"],
                 current_destination=row["current_destination"],
-                committed=_sum_committed(
+                committed=sum_committed(
                     committed_offer.get(row["id"], []), unit=row["unit"], material=material
                 ),
             )
@@ -218,26 +234,12 @@ def build_snapshot(
                 available_until=row["available_until"],
                 min_lot=row["min_lot"],
                 max_distance_km=row["max_distance_km"],
-                committed=_sum_committed(
+                committed=sum_committed(
                     committed_need.get(row["id"], []), unit=row["unit"], material=by_id[material_ids[0]]
                 ),
             )
         )
-    specs = tuple(
-        engine.MaterialSpec(
-            key=m.key,
-            unit_basis=m.unit_basis,
-            mass_per_piece_t=m.mass_per_piece_t,
-            density_t_per_m3=m.density_t_per_m3,
-            landfill_kg_per_t=factors[m.key].landfill_kg_per_t or Decimal(0),
-            substitution_kg_per_t=factors[m.key].substitution_kg_per_t,
-            treatment_kg_per_t=factors[m.key].treatment_kg_per_t,
-            # (("incineration", f), ("open_burning", f)) where the set states them: the engine's
-            # net_climate then counts the same fate baseline as matching.impact does.
-            baseline_kg_per_t=factors[m.key].baseline_kg_per_t,
-        )
-        for m in sorted(materials.values(), key=lambda m: m.key)
-    )
+    specs = tuple(material_spec(m, factors[m.key]) for m in sorted(materials.values(), key=lambda m: m.key))
     # Pairs never proposed (again): declined ones, and those awaiting the other side's decision.
     declined = frozenset(
         Proposal.objects.filter(status=ProposalStatus.DECLINED).values_list("offer_id", "need_id").distinct()

@@ -60,19 +60,42 @@ def rates_of(tariff: Tariff) -> economics.Rates:
     )
 
 
-def economics_of(flow, *, tariff: Tariff | None) -> dict[str, Any] | None:
-    """The estimated ``economics`` of a proposal or deal under ``tariff`` (``None`` without one).
+def flow_terms(flow):
+    """The terms that price a flow: a deal's agreed terms, a proposal's current ones (or None)."""
+    from .models import Deal
 
-    ``price_total_kzt`` stays ``None`` until the parties agree terms.
+    if isinstance(flow, Deal):
+        return flow.terms
+    if not flow.terms_number:
+        return None
+    for revision in flow.terms_revisions.all():  # prefetched by the selectors
+        if revision.number == flow.terms_number:
+            return revision
+    return None
+
+
+def economics_of(flow, *, tariff: Tariff | None, viewer=None, view=None) -> dict[str, Any] | None:
+    """The estimated ``economics`` of a proposal or deal under ``tariff`` (``None`` without one),
+    as ``viewer`` (``matching.flow_view.Viewer``) may see it: the haulage cost from the same
+    tonne-kilometres as the viewer's impact (the rounded distance to a hidden site before a deal;
+    exact for the municipality; ``viewer=None``, internal use, is exact). ``view``: that viewer's
+    ``FlowView`` when the caller has it already. ``price_total_kzt`` = the terms' quantity × price per unit
+    (the current terms on a proposal, the agreed ones on a deal), ``None`` without terms.
     """
     if tariff is None:
         return None
+    from .flow_view import flow_view_for
+
+    if view is None:
+        view = flow_view_for(viewer, flow)
+    terms = flow_terms(flow)
     return economics.flow_economics(
         mass_t=flow.mass_t,
         distance_km=flow.distance_km,
         current_destination=flow.current_destination,
         rates=rates_of(tariff),
-        price_total_kzt=None,  # no agreed terms exist yet; they will carry the price
+        price_total_kzt=None if terms is None else terms.quantity * terms.price_per_unit_kzt,
+        shown_tkm=view.tkm,
     ).as_dict()
 
 

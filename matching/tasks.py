@@ -103,3 +103,11 @@ def expire_proposals() -> int:
     from .services import proposals_expire_overdue
 
     return len(proposals_expire_overdue())
+
+
+@shared_task(name="matching.remind_overdue_deliveries")
+def remind_overdue_deliveries() -> int:
+    """Beat task (daily): remind both parties of each overdue planned delivery, once."""
+    from .services import deliveries_remind_overdue
+
+    return len(deliveries_remind_overdue())

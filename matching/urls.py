@@ -20,6 +20,8 @@ urlpatterns = [
     # The deal room: conversations and the municipality's tariffs.
     path("proposals/<int:pk>/", deal_room_views.proposal_detail, name="proposal"),
     path("proposals/<int:pk>/messages/", deal_room_views.proposal_messages, name="proposal-messages"),
+    path("proposals/<int:pk>/terms/", deal_room_views.proposal_terms, name="proposal-terms"),
+    path("request/<str:kind>/<int:pk>/", deal_room_views.listing_request, name="listing-request"),
     path("deals/<int:pk>/messages/", deal_room_views.deal_messages, name="deal-messages"),
     path("conversations/", deal_room_views.conversation_list, name="conversations"),
     path("tariffs/", deal_room_views.tariff_list, name="tariffs"),

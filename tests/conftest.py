@@ -174,6 +174,21 @@ def _fresh_cache(request):
 
 
 @pytest.fixture(autouse=True)
+def _default_language(request):
+    """Every test starts in the site's default language: a page served in Russian by the test
+    client (LocaleMiddleware activates it for the thread) must not leak into the next test."""
+    if not request.config.pluginmanager.hasplugin("django"):
+        yield
+        return
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _celery_mode(request):
     """Tasks run in-process except in tests marked ``worker``, which talk to a real broker."""
     if not request.config.pluginmanager.hasplugin("django"):

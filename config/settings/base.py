@@ -404,6 +404,8 @@ MATCHING_SCHEDULE_TIMEZONE = env.str("MATCHING_SCHEDULE_TIMEZONE", default="Asia
 CELERY_BEAT_SCHEDULE = {
     "sweep-match-runs": {"task": "matching.sweep_runs", "schedule": float(MATCHING_SWEEP_EVERY_S)},
     "expire-proposals": {"task": "matching.expire_proposals", "schedule": MATCHING_EXPIRE_EVERY_S},
+    # Daily: a reminder to both parties of each overdue planned delivery, once per plan entry.
+    "remind-overdue-deliveries": {"task": "matching.remind_overdue_deliveries", "schedule": 86400.0},
 }
 # Fan a run out over this many workers when it has at least this many listings (1 = never).
 MATCHING_FANOUT_PARTS = env.int("MATCHING_FANOUT_PARTS", default=1)

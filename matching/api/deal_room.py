@@ -8,6 +8,7 @@ anyone but the parties and the municipality), call ``matching.conversations`` or
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
@@ -28,6 +29,9 @@ from accounts.access import is_authority, member_organisation_ids
 from config.strict import NoInputSerializer, StrictSerializer
 from matching import access, conversations, tariffs
 from matching.models import Message, Proposal, Tariff
+
+if TYPE_CHECKING:
+    from matching.flow_view import FlowView
 
 # --- Throttle --------------------------------------------------------------------------------
 
@@ -81,6 +85,13 @@ class MessageSerializer(serializers.ModelSerializer):
     @extend_schema_field(MessageOrganisationSerializer)
     def get_organisation(self, message: Message) -> dict:
         return {"id": message.organisation_id, "name": message.organisation.name}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if instance.terms_id is not None:
+            # A terms revision's entry: its summary in the reader's language.
+            data["body"] = conversations.terms_summary(instance.terms)
+        return data
 
 
 class MessageInputSerializer(StrictSerializer):
@@ -295,6 +306,10 @@ class EconomicsMixin(serializers.Serializer):
     # tariff is read once per serialization, not once per row. (Comments, not a docstring: the
     # schema would take a docstring as the description of Proposal and Deal.)
 
+    if TYPE_CHECKING:  # supplied by the serializers this is mixed into (matching.api.serializers)
+
+        def _view(self, obj: Any) -> FlowView: ...
+
     def get_fields(self):
         fields = super().get_fields()
         fields["economics"] = serializers.SerializerMethodField()
@@ -306,7 +321,8 @@ class EconomicsMixin(serializers.Serializer):
         cache = vars(self.root)
         if "_active_tariff" not in cache:
             cache["_active_tariff"] = tariffs.tariff_active()
-        figures = tariffs.economics_of(obj, tariff=cache["_active_tariff"])
+        # The viewer's own figures (matching.flow_view): no exact distance to a hidden site.
+        figures = tariffs.economics_of(obj, tariff=cache["_active_tariff"], view=self._view(obj))
         return None if figures is None else EconomicsSerializer(figures).data
 
 

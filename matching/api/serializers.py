@@ -8,7 +8,9 @@ from rest_framework import serializers
 
 from config.strict import StrictSerializer
 from marketplace.models import FactorSet, Material
+from matching import services
 from matching.api.deal_room import CounterpartMixin, EconomicsMixin
+from matching.api.terms import PlanEntrySerializer, TermsSerializer
 from matching.explain import explanation
 from matching.flow_view import FlowView, flow_view_for, viewer_of
 from matching.models import Deal, Delivery, MatchRun, Objective, Proposal
@@ -171,11 +173,16 @@ class ProposalSerializer(EconomicsMixin, _ImpactMixin, serializers.ModelSerializ
         '"receiver" (the need\'s).'
     )
     waiting_for_organisations = serializers.SerializerMethodField()
+    terms = serializers.SerializerMethodField(help_text="The current terms (the latest revision), or null.")
+    terms_revisions = serializers.SerializerMethodField(
+        help_text="Every revision of the terms, oldest first."
+    )
 
     class Meta:
         model = Proposal
         fields = [
             "id",
+            "origin",
             "run",
             "first_run",
             "offer",
@@ -198,10 +205,16 @@ class ProposalSerializer(EconomicsMixin, _ImpactMixin, serializers.ModelSerializ
             "need_accepted_at",
             "decided_at",
             "created_at",
+            "terms",
+            "terms_revisions",
         ]
         read_only_fields = fields
         extra_kwargs = {
-            "run": {"help_text": "The latest run that proposed it (a kept proposal moves to each new run)."},
+            "origin": {"help_text": '"run" (a match run proposed it) or "request" (a party asked directly).'},
+            "run": {
+                "help_text": "The latest run that proposed it (a kept proposal moves to each new run); "
+                "null for a direct request."
+            },
             "first_run": {"help_text": "The run that first proposed it."},
             "respond_by": {
                 "help_text": "Once one side has accepted: until when the other side may accept "
@@ -218,6 +231,18 @@ class ProposalSerializer(EconomicsMixin, _ImpactMixin, serializers.ModelSerializ
     @extend_schema_field(OrganisationRefSerializer(many=True))
     def get_waiting_for_organisations(self, proposal: Proposal) -> list[dict]:
         return [{"id": org.pk, "name": org.name} for org in proposal.waiting_for_organisations()]
+
+    def _revisions(self, proposal: Proposal) -> list:
+        return sorted(proposal.terms_revisions.all(), key=lambda r: r.number)
+
+    @extend_schema_field(TermsSerializer(allow_null=True))
+    def get_terms(self, proposal: Proposal) -> dict | None:
+        current = [r for r in self._revisions(proposal) if r.number == proposal.terms_number]
+        return TermsSerializer(current[0]).data if current else None
+
+    @extend_schema_field(TermsSerializer(many=True))
+    def get_terms_revisions(self, proposal: Proposal) -> list[dict]:
+        return cast(list[dict], TermsSerializer(self._revisions(proposal), many=True).data)
 
 
 class DeclineInputSerializer(StrictSerializer):
@@ -262,6 +287,11 @@ class DeliveryInputSerializer(StrictSerializer):
 class DealSerializer(CounterpartMixin, EconomicsMixin, _ImpactMixin, serializers.ModelSerializer):
     deliveries = DeliverySerializer(many=True, read_only=True)
     realised_impact = serializers.SerializerMethodField()
+    terms = TermsSerializer(read_only=True, allow_null=True, help_text="The agreed terms, or null.")
+    plan = serializers.SerializerMethodField(
+        help_text="With a schedule: the agreed quantity spread over the scheduled dates (summing exactly "
+        "to it), against the deliveries; null without one."
+    )
 
     class Meta:
         model = Deal
@@ -284,8 +314,17 @@ class DealSerializer(CounterpartMixin, EconomicsMixin, _ImpactMixin, serializers
             "factor_set",
             "explanation",
             "agreed_at",
+            "terms",
+            "plan",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(PlanEntrySerializer(many=True, allow_null=True))
+    def get_plan(self, deal: Deal) -> list[dict] | None:
+        rows = services.deal_plan(deal=deal)
+        if rows is None:
+            return None
+        return cast(list[dict], PlanEntrySerializer([r.as_dict() for r in rows], many=True).data)
 
     @extend_schema_field(ImpactSerializer)
     def get_realised_impact(self, deal: Deal) -> dict:

@@ -14,5 +14,7 @@ urlpatterns = [
     path("proposals/<str:pk>/messages/", deal_room.ProposalMessagesView.as_view(), name="proposal-messages"),
     path("deals/<str:pk>/messages/", deal_room.DealMessagesView.as_view(), name="deal-messages"),
     path("schedule/", ScheduleView.as_view(), name="schedule"),
+    path("offers/<str:pk>/request/", views.OfferRequestView.as_view(), name="offer-request"),
+    path("needs/<str:pk>/request/", views.NeedRequestView.as_view(), name="need-request"),
     *router.urls,
 ]

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.access import require_authority
 from config.strict import NoInputSerializer
+from marketplace.access import access_need, access_offer
 from matching import access, runs, selectors, services
-from matching.models import Proposal, ProposalStatus
+from matching import requests as direct_requests
+from matching.models import Proposal, ProposalOrigin, ProposalStatus
 
 from .serializers import (
     DealSerializer,
@@ -21,6 +25,12 @@ from .serializers import (
     MatchRunInputSerializer,
     MatchRunSerializer,
     ProposalSerializer,
+)
+from .terms import (
+    TERMS_EXAMPLE,
+    RequestWithNeedInputSerializer,
+    RequestWithOfferInputSerializer,
+    TermsInputSerializer,
 )
 
 
@@ -52,10 +62,11 @@ class MatchRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
 class ProposalFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ProposalStatus.choices)
+    origin = django_filters.ChoiceFilter(choices=ProposalOrigin.choices)
 
     class Meta:
         model = Proposal
-        fields = ["run", "status", "offer", "need"]
+        fields = ["run", "status", "offer", "need", "origin"]
 
 
 class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -78,6 +89,25 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         NoInputSerializer(data=request.data).is_valid(raise_exception=True)
         services.proposal_accept(proposal=self.get_object(), actor=request.user)
         return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(
+        request=TermsInputSerializer,
+        responses={201: ProposalSerializer},
+        examples=[TERMS_EXAMPLE],
+        summary="Propose terms (either party): accepted for your side, the other side's acceptance cleared",
+        description="`quantity` (in the proposal's unit, > 0, at most the proposal's), `price_per_unit_kzt` "
+        "(signed: negative = a gate fee the supplier pays), `transport_by` (supplier, receiver, carrier), "
+        "`schedule` `{every: once|week|month, start, end}` inside both listings' windows. The other side "
+        "accepts them with `POST …/accept/`; then the deal stores them. `respond_by` is not restarted. "
+        "The municipality gets 403.",
+    )
+    @action(detail=True, methods=["post"])
+    def terms(self, request, pk=None):
+        proposal = self.get_object()
+        data = TermsInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.proposal_terms_propose(proposal=proposal, actor=request.user, **data.validated_data)
+        return Response(self.get_serializer(self.get_object()).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=DeclineInputSerializer,
@@ -122,3 +152,57 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         services.delivery_record(deal=deal, actor=request.user, **data.validated_data)
         deal = access.access_deal(request.user, deal.pk)
         return Response(self.get_serializer(deal).data, status=status.HTTP_201_CREATED)
+
+
+_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+def _proposal_response(request, proposal):
+    proposal = access.access_proposal(request.user, proposal.pk)
+    return Response(
+        ProposalSerializer(proposal, context={"request": request}).data, status=status.HTTP_201_CREATED
+    )
+
+
+class OfferRequestView(APIView):
+    """Ask for this offer with one of your needs (by the need's owner)."""
+
+    @extend_schema(
+        operation_id="offers_request_create",
+        parameters=[_ID],
+        request=RequestWithNeedInputSerializer,
+        responses={201: ProposalSerializer},
+        summary="Ask for this offer with your need: a proposal you have already accepted",
+        description="The rules of matching apply (verified organisations, accepted material, radius by "
+        "road, windows, a declined pair stays declined, both active); 400 names the reason. The result "
+        'has `origin: "request"` and `run: null`.',
+    )
+    def post(self, request, pk=None):
+        offer = access_offer(request.user, pk)
+        data = RequestWithNeedInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        proposal = direct_requests.proposal_request(
+            actor=request.user, offer=offer, need_id=data.validated_data["need"]
+        )
+        return _proposal_response(request, proposal)
+
+
+class NeedRequestView(APIView):
+    """Offer one of your offers to this need (by the offer's owner)."""
+
+    @extend_schema(
+        operation_id="needs_request_create",
+        parameters=[_ID],
+        request=RequestWithOfferInputSerializer,
+        responses={201: ProposalSerializer},
+        summary="Ask for this need with your offer: a proposal you have already accepted",
+        description="The same rules and answers as `POST /api/v1/offers/{id}/request/`.",
+    )
+    def post(self, request, pk=None):
+        need = access_need(request.user, pk)
+        data = RequestWithOfferInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        proposal = direct_requests.proposal_request(
+            actor=request.user, need=need, offer_id=data.validated_data["offer"]
+        )
+        return _proposal_response(request, proposal)

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -187,7 +188,9 @@ def _records(params: ReportParams, organisation_ids: set[int] | None) -> Iterabl
     if params.basis == "proposed":
         rows = (
             Proposal.objects.exclude(status__in=[ProposalStatus.DECLINED, ProposalStatus.EXPIRED])
-            .filter(_party_q(organisation_ids), _range_q("run__created_at__date", params))
+            # A run's proposal dates from its run; a direct request (no run) from its creation.
+            .annotate(proposed_at=Coalesce("run__created_at", "created_at"))
+            .filter(_party_q(organisation_ids), _range_q("proposed_at__date", params))
             .values(
                 "mass_t",
                 "distance_km",
@@ -199,7 +202,7 @@ def _records(params: ReportParams, organisation_ids: set[int] | None) -> Iterabl
                 "unit",
                 "status",
                 "run__parameters",
-                day=F("run__created_at"),
+                day=F("proposed_at"),
                 deal_ref=F("deal__id"),
                 version=F("factor_set__version"),
                 freight=F("factor_set__road_freight_kg_per_tkm"),

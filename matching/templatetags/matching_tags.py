@@ -55,3 +55,64 @@ def in_unit(quantity, unit: str) -> str:
 def run_text(message: str) -> str:
     """A run's stored progress or failure message, in the active language."""
     return progress_text(message or "")
+
+
+@register.filter
+def terms_line(message) -> str:
+    """The thread's line for a terms revision entry, in the reader's language."""
+    from matching.conversations import terms_summary
+
+    return terms_summary(message.terms) if message.terms_id else ""
+
+
+def _own_active_listings(context) -> tuple[list, list]:
+    """The signed-in user's organisations' active offers and needs, read once per render."""
+    cache = context.render_context
+    if "qaita_own_listings" not in cache:
+        from accounts.access import member_organisation_ids
+        from marketplace.models import ListingStatus, Need, Offer
+
+        request = context.get("request")
+        user = getattr(request, "user", None)
+        orgs = member_organisation_ids(user) if user is not None and user.is_authenticated else set()
+        offers, needs = [], []
+        if orgs:
+            live = {"organisation_id__in": orgs, "status": ListingStatus.ACTIVE}
+            offers = list(Offer.objects.filter(**live).select_related("material").order_by("id"))
+            needs = list(Need.objects.filter(**live).prefetch_related("materials").order_by("id"))
+        cache["qaita_own_listings"] = (offers, needs)
+    return cache["qaita_own_listings"]
+
+
+@register.inclusion_tag("matching/partials/ask_for_this.html", takes_context=True)
+def ask_for_this(context, listing) -> dict:
+    """ "Ask for this" on a listing page or search result, for a company with a fitting listing of
+    its own (a need accepting the offer's material, or an offer of a material the need accepts):
+    a small form choosing which of its listings."""
+    from marketplace.models import Offer
+
+    offers, needs = _own_active_listings(context)
+    if isinstance(listing, Offer):
+        kind = "offer"
+        mine = [
+            n
+            for n in needs
+            if n.organisation_id != listing.organisation_id
+            and any(m.pk == listing.material_id for m in n.materials.all())
+        ]
+        labels = [(n.pk, ", ".join(m.name for m in n.materials.all())) for n in mine]
+    else:
+        kind = "need"
+        accepted = {m.pk for m in listing.materials.all()}
+        mine = [
+            o for o in offers if o.organisation_id != listing.organisation_id and o.material_id in accepted
+        ]
+        labels = [(o.pk, o.material.name) for o in mine]
+    request = context.get("request")
+    return {
+        "kind": kind,
+        "listing": listing,
+        "choices": labels,
+        "next": request.get_full_path() if request is not None else "",
+        "csrf_token": context.get("csrf_token"),
+    }

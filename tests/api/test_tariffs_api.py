@@ -164,3 +164,30 @@ def test_a_page_of_proposals_reads_the_tariff_once(proposed, brewery, municipali
         response = brewery.client().get("/api/v1/proposals/")
     assert response.status_code == 200 and response.json()["results"][0]["economics"]
     assert sum('"matching_tariff"' in q["sql"] for q in queries.captured_queries) == 1
+
+
+def test_haulage_cost_before_a_deal_comes_from_the_viewers_rounded_distance(
+    proposed, brewery, farm, municipality
+):
+    """Fix A: the transport cost must not give back the exact distance to a hidden site."""
+    from matching.flow_view import flow_view_for, viewer_of
+
+    draft = create(municipality).json()
+    municipality.client().post(f"{URL}{draft['id']}/publish/")
+    url = f"/api/v1/proposals/{proposed.pk}/"
+
+    def cost(tkm):
+        return str((Decimal("45.50") * tkm).quantize(Decimal("0.01")))
+
+    exact_tkm = (proposed.mass_t * proposed.distance_km).quantize(Decimal("0.001"))
+    assert municipality.client().get(url).json()["economics"]["transport_cost_kzt"] == cost(exact_tkm)
+    for persona in (brewery, farm):
+        row = persona.client().get(url).json()
+        view = flow_view_for(viewer_of(persona.user), proposed)
+        assert not row["distance_exact"] and view.distance_km == view.distance_km.to_integral_value()
+        assert row["economics"]["transport_cost_kzt"] == cost(view.tkm)
+        # Derived from the shown whole-km distance, not the exact one.
+        assert Decimal(row["economics"]["transport_cost_kzt"]) == (
+            Decimal("45.50") * (proposed.mass_t * Decimal(row["distance_km"])).quantize(Decimal("0.001"))
+        ).quantize(Decimal("0.01"))
+        assert row["economics"]["transport_cost_kzt"] != cost(exact_tkm)

@@ -71,11 +71,29 @@ def test_a_running_run_with_a_live_lease_and_a_fresh_queued_run_are_fine(city, m
     assert violations_of("runs.terminal_or_leased") == []
 
 
-def test_a_run_queued_for_too_long_is_reported(city, municipality):
+def test_a_run_queued_for_too_long_is_reported(city, municipality, settings):
+    settings.MATCHING_REQUEUE_QUEUED_AFTER_S = 60
+    settings.MATCHING_SWEEP_EVERY_S = 15
+    assert runs.queued_bound_seconds() == 195
     run = runs.match_run_start(actor=municipality.user, enqueue=False)
-    MatchRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(days=1))
+    now = timezone.now()
+    # Past the lease (60 s) but within three resends plus a sweep: the sweeper is still at it.
+    MatchRun.objects.filter(pk=run.pk).update(queued_at=now - timedelta(seconds=150))
+    assert violations_of("runs.terminal_or_leased") == []
+    MatchRun.objects.filter(pk=run.pk).update(queued_at=now - timedelta(seconds=200))
     [message] = violations_of("runs.terminal_or_leased")
-    assert f"run #{run.pk} has been queued" in message
+    assert f"run #{run.pk} has been queued" in message and "over 195 s" in message
+
+
+def test_a_run_handed_back_to_the_queue_counts_from_then(city, municipality):
+    run = runs.match_run_start(actor=municipality.user, enqueue=False)
+    long_ago = timezone.now() - timedelta(hours=2)
+    token = runs._claim(run.pk, "test")
+    MatchRun.objects.filter(pk=run.pk).update(created_at=long_ago, queued_at=long_ago)
+    runs._release(run.pk, token)  # a transient error: back in the queue, queued_at now
+    requeued = MatchRun.objects.get(pk=run.pk)
+    assert requeued.status == "queued" and requeued.queued_at > long_ago
+    assert violations_of("runs.terminal_or_leased") == []
 
 
 def test_an_offer_committed_beyond_its_supply_is_reported(city):
