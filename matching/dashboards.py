@@ -138,7 +138,7 @@ def city_context(*, user, basis: str) -> dict[str, Any]:
         "organisations": Organisation.objects.filter(verified=True).count(),
         "awaiting_verification": Organisation.objects.filter(verified=False).count(),
         "last_run": MatchRun.objects.filter(status=RunStatus.SUCCEEDED).select_related("factor_set").first(),
-        "open_run": MatchRun.objects.filter(is_open=True).first(),
+        "open_run": MatchRun.objects.filter(is_open=True, dry_run=False).first(),
     }
 
 
