@@ -84,8 +84,16 @@ def _last_real_run_id() -> int | None:
     )
 
 
-def statuses_for(listings: Iterable[Model]) -> dict[tuple[str, int], ListingMatchStatus]:
-    """The stored statuses of these offers and needs, in one query."""
+def _may_see(listing: Model, user) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return is_authority(user) or listing.organisation_id in member_organisation_ids(user)  # type: ignore[attr-defined]
+
+
+def statuses_for(listings: Iterable[Model], *, user=None) -> dict[tuple[str, int], ListingMatchStatus]:
+    """The stored statuses of these offers and needs, in one query (none when ``user`` is given
+    and may see none of them)."""
+    listings = [x for x in listings if user is None or _may_see(x, user)]
     offers = [x.pk for x in listings if isinstance(x, Offer)]
     needs = [x.pk for x in listings if isinstance(x, Need)]
     if not offers and not needs:
@@ -100,9 +108,7 @@ def match_status_of(
     listing: Offer | Need, *, user, stored: dict[tuple[str, int], ListingMatchStatus] | None = None
 ) -> dict[str, Any] | None:
     """``{reason, nearest_km, explanation, run}`` for the owner and the municipality, else None."""
-    if user is None or not user.is_authenticated:
-        return None
-    if not is_authority(user) and listing.organisation_id not in member_organisation_ids(user):
+    if not _may_see(listing, user):
         return None
     kind = "offer" if isinstance(listing, Offer) else "need"
     if stored is None:
