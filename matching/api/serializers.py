@@ -13,7 +13,7 @@ from matching.models import Deal, Delivery, MatchRun, Objective, Proposal
 from matching.progress import progress_text
 
 
-class HypotheticalListingSerializer(serializers.Serializer):
+class HypotheticalListingSerializer(StrictSerializer):
     """A hypothetical offer or need of a what-if run, validated like a real listing."""
 
     kind = serializers.ChoiceField(
@@ -41,7 +41,7 @@ class HypotheticalListingSerializer(serializers.Serializer):
     current_destination = serializers.CharField(required=False, help_text="Offers: landfill when absent.")
 
 
-class WhatIfParametersSerializer(serializers.Serializer):
+class WhatIfParametersSerializer(StrictSerializer):
     """The parameters of a what-if run (``dry_run: true``)."""
 
     radius_factor = serializers.FloatField(
