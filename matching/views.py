@@ -56,7 +56,7 @@ def proposal_inbox(request):
             "status": status,
             "statuses": ProposalStatus.choices,
             "my_orgs": member_organisation_ids(request.user),
-            "next_run": MatchRun.objects.filter(status=RunStatus.SUCCEEDED).first(),
+            "next_run": MatchRun.objects.filter(status=RunStatus.SUCCEEDED, dry_run=False).first(),
         },
     )
 
