@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import connection
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
@@ -29,20 +30,32 @@ R = MatchReason
 
 
 def match_status_write(*, run: MatchRun, problem: engine.Problem, solution: engine.Solution) -> int:
-    """Replace every listing's stored status with this run's (inside the run's write)."""
+    """Replace every listing's stored status with this run's (inside the run's write).
+
+    Plain rows (COPY on PostgreSQL) rather than 10,000 model instances: building those cost more
+    than the diagnosis itself (docs/benchmarks.md).
+    """
     rows = [
-        ListingMatchStatus(
-            run=run,
-            offer_id=d.id if d.kind == "offer" else None,
-            need_id=d.id if d.kind == "need" else None,
-            reason=d.reason,
-            nearest_km=d.nearest_km,
+        (
+            run.pk,
+            d.id if d.kind == "offer" else None,
+            d.id if d.kind == "need" else None,
+            d.reason,
+            d.nearest_km,
         )
         for d in diagnose(problem, solution.flows)
         if d.id > 0
     ]
-    ListingMatchStatus.objects.all().delete()
-    ListingMatchStatus.objects.bulk_create(rows, batch_size=2000)
+    table = connection.ops.quote_name(ListingMatchStatus._meta.db_table)
+    columns = "(run_id, offer_id, need_id, reason, nearest_km)"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - a model's own table name
+        if connection.vendor == "postgresql":  # COPY: a few ms for 10,000 rows
+            with cursor.cursor.copy(f"COPY {table} {columns} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(f"INSERT INTO {table} {columns} VALUES (%s, %s, %s, %s, %s)", rows)  # noqa: S608
     return len(rows)
 
 

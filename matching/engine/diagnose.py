@@ -22,10 +22,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from .candidates import KDTREE_WORKERS
 from .distance import EARTH_RADIUS_KM, chord_for_km, unit_vectors
-from .prepare import Prepared, prepare
+from .prepare import Prepared
 from .problem import Flow, Problem
+
+#: the queries here are small (left-out listings only): threads would cost more than they save
+KDTREE_WORKERS = 1
 
 REASONS = (
     "matched",
@@ -75,7 +77,9 @@ def diagnose(
     problem: Problem, flows: tuple[Flow, ...], *, decimals: int = 2, prepared: Prepared | None = None
 ) -> list[Diagnosis]:
     """The standing of every offer and need of ``problem`` given the solution's ``flows``."""
-    prep = prepared if prepared is not None else prepare(problem)
+    from .solve import prepared_for
+
+    prep = prepared if prepared is not None else prepared_for(problem)
     circuity = float(problem.circuity)
     out, into = _served(prep, flows)
     n_o, n_n = len(prep.offers), len(prep.needs)

@@ -34,10 +34,26 @@ def _provider(problem: Problem, distance_provider: DistanceProvider | None) -> D
     return distance_provider if distance_provider is not None else GreatCircleDistance(problem.circuity)
 
 
+#: the last problem solved and its preparation, for :func:`prepared_for` (one entry)
+_LAST_PREPARED: list[tuple[Problem, Prepared]] = []
+
+
+def prepared_for(problem: Problem, *, forget: bool = True) -> Prepared:
+    """``prepare(problem)``, reusing the preparation of the solve just done on this very object
+    (``matching.engine.diagnose`` runs right after a solve); ``forget`` frees the cached one."""
+    cached = _LAST_PREPARED[0] if _LAST_PREPARED else None
+    if forget:
+        _LAST_PREPARED.clear()
+    if cached is not None and cached[0] is problem:
+        return cached[1]
+    return prepare(problem)
+
+
 def _analyse(problem: Problem, distance_provider: DistanceProvider | None):
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     prep = prepare(problem)
+    _LAST_PREPARED[:] = [(problem, prep)]
     t1 = time.perf_counter()
     arcs = candidate_arcs(prep, _provider(problem, distance_provider))
     t2 = time.perf_counter()
