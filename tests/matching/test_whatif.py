@@ -182,3 +182,29 @@ def test_a_hypothetical_offer_is_matched_to_a_real_need(brewery, farm, municipal
         "tkm": pytest.approx(300 * float(dry.breakdown["flows"][0]["distance_km"]), abs=0.01),
         "net_co2e_t": pytest.approx(float(dry.breakdown["flows"][0]["net_kg"]) / 1000, abs=0.001),
     }
+
+
+def test_fanned_out_runs_give_the_same_breakdown_and_match_statuses(grain_market, run_now, settings):
+    from matching.models import ListingMatchStatus
+
+    single = run_now()
+    statuses = sorted(
+        map(str, ListingMatchStatus.objects.values_list("offer_id", "need_id", "reason", "nearest_km"))
+    )
+    dry_single = run_now(dry_run=True, parameters={"extra_listings": [MILL]})
+    settings.MATCHING_FANOUT_PARTS = 2
+    settings.MATCHING_FANOUT_MIN_LISTINGS = 0
+    fanned = run_now()
+    assert fanned.status == RunStatus.SUCCEEDED, fanned.error
+    assert fanned.breakdown == single.breakdown
+    again = sorted(
+        map(str, ListingMatchStatus.objects.values_list("offer_id", "need_id", "reason", "nearest_km"))
+    )
+    assert again == statuses and len(again) == 2
+    assert set(ListingMatchStatus.objects.values_list("reason", flat=True)) == {"partly_matched", "matched"}
+    assert set(ListingMatchStatus.objects.values_list("run_id", flat=True)) == {fanned.pk}
+    dry_fanned = run_now(dry_run=True, parameters={"extra_listings": [MILL]})
+    assert dry_fanned.status == RunStatus.SUCCEEDED, dry_fanned.error
+    assert dry_fanned.breakdown == dry_single.breakdown and dry_fanned.stats["diverted_t"] == 2000
+    assert not Proposal.objects.filter(run=dry_fanned).exists()
+    assert set(ListingMatchStatus.objects.values_list("run_id", flat=True)) == {fanned.pk}
