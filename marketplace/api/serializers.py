@@ -24,6 +24,7 @@ from marketplace.models import (
     Unit,
 )
 from marketplace.selectors import coarse_coordinate
+from matching.models import MatchReason
 
 
 class ListingStatusField(serializers.ChoiceField):
@@ -187,18 +188,7 @@ class PhotoSerializer(serializers.ModelSerializer):
 
 
 class MatchStatusSerializer(serializers.Serializer):
-    reason = serializers.ChoiceField(
-        choices=[
-            "matched",
-            "partly_matched",
-            "no_counterpart_in_radius",
-            "windows_do_not_overlap",
-            "declined_by_counterpart",
-            "outcompeted",
-            "organisation_unverified",
-            "not_active",
-        ]
-    )
+    reason = serializers.ChoiceField(choices=MatchReason.choices)
     nearest_km = serializers.IntegerField(
         allow_null=True, help_text="The nearest compatible counterpart's road distance, whole km."
     )

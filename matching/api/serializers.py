@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.strict import StrictQuerySerializer, StrictSerializer
+from marketplace.models import Period, Unit
 from matching.api.deal_room import CounterpartMixin, EconomicsMixin
 from matching.explain import explanation
 from matching.flow_view import FlowView, flow_view_for, viewer_of
@@ -30,8 +31,8 @@ class HypotheticalListingSerializer(StrictSerializer):
         child=serializers.CharField(), required=False, help_text="A need's accepted material keys."
     )
     quantity = serializers.DecimalField(max_digits=16, decimal_places=3)
-    unit = serializers.ChoiceField(choices=["t", "kg", "m3", "piece"])
-    period = serializers.ChoiceField(choices=["once", "week", "month", "year"], required=False)
+    unit = serializers.ChoiceField(choices=Unit.choices)
+    period = serializers.ChoiceField(choices=Period.choices, required=False)
     available_from = serializers.DateField(required=False, allow_null=True)
     available_until = serializers.DateField(required=False, allow_null=True)
     min_lot = serializers.DecimalField(max_digits=16, decimal_places=3, required=False, allow_null=True)
