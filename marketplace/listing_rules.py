@@ -221,9 +221,11 @@ def _require_whole(field: str, value: Decimal | None, unit: str) -> None:
         raise invalid(field, _("Pieces are counted in whole numbers."))
 
 
-def _clean_common(
-    organisation: Organisation, data: dict[str, Any], materials: list[Material], *, distance_required: bool
+def clean_terms(
+    data: dict[str, Any], materials: list[Material], *, distance_required: bool
 ) -> dict[str, Any]:
+    """A listing's quantity, unit, period, window, minimum lot and radius: the rules shared by real
+    listings and the hypothetical ones of a what-if run (``matching.whatif``)."""
     unit = clean_unit(data.get("unit"), materials)
     quantity = clean_decimal("quantity", data.get("quantity"), maximum=MAX_QUANTITY, step=QUANTITY_STEP)
     _require_whole("quantity", quantity, unit)
@@ -238,7 +240,6 @@ def _clean_common(
     if available_from and available_until and available_from > available_until:
         raise invalid("available_until", _("The window ends before it starts."))
     return {
-        "site": clean_site(organisation, data.get("site")),
         "quantity": quantity,
         "unit": unit,
         "period": clean_choice("period", data.get("period") or Period.YEAR, Period.values),
@@ -252,6 +253,21 @@ def _clean_common(
             step=DISTANCE_STEP,
             required=distance_required,
         ),
+    }
+
+
+def clean_destination(value: Any) -> str:
+    """An offer's current destination (landfill when not given)."""
+    return clean_choice("current_destination", value or Destination.LANDFILL, Destination.values)
+
+
+def _clean_common(
+    organisation: Organisation, data: dict[str, Any], materials: list[Material], *, distance_required: bool
+) -> dict[str, Any]:
+    terms = clean_terms(data, materials, distance_required=distance_required)
+    return {
+        "site": clean_site(organisation, data.get("site")),
+        **terms,
         "description": clean_description(data.get("description")),
     }
 
@@ -268,9 +284,7 @@ def clean_offer(organisation: Organisation, data: dict[str, Any]) -> dict[str, A
     material = clean_material(data.get("material"))
     cleaned = _clean_common(organisation, data, [material], distance_required=False)
     cleaned["material"] = material
-    cleaned["current_destination"] = clean_choice(
-        "current_destination", data.get("current_destination") or Destination.LANDFILL, Destination.values
-    )
+    cleaned["current_destination"] = clean_destination(data.get("current_destination"))
     return cleaned
 
 

@@ -147,8 +147,10 @@ def city_context(*, user: User | AnonymousUser, basis: str) -> dict[str, Any]:
         "factor_sets": reports["material"]["factor_sets"],
         "organisations": Organisation.objects.filter(verified=True).count(),
         "awaiting_verification": Organisation.objects.filter(verified=False).count(),
-        "last_run": MatchRun.objects.filter(status=RunStatus.SUCCEEDED).select_related("factor_set").first(),
-        "open_run": MatchRun.objects.filter(is_open=True).first(),
+        "last_run": MatchRun.objects.filter(status=RunStatus.SUCCEEDED, dry_run=False)
+        .select_related("factor_set")
+        .first(),
+        "open_run": MatchRun.objects.filter(is_open=True, dry_run=False).first(),
     }
 
 

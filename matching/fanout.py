@@ -156,6 +156,24 @@ def batches(problem: engine.Problem, parts: int) -> list[engine.Problem]:
     return result
 
 
+def union(problems: list[engine.Problem]) -> engine.Problem:
+    """The whole problem again from its parts (they partition the listings)."""
+    first = problems[0]
+    materials = {m.key: m for p in problems for m in p.materials}
+    return engine.Problem(
+        offers=tuple(o for p in problems for o in p.offers),
+        needs=tuple(n for p in problems for n in p.needs),
+        materials=tuple(materials[k] for k in sorted(materials)),
+        objective=first.objective,
+        horizon_start=first.horizon_start,
+        horizon_days=first.horizon_days,
+        circuity=first.circuity,
+        declined_pairs=frozenset().union(*(p.declined_pairs for p in problems)),
+        road_freight_kg_per_tkm=first.road_freight_kg_per_tkm,
+        time_limit_s=first.time_limit_s,
+    )
+
+
 def should_fan_out(problem: engine.Problem) -> int:
     """How many parts to use (1 = solve in place)."""
     parts = int(getattr(settings, "MATCHING_FANOUT_PARTS", 1))
@@ -248,7 +266,9 @@ def _part_solve(part: RunPart, run: MatchRun) -> str:
     problems = [problem_from_json(p.problem) for p in parts]
     destinations = {o.id: o.current_destination for p in problems for o in p.offers}
     seconds = sum(p.seconds or 0 for p in parts)
-    written = write_results(run, part.claim_token, merged, destinations=destinations, seconds=seconds)
+    written = write_results(
+        run, part.claim_token, merged, destinations=destinations, seconds=seconds, problem=union(problems)
+    )
     log_written(run, written)
     if written:
         log.info("match run %s ended: succeeded (%s parts)", run.pk, part.total)

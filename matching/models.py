@@ -35,6 +35,9 @@ class MatchRun(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
     # True while queued or running; a partial unique index on it allows one open run at a time.
     is_open = models.BooleanField(default=True)
+    # A what-if run (issue 14): solved like any run, but it publishes nothing (no proposals, no
+    # notifications, nothing expires); its flows and figures are stored on the run itself.
+    dry_run = models.BooleanField(_("what-if run"), default=False)
     objective = models.CharField(
         _("objective"), max_length=30, choices=Objective.choices, default=Objective.DIVERT_THEN_DISTANCE
     )
@@ -61,13 +64,19 @@ class MatchRun(models.Model):
     # When the run's task was last handed to the broker; empty while no send has succeeded.
     enqueued_at = models.DateTimeField(null=True, blank=True)
     worker = models.CharField(max_length=200, blank=True)
+    # Figures by material and by the supplying site's district (every run), and for a what-if
+    # run its flows (``matching.compare``): {"by_material": {...}, "by_district": {...}, "flows": [...]}.
+    breakdown = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("match run")
         verbose_name_plural = _("match runs")
         constraints = [
-            models.UniqueConstraint(fields=["is_open"], condition=Q(is_open=True), name="match_run_one_open"),
+            # one open real run and one open what-if run at a time: a what-if never blocks the city's run
+            models.UniqueConstraint(
+                fields=["is_open", "dry_run"], condition=Q(is_open=True), name="match_run_one_open_per_kind"
+            ),
             models.CheckConstraint(
                 condition=(Q(is_open=True) & Q(status__in=OPEN_RUN_STATUSES))
                 | (Q(is_open=False) & Q(status__in=[RunStatus.SUCCEEDED, RunStatus.FAILED])),
@@ -532,3 +541,53 @@ class Tariff(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == TariffStatus.PUBLISHED
+
+
+# --- Why no proposal (issue 14): each listing's standing after the latest real run ------------
+
+
+class MatchReason(models.TextChoices):
+    MATCHED = "matched", _("Matched")
+    PARTLY_MATCHED = "partly_matched", _("Partly matched")
+    NO_COUNTERPART_IN_RADIUS = "no_counterpart_in_radius", _("No counterpart within reach")
+    WINDOWS_DO_NOT_OVERLAP = "windows_do_not_overlap", _("Availability windows do not overlap")
+    DECLINED_BY_COUNTERPART = "declined_by_counterpart", _("Declined by the counterpart")
+    OUTCOMPETED = "outcompeted", _("Outcompeted")
+    ORGANISATION_UNVERIFIED = "organisation_unverified", _("Organisation not verified")
+    NOT_ACTIVE = "not_active", _("Not active")
+
+
+class ListingMatchStatus(models.Model):
+    """What the latest real run found for one active listing (``matching.diagnostics``).
+
+    One row per listing, replaced by every real run; ``nearest_km`` is the nearest compatible
+    counterpart's road distance in whole km, computed from positions rounded as the market sees
+    them, so it never locates a hidden site.
+    """
+
+    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="listing_statuses")
+    offer = models.OneToOneField(
+        "marketplace.Offer", null=True, blank=True, on_delete=models.CASCADE, related_name="match_status_row"
+    )
+    need = models.OneToOneField(
+        "marketplace.Need", null=True, blank=True, on_delete=models.CASCADE, related_name="match_status_row"
+    )
+    reason = models.CharField(max_length=30, choices=MatchReason.choices)
+    nearest_km = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("listing match status")
+        verbose_name_plural = _("listing match statuses")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(offer__isnull=False) & Q(need__isnull=True))
+                | (Q(offer__isnull=True) & Q(need__isnull=False)),
+                name="listing_match_status_one_listing",
+            ),
+            models.CheckConstraint(
+                condition=Q(reason__in=MatchReason.values), name="listing_match_status_reason_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{'offer' if self.offer_id else 'need'} {self.offer_id or self.need_id}: {self.reason}"

@@ -38,7 +38,7 @@ from config.logs import log_context
 from marketplace.factor_services import require_active_factor_set
 from marketplace.models import Material
 
-from . import engine, fanout, notifications, services
+from . import compare, diagnostics, engine, fanout, notifications, services, whatif
 from .models import (
     OPEN_RUN_STATUSES,
     MatchRun,
@@ -73,8 +73,9 @@ def max_attempts() -> int:
     return int(settings.MATCHING_MAX_ATTEMPTS)
 
 
-def active_run() -> MatchRun | None:
-    return MatchRun.objects.filter(is_open=True).first()
+def active_run(*, dry_run: bool = False) -> MatchRun | None:
+    """The open real run (or, with ``dry_run=True``, the open what-if run), if any."""
+    return MatchRun.objects.filter(is_open=True, dry_run=dry_run).first()
 
 
 def match_run_start(
@@ -85,6 +86,8 @@ def match_run_start(
     circuity: float | None = None,
     time_step: str | None = None,
     enqueue: bool = True,
+    dry_run: bool = False,
+    parameters: dict[str, Any] | None = None,
 ) -> MatchRun:
     """Queue a city-wide run (municipality only; ``actor=None`` for the scheduler).
 
@@ -95,9 +98,24 @@ def match_run_start(
 
     ``time_step`` (``month``, ``week`` or ``none``) is stored in the run's parameters for the
     time-bucketed engine of a later issue; today's engine solves the whole horizon at once.
+
+    ``dry_run=True`` starts a what-if run (issue 14): ``parameters`` (``radius_factor``,
+    ``circuity``, ``objective``, ``extra_listings``; ``matching.whatif``) shape its snapshot, and
+    it publishes nothing. One real and one what-if run may be open at once: a what-if never
+    blocks the city's run.
     """
     if actor is not None:
         require_authority(actor)
+    whatif_parameters: dict[str, Any] = {}
+    if parameters is not None and not dry_run:
+        raise invalid("parameters", _("Parameters are for what-if runs (dry_run: true)."))
+    if dry_run:
+        if actor is None:
+            raise invalid("dry_run", _("What-if runs are started by the municipality."))
+        whatif_parameters = whatif.clean_parameters(parameters)
+        objective = whatif_parameters.pop("objective", objective)
+        if "circuity" in whatif_parameters:
+            circuity = whatif_parameters.pop("circuity")
     if objective not in Objective.values:
         raise invalid(
             "objective",
@@ -115,25 +133,30 @@ def match_run_start(
             _("Unknown time step %(value)s; expected one of: %(choices)s.")
             % {"value": repr(time_step), "choices": ", ".join(TIME_STEPS)},
         )
-    parameters: dict[str, Any] = {"circuity": circuity, "time_limit_s": settings.MATCHING_SOLVER_TIME_LIMIT_S}
+    run_parameters: dict[str, Any] = {
+        "circuity": circuity,
+        "time_limit_s": settings.MATCHING_SOLVER_TIME_LIMIT_S,
+    }
     if time_step is not None:
-        parameters["time_step"] = time_step
+        run_parameters["time_step"] = time_step
+    run_parameters.update(whatif_parameters)
     factor_set = require_active_factor_set()
     try:
         with transaction.atomic():
             run = MatchRun.objects.create(
+                dry_run=dry_run,
                 objective=objective,
                 horizon_days=horizon_days,
                 horizon_start=timezone.localdate(),
                 factor_set=factor_set,
                 created_by=actor,
-                parameters=parameters,
+                parameters=run_parameters,
             )
             event_record(
                 actor=actor,
                 action="match_run.started",
                 obj=run,
-                data={"objective": objective, "factor_set": factor_set.version},
+                data={"objective": objective, "factor_set": factor_set.version, "dry_run": dry_run},
             )
             log.info(
                 "match run %s queued (%s, factor set %s, by %s)",
@@ -146,10 +169,13 @@ def match_run_start(
             if enqueue:
                 transaction.on_commit(lambda: match_run_send(run_id=run.pk))
     except IntegrityError:
-        open_run = active_run()
-        raise conflict(
-            _("A match run is already queued or running."), active_run=open_run.pk if open_run else None
-        ) from None
+        open_run = active_run(dry_run=dry_run)
+        message = (
+            _("A what-if run is already queued or running.")
+            if dry_run
+            else _("A match run is already queued or running.")
+        )
+        raise conflict(message, active_run=open_run.pk if open_run else None) from None
     return run
 
 
@@ -349,6 +375,8 @@ def _solve_and_write(run: MatchRun, token: str) -> str:
             horizon_days=run.horizon_days,
             circuity=float(run.parameters.get("circuity", 1.3)),
             time_limit_s=float(run.parameters.get("time_limit_s", 300)),
+            radius_factor=float(run.parameters.get("radius_factor", 1.0)),
+            extra_listings=run.parameters.get("extra_listings"),
         )
         _progress(run_id, token, 20, f"Solving {len(snapshot.offers)} offers × {len(snapshot.needs)} needs")
         parts = fanout.should_fan_out(snapshot.problem)
@@ -362,7 +390,12 @@ def _solve_and_write(run: MatchRun, token: str) -> str:
         _progress(run_id, token, 85, f"Writing {len(solution.flows)} proposals")
         destinations = {o.id: o.current_destination for o in snapshot.problem.offers}
         written = write_results(
-            run, token, solution, destinations=destinations, seconds=time.perf_counter() - started
+            run,
+            token,
+            solution,
+            destinations=destinations,
+            seconds=time.perf_counter() - started,
+            problem=snapshot.problem,
         )
         log_written(run, written)
     except engine.EngineError as exc:
@@ -380,9 +413,18 @@ def _solve_and_write(run: MatchRun, token: str) -> str:
 
 @transaction.atomic
 def write_results(
-    run: MatchRun, token: str, solution: engine.Solution, *, destinations: dict[int, str], seconds: float
+    run: MatchRun,
+    token: str,
+    solution: engine.Solution,
+    *,
+    destinations: dict[int, str],
+    seconds: float,
+    problem: engine.Problem | None = None,
 ) -> bool:
     """All proposals and statistics in one transaction, and only while we hold the claim.
+
+    A real run also stores every solved listing's match status (``matching.diagnostics``, from
+    ``problem``); a what-if run stores its flows on the run and publishes nothing.
 
     The row lock on the run (and the claim token) makes this happen at most once per run, even
     when two finishers race (fanned-out parts, or a worker that lost its claim).
@@ -397,6 +439,7 @@ def write_results(
     materials = {m.key: m for m in Material.objects.all()}
     factors = factors_by_material(run.factor_set)
     proposals = []
+    records: list[compare.FlowRecord] = []
     net_kg = Decimal(0)
     for flow in solution.flows:
         destination = destinations[flow.offer_id]
@@ -408,6 +451,21 @@ def write_results(
             factors=factors[flow.material],
         )
         net_kg += impact.net_kg
+        records.append(
+            compare.FlowRecord(
+                offer_id=flow.offer_id,
+                need_id=flow.need_id,
+                material=flow.material,
+                quantity=quantity,
+                unit=unit,
+                mass_t=mass_t,
+                distance_km=distance_km,
+                current_destination=destination,
+                net_kg=impact.net_kg,
+            )
+        )
+        if run.dry_run:
+            continue  # a what-if run publishes nothing: its flows are stored on the run
         proposals.append(
             Proposal(
                 run=run,
@@ -423,9 +481,15 @@ def write_results(
                 **impact.as_dict(),
             )
         )
-    # The new answer supersedes earlier undecided proposals, except those it makes again
-    # unchanged (kept, with their ids) and those a side accepted (kept until their window passes).
-    keeping = services.proposals_supersede(run=run, proposals=proposals)
+    if run.dry_run:
+        # Nothing is superseded, nothing expires, nobody is told: the flows stay on the run.
+        keeping = {"proposals": len(records)}
+    else:
+        # The new answer supersedes earlier undecided proposals, except those it makes again
+        # unchanged (kept, with their ids) and those a side accepted (kept until their window passes).
+        keeping = services.proposals_supersede(run=run, proposals=proposals)
+        keeping = {"proposals": keeping["new_proposals"] + keeping["kept_proposals"], **keeping}
+    breakdown = compare.breakdown_build(records=records, solution=solution, with_flows=run.dry_run)
     stats = {
         "offers": solution.stats.get("offers", 0),
         "needs": solution.stats.get("needs", 0),
@@ -447,7 +511,6 @@ def write_results(
         "other_moved_t": float(Decimal(solution.other_moved_kg) / 1000),
         "tkm": round(solution.tkm, 3),
         "net_co2e_t": float((net_kg / 1000).quantize(Decimal("0.001"))),
-        "proposals": keeping["new_proposals"] + keeping["kept_proposals"],
         **keeping,
     }
     MatchRun.objects.filter(pk=run.pk).update(
@@ -455,6 +518,7 @@ def write_results(
         is_open=False,
         finished_at=timezone.now(),
         stats=stats,
+        breakdown=breakdown,
         progress=100,
         progress_message="Done",
         lease_expires_at=None,
@@ -465,9 +529,16 @@ def write_results(
         actor=None,
         action="match_run.succeeded",
         obj=run,
-        data={"proposals": stats["proposals"], "proven_optimal": solution.proven_optimal},
+        data={
+            "proposals": stats["proposals"],
+            "proven_optimal": solution.proven_optimal,
+            "dry_run": run.dry_run,
+        },
     )
-    transaction.on_commit(lambda: notifications.new_proposals(run_id=run.pk))
+    if not run.dry_run:
+        if problem is not None:
+            diagnostics.match_status_write(run=run, problem=problem, solution=solution)
+        transaction.on_commit(lambda: notifications.new_proposals(run_id=run.pk))
     return True
 
 

@@ -63,6 +63,12 @@ def run_list() -> QuerySet[MatchRun]:
     return MatchRun.objects.select_related("factor_set")
 
 
+def run_list_for(*, user) -> QuerySet[MatchRun]:
+    """Runs a user may read: the municipality all, companies the real ones (what-ifs are private)."""
+    runs = run_list()
+    return runs if is_authority(user) else runs.filter(dry_run=False)
+
+
 def deal_site_querysets(organisation_ids) -> tuple[QuerySet, QuerySet]:
     """Lazy ids of the offers' sites and of the needs' sites of the agreed deals one of
     ``organisation_ids`` is a party to, for use as subqueries (``pk__in=``).

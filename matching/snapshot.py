@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
@@ -176,9 +177,22 @@ def build_snapshot(
     horizon_days: int,
     circuity: float = 1.3,
     time_limit_s: float = 60.0,
+    radius_factor: float = 1.0,
+    extra_listings: dict[str, list[dict[str, Any]]] | None = None,
 ) -> Snapshot:
     """Every active listing of a verified organisation, in the engine's terms (a fixed number of
-    queries, whatever the number of listings)."""
+    queries, whatever the number of listings).
+
+    A what-if run (issue 14) may scale every listing's radius by ``radius_factor`` and add
+    hypothetical listings (``matching.whatif``: cleaned JSON), which get ids -1, -2, … that no
+    real listing has; hypothetical offers are in the group ``HYPOTHETICAL``."""
+    factor = Decimal(repr(radius_factor))
+
+    def radius(km: Decimal | None) -> Decimal | None:
+        if km is None or factor == 1:
+            return km
+        return (Decimal(km) * factor).quantize(Decimal("0.01"))
+
     materials = {m.key: m for m in Material.objects.all()}
     by_id = {m.id: m for m in materials.values()}
     factors = factors_by_material(factor_set)
@@ -188,7 +202,7 @@ def build_snapshot(
     for row in (
         Offer.objects.filter(**live)
         .order_by("id")
-        .values(*LISTING_FIELDS, "material_id", "current_destination")
+        .values(*LISTING_FIELDS, "material_id", "current_destination", "site__district")
     ):
         material = by_id[row["material_id"]]
         offer_inputs.append(
@@ -203,11 +217,12 @@ def build_snapshot(
                 available_from=row["available_from"],
                 available_until=row["available_until"],
                 min_lot=row["min_lot"],
-                max_distance_km=row["max_distance_km"],
+                max_distance_km=radius(row["max_distance_km"]),
                 current_destination=row["current_destination"],
                 committed=sum_committed(
                     committed_offer.get(row["id"], []), unit=row["unit"], material=material
                 ),
+                group=row["site__district"],
             )
         )
     accepted: dict[int, list[int]] = defaultdict(list)
@@ -233,10 +248,27 @@ def build_snapshot(
                 available_from=row["available_from"],
                 available_until=row["available_until"],
                 min_lot=row["min_lot"],
-                max_distance_km=row["max_distance_km"],
+                max_distance_km=radius(row["max_distance_km"]),
                 committed=sum_committed(
                     committed_need.get(row["id"], []), unit=row["unit"], material=by_id[material_ids[0]]
                 ),
+            )
+        )
+    extra = extra_listings or {}
+    for index, item in enumerate(extra.get("offers", []), start=1):
+        offer_inputs.append(
+            engine.OfferInput(
+                id=-index,
+                material=item["material"],
+                current_destination=item["current_destination"],
+                group=HYPOTHETICAL,
+                **_hypothetical_terms(item, radius),
+            )
+        )
+    for index, item in enumerate(extra.get("needs", []), start=1):
+        need_inputs.append(
+            engine.NeedInput(
+                id=-index, materials=tuple(sorted(item["materials"])), **_hypothetical_terms(item, radius)
             )
         )
     specs = tuple(material_spec(m, factors[m.key]) for m in sorted(materials.values(), key=lambda m: m.key))
@@ -257,6 +289,32 @@ def build_snapshot(
         time_limit_s=time_limit_s,
     )
     return Snapshot(problem=problem)
+
+
+#: the group (district) of hypothetical offers in a what-if run's figures
+HYPOTHETICAL = "hypothetical"
+
+
+def _hypothetical_terms(item: dict[str, Any], radius) -> dict[str, Any]:
+    """The engine fields of one cleaned hypothetical listing (``matching.whatif``)."""
+
+    def number(key: str) -> Decimal | None:
+        return None if item.get(key) is None else Decimal(item[key])
+
+    def day(key: str) -> date | None:
+        return date.fromisoformat(item[key]) if item.get(key) else None
+
+    return {
+        "lat": float(item["latitude"]),
+        "lon": float(item["longitude"]),
+        "quantity": Decimal(item["quantity"]),
+        "unit": item["unit"],
+        "period": item["period"],
+        "available_from": day("available_from"),
+        "available_until": day("available_until"),
+        "min_lot": number("min_lot"),
+        "max_distance_km": radius(number("max_distance_km")),
+    }
 
 
 def flow_amounts(flow: engine.Flow) -> tuple[Decimal, str, Decimal, Decimal]:

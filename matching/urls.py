@@ -16,6 +16,8 @@ urlpatterns = [
     path("deals/<int:pk>/", views.deal_detail, name="deal"),
     path("runs/", views.run_list, name="runs"),
     path("runs/schedule/", views.schedule_edit, name="schedule"),
+    path("runs/what-if/", views.run_whatif, name="run-whatif"),
+    path("runs/compare/", views.run_compare, name="run-compare"),
     path("runs/<int:pk>/", views.run_detail, name="run"),
     # The deal room: conversations and the municipality's tariffs.
     path("proposals/<int:pk>/", deal_room_views.proposal_detail, name="proposal"),

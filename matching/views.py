@@ -15,8 +15,8 @@ from accounts.access import is_authority, member_organisation_ids, require_autho
 from accounts.errors import DomainError, ErrorCode
 from config.web import safe_next
 
-from . import access, runs, schedule, selectors, services
-from .forms import DeliveryForm, RunForm, ScheduleForm
+from . import access, compare, runs, schedule, selectors, services
+from .forms import CompareForm, DeliveryForm, RunForm, ScheduleForm, WhatIfForm
 from .models import UNDECIDED_PROPOSAL_STATUSES, MatchRun, ProposalStatus, RunStatus
 
 PAGE_SIZE = 25
@@ -56,7 +56,7 @@ def proposal_inbox(request):
             "status": status,
             "statuses": ProposalStatus.choices,
             "my_orgs": member_organisation_ids(request.user),
-            "next_run": MatchRun.objects.filter(status=RunStatus.SUCCEEDED).first(),
+            "next_run": MatchRun.objects.filter(status=RunStatus.SUCCEEDED, dry_run=False).first(),
         },
     )
 
@@ -158,7 +158,7 @@ def deal_detail(request, pk: int):
     )
 
 
-def _runs_page(request, *, form=None, schedule_form=None, status: int = 200):
+def _runs_page(request, *, form=None, schedule_form=None, whatif_form=None, status: int = 200):
     authority = is_authority(request.user)
     current = schedule.schedule_get(actor=request.user) if authority else None
     if current is not None and schedule_form is None:  # current is set exactly for the authority
@@ -169,12 +169,15 @@ def _runs_page(request, *, form=None, schedule_form=None, status: int = 200):
         request,
         "matching/runs.html",
         {
-            "page": _page(request, selectors.run_list()),
+            "page": _page(request, selectors.run_list_for(user=request.user)),
             "form": form or RunForm(),
             "can_start": authority,
             "open_run": runs.active_run(),
             "schedule": current,
             "schedule_form": schedule_form,
+            "whatif_form": (whatif_form or WhatIfForm()) if authority else None,
+            "open_whatif": runs.active_run(dry_run=True) if authority else None,
+            "compare_form": CompareForm(runs=_comparable_runs()) if authority else None,
         },
         status=status,
     )
@@ -220,12 +223,89 @@ def schedule_edit(request):
     return _runs_page(request, schedule_form=form, status=400)
 
 
+def _comparable_runs():
+    return selectors.run_list().filter(status=RunStatus.SUCCEEDED)[:200]
+
+
+@login_required
+@require_POST
+def run_whatif(request):
+    """The municipality starts a what-if run from the runs page (issue 14)."""
+    require_authority(request.user)
+    form = WhatIfForm(request.POST)
+    if form.is_valid():
+        try:
+            run = runs.match_run_start(actor=request.user, dry_run=True, parameters=form.parameters())
+        except DomainError as exc:
+            if exc.code is ErrorCode.CONFLICT and exc.extra.get("active_run"):
+                messages.warning(request, exc.message)
+                return redirect("matching:run", pk=exc.extra["active_run"])
+            if exc.code is not ErrorCode.INVALID:
+                raise
+            form.add_error(None, f"{exc.field}: {exc.message}" if exc.field else exc.message)
+        else:
+            return redirect("matching:run", pk=run.pk)
+    return _runs_page(request, whatif_form=form, status=400)
+
+
+@login_required
+def run_compare(request):
+    """Two runs side by side (the municipality)."""
+    require_authority(request.user)
+    form = CompareForm(request.GET or None, runs=selectors.run_list())
+    result = None
+    if form.is_valid():
+        result = compare.runs_compare(
+            actor=request.user, a=form.cleaned_data["a"].pk, b=form.cleaned_data["b"].pk
+        )
+        _label_rows(result)
+    form.fields["a"].queryset = form.fields["b"].queryset = _comparable_runs()
+    return render(
+        request,
+        "matching/runs_compare.html",
+        {"form": form, "result": result, "figures": _compare_rows(result) if result else []},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+def _label_rows(result: dict) -> None:
+    """Material names and district names in the reader's language."""
+    from accounts.models import District
+    from marketplace.models import Material
+
+    names = {m.key: m.name for m in Material.objects.all()}
+    districts = dict(District.choices)
+    for row in result["by_material"]:
+        row["label"] = names.get(row["key"], row["key"])
+    for row in result["by_district"]:
+        row["label"] = (
+            _("Hypothetical listings")
+            if row["key"] == "hypothetical"
+            else districts.get(row["key"], row["key"])
+        )
+
+
+def _compare_rows(result: dict) -> list[tuple[str, object, object, object]]:
+    labels = {
+        "diverted_t": _("Diverted from waste (t)"),
+        "landfilled_t": _("Left in waste (t)"),
+        "tkm": _("Transport (t·km)"),
+        "net_co2e_t": _("Net CO₂e avoided (t)"),
+    }
+    return [(labels[k], result["a"][k], result["b"][k], result["difference"][k]) for k in compare.FIGURES]
+
+
 @login_required
 def run_detail(request, pk: int):
-    run = selectors.run_list().filter(pk=pk).first()
+    run = selectors.run_list_for(user=request.user).filter(pk=pk).first()
     if run is None:
         raise DomainError(ErrorCode.NOT_FOUND, _("No such run."))
     template = (
         "matching/partials/run_progress.html" if request.headers.get("HX-Request") else "matching/run.html"
     )
-    return render(request, template, {"run": run, "stats": run.stats or {}})
+    last_real = (
+        selectors.run_list().filter(dry_run=False, status=RunStatus.SUCCEEDED).first()
+        if run.dry_run
+        else None
+    )
+    return render(request, template, {"run": run, "stats": run.stats or {}, "last_real": last_real})

@@ -147,8 +147,14 @@ class ListingViewSet(viewsets.GenericViewSet):
         return self.get_serializer(fresh).data
 
     def list(self, request):
+        from matching.diagnostics import statuses_for
+
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        context = {
+            **self.get_serializer_context(),
+            "match_statuses": statuses_for(page or [], user=request.user),
+        }
+        return self.get_paginated_response(self.get_serializer(page, many=True, context=context).data)
 
     def retrieve(self, request, pk=None):
         return Response(self.get_serializer(type(self).access_listing(request.user, pk)).data)

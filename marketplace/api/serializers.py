@@ -24,6 +24,7 @@ from marketplace.models import (
     Unit,
 )
 from marketplace.selectors import coarse_coordinate
+from matching.models import MatchReason
 
 
 class ListingStatusField(serializers.ChoiceField):
@@ -186,6 +187,15 @@ class PhotoSerializer(serializers.ModelSerializer):
         return reverse("listing-photo", args=[photo.pk])
 
 
+class MatchStatusSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=MatchReason.choices)
+    nearest_km = serializers.IntegerField(
+        allow_null=True, help_text="The nearest compatible counterpart's road distance, whole km."
+    )
+    explanation = serializers.CharField()
+    run = serializers.IntegerField(help_text="The real run it comes from.")
+
+
 class ListingOutputMixin(serializers.Serializer):
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
     site_location = serializers.SerializerMethodField()
@@ -193,6 +203,19 @@ class ListingOutputMixin(serializers.Serializer):
         help_text="Great-circle distance from `near` (on the coordinates you may see); null without `near`."
     )
     photos = PhotoSerializer(many=True, read_only=True)
+    match_status = serializers.SerializerMethodField(
+        help_text="Why the latest real run did (not) propose this listing (issue 14); the owner and the "
+        "municipality see it, others null; null before any run."
+    )
+
+    @extend_schema_field(MatchStatusSerializer(allow_null=True))
+    def get_match_status(self, listing) -> dict | None:
+        from matching.diagnostics import match_status_of
+
+        request = self.context.get("request")
+        return match_status_of(
+            listing, user=getattr(request, "user", None), stored=self.context.get("match_statuses")
+        )
 
     @extend_schema_field(SiteLocationSerializer)
     def get_site_location(self, listing) -> dict:
@@ -232,6 +255,7 @@ LISTING_FIELDS = [
     "distance_km",
     "created_at",
     "updated_at",
+    "match_status",
 ]
 
 

@@ -317,6 +317,13 @@ def listing_edit(request, kind: str, pk: int):
 
 
 # --- Detail and photos ---------------------------------------------------------------------------
+def _match_status(listing, user) -> dict | None:
+    """Why the latest real run did (not) propose it (issue 14): owner and municipality only."""
+    from matching.diagnostics import match_status_of
+
+    return match_status_of(listing, user=user)
+
+
 def _detail(request, spec: Kind, listing, *, photo_form=None, status: int = 200):
     is_owner = listing.organisation_id in member_organisation_ids(request.user)
     location = web_selectors.listing_location(user=request.user, listing=listing)
@@ -327,6 +334,7 @@ def _detail(request, spec: Kind, listing, *, photo_form=None, status: int = 200)
         {
             "listing": listing,
             "kind": spec.name,
+            "match_status": _match_status(listing, request.user),
             "is_owner": is_owner,
             "can_edit": can_edit,
             "location": location,

@@ -6,8 +6,8 @@ from typing import Any, cast
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.strict import StrictSerializer
-from marketplace.models import FactorSet, Material
+from config.strict import StrictQuerySerializer, StrictSerializer
+from marketplace.models import FactorSet, Material, Period, Unit
 from matching import services
 from matching.api.deal_room import CounterpartMixin, EconomicsMixin
 from matching.api.terms import PlanEntrySerializer, TermsSerializer
@@ -17,9 +17,66 @@ from matching.models import Deal, Delivery, MatchRun, Objective, Proposal
 from matching.progress import progress_text
 
 
+class HypotheticalListingSerializer(StrictSerializer):
+    """A hypothetical offer or need of a what-if run, validated like a real listing."""
+
+    kind = serializers.ChoiceField(
+        choices=["offer", "need", "storage"],
+        required=False,
+        help_text="Inferred when absent: `materials` makes a need. Storage yards are refused (400) "
+        "until the time-bucket engine.",
+    )
+    name = serializers.CharField(required=False, max_length=200)
+    latitude = serializers.FloatField(min_value=-90, max_value=90)
+    longitude = serializers.FloatField(min_value=-180, max_value=180)
+    material = serializers.CharField(required=False, help_text="An offer's material key.")
+    materials = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="A need's accepted material keys."
+    )
+    quantity = serializers.DecimalField(max_digits=16, decimal_places=3)
+    unit = serializers.ChoiceField(choices=Unit.choices)
+    period = serializers.ChoiceField(choices=Period.choices, required=False)
+    available_from = serializers.DateField(required=False, allow_null=True)
+    available_until = serializers.DateField(required=False, allow_null=True)
+    min_lot = serializers.DecimalField(max_digits=16, decimal_places=3, required=False, allow_null=True)
+    max_distance_km = serializers.DecimalField(
+        max_digits=7, decimal_places=2, required=False, allow_null=True, help_text="Required for needs."
+    )
+    current_destination = serializers.CharField(required=False, help_text="Offers: landfill when absent.")
+
+
+class WhatIfParametersSerializer(StrictSerializer):
+    """The parameters of a what-if run (``dry_run: true``)."""
+
+    radius_factor = serializers.FloatField(
+        required=False, min_value=0.1, max_value=10, help_text="Multiplies every need's and offer's radius."
+    )
+    circuity = serializers.FloatField(required=False, min_value=1.0, max_value=3.0)
+    objective = serializers.ChoiceField(choices=Objective.choices, required=False)
+    extra_listings = HypotheticalListingSerializer(
+        many=True,
+        required=False,
+        help_text="Hypothetical offers and needs (also accepted as `{offers, needs, storages}`). "
+        "Errors name the path, e.g. `parameters.extra_listings[0].quantity`.",
+    )
+
+
+@extend_schema_field(WhatIfParametersSerializer)
+class WhatIfParametersField(serializers.JSONField):
+    """Free JSON on input (``matching.whatif`` checks it and names the path at fault)."""
+
+
 class MatchRunInputSerializer(StrictSerializer):
     objective = serializers.ChoiceField(choices=Objective.choices, default=Objective.DIVERT_THEN_DISTANCE)
     horizon_days = serializers.IntegerField(min_value=1, max_value=3650, default=365)
+    dry_run = serializers.BooleanField(
+        default=False, help_text="A what-if run: solved like any run, it publishes nothing (issue 14)."
+    )
+    parameters = WhatIfParametersField(
+        required=False,
+        help_text="What-if runs only. Validated like real listings; a 400 names the path "
+        "(`parameters.extra_listings[0].quantity`).",
+    )
 
 
 class MatchRunStatsSerializer(serializers.Serializer):
@@ -53,11 +110,31 @@ class MatchRunStatsSerializer(serializers.Serializer):
     expired_proposals = serializers.IntegerField(required=False)
 
 
+class WhatIfFlowSerializer(serializers.Serializer):
+    offer = serializers.IntegerField(help_text="Negative for a hypothetical offer.")
+    need = serializers.IntegerField(help_text="Negative for a hypothetical need.")
+    hypothetical = serializers.BooleanField()
+    material = serializers.CharField()
+    quantity = serializers.CharField()
+    unit = serializers.CharField()
+    mass_t = serializers.CharField()
+    distance_km = serializers.CharField()
+    net_kg = serializers.CharField()
+
+
+class WhatIfSerializer(serializers.Serializer):
+    """A what-if run's parameters and the flows it found (municipality only; nothing published)."""
+
+    parameters = serializers.DictField()
+    flows = WhatIfFlowSerializer(many=True)
+
+
 class MatchRunSerializer(serializers.ModelSerializer):
     factor_set: serializers.SlugRelatedField[FactorSet] = serializers.SlugRelatedField(
         slug_field="version", read_only=True
     )
     stats = serializers.SerializerMethodField()
+    what_if = serializers.SerializerMethodField()
 
     class Meta:
         model = MatchRun
@@ -76,12 +153,23 @@ class MatchRunSerializer(serializers.ModelSerializer):
             "progress",
             "progress_message",
             "attempts",
+            "dry_run",
+            "what_if",
         ]
         read_only_fields = fields
 
     @extend_schema_field(MatchRunStatsSerializer)
     def get_stats(self, run: MatchRun) -> dict:
         return run.stats or {}
+
+    @extend_schema_field(WhatIfSerializer(allow_null=True))
+    def get_what_if(self, run: MatchRun) -> dict | None:
+        if not run.dry_run:
+            return None
+        return {
+            "parameters": {k: v for k, v in (run.parameters or {}).items() if k != "time_limit_s"},
+            "flows": (run.breakdown or {}).get("flows", []),
+        }
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -334,3 +422,40 @@ class DealSerializer(CounterpartMixin, EconomicsMixin, _ImpactMixin, serializers
         }
         totals["baseline"] = deal.baseline
         return ImpactSerializer(totals).data
+
+
+class RunCompareQuerySerializer(StrictQuerySerializer):
+    a = serializers.CharField(help_text="A run id.")
+    b = serializers.CharField(help_text="Another run id.")
+
+
+class RunFiguresSerializer(serializers.Serializer):
+    diverted_t = serializers.FloatField(allow_null=True)
+    landfilled_t = serializers.FloatField(allow_null=True, help_text="Waste-bound tonnes left in their fate.")
+    tkm = serializers.FloatField(allow_null=True)
+    net_co2e_t = serializers.FloatField(allow_null=True)
+
+
+class RunCompareSideSerializer(RunFiguresSerializer):
+    id = serializers.IntegerField()
+    dry_run = serializers.BooleanField()
+    status = serializers.CharField()
+    objective = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    parameters = serializers.DictField()
+    extra_listings = serializers.IntegerField(help_text="How many hypothetical listings it added.")
+
+
+class RunCompareRowSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="A material key, or a district (`hypothetical` for added offers).")
+    a = RunFiguresSerializer()
+    b = RunFiguresSerializer()
+    difference = RunFiguresSerializer()
+
+
+class RunCompareSerializer(serializers.Serializer):
+    a = RunCompareSideSerializer()
+    b = RunCompareSideSerializer()
+    difference = RunFiguresSerializer(help_text="b − a; null where a run has no figures.")
+    by_material = RunCompareRowSerializer(many=True)
+    by_district = RunCompareRowSerializer(many=True)

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from accounts.access import require_authority
 from config.strict import NoInputSerializer
 from marketplace.access import access_need, access_offer
-from matching import access, runs, selectors, services
+from matching import access, compare, runs, selectors, services
 from matching import requests as direct_requests
 from matching.models import Proposal, ProposalOrigin, ProposalStatus
 
@@ -25,6 +25,8 @@ from .serializers import (
     MatchRunInputSerializer,
     MatchRunSerializer,
     ProposalSerializer,
+    RunCompareQuerySerializer,
+    RunCompareSerializer,
 )
 from .terms import (
     TERMS_EXAMPLE,
@@ -38,10 +40,10 @@ class MatchRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     """City-wide optimisation runs. Anyone signed in reads them; the municipality starts them."""
 
     serializer_class = MatchRunSerializer
-    filterset_fields = ["status", "objective"]
+    filterset_fields = ["status", "objective", "dry_run"]
 
     def get_queryset(self):
-        return selectors.run_list()
+        return selectors.run_list_for(user=self.request.user)
 
     @extend_schema(
         request=MatchRunInputSerializer,
@@ -50,14 +52,37 @@ class MatchRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             409: OpenApiResponse(description="A run is already open; the body names it in `active_run`."),
         },
         summary="Start a city-wide match run (municipality only)",
+        description="With `dry_run: true` a what-if run: optional `parameters` (`radius_factor`, "
+        "`circuity`, `objective`, `extra_listings`) shape its snapshot; it is solved like any run but "
+        "publishes nothing (its flows are in `what_if`, for the municipality only). One real and one "
+        "what-if run may be open at once.",
     )
     def create(self, request):
         data = MatchRunInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         require_authority(request.user)
-        run = runs.match_run_start(actor=request.user, **data.validated_data)
+        values = dict(data.validated_data)
+        if "parameters" not in request.data:
+            values.pop("parameters", None)
+        run = runs.match_run_start(actor=request.user, **values)
         run.refresh_from_db()
         return Response({"id": run.pk, "status": run.status}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        parameters=[RunCompareQuerySerializer],
+        responses={200: RunCompareSerializer},
+        summary="Two runs side by side (municipality only)",
+        description="Diverted, left in waste (`landfilled_t`), t·km and net CO₂e of runs `a` and `b`, "
+        "in all, by material and by the supplying site's district, with the differences b − a. "
+        "400 for a malformed id, 404 for an unknown run.",
+    )
+    @action(detail=False, methods=["get"])
+    def compare(self, request):
+        RunCompareQuerySerializer(data=request.query_params).is_valid(raise_exception=True)
+        result = compare.runs_compare(
+            actor=request.user, a=request.query_params.get("a"), b=request.query_params.get("b")
+        )
+        return Response(RunCompareSerializer(result).data)
 
 
 class ProposalFilter(django_filters.FilterSet):

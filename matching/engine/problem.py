@@ -94,6 +94,9 @@ class OfferInput:
     max_distance_km: Decimal | None
     current_destination: str = LANDFILL
     committed: Decimal = Decimal(0)
+    #: a caller's label (the supplying site's district): the solution's statistics split the
+    #: waste-bound supply left in its fate by it (``left_kg_by_group``)
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,10 @@ class Solution:
     * ``diverted_kg``: waste-bound mass moved to a need; ``landfilled_kg``: waste-bound mass
       left in its fate, so ``diverted_kg + landfilled_kg == waste_kg``;
     * ``other_moved_kg``: mass moved from offers already in other use.
+
+    ``stats`` also splits the waste-bound supply and what is left of it in its fate by material
+    and by the offers' ``group``: ``waste_kg_by_material``, ``left_kg_by_material``,
+    ``waste_kg_by_group``, ``left_kg_by_group`` (kg; each offer rounded once, as above).
 
     ``bound`` bounds the primary objective from above: diverted (waste-bound) kg for
     ``divert_then_distance``, net avoided kg CO2e for ``net_climate``. It equals the achieved

@@ -34,12 +34,28 @@ def _provider(problem: Problem, distance_provider: DistanceProvider | None) -> D
     return distance_provider if distance_provider is not None else GreatCircleDistance(problem.circuity)
 
 
+#: the last problem solved and its preparation, for :func:`prepared_for` (one entry)
+_LAST_PREPARED: list[tuple[Problem, Prepared]] = []
+
+
+def prepared_for(problem: Problem, *, forget: bool = True) -> Prepared:
+    """``prepare(problem)``, reusing the preparation of the solve just done on this very object
+    (``matching.engine.diagnose`` runs right after a solve); ``forget`` frees the cached one."""
+    cached = _LAST_PREPARED[0] if _LAST_PREPARED else None
+    if forget:
+        _LAST_PREPARED.clear()
+    if cached is not None and cached[0] is problem:
+        return cached[1]
+    return prepare(problem)
+
+
 def _analyse(
     problem: Problem, distance_provider: DistanceProvider | None
 ) -> tuple[Prepared, Arcs, list[Component], dict[str, float]]:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     prep = prepare(problem)
+    _LAST_PREPARED[:] = [(problem, prep)]
     t1 = time.perf_counter()
     arcs = candidate_arcs(prep, _provider(problem, distance_provider))
     t2 = time.perf_counter()
@@ -83,6 +99,24 @@ def _split_masses(supply: np.ndarray, moved: np.ndarray, waste: np.ndarray, unit
     )
 
 
+def _waste_split(prep: Prepared, positions: list[int], supply_kg: list[int], left_kg: list[int]) -> dict:
+    """Waste-bound supply and what is left of it, in kg, by material and by the offers' group."""
+    out: dict[str, dict[str, int]] = {
+        "waste_kg_by_material": {},
+        "left_kg_by_material": {},
+        "waste_kg_by_group": {},
+        "left_kg_by_group": {},
+    }
+    for pos, supplied, left in zip(positions, supply_kg, left_kg, strict=True):
+        if not prep.offer_waste[pos]:
+            continue
+        offer = prep.offers[pos]
+        for kind, key in (("material", offer.material), ("group", offer.group)):
+            out[f"waste_kg_by_{kind}"][key] = out[f"waste_kg_by_{kind}"].get(key, 0) + supplied
+            out[f"left_kg_by_{kind}"][key] = out[f"left_kg_by_{kind}"].get(key, 0) + left
+    return out
+
+
 def _component_solution(prep: Prepared, comp: Component, result: FlowResult, seconds: float) -> Solution:
     objective = prep.problem.objective
     unit_mass = comp.unit_mass_kg
@@ -115,6 +149,12 @@ def _component_solution(prep: Prepared, comp: Component, result: FlowResult, sec
     out = np.zeros(comp.supply.size, dtype=np.int64)
     np.add.at(out, comp.arc_offer[used], quantity)
     masses = _split_masses(comp.supply, out, comp.waste, unit_mass)
+    split = _waste_split(
+        prep,
+        comp.offers.tolist(),
+        _masses_kg(comp.supply.tolist(), unit_mass),
+        _masses_kg((comp.supply - out).tolist(), unit_mass),
+    )
     if objective == "divert_then_distance":
         # the primary objective, waste-bound mass moved, at full precision (pieces unrounded)
         exact_waste = float(int(out[comp.waste].sum()) * unit_mass)
@@ -137,6 +177,7 @@ def _component_solution(prep: Prepared, comp: Component, result: FlowResult, sec
             "discrete_components": int(comp.is_discrete),
             "cp_sat_components": int(result.method == "cp_sat"),
             "solve_seconds": seconds,
+            **split,
         },
     )
 
@@ -149,8 +190,11 @@ def _isolated_solution(prep: Prepared, components: list[Component]) -> Solution:
         in_offer[comp.offers] = True
         in_need[comp.needs] = True
     waste = other = 0
-    for pos in np.flatnonzero(~in_offer).tolist():
+    positions = np.flatnonzero(~in_offer).tolist()
+    masses: list[int] = []
+    for pos in positions:
         kg = _masses_kg([int(prep.offer_supply[pos])], prep.unit_mass_kg(prep.offers[pos].material))[0]
+        masses.append(kg)
         if prep.offer_waste[pos]:
             waste += kg
         else:
@@ -175,6 +219,7 @@ def _isolated_solution(prep: Prepared, components: list[Component]) -> Solution:
             "discrete_components": 0,
             "cp_sat_components": 0,
             "solve_seconds": 0.0,
+            **_waste_split(prep, positions, masses, masses),
         },
     )
 

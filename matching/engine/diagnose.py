@@ -1,0 +1,183 @@
+"""Why a listing got no (full) proposal: one vectorised pass after the solve, no re-solving.
+
+For every listing, :func:`diagnose` compares what the solution moved with what the listing
+could move (``matched``, ``partly_matched``) and, for a listing the solution left out entirely,
+asks the candidate search's filters in their order which one removed every counterpart:
+``no_counterpart_in_radius`` (road distance beyond either end's limit, or a minimum lot that
+cannot fit), ``windows_do_not_overlap``, ``declined_by_counterpart`` (every remaining pair is
+declined or awaiting a decision), and otherwise ``outcompeted`` (admissible counterparts
+exist, but their capacity went to supply that ranks higher).
+
+``nearest_km`` is the road distance to the nearest compatible counterpart (same material,
+ignoring radius and windows), computed from coordinates rounded to ``decimals`` places (about a
+kilometre at 2), so that it never locates a hidden site; for ``outcompeted`` it is the nearest
+admissible counterpart. One k-d tree per material and side; only left-out listings are queried.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from .distance import EARTH_RADIUS_KM, chord_for_km, unit_vectors
+from .prepare import Prepared
+from .problem import Flow, Problem
+
+#: the queries here are small (left-out listings only): threads would cost more than they save
+KDTREE_WORKERS = 1
+
+REASONS = (
+    "matched",
+    "partly_matched",
+    "no_counterpart_in_radius",
+    "windows_do_not_overlap",
+    "declined_by_counterpart",
+    "outcompeted",
+)
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """One listing's standing after a solve; ``kind`` is ``offer`` or ``need``."""
+
+    kind: str
+    id: int
+    reason: str
+    nearest_km: int | None
+
+
+def _km(a: np.ndarray, b: np.ndarray, circuity: float) -> np.ndarray:
+    chord = np.sqrt(((a - b) ** 2).sum(axis=1))
+    return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2.0, 1.0)) * circuity
+
+
+def _nearest(tree_xyz: np.ndarray, query_xyz: np.ndarray, circuity: float) -> np.ndarray:
+    """Road km from each query point to the nearest tree point (inf without any)."""
+    if not len(tree_xyz) or not len(query_xyz):
+        return np.full(len(query_xyz), np.inf)
+    _, index = cKDTree(tree_xyz).query(query_xyz, k=1, workers=KDTREE_WORKERS)
+    return _km(tree_xyz[index], query_xyz, circuity)
+
+
+def _served(prep: Prepared, flows: tuple[Flow, ...]) -> tuple[np.ndarray, np.ndarray]:
+    offer_pos = {oid: i for i, oid in enumerate(prep.offer_ids)}
+    need_pos = {nid: j for j, nid in enumerate(prep.need_ids)}
+    out = np.zeros(len(prep.offers), dtype=np.int64)
+    into = np.zeros(len(prep.needs), dtype=np.int64)
+    for f in flows:
+        out[offer_pos[f.offer_id]] += f.quantity
+        into[need_pos[f.need_id]] += f.quantity
+    return out, into
+
+
+def diagnose(
+    problem: Problem, flows: tuple[Flow, ...], *, decimals: int = 2, prepared: Prepared | None = None
+) -> list[Diagnosis]:
+    """The standing of every offer and need of ``problem`` given the solution's ``flows``."""
+    from .solve import prepared_for
+
+    prep = prepared if prepared is not None else prepared_for(problem)
+    circuity = float(problem.circuity)
+    out, into = _served(prep, flows)
+    n_o, n_n = len(prep.offers), len(prep.needs)
+    # exact and rounded unit vectors of both sides
+    o_xyz = unit_vectors(prep.offer_lat, prep.offer_lon)
+    n_xyz = unit_vectors(prep.need_lat, prep.need_lon)
+    o_round = unit_vectors(np.round(prep.offer_lat, decimals), np.round(prep.offer_lon, decimals))
+    n_round = unit_vectors(np.round(prep.need_lat, decimals), np.round(prep.need_lon, decimals))
+    nearest_o = np.full(n_o, np.inf)
+    nearest_n = np.full(n_n, np.inf)
+    admissible_o = np.full(n_o, np.inf)  # nearest admissible counterpart (rounded), for outcompeted
+    admissible_n = np.full(n_n, np.inf)
+    stage_o = np.zeros(n_o, dtype=np.int8)  # furthest filter passed: 0 none, 1 radius, 2 window, 3 all
+    stage_n = np.zeros(n_n, dtype=np.int8)
+    left_o = out == 0
+    left_n = into == 0
+    declined = problem.declined_pairs
+    offer_material = np.array([o.material for o in prep.offers], dtype=object)
+    for key in sorted(prep.materials):
+        offers = np.flatnonzero(offer_material == key)
+        needs = np.array([j for j, n in enumerate(prep.needs) if key in n.materials], dtype=np.int64)
+        if not offers.size or not needs.size:
+            continue
+        q_o = offers[left_o[offers]]
+        q_n = needs[left_n[needs]]
+        nearest_o[q_o] = np.minimum(nearest_o[q_o], _nearest(n_round[needs], o_round[q_o], circuity))
+        nearest_n[q_n] = np.minimum(nearest_n[q_n], _nearest(o_round[offers], n_round[q_n], circuity))
+        # the candidate filters, asked for the left-out listings only
+        for o, n, side in _pairs(prep, offers, needs, q_o, q_n, o_xyz, n_xyz, circuity):
+            d = _km(o_xyz[o], n_xyz[n], circuity)
+            ok = d <= np.minimum(prep.need_max_km[n], prep.offer_max_km[o])
+            lot = np.maximum(prep.offer_lot[o], prep.need_lot[n])
+            ok &= lot <= np.minimum(prep.offer_supply[o], prep.need_demand[n])
+            stage = ok.astype(np.int8)
+            ok &= np.maximum(prep.offer_from[o], prep.need_from[n]) <= np.minimum(
+                prep.offer_until[o], prep.need_until[n]
+            )
+            stage += ok
+            if declined:
+                pair_ids = zip(prep.offer_id[o].tolist(), prep.need_id[n].tolist(), strict=True)
+                ok &= np.fromiter((p not in declined for p in pair_ids), dtype=bool, count=o.size)
+            stage += ok
+            km = np.where(ok, _km(o_round[o], n_round[n], circuity), np.inf)
+            if side == "offer":
+                np.maximum.at(stage_o, o, stage)
+                np.minimum.at(admissible_o, o, km)
+            else:
+                np.maximum.at(stage_n, n, stage)
+                np.minimum.at(admissible_n, n, km)
+    result: list[Diagnosis] = []
+    committed_o = np.array([o.committed > 0 for o in prep.offers], dtype=bool)
+    committed_n = np.array([n.committed > 0 for n in prep.needs], dtype=bool)
+    for kind, listings, moved, capacity, stage, nearest, admissible, committed in (
+        ("offer", prep.offers, out, prep.offer_supply, stage_o, nearest_o, admissible_o, committed_o),
+        ("need", prep.needs, into, prep.need_demand, stage_n, nearest_n, admissible_n, committed_n),
+    ):
+        for i, listing in enumerate(listings):
+            km = nearest[i]
+            if capacity[i] <= 0:
+                # nothing left to move in the horizon: promised already, or outside the horizon
+                reason = "matched" if committed[i] else "windows_do_not_overlap"
+                km = np.inf
+            elif moved[i] >= capacity[i]:
+                reason, km = "matched", np.inf
+            elif moved[i] > 0:
+                reason, km = "partly_matched", np.inf
+            else:
+                reason = REASONS[2 + int(stage[i])]
+                if reason == "outcompeted":
+                    km = admissible[i]
+            result.append(Diagnosis(kind, listing.id, reason, int(round(km)) if np.isfinite(km) else None))
+    return result
+
+
+def _pairs(prep, offers, needs, q_o, q_n, o_xyz, n_xyz, circuity):
+    """(offer positions, need positions, side) of the pairs around the left-out listings.
+
+    Each left-out listing is the centre of a ball of its own reach (a need's radius; an offer's
+    own limit, or the farthest-reaching need's when it set none); the filters then run exactly.
+    """
+    if q_n.size:
+        tree = cKDTree(o_xyz[offers])
+        hits = tree.query_ball_point(
+            n_xyz[q_n], r=chord_for_km(prep.need_max_km[q_n] / circuity), workers=KDTREE_WORKERS
+        )
+        yield (*_flatten(hits, offers, q_n, offer_first=True), "need")
+    if q_o.size:
+        reach = np.minimum(prep.offer_max_km[q_o], prep.need_max_km[needs].max())
+        tree = cKDTree(n_xyz[needs])
+        hits = tree.query_ball_point(o_xyz[q_o], r=chord_for_km(reach / circuity), workers=KDTREE_WORKERS)
+        yield (*_flatten(hits, needs, q_o, offer_first=False), "offer")
+
+
+def _flatten(hits, members: np.ndarray, centres: np.ndarray, *, offer_first: bool):
+    lengths = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
+    local = np.fromiter(itertools.chain.from_iterable(hits), dtype=np.int64, count=int(lengths.sum()))
+    found, centre = members[local], np.repeat(centres, lengths)
+    return (found, centre) if offer_first else (centre, found)
+
+
+__all__ = ["REASONS", "Diagnosis", "diagnose"]
