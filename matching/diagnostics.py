@@ -13,7 +13,7 @@ The owner's organisation and the municipality see a listing's status; other comp
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
 from django.db.models import Model
@@ -114,7 +114,7 @@ def statuses_for(listings: Iterable[Model], *, user=None) -> dict[tuple[str, int
     rows = ListingMatchStatus.objects.filter(offer_id__in=offers) | ListingMatchStatus.objects.filter(
         need_id__in=needs
     )
-    return {("offer", r.offer_id) if r.offer_id else ("need", r.need_id): r for r in rows}
+    return {("offer", r.offer_id) if r.offer_id else ("need", cast(int, r.need_id)): r for r in rows}
 
 
 def match_status_of(

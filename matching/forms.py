@@ -85,7 +85,7 @@ class WhatIfForm(forms.Form):
         decimal_places=2,
         help_text=_("Multiplies every listing's maximum distance."),
     )
-    need_material = forms.ModelChoiceField(
+    need_material: forms.ModelChoiceField = forms.ModelChoiceField(
         label=_("Hypothetical need: material"),
         queryset=None,
         to_field_name="key",
@@ -138,8 +138,8 @@ class WhatIfForm(forms.Form):
 
 
 class CompareForm(forms.Form):
-    a = forms.ModelChoiceField(label=_("Run A"), queryset=None)
-    b = forms.ModelChoiceField(label=_("Run B"), queryset=None)
+    a: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Run A"), queryset=None)
+    b: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Run B"), queryset=None)
 
     def __init__(self, *args, runs=None, **kwargs):
         kwargs.setdefault("auto_id", "compare_%s")

@@ -193,6 +193,11 @@ def build_snapshot(
             return km
         return (Decimal(km) * factor).quantize(Decimal("0.01"))
 
+    def need_radius(km: Decimal | None) -> Decimal:
+        scaled = radius(km)
+        assert scaled is not None  # a need's radius is required (listing rules, database)
+        return scaled
+
     materials = {m.key: m for m in Material.objects.all()}
     by_id = {m.id: m for m in materials.values()}
     factors = factors_by_material(factor_set)
@@ -248,7 +253,7 @@ def build_snapshot(
                 available_from=row["available_from"],
                 available_until=row["available_until"],
                 min_lot=row["min_lot"],
-                max_distance_km=radius(row["max_distance_km"]),
+                max_distance_km=need_radius(row["max_distance_km"]),
                 committed=sum_committed(
                     committed_need.get(row["id"], []), unit=row["unit"], material=by_id[material_ids[0]]
                 ),

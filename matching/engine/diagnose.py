@@ -17,7 +17,9 @@ admissible counterpart. One k-d tree per material and side; only left-out listin
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -51,7 +53,8 @@ class Diagnosis:
 
 def _km(a: np.ndarray, b: np.ndarray, circuity: float) -> np.ndarray:
     chord = np.sqrt(((a - b) ** 2).sum(axis=1))
-    return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2.0, 1.0)) * circuity
+    km: np.ndarray = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2.0, 1.0)) * circuity
+    return km
 
 
 def _nearest(tree_xyz: np.ndarray, query_xyz: np.ndarray, circuity: float) -> np.ndarray:
@@ -130,31 +133,44 @@ def diagnose(
                 np.maximum.at(stage_n, n, stage)
                 np.minimum.at(admissible_n, n, km)
     result: list[Diagnosis] = []
+    offer_ids = [o.id for o in prep.offers]
+    need_ids = [n.id for n in prep.needs]
     committed_o = np.array([o.committed > 0 for o in prep.offers], dtype=bool)
     committed_n = np.array([n.committed > 0 for n in prep.needs], dtype=bool)
     for kind, listings, moved, capacity, stage, nearest, admissible, committed in (
-        ("offer", prep.offers, out, prep.offer_supply, stage_o, nearest_o, admissible_o, committed_o),
-        ("need", prep.needs, into, prep.need_demand, stage_n, nearest_n, admissible_n, committed_n),
+        ("offer", offer_ids, out, prep.offer_supply, stage_o, nearest_o, admissible_o, committed_o),
+        ("need", need_ids, into, prep.need_demand, stage_n, nearest_n, admissible_n, committed_n),
     ):
-        for i, listing in enumerate(listings):
-            km = nearest[i]
+        for i, listing_id in enumerate(listings):
+            dist = float(nearest[i])
             if capacity[i] <= 0:
                 # nothing left to move in the horizon: promised already, or outside the horizon
                 reason = "matched" if committed[i] else "windows_do_not_overlap"
-                km = np.inf
+                dist = np.inf
             elif moved[i] >= capacity[i]:
-                reason, km = "matched", np.inf
+                reason, dist = "matched", np.inf
             elif moved[i] > 0:
-                reason, km = "partly_matched", np.inf
+                reason, dist = "partly_matched", np.inf
             else:
                 reason = REASONS[2 + int(stage[i])]
                 if reason == "outcompeted":
-                    km = admissible[i]
-            result.append(Diagnosis(kind, listing.id, reason, int(round(km)) if np.isfinite(km) else None))
+                    dist = float(admissible[i])
+            result.append(
+                Diagnosis(kind, listing_id, reason, int(round(dist)) if np.isfinite(dist) else None)
+            )
     return result
 
 
-def _pairs(prep, offers, needs, q_o, q_n, o_xyz, n_xyz, circuity):
+def _pairs(
+    prep: Prepared,
+    offers: np.ndarray,
+    needs: np.ndarray,
+    q_o: np.ndarray,
+    q_n: np.ndarray,
+    o_xyz: np.ndarray,
+    n_xyz: np.ndarray,
+    circuity: float,
+) -> Iterator[tuple[np.ndarray, np.ndarray, str]]:
     """(offer positions, need positions, side) of the pairs around the left-out listings.
 
     Each left-out listing is the centre of a ball of its own reach (a need's radius; an offer's
@@ -173,7 +189,9 @@ def _pairs(prep, offers, needs, q_o, q_n, o_xyz, n_xyz, circuity):
         yield (*_flatten(hits, needs, q_o, offer_first=False), "offer")
 
 
-def _flatten(hits, members: np.ndarray, centres: np.ndarray, *, offer_first: bool):
+def _flatten(
+    hits: Any, members: np.ndarray, centres: np.ndarray, *, offer_first: bool
+) -> tuple[np.ndarray, np.ndarray]:
     lengths = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
     local = np.fromiter(itertools.chain.from_iterable(hits), dtype=np.int64, count=int(lengths.sum()))
     found, centre = members[local], np.repeat(centres, lengths)

@@ -99,7 +99,9 @@ def _split_masses(supply: np.ndarray, moved: np.ndarray, waste: np.ndarray, unit
     )
 
 
-def _waste_split(prep: Prepared, positions: list[int], supply_kg: list[int], left_kg: list[int]) -> dict:
+def _waste_split(
+    prep: Prepared, positions: list[int], supply_kg: list[int], left_kg: list[int]
+) -> dict[str, dict[str, int]]:
     """Waste-bound supply and what is left of it, in kg, by material and by the offers' group."""
     out: dict[str, dict[str, int]] = {
         "waste_kg_by_material": {},
