@@ -688,22 +688,30 @@ def proposals_supersede(*, run: MatchRun, proposals: Iterable[Proposal]) -> dict
             proposed[pair] = current
     created: list[Proposal] = []
     kept: list[Proposal] = []
+    refigured: list[Proposal] = []  # kept, with figures that changed (most keep theirs exactly)
     for new in proposals:
         pair = (new.offer_id, new.need_id)
         if pair in awaiting:
             continue
         old = proposed.get(pair)
         if old is not None and _unchanged(old, new):
-            for name in KEPT_FIELDS:
-                setattr(old, name, getattr(new, name))
+            if any(getattr(old, name) != getattr(new, name) for name in KEPT_FIELDS if name != "run"):
+                for name in KEPT_FIELDS:
+                    setattr(old, name, getattr(new, name))
+                refigured.append(old)
+            old.run = run
             kept.append(proposed.pop(pair))
             continue
         new.run = run
         new.first_run = run
         created.append(new)
     expired += len(_expire(list(proposed.values()), now=now, reason="superseded", audit=False))
-    if kept:
-        Proposal.objects.bulk_update(kept, list(KEPT_FIELDS), batch_size=500)
+    # bulk_update writes a CASE per field and row: one plain UPDATE moves the unchanged ones.
+    kept_ids = [p.pk for p in kept]
+    for start in range(0, len(kept_ids), 5000):  # SQLite bounds the parameters of one statement
+        Proposal.objects.filter(pk__in=kept_ids[start : start + 5000]).update(run=run)
+    if refigured:
+        Proposal.objects.bulk_update(refigured, list(KEPT_FIELDS), batch_size=500)
     Proposal.objects.bulk_create(created, batch_size=1000)
     return {
         "new_proposals": len(created),
