@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.exports import XLSX_CONTENT_TYPE, safe_row
 
-from .impact_report import METRIC_KEYS
+from .impact_report import METRIC_KEYS, MONEY_KEYS
 
 __all__ = [
     "CSV_CONTENT_TYPE",
@@ -31,7 +31,8 @@ __all__ = [
 ]
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
-TABLE_HEADER = ("key", "label", *METRIC_KEYS)
+# The estimated KZT columns last (empty without a published tariff), labelled as estimates.
+TABLE_HEADER = ("key", "label", *METRIC_KEYS, *(f"{key}_estimate" for key in MONEY_KEYS))
 TOTAL_KEY = "total"
 
 
@@ -43,9 +44,13 @@ def _number(value: Any) -> Any:
 def table_rows(report: dict[str, Any]) -> Iterator[list[Any]]:
     """The report's rows then its totals, as lists in :data:`TABLE_HEADER` order."""
     for row in report["rows"]:
-        yield [row["key"], row["label"], *(row[key] for key in METRIC_KEYS)]
+        yield [row["key"], row["label"], *(row[key] for key in METRIC_KEYS), *_money(row)]
     totals = report["totals"]
-    yield [TOTAL_KEY, _("Total"), *(totals[key] for key in METRIC_KEYS)]
+    yield [TOTAL_KEY, _("Total"), *(totals[key] for key in METRIC_KEYS), *_money(totals)]
+
+
+def _money(figures: dict[str, Any]) -> list[Any]:
+    return [figures.get(key) if figures.get(key) is not None else "" for key in MONEY_KEYS]
 
 
 class _Echo:

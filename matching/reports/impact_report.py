@@ -425,6 +425,10 @@ def build_report(*, params: ReportParams, organisation_ids: set[int] | None) -> 
     return report
 
 
+#: Estimated money under the active tariff, in the totals and every row (None without a tariff).
+MONEY_KEYS = ("disposal_fee_avoided_kzt", "transport_cost_kzt")
+
+
 def _add_estimated_kzt(report: dict[str, Any], records: list[Record], group_of) -> None:
     """Estimated money under the active tariff: ``disposal_fee_avoided_kzt`` and
     ``transport_cost_kzt`` in the totals and every row (``None`` without a published tariff),
@@ -434,7 +438,7 @@ def _add_estimated_kzt(report: dict[str, Any], records: list[Record], group_of) 
 
     tariff = tariff_active()
     report["tariff"] = tariff.version if tariff else None
-    money_keys = ("disposal_fee_avoided_kzt", "transport_cost_kzt")
+    money_keys = MONEY_KEYS
     if tariff is None:
         for figures in (report["totals"], *report["rows"]):
             figures.update(dict.fromkeys(money_keys))

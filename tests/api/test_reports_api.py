@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from marketplace.models import Material
 from matching import services
-from matching.reports.impact_report import BASES, DECIMAL_KEYS, GROUP_BYS, METRIC_KEYS
+from matching.reports.impact_report import BASES, DECIMAL_KEYS, GROUP_BYS, METRIC_KEYS, MONEY_KEYS
 
 pytestmark = pytest.mark.django_db
 
@@ -144,11 +144,13 @@ def test_csv_with_token_auth_is_a_streamed_attachment_that_round_trips(city, mun
     assert response["Content-Disposition"].startswith("attachment;")
     assert 'filename="qaita-impact-proposed-material.csv"' in response["Content-Disposition"]
     table = _csv_table(response)
-    assert table[0] == ["key", "label", *METRIC_KEYS]
-    assert [[row[0], row[1], *row[2:]] for row in table[1:-1]] == [
+    assert table[0] == ["key", "label", *METRIC_KEYS, *(f"{k}_estimate" for k in MONEY_KEYS)]
+    # No tariff published in this city: the estimated-KZT columns are empty.
+    assert all(row[2 + len(METRIC_KEYS) :] == ["", ""] for row in table[1:])
+    assert [[row[0], row[1], *row[2 : 2 + len(METRIC_KEYS)]] for row in table[1:-1]] == [
         [row["key"], row["label"], *_as_cells(row)] for row in body["rows"]
     ]
-    assert table[-1][0] == "total" and table[-1][2:] == _as_cells(body["totals"])
+    assert table[-1][0] == "total" and table[-1][2 : 2 + len(METRIC_KEYS)] == _as_cells(body["totals"])
 
 
 def test_csv_is_also_chosen_by_the_accept_header(city, municipality):
@@ -167,7 +169,7 @@ def test_xlsx_is_an_attachment_that_round_trips(city, municipality):
     workbook = load_workbook(io.BytesIO(response.content), read_only=True)
     assert workbook.sheetnames == ["Report", "Flows", "About"]
     rows = list(workbook["Report"].iter_rows(values_only=True))
-    assert list(rows[0]) == ["key", "label", *METRIC_KEYS]
+    assert list(rows[0]) == ["key", "label", *METRIC_KEYS, *(f"{k}_estimate" for k in MONEY_KEYS)]
 
     def same(cells, figures):
         for key, cell in zip(METRIC_KEYS, cells, strict=True):
@@ -175,9 +177,9 @@ def test_xlsx_is_an_attachment_that_round_trips(city, municipality):
 
     assert [r[0] for r in rows[1:-1]] == [row["key"] for row in body["rows"]]
     for cells, row in zip(rows[1:-1], body["rows"], strict=True):
-        same(cells[2:], row)
+        same(cells[2 : 2 + len(METRIC_KEYS)], row)
     assert rows[-1][0] == "total"
-    same(rows[-1][2:], body["totals"])
+    same(rows[-1][2 : 2 + len(METRIC_KEYS)], body["totals"])
     about = dict(workbook["About"].iter_rows(values_only=True))
     assert about["basis"] == "delivered" and about["factor_sets"] == body["factor_sets"][0]
 
