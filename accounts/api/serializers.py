@@ -42,6 +42,10 @@ class OrganisationSerializer(serializers.ModelSerializer):
 class OrganisationDetailSerializer(OrganisationSerializer):
     """With the contacts: for the organisation's own members and the municipality."""
 
+    # Plain text, as stored: an unset contact is "" (not a URI or address a schema could promise).
+    email = serializers.CharField(read_only=True, help_text="E-mail address, or empty.")
+    website = serializers.CharField(read_only=True, help_text="Web address, or empty.")
+
     class Meta(OrganisationSerializer.Meta):
         fields = [*OrganisationSerializer.Meta.fields, *Organisation.CONTACT_FIELDS, "public_profile"]
         read_only_fields = fields

@@ -70,7 +70,7 @@ class MatchRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(
         parameters=[RunCompareQuerySerializer],
-        responses={200: RunCompareSerializer},
+        responses={200: RunCompareSerializer, 404: OpenApiResponse(description="No such run.")},
         summary="Two runs side by side (municipality only)",
         description="Diverted, left in waste (`landfilled_t`), t·km and net CO₂e of runs `a` and `b`, "
         "in all, by material and by the supplying site's district, with the differences b − a. "
