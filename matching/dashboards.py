@@ -11,11 +11,9 @@ from accounts.access import is_authority, member_organisation_ids
 from accounts.models import Organisation
 from marketplace.models import ListingStatus, Need, Offer
 
-from .engine import WASTE_BOUND
 from .models import (
     UNDECIDED_PROPOSAL_STATUSES,
     Deal,
-    Delivery,
     MatchRun,
     Proposal,
     ProposalStatus,
@@ -46,28 +44,6 @@ def _chart(report: dict) -> dict:
     }
 
 
-def diverted_t(basis: str, organisation_ids: set[int] | None) -> Decimal:
-    """Tonnes diverted from waste on ``basis``: the mass of flows whose offer was waste-bound.
-
-    The records are those of the impact report's basis (proposals neither declined nor expired,
-    deals, deliveries); supply already in other use is moved, not diverted (issue 10). Summed
-    in ``Decimal`` from the stored values, like the report.
-    """
-    waste = {"current_destination__in": WASTE_BOUND}
-    rows: QuerySet[Any]
-    if basis == "proposed":
-        rows = Proposal.objects.exclude(status__in=[ProposalStatus.DECLINED, ProposalStatus.EXPIRED]).filter(
-            **waste
-        )
-    elif basis == "agreed":
-        rows = Deal.objects.filter(**waste)
-    else:
-        rows = Delivery.objects.filter(deal__current_destination__in=WASTE_BOUND)
-    if organisation_ids is not None:
-        rows = rows.filter(party_q(organisation_ids, "deal__" if basis == "delivered" else ""))
-    return sum(rows.order_by().values_list("mass_t", flat=True), Decimal(0))
-
-
 def headline(organisation_ids: set[int] | None) -> dict[str, dict]:
     """Totals on each basis: t moved and t diverted from waste, net CO₂e t, t·km, deals, organisations."""
     result = {}
@@ -77,7 +53,8 @@ def headline(organisation_ids: set[int] | None) -> dict[str, dict]:
         )["totals"]
         result[basis] = {
             "mass_t": totals["mass_t"],
-            "diverted_t": diverted_t(basis, organisation_ids),
+            # The report's own sum over waste-bound flows (moved ≠ diverted, issue 10).
+            "diverted_t": totals["diverted_t"],
             "net_t": totals["net_kg"] / 1000,
             "tkm": totals["tkm"],
             "deals": totals["deals"],
