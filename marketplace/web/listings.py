@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -24,7 +23,7 @@ from accounts.access import member_organisation_ids
 from accounts.errors import DomainError, ErrorCode, forbidden
 from accounts.models import Organisation
 
-from .. import access, services, web_selectors
+from .. import access, extensions, services, web_selectors
 from ..forms import (
     NEW_SITE,
     NEW_SITE_PREFIX,
@@ -252,7 +251,6 @@ def _form_page(request, spec: Kind, form, *, organisation, listing=None, status:
                 {"id": s.pk, "name": s.name, "lat": float(s.latitude), "lon": float(s.longitude)}
                 for s in sites
             ],
-            "maps": {"tile_url": settings.MAP_TILE_URL, "attribution": settings.MAP_ATTRIBUTION},
             "max_photos": MAX_PHOTOS_PER_LISTING,
             "photos": list(listing.photos.all()) if listing is not None else [],
         },
@@ -319,9 +317,7 @@ def listing_edit(request, kind: str, pk: int):
 # --- Detail and photos ---------------------------------------------------------------------------
 def _match_status(listing, user) -> dict | None:
     """Why the latest real run did (not) propose it (issue 14): owner and municipality only."""
-    from matching.diagnostics import match_status_of
-
-    return match_status_of(listing, user=user)
+    return extensions.match_status_of(listing, user=user)
 
 
 def _detail(request, spec: Kind, listing, *, photo_form=None, status: int = 200):
@@ -349,7 +345,6 @@ def _detail(request, spec: Kind, listing, *, photo_form=None, status: int = 200)
                 "exact": location.exact,
                 "label": listing.organisation.name,
             },
-            "maps": {"tile_url": settings.MAP_TILE_URL, "attribution": settings.MAP_ATTRIBUTION},
         },
         status=status,
     )
@@ -454,4 +449,6 @@ def map_config(request):
     """The tile server and its attribution, for map pages whose view does not pass them."""
     from django.http import JsonResponse
 
-    return JsonResponse({"tile_url": settings.MAP_TILE_URL, "attribution": settings.MAP_ATTRIBUTION})
+    from marketplace.geo import map_settings
+
+    return JsonResponse(map_settings())

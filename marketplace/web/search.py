@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
@@ -89,7 +88,6 @@ def search(request):
             "has_sites": bool(sites),
             "circuity": web_selectors.search_circuity(),
             "map_data": {"points": points, "origin": origin},
-            "maps": {"tile_url": settings.MAP_TILE_URL, "attribution": settings.MAP_ATTRIBUTION},
         },
         status=status,
     )
