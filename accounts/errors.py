@@ -1,4 +1,8 @@
-"""One exception type for every broken business rule, with a code the API maps to a status."""
+"""One exception type for every broken business rule, with a code that carries its HTTP status.
+
+The status lives here, on the code, and nowhere else: the API's exception handler
+(``config.api``) and the pages' middleware (``config.middleware``) both answer ``code.status``.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,20 @@ from django.utils.translation import gettext as _
 
 
 class ErrorCode(enum.Enum):
-    INVALID = "invalid"  # 400
-    FORBIDDEN = "forbidden"  # 403
-    NOT_FOUND = "not_found"  # 404
-    CONFLICT = "conflict"  # 409
+    """A kind of refusal: its ``value`` is the ``code`` of the API's body, ``status`` its HTTP status."""
+
+    INVALID = "invalid", 400
+    FORBIDDEN = "forbidden", 403
+    NOT_FOUND = "not_found", 404
+    CONFLICT = "conflict", 409
+
+    status: int
+
+    def __new__(cls, code: str, status: int) -> ErrorCode:
+        member = object.__new__(cls)
+        member._value_ = code
+        member.status = status
+        return member
 
 
 class DomainError(Exception):
@@ -23,6 +37,11 @@ class DomainError(Exception):
         self.message = str(message)
         self.field = field
         self.extra = extra
+
+    @property
+    def status(self) -> int:
+        """The HTTP status this refusal answers with (:attr:`ErrorCode.status`)."""
+        return self.code.status
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}" if self.field else self.message
