@@ -7,8 +7,13 @@ The status lives here, on the code, and nowhere else: the API's exception handle
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from django import forms
 
 
 class ErrorCode(enum.Enum):
@@ -61,3 +66,21 @@ def forbidden(message: str) -> DomainError:
 
 def conflict(message: str, **extra) -> DomainError:
     return DomainError(ErrorCode.CONFLICT, message, **extra)
+
+
+def apply_domain_error(
+    form: forms.BaseForm,
+    exc: DomainError,
+    *,
+    prefix: str = "",
+    mapping: Mapping[str | None, str] | None = None,
+) -> None:
+    """Show a service's refusal on the form field it names, or on the whole form when it names
+    none (or a field the form does not have). The one form-error helper of every app's pages.
+
+    ``mapping`` renames a service's field to the form's (``{"near": "site"}``); ``prefix`` is
+    put before it (the new-site fields of a listing form).
+    """
+    field = (mapping or {}).get(exc.field, exc.field)
+    field = f"{prefix}{field}" if field and prefix else field
+    form.add_error(field if field in form.fields else None, exc.message)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
 from accounts.access import member_organisation_ids
-from accounts.errors import DomainError, ErrorCode, forbidden
+from accounts.errors import DomainError, ErrorCode, apply_domain_error, forbidden
 from accounts.models import Organisation
 
 from .. import access, extensions, services, web_selectors
@@ -30,7 +30,6 @@ from ..forms import (
     NeedForm,
     OfferForm,
     PhotoForm,
-    apply_domain_error,
     material_units,
 )
 from ..models import ListingPhoto, ListingStatus, Material, Need, Offer, Unit

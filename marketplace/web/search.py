@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from accounts.errors import DomainError
+from accounts.errors import DomainError, apply_domain_error
 from accounts.selectors import site_list_for
 
 from .. import web_selectors
-from ..forms import SearchForm, apply_domain_error
+from ..forms import SearchForm
 from ..models import ListingStatus, Material
 from ..selectors import ListingFilters
 from . import page_of
