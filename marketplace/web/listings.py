@@ -12,7 +12,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -32,7 +31,7 @@ from ..forms import (
     PhotoForm,
     material_units,
 )
-from ..models import ListingPhoto, ListingStatus, Material, Need, Offer, Unit
+from ..models import ListingStatus, Material, Need, Offer, Unit
 from ..photos import MAX_PHOTOS_PER_LISTING
 from . import int_or_none, page_of, safe_next
 
@@ -391,25 +390,6 @@ def photo_delete(request, kind: str, pk: int, photo_pk: int):
     services.listing_photo_delete(photo=photo, actor=request.user)
     messages.success(request, _("Photo deleted."))
     return redirect(safe_next(request, listing_url(listing)))
-
-
-@login_required
-def photo_file(request, pk: int):
-    """A listing photo, served only to those who may see the listing (not from a public folder)."""
-    photo = ListingPhoto.objects.filter(pk=int(pk)).only("id", "offer_id", "need_id", "image").first()
-    if photo is None:
-        raise Http404
-    if photo.offer_id:
-        access.access_offer(request.user, photo.offer_id)
-    else:
-        access.access_need(request.user, photo.need_id)
-    try:
-        handle = photo.image.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 # --- Material search (htmx) ------------------------------------------------------------------------
