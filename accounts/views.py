@@ -183,7 +183,7 @@ def _site_form_page(request, form, *, site=None, organisation=None):
 
 @login_required
 def site_create(request):
-    org = access.acting_organisation(request.user, _int_or_none(request.GET.get("organisation")))
+    org = access.acting_organisation(request.user, access.int_or_none(request.GET.get("organisation")))
     form = SiteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -226,10 +226,3 @@ def site_delete(request, pk: int):
     else:
         messages.success(request, _("Site deleted."))
     return redirect("accounts:organisation", pk=org_id)
-
-
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

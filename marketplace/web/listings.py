@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
-from accounts.access import member_organisation_ids
-from accounts.errors import DomainError, ErrorCode, apply_domain_error, forbidden
+from accounts.access import acting_organisation, int_or_none, member_organisation_ids
+from accounts.errors import DomainError, ErrorCode, apply_domain_error
 from accounts.models import Organisation
 
 from .. import access, extensions, services, web_selectors
@@ -33,7 +33,7 @@ from ..forms import (
 )
 from ..models import ListingStatus, Material, Need, Offer, Unit
 from ..photos import MAX_PHOTOS_PER_LISTING
-from . import int_or_none, page_of, safe_next
+from . import page_of, safe_next
 
 
 @dataclass(frozen=True)
@@ -101,14 +101,8 @@ def status_actions(listing) -> list[tuple[str, str]]:
 
 def _acting_organisation(request) -> Organisation:
     """The organisation the user acts for: the one chosen (``?organisation=``), else their first."""
-    ids = member_organisation_ids(request.user)
-    if not ids:
-        raise forbidden(_("You are not a member of any organisation."))
     chosen = int_or_none(request.GET.get("organisation") or request.POST.get("organisation"))
-    organisations = Organisation.objects.filter(id__in=ids).order_by("name", "id")
-    organisation = organisations.filter(pk=chosen).first() if chosen in ids else organisations.first()
-    assert organisation is not None  # ids is not empty
-    return organisation
+    return acting_organisation(request.user, chosen, or_first=True)
 
 
 # --- My listings -----------------------------------------------------------------------------

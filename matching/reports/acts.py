@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 
-from accounts.access import is_authority, member_organisation_ids
+from accounts.access import is_authority, member_organisation_ids, pk_or_404
 from accounts.errors import not_found
 from marketplace.models import Destination, Unit
 
@@ -40,10 +40,7 @@ _ACT_RELATED = (
 
 def delivery_for_act(user: User | AnonymousUser, pk: Any) -> Delivery:
     """The delivery if ``user`` is a party of its deal or the municipality; 404 otherwise."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise not_found() from None
+    pk = pk_or_404(pk)
     deliveries = Delivery.objects.select_related(*_ACT_RELATED).filter(pk=pk)
     if not is_authority(user):
         orgs = member_organisation_ids(user)
