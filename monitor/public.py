@@ -45,7 +45,7 @@ from django.db.models import Max
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.errors import invalid
+from accounts.cleaning import clean_choice
 from accounts.models import District, Event, Organisation
 from marketplace.models import Category, Destination
 
@@ -65,20 +65,11 @@ _ZERO = Decimal(0)
 # --- Parameters ------------------------------------------------------------------------------
 
 
-def _choice(name: str, raw: Any, choices: tuple[str, ...], default: str) -> str:
-    text = "" if raw is None else str(raw).strip()
-    if not text:
-        return default
-    if text not in choices:
-        raise invalid(name, f"Unknown {name} {text[:40]!r}; expected one of: {', '.join(choices)}.")
-    return text
-
-
 def public_params(data: Mapping[str, Any]) -> tuple[str, str]:
     """``(basis, group_by)`` from query parameters; anything else is a 400 naming the field."""
     return (
-        _choice("basis", data.get("basis"), BASES, DEFAULT_BASIS),
-        _choice("group_by", data.get("group_by"), GROUP_BYS, DEFAULT_GROUP_BY),
+        clean_choice("basis", data.get("basis"), BASES, default=DEFAULT_BASIS),
+        clean_choice("group_by", data.get("group_by"), GROUP_BYS, default=DEFAULT_GROUP_BY),
     )
 
 
