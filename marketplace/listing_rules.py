@@ -17,6 +17,7 @@ from accounts.cleaning import clean_choice, clean_decimal
 from accounts.errors import invalid
 from accounts.models import Organisation, Site
 
+from . import units
 from .models import Destination, ListingStatus, Material, Period, Unit, UnitBasis
 
 #: Largest quantity (and minimum lot) accepted, in the listing's own unit.
@@ -74,13 +75,9 @@ def allowed_units(material: Material) -> tuple[str, ...]:
 
 def quantity_in_tonnes(material: Material, quantity: Decimal, unit: str) -> Decimal | None:
     """Mass of a quantity, or ``None`` when the catalogue lacks the density or piece mass."""
-    if unit == Unit.TONNE:
-        return quantity
-    if unit == Unit.KILOGRAM:
-        return quantity / 1000
-    if unit == Unit.CUBIC_METRE:
-        return quantity * material.density_t_per_m3 if material.density_t_per_m3 else None
-    return quantity * material.mass_per_piece_t if material.mass_per_piece_t else None
+    return units.quantity_in_tonnes(
+        quantity, unit, mass_per_piece_t=material.mass_per_piece_t, density_t_per_m3=material.density_t_per_m3
+    )
 
 
 def clean_date(field: str, value: Any) -> datetime.date | None:

@@ -48,6 +48,7 @@ from django.utils.translation import gettext as _
 from accounts.cleaning import clean_choice
 from accounts.models import District, Event, Organisation
 from marketplace.models import Category, Destination
+from marketplace.units import KG_PER_TONNE
 
 from . import targets as target_rules
 from .anonymity import OTHER, Cell, Folding, fold, is_safe, union_is_safe
@@ -131,7 +132,7 @@ class Tally:
     def figures(self) -> dict[str, Any]:
         return {
             "waste_diverted_t": _t(self.waste_t),
-            "net_co2e_t": _t(self.net_kg / 1000),
+            "net_co2e_t": _t(self.net_kg / KG_PER_TONNE),
             "organisations": len(self.organisations),
             "deals": len(self.deals),
         }

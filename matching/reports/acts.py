@@ -17,6 +17,7 @@ from django.db.models import Q
 from accounts.access import is_authority, member_organisation_ids, pk_or_404
 from accounts.errors import not_found
 from marketplace.models import Destination, Unit
+from marketplace.units import KG_PER_TONNE
 
 from ..models import Delivery
 
@@ -75,7 +76,7 @@ def act_context(delivery: Delivery) -> dict[str, Any]:
         # The fate the delivery's impact was counted against (its deal's current destination).
         "destination": dict(Destination.choices).get(delivery.baseline, delivery.baseline),
         "impact": delivery.impact_dict(),
-        "net_t": (delivery.net_kg / 1000).quantize(Decimal("0.001")),
+        "net_t": (delivery.net_kg / KG_PER_TONNE).quantize(Decimal("0.001")),
         "delivered_total_t": deal.delivered_t,
         # Pieces where pieces were agreed: the act states the count first, then its mass.
         "in_pieces": deal.unit == Unit.PIECE,
