@@ -75,14 +75,6 @@ KINDS = {
     ),
 }
 
-#: Buttons a listing in each status offers, in the order shown.
-STATUS_ACTIONS = {
-    ListingStatus.DRAFT: (ListingStatus.ACTIVE, ListingStatus.CLOSED),
-    ListingStatus.ACTIVE: (ListingStatus.PAUSED, ListingStatus.CLOSED),
-    ListingStatus.PAUSED: (ListingStatus.ACTIVE, ListingStatus.CLOSED),
-    ListingStatus.CLOSED: (),
-}
-
 
 def listing_url(listing) -> str:
     return reverse(
@@ -91,12 +83,15 @@ def listing_url(listing) -> str:
 
 
 def status_actions(listing) -> list[tuple[str, str]]:
+    """The status buttons of a listing: exactly the moves of the services' one transition table
+    (``services.STATUS_TRANSITIONS``), in the order the statuses are declared."""
     labels = {
         ListingStatus.ACTIVE: _("Resume") if listing.status == ListingStatus.PAUSED else _("Publish"),
         ListingStatus.PAUSED: _("Pause"),
         ListingStatus.CLOSED: _("Close"),
     }
-    return [(status, labels[status]) for status in STATUS_ACTIONS[listing.status]]
+    allowed = services.STATUS_TRANSITIONS[listing.status]
+    return [(status, labels[status]) for status in ListingStatus if status in allowed]
 
 
 def _acting_organisation(request) -> Organisation:
