@@ -55,14 +55,20 @@ def _clean_name(field: str, value: str | None, max_length: int) -> str:
     return value
 
 
-def organisation_create(
-    *, name: str, kind: str, sector: str, verified: bool = False, actor: User | None = None
-) -> Organisation:
+def organisation_clean(*, name: str, kind: str, sector: str) -> tuple[str, str, str]:
+    """The checks of :func:`organisation_create` alone (the admin's add form runs them first)."""
     name = _clean_name("name", name, 200)
     kind = clean_choice("kind", kind, Organisation.Kind.values)
     sector = clean_choice("sector", sector, Organisation.Sector.values)
     if Organisation.objects.filter(name__iexact=name).exists():
         raise invalid("name", "An organisation with this name already exists.")
+    return name, kind, sector
+
+
+def organisation_create(
+    *, name: str, kind: str, sector: str, verified: bool = False, actor: User | None = None
+) -> Organisation:
+    name, kind, sector = organisation_clean(name=name, kind=kind, sector=sector)
     org = Organisation.objects.create(
         name=name,
         kind=kind,
