@@ -6,7 +6,7 @@ leak which objects exist.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -20,12 +20,23 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 
-def pk_or_404(value) -> int:
-    """An object id from a URL or a request; anything that is not one is simply not found."""
+def int_or_none(value: Any) -> int | None:
+    """An id or count from a URL, a query string or a form; ``None`` when it is not one.
+
+    The one int parser of the pages and access helpers (:func:`pk_or_404` is built on it).
+    """
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise not_found() from None
+        return None
+
+
+def pk_or_404(value: Any) -> int:
+    """An object id from a URL or a request; anything that is not one is simply not found."""
+    pk = int_or_none(value)
+    if pk is None:
+        raise not_found()
+    return pk
 
 
 def member_organisation_ids(user: User | AnonymousUser) -> set[int]:
@@ -56,15 +67,26 @@ def require_authority(user: User | AnonymousUser) -> None:
         raise forbidden(_("Only the municipality can do this."))
 
 
-def acting_organisation(user: User | AnonymousUser, organisation_id: int | None = None) -> Organisation:
-    """The organisation a user acts for: the one named, or their only one."""
+def acting_organisation(
+    user: User | AnonymousUser, organisation_id: int | None = None, *, or_first: bool = False
+) -> Organisation:
+    """The organisation a user acts for: the one named, when they are a member of it.
+
+    The one rule of the API and the pages. Naming none, a member of one organisation acts for
+    it; a member of none is refused (403). The API refuses (400) an organisation that is not
+    the user's and, for a member of several, naming none. Pages show the choice beside the form
+    and say ``or_first``: there, what is not a choice of the user's falls back to their first
+    organisation by name.
+    """
     ids = member_organisation_ids(user)
-    if organisation_id is not None:
-        if organisation_id not in ids:
-            raise invalid("organisation", _("You are not a member of this organisation."))
+    if organisation_id is not None and organisation_id in ids:
         return Organisation.objects.get(pk=organisation_id)
+    if organisation_id is not None and not or_first:
+        raise invalid("organisation", _("You are not a member of this organisation."))
     if not ids:
         raise forbidden(_("You are not a member of any organisation."))
+    if or_first:
+        return Organisation.objects.filter(id__in=ids).order_by("name", "id")[0]
     if len(ids) > 1:
         raise invalid("organisation", _("You belong to several organisations: say which one."))
     return Organisation.objects.get(pk=next(iter(ids)))

@@ -15,13 +15,14 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Choices, Model
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.strict import parse_decimal
 
 from .access import require_authority, require_organisation_admin
+from .cleaning import clean_choice
 from .errors import DomainError, conflict, forbidden, invalid
 from .models import SELF_SERVICE_KINDS, District, Event, Membership, Organisation, Site, User
 
@@ -45,12 +46,6 @@ def event_record(
     )
 
 
-def _clean_choice(field: str, value: str, choices: type[Choices]) -> str:
-    if value not in choices.values:
-        raise invalid(field, f"Unknown value {value!r}; expected one of: {', '.join(choices.values)}.")
-    return value
-
-
 def _clean_name(field: str, value: str | None, max_length: int) -> str:
     value = (value or "").strip()
     if not value:
@@ -60,14 +55,20 @@ def _clean_name(field: str, value: str | None, max_length: int) -> str:
     return value
 
 
+def organisation_clean(*, name: str, kind: str, sector: str) -> tuple[str, str, str]:
+    """The checks of :func:`organisation_create` alone (the admin's add form runs them first)."""
+    name = _clean_name("name", name, 200)
+    kind = clean_choice("kind", kind, Organisation.Kind.values)
+    sector = clean_choice("sector", sector, Organisation.Sector.values)
+    if Organisation.objects.filter(name__iexact=name).exists():
+        raise invalid("name", "An organisation with this name already exists.")
+    return name, kind, sector
+
+
 def organisation_create(
     *, name: str, kind: str, sector: str, verified: bool = False, actor: User | None = None
 ) -> Organisation:
-    name = _clean_name("name", name, 200)
-    kind = _clean_choice("kind", kind, Organisation.Kind)
-    sector = _clean_choice("sector", sector, Organisation.Sector)
-    if Organisation.objects.filter(name__iexact=name).exists():
-        raise invalid("name", "An organisation with this name already exists.")
+    name, kind, sector = organisation_clean(name=name, kind=kind, sector=sector)
     org = Organisation.objects.create(
         name=name,
         kind=kind,
@@ -88,7 +89,7 @@ def organisation_create(
 def membership_add(
     *, user: User, organisation: Organisation, role: str = Membership.Role.MEMBER, actor: User | None = None
 ) -> Membership:
-    role = _clean_choice("role", role, Membership.Role)
+    role = clean_choice("role", role, Membership.Role.values)
     membership, created = Membership.objects.get_or_create(
         user=user, organisation=organisation, defaults={"role": role}
     )
@@ -175,7 +176,7 @@ def organisation_register(
             _("A %(kind)s cannot be registered by sign-up; expected one of: %(kinds)s.")
             % {"kind": kind, "kinds": ", ".join(SELF_SERVICE_KINDS)},
         )
-    _clean_choice("sector", sector, Organisation.Sector)
+    clean_choice("sector", sector, Organisation.Sector.values)
     name = _clean_name("name", organisation_name, 200)
     username = _check_new_user(username, password, email)
     taken = (
@@ -400,7 +401,7 @@ def _clean_site_fields(fields: dict[str, Any]) -> dict[str, Any]:
         if coordinate in fields:
             cleaned[coordinate] = _clean_coordinate(coordinate, fields[coordinate])
     if "district" in fields:
-        cleaned["district"] = _clean_choice("district", fields["district"] or District.OTHER, District)
+        cleaned["district"] = clean_choice("district", fields["district"] or District.OTHER, District.values)
     unknown = set(fields) - {"name", "address", "latitude", "longitude", "district"}
     if unknown:
         raise invalid(sorted(unknown)[0], "Unknown field.")

@@ -15,14 +15,9 @@ from django.views.decorators.http import require_POST
 from config.web import safe_next
 
 from . import access, selectors, services
-from .errors import DomainError, ErrorCode
+from .errors import DomainError, ErrorCode, apply_domain_error
 from .forms import LoginForm, OrganisationContactsForm, SignupForm, SiteForm
 from .models import Membership, Organisation
-
-
-def _apply_domain_error(form, exc: DomainError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
 
 
 def home(request):
@@ -55,7 +50,7 @@ def signup(request):
         except DomainError as exc:
             mapping = {"name": "organisation_name"}
             exc.field = mapping.get(exc.field, exc.field)
-            _apply_domain_error(form, exc)
+            apply_domain_error(form, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
@@ -119,7 +114,7 @@ def organisation_contacts(request, pk: int):
         except DomainError as exc:
             if exc.code is not ErrorCode.INVALID:
                 raise
-            _apply_domain_error(form, exc)
+            apply_domain_error(form, exc)
         else:
             messages.success(request, _("Contacts saved."))
             return redirect("accounts:organisation", pk=org.pk)
@@ -188,13 +183,13 @@ def _site_form_page(request, form, *, site=None, organisation=None):
 
 @login_required
 def site_create(request):
-    org = access.acting_organisation(request.user, _int_or_none(request.GET.get("organisation")))
+    org = access.acting_organisation(request.user, access.int_or_none(request.GET.get("organisation")))
     form = SiteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             site = services.site_create(organisation=org, actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            _apply_domain_error(form, exc)
+            apply_domain_error(form, exc)
         else:
             messages.success(request, _("Site “%(name)s” added.") % {"name": site.name})
             return redirect("accounts:organisation", pk=org.pk)
@@ -210,7 +205,7 @@ def site_edit(request, pk: int):
         try:
             services.site_update(site=site, actor=request.user, **form.cleaned_data)
         except DomainError as exc:
-            _apply_domain_error(form, exc)
+            apply_domain_error(form, exc)
         else:
             messages.success(request, _("Site saved."))
             return redirect("accounts:organisation", pk=site.organisation_id)
@@ -231,10 +226,3 @@ def site_delete(request, pk: int):
     else:
         messages.success(request, _("Site deleted."))
     return redirect("accounts:organisation", pk=org_id)
-
-
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

@@ -11,16 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from accounts.errors import DomainError, ErrorCode
+from accounts.errors import DomainError
 
 from .errors import RETRY_AFTER_S, database_unavailable, too_large_body, unavailable_body
-
-STATUS_BY_CODE = {
-    ErrorCode.INVALID: status.HTTP_400_BAD_REQUEST,
-    ErrorCode.FORBIDDEN: status.HTTP_403_FORBIDDEN,
-    ErrorCode.NOT_FOUND: status.HTTP_404_NOT_FOUND,
-    ErrorCode.CONFLICT: status.HTTP_409_CONFLICT,
-}
 
 
 class Pagination(PageNumberPagination):
@@ -29,7 +22,7 @@ class Pagination(PageNumberPagination):
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus :class:`DomainError` mapped once to 400/403/404/409, an unavailable
+    """DRF's handler, plus :class:`DomainError` answered with its code's status, an unavailable
     database to 503 and a body over the size limit to 413.
 
     The body keeps DRF's shape: ``{"field": ["reason"]}`` for a field, ``{"detail": …}`` else.
@@ -38,7 +31,7 @@ def exception_handler(exc, context):
         body = {exc.field: [exc.message]} if exc.field else {"detail": exc.message}
         body.update(exc.extra)
         body.setdefault("code", exc.code.value)
-        return Response(body, status=STATUS_BY_CODE[exc.code])
+        return Response(body, status=exc.status)
     if isinstance(exc, (OverflowError, DataError)):
         # An id or number beyond what the database stores (e.g. ?organisation=10**20): the
         # request is wrong, not the server.

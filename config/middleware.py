@@ -11,11 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
-from accounts.errors import DomainError, ErrorCode
+from accounts.errors import DomainError
 
 from .errors import database_unavailable, is_api, too_large_response, unavailable_response
-
-STATUS = {ErrorCode.INVALID: 400, ErrorCode.FORBIDDEN: 403, ErrorCode.NOT_FOUND: 404, ErrorCode.CONFLICT: 409}
 
 
 class DomainErrorMiddleware:
@@ -35,7 +33,7 @@ class DomainErrorMiddleware:
             )
         if not isinstance(exception, DomainError) or request.path.startswith("/api/"):
             return None
-        status = STATUS[exception.code]
+        status = exception.status
         return render(request, "error.html", {"status": status, "message": exception.message}, status=status)
 
 

@@ -1,7 +1,7 @@
 """Forms for marketplace pages. They parse input; the services decide, exactly as for the API.
 
 Field names match the services' keyword arguments, so a :class:`accounts.errors.DomainError`
-naming a field lands on that field of the form (see :func:`apply_domain_error`).
+naming a field lands on that field of the form (see :func:`accounts.errors.apply_domain_error`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from typing import cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.errors import DomainError
 from accounts.models import District, Organisation
 from config.strict import StrictDecimalField
 
@@ -23,13 +22,6 @@ from .photos import MAX_PHOTOS_PER_LISTING
 NEW_SITE = "new"
 #: Prefix of the fields that describe a site created from a listing form.
 NEW_SITE_PREFIX = "new_site_"
-
-
-def apply_domain_error(form: forms.Form, exc: DomainError, *, prefix: str = "", mapping=None) -> None:
-    """Show a service's refusal on the field it names (or on the form when it names none)."""
-    field = (mapping or {}).get(exc.field, exc.field)
-    field = f"{prefix}{field}" if field and prefix else field
-    form.add_error(field if field in form.fields else None, exc.message)
 
 
 def material_label(material: Material) -> str:

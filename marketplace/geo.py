@@ -9,11 +9,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Expression, F, FloatField, Value
 from django.db.models.functions import ASin, Cast, Cos, Least, Radians, Sin, Sqrt
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
 KM_PER_DEGREE_LAT = math.pi * EARTH_RADIUS_KM / 180
+
+
+def map_settings() -> dict[str, str]:
+    """The tile server and its attribution: the one source of every page's ``maps`` (through
+    ``config.context_processors.maps``) and of the map-config endpoint."""
+    return {"tile_url": settings.MAP_TILE_URL, "attribution": settings.MAP_ATTRIBUTION}
 
 
 @dataclass(frozen=True)

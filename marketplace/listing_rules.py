@@ -8,16 +8,16 @@ Each failure raises :func:`accounts.errors.invalid` naming the input field at fa
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
 
+from accounts.cleaning import clean_choice, clean_decimal
 from accounts.errors import invalid
 from accounts.models import Organisation, Site
-from config.strict import parse_decimal
 
+from . import units
 from .models import Destination, ListingStatus, Material, Period, Unit, UnitBasis
 
 #: Largest quantity (and minimum lot) accepted, in the listing's own unit.
@@ -75,50 +75,9 @@ def allowed_units(material: Material) -> tuple[str, ...]:
 
 def quantity_in_tonnes(material: Material, quantity: Decimal, unit: str) -> Decimal | None:
     """Mass of a quantity, or ``None`` when the catalogue lacks the density or piece mass."""
-    if unit == Unit.TONNE:
-        return quantity
-    if unit == Unit.KILOGRAM:
-        return quantity / 1000
-    if unit == Unit.CUBIC_METRE:
-        return quantity * material.density_t_per_m3 if material.density_t_per_m3 else None
-    return quantity * material.mass_per_piece_t if material.mass_per_piece_t else None
-
-
-def clean_decimal(
-    field: str, value: Any, *, maximum: Decimal, step: Decimal, required: bool = True
-) -> Decimal | None:
-    """A positive, finite number no larger than ``maximum``, rounded to ``step``."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise invalid(field, _("This field is required."))
-        return None
-    if isinstance(value, bool):
-        raise invalid(field, _("A number is required."))
-    try:
-        number = parse_decimal(value)
-    except (InvalidOperation, ValueError, TypeError):
-        raise invalid(field, _("A number is required.")) from None
-    if not number.is_finite():
-        raise invalid(field, _("A finite number is required."))
-    if number <= 0:
-        raise invalid(field, _("Must be greater than zero."))
-    if number > maximum:
-        raise invalid(field, _("Must be at most %(max)s.") % {"max": f"{maximum:,}"})
-    rounded = number.quantize(step, rounding=ROUND_HALF_UP)
-    if rounded <= 0:
-        raise invalid(field, _("Must be at least %(min)s.") % {"min": step})
-    return rounded
-
-
-def clean_choice(field: str, value: Any, choices: Iterable[str]) -> str:
-    values = tuple(choices)
-    if value not in values:
-        raise invalid(
-            field,
-            _("Unknown value %(value)s; expected one of: %(choices)s.")
-            % {"value": repr(value), "choices": ", ".join(values)},
-        )
-    return str(value)
+    return units.quantity_in_tonnes(
+        quantity, unit, mass_per_piece_t=material.mass_per_piece_t, density_t_per_m3=material.density_t_per_m3
+    )
 
 
 def clean_date(field: str, value: Any) -> datetime.date | None:

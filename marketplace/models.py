@@ -48,6 +48,20 @@ class Destination(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
 
 
+class MatchReason(models.TextChoices):
+    """Why the latest real run did (not) propose a listing (issue 14; matching writes it, the
+    listing pages show it, so the vocabulary lives with the listings)."""
+
+    MATCHED = "matched", _("Matched")
+    PARTLY_MATCHED = "partly_matched", _("Partly matched")
+    NO_COUNTERPART_IN_RADIUS = "no_counterpart_in_radius", _("No counterpart within reach")
+    WINDOWS_DO_NOT_OVERLAP = "windows_do_not_overlap", _("Availability windows do not overlap")
+    DECLINED_BY_COUNTERPART = "declined_by_counterpart", _("Declined by the counterpart")
+    OUTCOMPETED = "outcompeted", _("Outcompeted")
+    ORGANISATION_UNVERIFIED = "organisation_unverified", _("Organisation not verified")
+    NOT_ACTIVE = "not_active", _("Not active")
+
+
 class ListingStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     ACTIVE = "active", _("Active")

@@ -24,6 +24,7 @@ from accounts.errors import invalid
 from accounts.models import Site
 from config.strict import parse_decimal
 
+from . import extensions
 from .geo import bounding_box, haversine_expression
 from .models import FactorSet, ListingStatus, Material, Need, Offer
 
@@ -56,12 +57,9 @@ def exact_site_ids(user: User | AnonymousUser) -> set[int] | None:
     if not own:
         return set()
     visible = Q(organisation_id__in=own)
-    try:
-        from matching.selectors import deal_site_querysets
-    except ImportError:
-        pass
-    else:
-        offer_sites, need_sites = deal_site_querysets(own)
+    deal_sites = extensions.deal_site_querysets(own)  # matching's rule, named by a setting
+    if deal_sites is not None:
+        offer_sites, need_sites = deal_sites
         visible |= Q(pk__in=offer_sites) | Q(pk__in=need_sites)
     return set(Site.objects.filter(visible).values_list("id", flat=True))
 

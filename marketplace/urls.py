@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from . import views
+from . import photo_views, views
 from .web import factor_sets, listings, search
 
 app_name = "marketplace"
@@ -30,7 +30,7 @@ urlpatterns = [
     path("mine/", listings.my_listings, name="mine"),
     *_listing_urls("offer"),
     *_listing_urls("need"),
-    path("photos/<int:pk>/", listings.photo_file, name="photo"),
+    path("photos/<int:pk>/", photo_views.listing_photo, name="photo"),
     path("map-config.json", listings.map_config, name="map-config"),
     path("materials/options/", listings.material_options, name="material-options"),
     path("factor-sets/", factor_sets.factor_set_list, name="factor-sets"),

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.access import require_authority
 from accounts.errors import invalid, not_found
 from marketplace.models import Offer
+from marketplace.units import KG_PER_TONNE, kg_to_tonnes
 
 from . import engine
 from .models import MatchRun, RunStatus
@@ -55,10 +56,10 @@ def _districts(offer_ids: set[int]) -> dict[int, str]:
 def _rows(totals: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
     return {
         key: {
-            "diverted_t": float(Decimal(v["diverted_kg"]) / 1000),
-            "landfilled_t": float(Decimal(v["left_kg"]) / 1000),
+            "diverted_t": float(kg_to_tonnes(v["diverted_kg"])),
+            "landfilled_t": float(kg_to_tonnes(v["left_kg"])),
             "tkm": round(float(v["tkm"]), 3),
-            "net_co2e_t": float((v["net_kg"] / 1000).quantize(Decimal("0.001"))),
+            "net_co2e_t": float((v["net_kg"] / KG_PER_TONNE).quantize(Decimal("0.001"))),
         }
         for key, v in sorted(totals.items())
     }
@@ -81,7 +82,7 @@ def breakdown_build(
         for kind, key in (("material", r.material), ("district", districts[r.offer_id])):
             row = by[kind][key]
             if r.current_destination in engine.WASTE_BOUND:
-                row["diverted_kg"] += int(r.mass_t * 1000)
+                row["diverted_kg"] += int(r.mass_t * KG_PER_TONNE)
             row["tkm"] += float(r.mass_t * r.distance_km)
             row["net_kg"] += r.net_kg
     for kind, stat in (("material", "left_kg_by_material"), ("district", "left_kg_by_group")):

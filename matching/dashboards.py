@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from accounts.access import is_authority, member_organisation_ids
 from accounts.models import Organisation
 from marketplace.models import ListingStatus, Need, Offer
+from marketplace.units import KG_PER_TONNE
 
 from .models import (
     UNDECIDED_PROPOSAL_STATUSES,
@@ -40,7 +41,7 @@ def _chart(report: dict) -> dict:
     return {
         "labels": [row["label"] for row in report["rows"]],
         "mass_t": [_number(row["mass_t"]) for row in report["rows"]],
-        "net_t": [_number(row["net_kg"] / 1000) for row in report["rows"]],
+        "net_t": [_number(row["net_kg"] / KG_PER_TONNE) for row in report["rows"]],
     }
 
 
@@ -55,7 +56,7 @@ def headline(organisation_ids: set[int] | None) -> dict[str, dict]:
             "mass_t": totals["mass_t"],
             # The report's own sum over waste-bound flows (moved ≠ diverted, issue 10).
             "diverted_t": totals["diverted_t"],
-            "net_t": totals["net_kg"] / 1000,
+            "net_t": totals["net_kg"] / KG_PER_TONNE,
             "tkm": totals["tkm"],
             "deals": totals["deals"],
             "organisations": totals["organisations"],

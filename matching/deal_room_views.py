@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.access import member_organisation_ids, require_authority
-from accounts.errors import DomainError, ErrorCode
+from accounts.errors import DomainError, ErrorCode, apply_domain_error
 from config.web import safe_next
 
 from . import access, conversations, services, tariffs
@@ -264,7 +264,7 @@ def tariff_list(request):
         except DomainError as exc:
             if exc.code is not ErrorCode.INVALID:
                 raise
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            apply_domain_error(form, exc)
         else:
             messages.success(request, _("Draft tariff %(version)s saved.") % {"version": tariff.version})
             return redirect("matching:tariffs")

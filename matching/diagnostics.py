@@ -20,11 +20,11 @@ from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from accounts.access import is_authority, member_organisation_ids
-from marketplace.models import ListingStatus, Need, Offer
+from marketplace.models import ListingStatus, MatchReason, Need, Offer
 
 from . import engine
 from .engine.diagnose import diagnose
-from .models import ListingMatchStatus, MatchReason, MatchRun, RunStatus
+from .models import ListingMatchStatus, MatchRun, RunStatus
 
 R = MatchReason
 

@@ -20,6 +20,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace.units import KG_PER_TONNE
+
 from .flow_view import FlowView
 
 # Period lengths in days, as the horizon arithmetic counts them (SPEC §3).
@@ -101,7 +103,7 @@ def explanation(obj, view: FlowView | None = None) -> str:
     period, scale = flow_period(obj)
     distance = view.distance_km if view is not None else obj.distance_km
     net_kg = view.net_kg if view is not None else obj.net_kg
-    net_t = (net_kg * scale / 1000).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    net_t = (net_kg * scale / KG_PER_TONNE).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     parts = [
         _("%(amount)s of %(material)s from %(supplier)s (%(from)s) to %(receiver)s (%(to)s), %(km)s km")
         % {

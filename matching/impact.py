@@ -42,6 +42,8 @@ from decimal import (
 )
 from typing import Any
 
+from marketplace.units import KG_PER_TONNE, UNITS
+
 __all__ = [
     "BASELINE_DESTINATIONS",
     "DESTINATIONS",
@@ -65,7 +67,6 @@ __all__ = [
 IMPACT_QUANTUM = Decimal("0.001")
 IMPACT_ROUNDING = ROUND_HALF_EVEN
 
-UNITS = ("t", "kg", "m3", "piece")
 DESTINATIONS = ("landfill", "open_burning", "incineration", "other_use", "unknown")
 # Supply that would otherwise end as waste; ``other_use`` supply already has an outlet.
 WASTE_BOUND_DESTINATIONS = ("landfill", "open_burning", "incineration", "unknown")
@@ -84,7 +85,6 @@ IMPACT_METHOD = 2
 _CONTEXT = Context(prec=34, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow])
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
-_KG_PER_T = Decimal(1000)
 # Molar masses: each tonne of degraded carbon leaves as 16/12 t of methane.
 _CH4_MOLAR_MASS = Decimal(16)
 _C_MOLAR_MASS = Decimal(12)
@@ -137,7 +137,7 @@ def to_tonnes(
         if unit == "t":
             return amount
         if unit == "kg":
-            return amount / _KG_PER_T
+            return amount / KG_PER_TONNE
         if unit == "m3":
             if density_t_per_m3 is None:
                 raise ValueError("a quantity in m3 needs density_t_per_m3 to become tonnes")

@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.models import MatchReason
+
 
 class Objective(models.TextChoices):
     DIVERT_THEN_DISTANCE = "divert_then_distance", _("Divert the most, then drive the least")
@@ -544,17 +546,6 @@ class Tariff(models.Model):
 
 
 # --- Why no proposal (issue 14): each listing's standing after the latest real run ------------
-
-
-class MatchReason(models.TextChoices):
-    MATCHED = "matched", _("Matched")
-    PARTLY_MATCHED = "partly_matched", _("Partly matched")
-    NO_COUNTERPART_IN_RADIUS = "no_counterpart_in_radius", _("No counterpart within reach")
-    WINDOWS_DO_NOT_OVERLAP = "windows_do_not_overlap", _("Availability windows do not overlap")
-    DECLINED_BY_COUNTERPART = "declined_by_counterpart", _("Declined by the counterpart")
-    OUTCOMPETED = "outcompeted", _("Outcompeted")
-    ORGANISATION_UNVERIFIED = "organisation_unverified", _("Organisation not verified")
-    NOT_ACTIVE = "not_active", _("Not active")
 
 
 class ListingMatchStatus(models.Model):

@@ -37,6 +37,7 @@ from accounts.errors import invalid
 from accounts.services import event_record
 from marketplace.factor_services import require_active_factor_set
 from marketplace.models import ListingStatus, Need, Offer, Unit
+from marketplace.units import kg_to_tonnes
 
 from . import engine
 from .engine.horizon import need_base, offer_base, overlap_days, unit_mass_kg
@@ -44,7 +45,6 @@ from .flow_view import road_km
 from .models import UNDECIDED_PROPOSAL_STATUSES, Proposal, ProposalOrigin, ProposalStatus
 from .services import response_window
 from .snapshot import (
-    KG_PER_T,
     committed_amounts,
     factors_by_material,
     impact_of,
@@ -230,7 +230,7 @@ def proposal_request(
     factor_set = require_active_factor_set()
     unit_mass = unit_mass_kg(spec)
     mass_kg = amount if unit_mass == 1 else round(amount * unit_mass)
-    mass_t = (Decimal(mass_kg) / KG_PER_T).quantize(Decimal("0.001"))
+    mass_t = kg_to_tonnes(mass_kg).quantize(Decimal("0.001"))
     if mass_t <= 0:
         _refuse(field, _("What is left is below a minimum lot of the offer or the need."))
     km = road_km(

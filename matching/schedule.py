@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone as dj_timezone
 
 from accounts.access import require_authority
+from accounts.cleaning import clean_choice
 from accounts.errors import DomainError, invalid
 from accounts.services import event_record
 
@@ -109,12 +110,6 @@ def zone_validate(name: object) -> str:
     if not isinstance(name, str) or name not in _zone_names():
         raise invalid("timezone", f"Not an IANA time zone name: {name!r} (e.g. 'Asia/Almaty').")
     return name
-
-
-def _choice(field: str, value: object, choices: tuple[str, ...] | list[str]) -> str:
-    if value not in choices:
-        raise invalid(field, f"Unknown value {value!r}; expected one of: {', '.join(choices)}.")
-    return str(value)
 
 
 # --- Next run -----------------------------------------------------------------------------
@@ -233,9 +228,9 @@ def schedule_update(
         raise invalid("enabled", "Must be true or false.")
     columns = cron_fields(cron) if cron is not None else None
     if objective is not None:
-        _choice("objective", objective, Objective.values)
+        clean_choice("objective", objective, Objective.values)
     if time_step is not None:
-        _choice("time_step", time_step, TIME_STEPS)
+        clean_choice("time_step", time_step, TIME_STEPS)
     if timezone is not None:
         zone_validate(timezone)
     with transaction.atomic():

@@ -27,9 +27,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import member_organisation_ids
+from accounts.cleaning import clean_decimal
 from accounts.errors import conflict, forbidden, invalid, not_found
 from accounts.services import event_record
-from config.strict import parse_decimal
 from marketplace.models import ListingStatus, Unit
 
 from . import notifications, plan
@@ -239,20 +239,8 @@ def _deal_create(proposal: Proposal, actor) -> Deal:
 MAX_PRICE_KZT = Decimal("1000000000000")
 
 
-def _clean_decimal(field: str, value: Any) -> Decimal:
-    if value is None or isinstance(value, bool) or (isinstance(value, str) and not value.strip()):
-        raise invalid(field, _("A number is required."))
-    try:
-        number = parse_decimal(value)
-    except (InvalidOperation, ValueError, TypeError):
-        raise invalid(field, _("A number is required.")) from None
-    if not number.is_finite():
-        raise invalid(field, _("A finite number is required."))
-    return number
-
-
 def _clean_terms_quantity(proposal: Proposal, value: Any) -> Decimal:
-    quantity = _clean_decimal("quantity", value)
+    quantity = clean_decimal("quantity", value, positive=False)
     if quantity <= 0:
         raise invalid("quantity", _("Must be greater than zero."))
     if quantity > proposal.quantity:
@@ -270,7 +258,7 @@ def _clean_terms_quantity(proposal: Proposal, value: Any) -> Decimal:
 
 
 def _clean_price(value: Any) -> Decimal:
-    price = _clean_decimal("price_per_unit_kzt", value)
+    price = clean_decimal("price_per_unit_kzt", value, positive=False)
     if abs(price) >= MAX_PRICE_KZT:
         raise invalid("price_per_unit_kzt", _("Less than one trillion KZT per unit, either way."))
     if price != price.quantize(Decimal("0.01")):

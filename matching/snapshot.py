@@ -16,12 +16,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from marketplace.models import Destination, Factor, FactorSet, ListingStatus, Material, Need, Offer, Unit
+from marketplace.units import kg_to_tonnes, tonnes_in_unit
 
 from . import engine
 from .impact import FlowFactors, Impact, flow_impact
 from .models import ACCEPTED_BY_ONE_SIDE_STATUSES, Deal, Proposal, ProposalStatus
-
-KG_PER_T = Decimal(1000)
 
 
 @dataclass(frozen=True)
@@ -46,13 +45,8 @@ def committed_in_unit(
     """A deal's committed amount expressed in a listing's own unit."""
     if unit == Unit.PIECE:
         return quantity if deal_unit == Unit.PIECE else Decimal(0)
-    if unit == Unit.TONNE:
-        return mass_t
-    if unit == Unit.KILOGRAM:
-        return mass_t * KG_PER_T
-    if unit == Unit.CUBIC_METRE and material.density_t_per_m3:
-        return mass_t / material.density_t_per_m3
-    return Decimal(0)
+    in_unit = tonnes_in_unit(mass_t, unit, density_t_per_m3=material.density_t_per_m3)
+    return Decimal(0) if in_unit is None else in_unit
 
 
 def flow_factors_for(factor: Factor | None, factor_set: FactorSet) -> FlowFactors:
@@ -324,7 +318,7 @@ def _hypothetical_terms(item: dict[str, Any], radius) -> dict[str, Any]:
 
 def flow_amounts(flow: engine.Flow) -> tuple[Decimal, str, Decimal, Decimal]:
     """(quantity, unit, mass_t, distance_km) of an engine flow as stored on a proposal."""
-    mass_t = (Decimal(flow.mass_kg) / KG_PER_T).quantize(Decimal("0.001"))
+    mass_t = kg_to_tonnes(flow.mass_kg).quantize(Decimal("0.001"))
     distance_km = Decimal(repr(flow.distance_km)).quantize(Decimal("0.001"))
     if flow.unit == "piece":
         return Decimal(flow.quantity), Unit.PIECE.value, mass_t, distance_km

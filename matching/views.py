@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import is_authority, member_organisation_ids, require_authority
-from accounts.errors import DomainError, ErrorCode
+from accounts.errors import DomainError, ErrorCode, apply_domain_error
 from config.web import safe_next
 
 from . import access, compare, runs, schedule, selectors, services
@@ -127,8 +127,9 @@ def deal_detail(request, pk: int):
                     deal=deal, actor=request.user, date=form.cleaned_data["date"], **amount
                 )
             except DomainError as exc:
-                field = form.amount_field if exc.field in ("quantity", "mass_t") else exc.field
-                form.add_error(field if field in form.fields else None, exc.message)
+                apply_domain_error(
+                    form, exc, mapping=dict.fromkeys(("quantity", "mass_t"), form.amount_field)
+                )
             else:
                 messages.success(request, _("Delivery recorded."))
                 if request.headers.get("HX-Request"):
@@ -216,7 +217,7 @@ def schedule_edit(request):
         except DomainError as exc:
             if exc.code is not ErrorCode.INVALID:
                 raise
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            apply_domain_error(form, exc)
         else:
             messages.success(request, _("Schedule saved; it applies from now on."))
             return redirect("matching:runs")

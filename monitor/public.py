@@ -45,9 +45,10 @@ from django.db.models import Max
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.errors import invalid
+from accounts.cleaning import clean_choice
 from accounts.models import District, Event, Organisation
 from marketplace.models import Category, Destination
+from marketplace.units import KG_PER_TONNE
 
 from . import targets as target_rules
 from .anonymity import OTHER, Cell, Folding, fold, is_safe, union_is_safe
@@ -65,20 +66,11 @@ _ZERO = Decimal(0)
 # --- Parameters ------------------------------------------------------------------------------
 
 
-def _choice(name: str, raw: Any, choices: tuple[str, ...], default: str) -> str:
-    text = "" if raw is None else str(raw).strip()
-    if not text:
-        return default
-    if text not in choices:
-        raise invalid(name, f"Unknown {name} {text[:40]!r}; expected one of: {', '.join(choices)}.")
-    return text
-
-
 def public_params(data: Mapping[str, Any]) -> tuple[str, str]:
     """``(basis, group_by)`` from query parameters; anything else is a 400 naming the field."""
     return (
-        _choice("basis", data.get("basis"), BASES, DEFAULT_BASIS),
-        _choice("group_by", data.get("group_by"), GROUP_BYS, DEFAULT_GROUP_BY),
+        clean_choice("basis", data.get("basis"), BASES, default=DEFAULT_BASIS),
+        clean_choice("group_by", data.get("group_by"), GROUP_BYS, default=DEFAULT_GROUP_BY),
     )
 
 
@@ -140,7 +132,7 @@ class Tally:
     def figures(self) -> dict[str, Any]:
         return {
             "waste_diverted_t": _t(self.waste_t),
-            "net_co2e_t": _t(self.net_kg / 1000),
+            "net_co2e_t": _t(self.net_kg / KG_PER_TONNE),
             "organisations": len(self.organisations),
             "deals": len(self.deals),
         }

@@ -30,6 +30,7 @@ from accounts.access import pk_or_404, require_authority
 from accounts.errors import invalid, not_found
 from accounts.models import Organisation, User
 from accounts.services import event_record
+from marketplace.units import KG_PER_TONNE
 
 from .flows import ORGANIC_CATEGORY, FlowRecord, flow_records
 from .models import YEAR_RANGE, Target, TargetBasis, TargetIndicator
@@ -214,7 +215,7 @@ def counts_for(record: FlowRecord, indicator: str) -> bool:
 def to_indicator_unit(amount: Decimal, indicator: str) -> Decimal:
     """Summed amounts in the indicator's unit (tonnes), three decimals."""
     if indicator == TargetIndicator.NET_CO2E_T:
-        amount = amount / 1000
+        amount = amount / KG_PER_TONNE
     return amount.quantize(TONNE_QUANTUM, rounding=ROUND_HALF_EVEN)
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import require_authority
-from accounts.errors import DomainError, ErrorCode
+from accounts.errors import DomainError, ErrorCode, apply_domain_error
 
 from . import public, targets
 from .charts import chart_series
@@ -60,7 +60,7 @@ def target_list(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 if exc.code is not ErrorCode.INVALID:
                     raise
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                apply_domain_error(form, exc)
             else:
                 messages.success(request, _("Target set: %(target)s.") % {"target": target})
                 return redirect("monitor:targets")

@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from marketplace.factor_services import active_factor_set
 from marketplace.models import Category, Destination, ListingStatus, Offer
+from marketplace.units import KG_PER_TONNE, quantity_in_tonnes
 from matching.engine.horizon import horizon_quantity
 from matching.impact import WASTE_BOUND_DESTINATIONS
 from matching.models import Deal, Delivery
@@ -55,15 +56,7 @@ def _tonnes(
     amount: Decimal, unit: str, mass_per_piece_t: Decimal | None, density: Decimal | None
 ) -> Decimal | None:
     """A listing amount in tonnes; ``None`` when the catalogue lacks the conversion."""
-    if unit == "t":
-        return amount
-    if unit == "kg":
-        return amount / 1000
-    if unit == "piece":
-        return amount * mass_per_piece_t if mass_per_piece_t else None
-    if unit == "m3":
-        return amount * density if density else None
-    return None
+    return quantity_in_tonnes(amount, unit, mass_per_piece_t=mass_per_piece_t, density_t_per_m3=density)
 
 
 def _q(value: Decimal) -> Decimal:
@@ -103,8 +96,8 @@ class Line:
             "listed_t": _q(self.listed_t),
             "diverted_t": _q(self.diverted_t),
             "left_t": _q(self.left_t),
-            "left_co2e_t": _q(self.left_co2e_kg / 1000) if with_emissions else None,
-            "left_ch4_t": _q(self.left_ch4_kg / 1000) if with_emissions else None,
+            "left_co2e_t": _q(self.left_co2e_kg / KG_PER_TONNE) if with_emissions else None,
+            "left_ch4_t": _q(self.left_ch4_kg / KG_PER_TONNE) if with_emissions else None,
             "offers": self.offers,
             "organisations": len(self.owners),
         }

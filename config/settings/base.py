@@ -104,7 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.membership",
+                "config.context_processors.navigation",
                 "config.context_processors.maps",
             ],
         },
@@ -417,6 +417,13 @@ MESSAGES_THROTTLE_RATE = env.str("MESSAGES_THROTTLE_RATE", default="30/minute")
 # At most one e-mail per thread and recipient in this many seconds (new messages in between
 # show in the app only).
 MESSAGES_EMAIL_INTERVAL_S = env.int("MESSAGES_EMAIL_INTERVAL_S", default=15 * 60)
+
+# --- Layers: what matching lends the marketplace (marketplace/extensions.py) ------------------
+# The marketplace never imports matching; these dotted paths hand it matching's rules. Unset
+# (None), the marketplace works alone: no deal-counterpart sites, no match status on listings.
+MARKETPLACE_DEAL_SITES = "matching.selectors.deal_site_querysets"
+MARKETPLACE_MATCH_STATUSES = "matching.diagnostics.statuses_for"
+MARKETPLACE_MATCH_STATUS = "matching.diagnostics.match_status_of"
 
 # --- Maps ------------------------------------------------------------------------------------
 # OpenStreetMap's tile policy requires attribution and forbids bulk downloads; point this at

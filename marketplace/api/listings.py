@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import acting_organisation
-from marketplace import access, importers, selectors, services
+from marketplace import access, extensions, importers, selectors, services
 from marketplace.models import Need, Offer
 
 from .serializers import (
@@ -147,12 +147,10 @@ class ListingViewSet(viewsets.GenericViewSet):
         return self.get_serializer(fresh).data
 
     def list(self, request):
-        from matching.diagnostics import statuses_for
-
         page = self.paginate_queryset(self.get_queryset())
         context = {
             **self.get_serializer_context(),
-            "match_statuses": statuses_for(page or [], user=request.user),
+            "match_statuses": extensions.match_statuses_for(page or [], user=request.user),
         }
         return self.get_paginated_response(self.get_serializer(page, many=True, context=context).data)
 

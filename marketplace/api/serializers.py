@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from accounts.models import District
 from config.strict import StrictQuerySerializer, StrictSerializer
+from marketplace import extensions
 from marketplace.listing_rules import allowed_units, quantity_in_tonnes
 from marketplace.models import (
     Category,
@@ -17,6 +18,7 @@ from marketplace.models import (
     FactorSet,
     ListingPhoto,
     ListingStatus,
+    MatchReason,
     Material,
     Need,
     Offer,
@@ -24,7 +26,6 @@ from marketplace.models import (
     Unit,
 )
 from marketplace.selectors import coarse_coordinate
-from matching.models import MatchReason
 
 
 class ListingStatusField(serializers.ChoiceField):
@@ -210,10 +211,8 @@ class ListingOutputMixin(serializers.Serializer):
 
     @extend_schema_field(MatchStatusSerializer(allow_null=True))
     def get_match_status(self, listing) -> dict | None:
-        from matching.diagnostics import match_status_of
-
         request = self.context.get("request")
-        return match_status_of(
+        return extensions.match_status_of(
             listing, user=getattr(request, "user", None), stored=self.context.get("match_statuses")
         )
 

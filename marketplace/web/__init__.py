@@ -6,17 +6,10 @@ from django.core.paginator import Paginator
 
 from config.web import safe_next
 
-__all__ = ["PAGE_SIZE", "int_or_none", "page_of", "safe_next"]
+__all__ = ["PAGE_SIZE", "page_of", "safe_next"]
 
 PAGE_SIZE = 25
 
 
 def page_of(request, queryset, *, param: str = "page"):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get(param))
-
-
-def int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

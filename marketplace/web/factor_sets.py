@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import is_authority, require_authority
-from accounts.errors import DomainError, ErrorCode, not_found
+from accounts.errors import DomainError, ErrorCode, apply_domain_error, not_found
 
 from .. import factor_services, web_selectors
 from ..access import access_factor_set
-from ..forms import FACTOR_NUMBER_FIELDS, FactorForm, FactorSetCopyForm, FactorSetForm, apply_domain_error
+from ..forms import FACTOR_NUMBER_FIELDS, FactorForm, FactorSetCopyForm, FactorSetForm
 from ..models import Factor, FactorSet
 from ..selectors import factor_set_list_for
 from . import page_of

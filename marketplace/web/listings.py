@@ -9,34 +9,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import services as account_services
-from accounts.access import member_organisation_ids
-from accounts.errors import DomainError, ErrorCode, forbidden
+from accounts.access import acting_organisation, int_or_none, member_organisation_ids
+from accounts.errors import DomainError, ErrorCode, apply_domain_error
 from accounts.models import Organisation
 
-from .. import access, services, web_selectors
+from .. import access, extensions, services, web_selectors
 from ..forms import (
     NEW_SITE,
     NEW_SITE_PREFIX,
     NeedForm,
     OfferForm,
     PhotoForm,
-    apply_domain_error,
     material_units,
 )
-from ..models import ListingPhoto, ListingStatus, Material, Need, Offer, Unit
+from ..models import ListingStatus, Material, Need, Offer, Unit
 from ..photos import MAX_PHOTOS_PER_LISTING
-from . import int_or_none, page_of, safe_next
+from . import page_of, safe_next
 
 
 @dataclass(frozen=True)
@@ -78,14 +75,6 @@ KINDS = {
     ),
 }
 
-#: Buttons a listing in each status offers, in the order shown.
-STATUS_ACTIONS = {
-    ListingStatus.DRAFT: (ListingStatus.ACTIVE, ListingStatus.CLOSED),
-    ListingStatus.ACTIVE: (ListingStatus.PAUSED, ListingStatus.CLOSED),
-    ListingStatus.PAUSED: (ListingStatus.ACTIVE, ListingStatus.CLOSED),
-    ListingStatus.CLOSED: (),
-}
-
 
 def listing_url(listing) -> str:
     return reverse(
@@ -94,24 +83,21 @@ def listing_url(listing) -> str:
 
 
 def status_actions(listing) -> list[tuple[str, str]]:
+    """The status buttons of a listing: exactly the moves of the services' one transition table
+    (``services.STATUS_TRANSITIONS``), in the order the statuses are declared."""
     labels = {
         ListingStatus.ACTIVE: _("Resume") if listing.status == ListingStatus.PAUSED else _("Publish"),
         ListingStatus.PAUSED: _("Pause"),
         ListingStatus.CLOSED: _("Close"),
     }
-    return [(status, labels[status]) for status in STATUS_ACTIONS[listing.status]]
+    allowed = services.STATUS_TRANSITIONS[listing.status]
+    return [(status, labels[status]) for status in ListingStatus if status in allowed]
 
 
 def _acting_organisation(request) -> Organisation:
     """The organisation the user acts for: the one chosen (``?organisation=``), else their first."""
-    ids = member_organisation_ids(request.user)
-    if not ids:
-        raise forbidden(_("You are not a member of any organisation."))
     chosen = int_or_none(request.GET.get("organisation") or request.POST.get("organisation"))
-    organisations = Organisation.objects.filter(id__in=ids).order_by("name", "id")
-    organisation = organisations.filter(pk=chosen).first() if chosen in ids else organisations.first()
-    assert organisation is not None  # ids is not empty
-    return organisation
+    return acting_organisation(request.user, chosen, or_first=True)
 
 
 # --- My listings -----------------------------------------------------------------------------
@@ -252,7 +238,6 @@ def _form_page(request, spec: Kind, form, *, organisation, listing=None, status:
                 {"id": s.pk, "name": s.name, "lat": float(s.latitude), "lon": float(s.longitude)}
                 for s in sites
             ],
-            "maps": {"tile_url": settings.MAP_TILE_URL, "attribution": settings.MAP_ATTRIBUTION},
             "max_photos": MAX_PHOTOS_PER_LISTING,
             "photos": list(listing.photos.all()) if listing is not None else [],
         },
@@ -319,9 +304,7 @@ def listing_edit(request, kind: str, pk: int):
 # --- Detail and photos ---------------------------------------------------------------------------
 def _match_status(listing, user) -> dict | None:
     """Why the latest real run did (not) propose it (issue 14): owner and municipality only."""
-    from matching.diagnostics import match_status_of
-
-    return match_status_of(listing, user=user)
+    return extensions.match_status_of(listing, user=user)
 
 
 def _detail(request, spec: Kind, listing, *, photo_form=None, status: int = 200):
@@ -349,7 +332,6 @@ def _detail(request, spec: Kind, listing, *, photo_form=None, status: int = 200)
                 "exact": location.exact,
                 "label": listing.organisation.name,
             },
-            "maps": {"tile_url": settings.MAP_TILE_URL, "attribution": settings.MAP_ATTRIBUTION},
         },
         status=status,
     )
@@ -399,25 +381,6 @@ def photo_delete(request, kind: str, pk: int, photo_pk: int):
     return redirect(safe_next(request, listing_url(listing)))
 
 
-@login_required
-def photo_file(request, pk: int):
-    """A listing photo, served only to those who may see the listing (not from a public folder)."""
-    photo = ListingPhoto.objects.filter(pk=int(pk)).only("id", "offer_id", "need_id", "image").first()
-    if photo is None:
-        raise Http404
-    if photo.offer_id:
-        access.access_offer(request.user, photo.offer_id)
-    else:
-        access.access_need(request.user, photo.need_id)
-    try:
-        handle = photo.image.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
-
-
 # --- Material search (htmx) ------------------------------------------------------------------------
 MAX_OPTIONS = 60
 
@@ -454,4 +417,6 @@ def map_config(request):
     """The tile server and its attribution, for map pages whose view does not pass them."""
     from django.http import JsonResponse
 
-    return JsonResponse({"tile_url": settings.MAP_TILE_URL, "attribution": settings.MAP_ATTRIBUTION})
+    from marketplace.geo import map_settings
+
+    return JsonResponse(map_settings())

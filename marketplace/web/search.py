@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from accounts.errors import DomainError
+from accounts.errors import DomainError, apply_domain_error
 from accounts.selectors import site_list_for
 
 from .. import web_selectors
-from ..forms import SearchForm, apply_domain_error
+from ..forms import SearchForm
 from ..models import ListingStatus, Material
 from ..selectors import ListingFilters
 from . import page_of
@@ -89,7 +88,6 @@ def search(request):
             "has_sites": bool(sites),
             "circuity": web_selectors.search_circuity(),
             "map_data": {"points": points, "origin": origin},
-            "maps": {"tile_url": settings.MAP_TILE_URL, "attribution": settings.MAP_ATTRIBUTION},
         },
         status=status,
     )

@@ -19,7 +19,7 @@ from scipy.spatial import cKDTree
 
 from .distance import DistanceProvider, GreatCircleDistance, chord_for_km, unit_vectors
 from .prepare import NO_DAY_MAX, NO_DAY_MIN, Prepared
-from .scaling import climate_cost_mg, distance_cost_m
+from .scaling import KG_PER_TONNE, climate_cost_mg, distance_cost_m
 
 #: threads for the k-d tree queries; the result does not depend on it
 KDTREE_WORKERS = 2
@@ -153,7 +153,7 @@ def _climate_costs(prep: Prepared, o: np.ndarray, d: np.ndarray) -> tuple[np.nda
     materials = np.array([offer.material for offer in prep.offers], dtype=object)[o]
     for key in sorted(set(materials.tolist())):
         mask = materials == key
-        cost[mask] = -climate_cost_mg(net_per_t[mask], prep.unit_mass_kg(key) / 1000)
+        cost[mask] = -climate_cost_mg(net_per_t[mask], prep.unit_mass_kg(key) / KG_PER_TONNE)
     # pairs whose net is not positive are never proposed (SPEC §3)
     return cost, cost < 0
 

@@ -18,6 +18,7 @@ from fractions import Fraction
 
 from .errors import InfeasibleInput
 from .problem import PERIODS, MaterialSpec, NeedInput, OfferInput, Problem
+from .scaling import KG_PER_TONNE
 
 PERIOD_DAYS: dict[str, Fraction] = {
     "week": Fraction(7),
@@ -68,7 +69,7 @@ def horizon_quantity(
 def unit_mass_kg(material: MaterialSpec) -> Fraction:
     """Kilograms per base unit: 1 for bulk materials, the piece mass for piece materials."""
     if material.is_piece:
-        return exact(material.mass_per_piece_t) * 1000  # type: ignore[arg-type]
+        return exact(material.mass_per_piece_t) * KG_PER_TONNE  # type: ignore[arg-type]
     return Fraction(1)
 
 
@@ -87,11 +88,11 @@ def to_base_units(
             return amount
         if unit in ("t", "kg"):
             per_piece_t = exact(first.mass_per_piece_t)  # type: ignore[arg-type]
-            tonnes = amount if unit == "t" else amount / 1000
+            tonnes = amount if unit == "t" else amount / KG_PER_TONNE
             return tonnes / per_piece_t
         raise InfeasibleInput(f"unit {unit!r} does not fit piece material {first.key!r}")
     if unit == "t":
-        return amount * 1000
+        return amount * KG_PER_TONNE
     if unit == "kg":
         return amount
     if unit == "m3":
@@ -99,7 +100,7 @@ def to_base_units(
         if any(d is None for d in densities):
             raise InfeasibleInput(f"a quantity in m3 needs a density for {[m.key for m in materials]}")
         pick = min if conservative == "min" else max
-        return amount * pick(exact(d) for d in densities) * 1000  # type: ignore[arg-type]
+        return amount * pick(exact(d) for d in densities) * KG_PER_TONNE  # type: ignore[arg-type]
     raise InfeasibleInput(f"unit {unit!r} does not fit bulk material {first.key!r}")
 
 

@@ -27,7 +27,7 @@ from .errors import EngineError, SolverTimeout
 from .flow import FlowResult, solve_min_cost_flow
 from .prepare import Prepared, prepare
 from .problem import Flow, Problem, Solution
-from .scaling import MG_PER_KG_CO2E
+from .scaling import KG_PER_TONNE, MG_PER_KG_CO2E
 
 
 def _provider(problem: Problem, distance_provider: DistanceProvider | None) -> DistanceProvider:
@@ -127,7 +127,7 @@ def _component_solution(prep: Prepared, comp: Component, result: FlowResult, sec
     o_pos = comp.offers[comp.arc_offer[used]]
     n_pos = comp.needs[comp.arc_need[used]]
     distance = comp.distance_km[used]
-    mass_t = quantity * (float(unit_mass) / 1000)
+    mass_t = quantity * (float(unit_mass) / KG_PER_TONNE)
     freight = float(prep.problem.road_freight_kg_per_tkm)
     tkm = math.fsum((mass_t * distance).tolist())
     net = math.fsum((mass_t * (prep.offer_gross_per_t[o_pos] - distance * freight)).tolist())

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 
-from accounts.access import is_authority, member_organisation_ids
+from accounts.access import is_authority, member_organisation_ids, pk_or_404
 from accounts.errors import not_found
 from marketplace.models import Destination, Unit
+from marketplace.units import KG_PER_TONNE
 
 from ..models import Delivery
 
@@ -40,10 +41,7 @@ _ACT_RELATED = (
 
 def delivery_for_act(user: User | AnonymousUser, pk: Any) -> Delivery:
     """The delivery if ``user`` is a party of its deal or the municipality; 404 otherwise."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise not_found() from None
+    pk = pk_or_404(pk)
     deliveries = Delivery.objects.select_related(*_ACT_RELATED).filter(pk=pk)
     if not is_authority(user):
         orgs = member_organisation_ids(user)
@@ -78,7 +76,7 @@ def act_context(delivery: Delivery) -> dict[str, Any]:
         # The fate the delivery's impact was counted against (its deal's current destination).
         "destination": dict(Destination.choices).get(delivery.baseline, delivery.baseline),
         "impact": delivery.impact_dict(),
-        "net_t": (delivery.net_kg / 1000).quantize(Decimal("0.001")),
+        "net_t": (delivery.net_kg / KG_PER_TONNE).quantize(Decimal("0.001")),
         "delivered_total_t": deal.delivered_t,
         # Pieces where pieces were agreed: the act states the count first, then its mass.
         "in_pieces": deal.unit == Unit.PIECE,

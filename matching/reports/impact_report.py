@@ -38,6 +38,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import is_authority, member_organisation_ids
+from accounts.cleaning import clean_choice
 from accounts.errors import invalid
 from accounts.models import District, OrganisationSector
 from marketplace.models import Category, Material
@@ -92,27 +93,14 @@ def _parse_date(name: str, raw: Any) -> date | None:
         raise invalid(name, _("%(date)s is not a calendar date.") % {"date": text}) from None
 
 
-def _choice(name: str, raw: Any, choices: tuple[str, ...], default: str) -> str:
-    text = "" if raw is None else str(raw).strip()
-    if not text:
-        return default
-    if text not in choices:
-        raise invalid(
-            name,
-            _("Unknown %(name)s %(value)s; expected one of: %(choices)s.")
-            % {"name": name, "value": repr(text[:40]), "choices": ", ".join(choices)},
-        )
-    return text
-
-
 def report_params(data: Mapping[str, Any]) -> ReportParams:
     """Validate query parameters ``basis``, ``group_by``, ``from`` and ``to``.
 
     Raises a :class:`DomainError` (400) naming the field at fault.
     """
     params = ReportParams(
-        basis=_choice("basis", data.get("basis"), BASES, DEFAULT_BASIS),
-        group_by=_choice("group_by", data.get("group_by"), GROUP_BYS, DEFAULT_GROUP_BY),
+        basis=clean_choice("basis", data.get("basis"), BASES, default=DEFAULT_BASIS),
+        group_by=clean_choice("group_by", data.get("group_by"), GROUP_BYS, default=DEFAULT_GROUP_BY),
         date_from=_parse_date("from", data.get("from")),
         date_to=_parse_date("to", data.get("to")),
     )

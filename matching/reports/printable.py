@@ -17,6 +17,7 @@ from accounts.errors import forbidden
 from accounts.models import Organisation
 from marketplace.factor_services import active_factor_set
 from marketplace.models import Factor, FactorSet
+from marketplace.units import KG_PER_TONNE
 
 from .impact_report import ReportParams, basis_label, build_report
 
@@ -24,9 +25,6 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from accounts.models import User
-
-
-_THOUSAND = Decimal(1000)
 
 
 def printable_scope(user: User | AnonymousUser) -> tuple[set[int] | None, list[Organisation]]:
@@ -43,7 +41,7 @@ def printable_scope(user: User | AnonymousUser) -> tuple[set[int] | None, list[O
 
 
 def _tonnes(kg: Decimal) -> Decimal:
-    return (kg / _THOUSAND).quantize(Decimal("0.001"))
+    return (kg / KG_PER_TONNE).quantize(Decimal("0.001"))
 
 
 def printable_context(*, user: User | AnonymousUser, params: ReportParams) -> dict[str, Any]:

@@ -83,3 +83,13 @@ def test_the_listing_page_follows_the_same_rule(agreed, client, farm, grain_mark
     other_page = client.get(reverse("marketplace:offer", args=[other_offer.pk])).content.decode()
     assert "Abay Ave 1" in deal_page
     assert "Secret 7" not in other_page and "43.301234" not in other_page
+
+
+def test_the_deal_rule_is_the_one_the_setting_names(agreed, brewery, farm, settings):
+    """The marketplace never imports matching: the deal-counterpart rule reaches it through
+    ``MARKETPLACE_DEAL_SITES``. Unset, a counterpart sees the deal's site rounded like anyone's."""
+    assert settings.MARKETPLACE_DEAL_SITES == "matching.selectors.deal_site_querysets"
+    assert selectors.can_see_exact_site(farm.user, brewery.site.pk)
+    settings.MARKETPLACE_DEAL_SITES = None
+    assert not selectors.can_see_exact_site(farm.user, brewery.site.pk)
+    assert selectors.can_see_exact_site(farm.user, farm.site.pk)

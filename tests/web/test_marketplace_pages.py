@@ -540,3 +540,17 @@ def test_the_import_page_lists_every_problem_by_row(client, brewery, catalogue):
     assert '<td class="num">2</td>' in page and '<td class="num">3</td>' in page
     assert reverse("marketplace:mine") in page
     assert Offer.objects.count() == 0 and Need.objects.count() == 0
+
+
+def test_status_buttons_are_exactly_the_transition_tables_moves():
+    from types import SimpleNamespace
+
+    from marketplace.models import ListingStatus
+    from marketplace.services import STATUS_TRANSITIONS
+    from marketplace.web.listings import status_actions
+
+    for status in ListingStatus:
+        buttons = [target for target, _label in status_actions(SimpleNamespace(status=status))]
+        assert set(buttons) == STATUS_TRANSITIONS[status]
+        assert buttons == sorted(buttons, key=list(ListingStatus).index)
+    assert status_actions(SimpleNamespace(status=ListingStatus.CLOSED)) == []

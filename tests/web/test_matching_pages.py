@@ -88,3 +88,21 @@ def test_a_company_cannot_start_a_run_from_the_page(client, brewery, grain_marke
     client.force_login(brewery.user)
     assert client.post(reverse("matching:runs"), {"objective": "divert_then_distance"}).status_code == 403
     assert not MatchRun.objects.exists()
+
+
+def test_the_inbox_keeps_its_status_filter_on_the_next_page(
+    client, brewery, farm, grain_market, run_now, monkeypatch
+):
+    """One pagination partial for every list: its links keep the query string (?status=)."""
+    from matching import views
+    from tests import factories as f
+
+    f.make_need(farm.organisation, farm.site, ["brewers_spent_grain"], 300, max_distance_km=80)
+    run_now()
+    assert Proposal.objects.filter(status="proposed").count() == 2
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    client.force_login(farm.user)
+    first = client.get(reverse("matching:proposals"), {"status": "proposed"}).content.decode()
+    assert 'href="?status=proposed&amp;page=2"' in first
+    second = client.get(reverse("matching:proposals"), {"status": "proposed", "page": "2"}).content.decode()
+    assert 'href="?status=proposed&amp;page=1"' in second and "Page 2 of 2" in second

@@ -7,14 +7,13 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.errors import DomainError
+from marketplace.units import KG_PER_TONNE
 from matching.reports import exports
 from matching.reports.impact_report import BASES, GROUP_BYS, build_report, group_label, report_params
 
-_THOUSAND = Decimal(1000)
-
 
 def _t(kg: Decimal) -> str:
-    return f"{kg / _THOUSAND:,.1f}"
+    return f"{kg / KG_PER_TONNE:,.1f}"
 
 
 class Command(BaseCommand):
