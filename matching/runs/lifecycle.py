@@ -38,7 +38,7 @@ from config.logs import log_context
 from marketplace.factor_services import require_active_factor_set
 
 from .. import whatif
-from ..enqueue import enqueue
+from ..enqueue import enqueue as task_send  # the parameter `enqueue` of match_run_start is a flag
 from ..models import (
     OPEN_RUN_STATUSES,
     MatchRun,
@@ -188,7 +188,7 @@ def match_run_send(*, run_id: int) -> bool:
     was, which is what the sweeper looks at).
     """
     try:
-        enqueue(RUN_TASK, run_id)
+        task_send(RUN_TASK, run_id)
     except (KombuOperationalError, OSError) as exc:
         log.warning(
             "match run %s stays queued: the broker is unreachable (%s); the sweeper will send it again",
