@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from .errors import DomainError, ErrorCode, forbidden, invalid, not_found
+from .errors import forbidden, invalid, not_found
 from .models import Membership, Organisation, Site
 
 if TYPE_CHECKING:
@@ -122,11 +122,6 @@ def require_organisation_admin(user: User, organisation: Organisation) -> None:
         user=user, organisation=organisation, role=Membership.Role.ADMIN
     ).exists():
         raise forbidden("Only the organisation's administrators can change this.")
-
-
-def require_member(user: User | AnonymousUser, organisation: Organisation) -> None:
-    if organisation.id not in member_organisation_ids(user):
-        raise DomainError(ErrorCode.NOT_FOUND, _("Not found."))
 
 
 def visible_organisations(user: User | AnonymousUser) -> QuerySet[Organisation]:

@@ -91,9 +91,6 @@ class Location:
     name: str | None
     district: str
 
-    def as_point(self) -> list[float]:
-        return [float(self.latitude), float(self.longitude)]
-
 
 def _location(listing, exact_ids: set[int] | None) -> Location:
     site = listing.site

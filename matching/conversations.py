@@ -35,7 +35,9 @@ from accounts.access import is_authority, member_organisation_ids
 from accounts.errors import invalid, not_found
 from accounts.models import Organisation, User
 
+from .enqueue import enqueue
 from .models import Deal, Message, Proposal, ThreadState
+from .notice import Notice
 from .selectors import party_q
 
 if TYPE_CHECKING:
@@ -164,10 +166,8 @@ def message_post(*, proposal: Proposal, actor: User, body: object) -> Message:
     message = Message.objects.create(proposal=proposal, author=actor, organisation=organisation, body=text)
     thread_mark_read(user=actor, proposal=proposal, up_to=message.pk)
 
-    from .tasks import notify_message
-
     message_id = message.pk
-    transaction.on_commit(lambda: notify_message.delay(message_id))
+    transaction.on_commit(lambda: enqueue("matching.notify_message", message_id))
     return message
 
 
@@ -234,8 +234,6 @@ def thread_list_for(*, user: User) -> QuerySet[Proposal]:
 
 def message_notices(*, user: User, since: datetime, limit: int) -> list:
     """Feed entries: one per thread where another organisation wrote since ``since``."""
-    from .notifications_feed import Notice
-
     orgs = member_organisation_ids(user)
     if not orgs:
         return []

@@ -25,7 +25,7 @@ from marketplace.models import Factor, FactorSet, Material, Need, Offer
 from .engine.horizon import horizon_quantity
 from .impact import flow_impact
 from .models import Deal, Delivery, ImpactFields, MatchRun, Proposal, ProposalStatus, RunStatus
-from .runs import queued_bound_seconds
+from .runs.lifecycle import queued_bound_seconds
 from .services import delivery_tolerance
 from .snapshot import committed_in_unit, flow_factors_for
 
@@ -57,7 +57,7 @@ class Invariant:
 
 def _runs_terminal_or_leased() -> Iterator[str]:
     """A run is finished, running under a live lease, or queued only recently: since it last
-    entered the queue (``queued_at``), for at most :func:`matching.runs.queued_bound_seconds`."""
+    entered the queue (``queued_at``), for at most :func:`matching.runs.lifecycle.queued_bound_seconds`."""
     now = timezone.now()
     bound = queued_bound_seconds()
     stale = now - timedelta(seconds=bound)

@@ -5,6 +5,10 @@ organisation (a proposal a later run kept is not news), an expiry e-mail names t
 whose response window passed. Every message is written in its recipient's language (the one
 they last used on the site, ``accounts.language``), with plural forms from the catalogue, and
 links to the page to act on (``SITE_URL``).
+
+The e-mails a web request causes (a deal agreed, a listing asked for) are not sent in the
+request: ``*_on_commit`` queues a Celery task once the transaction commits, and the worker
+sends the mail. (With eager Celery, in tests and the embedded demo, the task runs at commit.)
 """
 
 from __future__ import annotations
@@ -12,16 +16,21 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
+from django.db import transaction
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from accounts.language import supported_language
 from accounts.models import Membership
+
+from .enqueue import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +67,23 @@ def _messages(
             if text is not None:
                 messages.append((text[0], text[1], settings.DEFAULT_FROM_EMAIL, addresses))
     return messages
+
+
+def _enqueue(task: str, *args: int) -> None:
+    try:
+        enqueue(task, *args)
+    except (KombuOperationalError, OSError) as exc:  # mail must never undo a committed decision
+        log.warning("notification e-mail not queued (%s): the broker is unreachable (%s)", task, exc)
+
+
+def deal_agreed_on_commit(*, deal_id: int) -> None:
+    """Queue the e-mail to both sides of a new deal (:func:`deal_agreed`) for after commit."""
+    transaction.on_commit(partial(_enqueue, "matching.notify_deal_agreed", deal_id))
+
+
+def proposal_requested_on_commit(*, proposal_id: int) -> None:
+    """Queue the e-mail to the owner of a listing asked for directly (:func:`proposal_requested`)."""
+    transaction.on_commit(partial(_enqueue, "matching.notify_proposal_requested", proposal_id))
 
 
 def _send(messages: list[Message]) -> None:

@@ -6,8 +6,7 @@ never disagree with them. (Emails, sent when these things happen, are in ``notif
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.db.models import Q
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.access import member_organisation_ids
 
 from .models import Deal, Delivery, Proposal, ProposalStatus
+from .notice import Notice
 from .selectors import party_q
 
 if TYPE_CHECKING:
@@ -27,14 +27,6 @@ if TYPE_CHECKING:
 
 
 RECENT_DAYS = 30
-
-
-@dataclass(frozen=True)
-class Notice:
-    when: datetime
-    text: str
-    url: str
-    needs_action: bool
 
 
 def in_unit(quantity, unit: str) -> str:

@@ -284,6 +284,5 @@ def proposal_request(
         )
     from . import notifications
 
-    proposal_id = proposal.pk
-    transaction.on_commit(lambda: notifications.proposal_requested(proposal_id=proposal_id))
+    notifications.proposal_requested_on_commit(proposal_id=proposal.pk)
     return proposal

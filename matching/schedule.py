@@ -32,7 +32,7 @@ from accounts.errors import DomainError, invalid
 from accounts.services import event_record
 
 from .models import Objective
-from .runs import TIME_STEPS
+from .runs.lifecycle import TIME_STEPS
 
 if TYPE_CHECKING:
     from accounts.models import User

@@ -80,16 +80,6 @@ def deal_site_querysets(organisation_ids) -> tuple[QuerySet, QuerySet]:
     return deals.values("offer__site_id"), deals.values("need__site_id")
 
 
-def deal_site_ids(organisation_ids) -> set[int]:
-    """The sites of :func:`deal_site_querysets`, as a set."""
-    if not organisation_ids:
-        return set()
-    offer_sites, need_sites = deal_site_querysets(organisation_ids)
-    return set(offer_sites.values_list("offer__site_id", flat=True)) | set(
-        need_sites.values_list("need__site_id", flat=True)
-    )
-
-
 def deal_counterpart_organisation_ids(organisation_ids) -> set[int]:
     """Organisations that are the other party of an agreed deal with any of ``organisation_ids``.
 

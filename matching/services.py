@@ -160,7 +160,7 @@ def proposal_accept(*, proposal: Proposal, actor: User) -> Proposal:
     )
     if proposal.status == S.AGREED:
         deal = _deal_create(proposal, actor)
-        transaction.on_commit(lambda: notifications.deal_agreed(deal_id=deal.pk))
+        notifications.deal_agreed_on_commit(deal_id=deal.pk)
     return proposal
 
 
@@ -416,7 +416,7 @@ def proposal_terms_propose(
     )
     if proposal.status == S.AGREED:
         deal = _deal_create(proposal, actor)
-        transaction.on_commit(lambda: notifications.deal_agreed(deal_id=deal.pk))
+        notifications.deal_agreed_on_commit(deal_id=deal.pk)
     return revision
 
 

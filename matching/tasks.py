@@ -1,4 +1,9 @@
-"""Thin Celery tasks: take ids, call services."""
+"""Thin Celery tasks: take ids, call services.
+
+Every import is at the top: the modules that queue these tasks send them by name
+(``matching.enqueue``) and never import this module, so there is no cycle to defer around.
+``MatchingConfig.ready()`` imports it in every process, which registers the tasks.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,14 @@ import socket
 
 from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
+
+from accounts.errors import DomainError
+
+from . import notifications
+from .conversations import message_emails_send
+from .runs.execute import match_run_execute, part_execute
+from .runs.lifecycle import match_run_fail, match_run_start, match_runs_sweep
+from .services import deliveries_remind_overdue, proposals_expire_overdue
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +31,6 @@ class RunMatchTask(Task):
         run_id = (args or [None])[0] or kwargs.get("run_id")
         if run_id is None:
             return
-        from .runs import match_run_fail
-
         try:
             match_run_fail(run_id=int(run_id), error=f"{type(exc).__name__}: {exc}")
         except Exception:  # the database may be what failed; the sweeper will settle the run
@@ -39,8 +50,6 @@ class RunMatchTask(Task):
 )
 def run_match(self, run_id: int) -> str:
     """Solve one match run. Claiming in the database makes a redelivered message harmless."""
-    from .runs import match_run_execute
-
     return match_run_execute(run_id=run_id, worker=f"{self.request.hostname or socket.gethostname()}")
 
 
@@ -54,17 +63,13 @@ def run_match(self, run_id: int) -> str:
     retry_backoff=5,
 )
 def solve_part(self, part_id: int) -> str:
-    """Solve one part of a fanned-out run (see ``matching.fanout``)."""
-    from .fanout import part_execute
-
+    """Solve one part of a fanned-out run (see ``matching.runs.fanout``)."""
     return part_execute(part_id=part_id, worker=f"{self.request.hostname or socket.gethostname()}")
 
 
 @shared_task(name="matching.sweep_runs")
 def sweep_runs() -> dict:
     """Beat task: recover runs whose worker vanished or whose message was lost."""
-    from .runs import match_runs_sweep
-
     return match_runs_sweep()
 
 
@@ -72,10 +77,6 @@ def sweep_runs() -> dict:
 def scheduled_run(objective: str = "divert_then_distance", time_step: str | None = None) -> int | None:
     """Beat task: the scheduled city-wide run (see ``matching.schedule``). Skips quietly when one
     is already open."""
-    from accounts.errors import DomainError
-
-    from .runs import match_run_start
-
     try:
         return match_run_start(actor=None, objective=objective, time_step=time_step).pk
     except DomainError as exc:
@@ -92,22 +93,40 @@ def scheduled_run(objective: str = "divert_then_distance", time_step: str | None
 )
 def notify_message(message_id: int) -> int:
     """E-mail the other side(s) of a new message (at most one per thread per interval each)."""
-    from .conversations import message_emails_send
-
     return message_emails_send(message_id=message_id)
 
 
 @shared_task(name="matching.expire_proposals")
 def expire_proposals() -> int:
     """Beat task: expire proposals whose response window passed, and tell both sides."""
-    from .services import proposals_expire_overdue
-
     return len(proposals_expire_overdue())
 
 
 @shared_task(name="matching.remind_overdue_deliveries")
 def remind_overdue_deliveries() -> int:
     """Beat task (daily): remind both parties of each overdue planned delivery, once."""
-    from .services import deliveries_remind_overdue
-
     return len(deliveries_remind_overdue())
+
+
+@shared_task(
+    name="matching.notify_deal_agreed",
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    max_retries=3,
+    retry_backoff=5,
+)
+def notify_deal_agreed(deal_id: int) -> None:
+    """E-mail both sides of a deal just agreed (queued on commit by ``notifications``)."""
+    notifications.deal_agreed(deal_id=deal_id)
+
+
+@shared_task(
+    name="matching.notify_proposal_requested",
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    max_retries=3,
+    retry_backoff=5,
+)
+def notify_proposal_requested(proposal_id: int) -> None:
+    """E-mail the owner of a listing a company asked for directly."""
+    notifications.proposal_requested(proposal_id=proposal_id)

@@ -339,11 +339,3 @@ def target_progress(*, target: Target, today: date | None = None) -> Progress:
     return progress_from_records(
         target=target, records=year_records(target), today=today or timezone.localdate()
     )
-
-
-def progress_list(*, targets: Iterable[Target], today: date | None = None) -> list[Progress]:
-    """Progress of several targets, reading each basis once."""
-    today = today or timezone.localdate()
-    targets = list(targets)
-    records = records_by_basis(t.basis for t in targets)
-    return [progress_from_records(target=t, records=records[t.basis], today=today) for t in targets]

@@ -1,7 +1,8 @@
 """Start and stop real Celery worker processes for the tests marked ``worker``.
 
 The worker is a separate OS process that talks to the test database over the network and to
-Redis as its broker: nothing is mocked. It reads the same settings module as the tests.
+Redis as its broker: nothing is mocked. It reads the same settings module as the tests, and
+runs the project's Celery app through ``tests.worker_app``, which adds only the tests' hooks.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class CeleryProcess:
             **(extra_env or {}),
         }
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", *(["-q"] if quiet else []), *args],
+            [sys.executable, "-m", "celery", "-A", "tests.worker_app", *(["-q"] if quiet else []), *args],
             cwd=ROOT,
             env=env,
             stdout=self.log,

@@ -383,8 +383,6 @@ if MATCHING_LEASE_S < 3 or MATCHING_SWEEP_EVERY_S < 1 or MATCHING_REQUEUE_QUEUED
         "MATCHING_LEASE_S must be at least 3 s; MATCHING_SWEEP_EVERY_S and "
         "MATCHING_REQUEUE_QUEUED_AFTER_S at least 1 s"
     )
-# Test-only: sleep this long before solving, so tests can kill a worker mid-solve.
-MATCHING_TEST_SLOW_SOLVE_S = env.float("MATCHING_TEST_SLOW_SOLVE_S", default=0.0)
 # Tolerance on deliveries beyond the agreed mass (0.10 = 10 %).
 DELIVERY_TOLERANCE = env.float("DELIVERY_TOLERANCE", default=0.10)
 # Once one side accepts a proposal, the other has this many days to decide; until then later

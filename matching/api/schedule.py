@@ -11,7 +11,7 @@ from accounts.access import require_authority
 from config.strict import StrictSerializer
 from matching import schedule
 from matching.models import Objective
-from matching.runs import TIME_STEPS
+from matching.runs.lifecycle import TIME_STEPS
 
 TIME_STEP_HELP = (
     "Time bucket for the run's horizon: `month` (default), `week` or `none`. Stored with each "

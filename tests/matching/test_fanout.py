@@ -2,8 +2,10 @@
 
 import pytest
 
-from matching import engine, fanout
+from matching import engine
+from matching.engine import codec
 from matching.models import Proposal, RunPart
+from matching.runs import fanout
 from matching.snapshot import build_snapshot
 from tests import factories as f
 
@@ -39,9 +41,9 @@ def test_the_engine_problem_survives_the_json_round_trip(two_markets):
         horizon_days=365,
     )
     problem = snap.problem
-    assert fanout.problem_from_json(fanout.problem_to_json(problem)) == problem
+    assert codec.problem_from_json(codec.problem_to_json(problem)) == problem
     solution = engine.solve(problem)
-    assert fanout.solution_from_json(fanout.solution_to_json(solution)) == solution
+    assert codec.solution_from_json(codec.solution_to_json(solution)) == solution
 
 
 def test_a_fanned_out_run_writes_the_same_proposals_as_a_single_solve(two_markets, run_now, settings):

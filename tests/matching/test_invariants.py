@@ -88,9 +88,9 @@ def test_a_run_queued_for_too_long_is_reported(city, municipality, settings):
 def test_a_run_handed_back_to_the_queue_counts_from_then(city, municipality):
     run = runs.match_run_start(actor=municipality.user, enqueue=False)
     long_ago = timezone.now() - timedelta(hours=2)
-    token = runs._claim(run.pk, "test")
+    token = runs.claim(run_id=run.pk, worker="test")
     MatchRun.objects.filter(pk=run.pk).update(created_at=long_ago, queued_at=long_ago)
-    runs._release(run.pk, token)  # a transient error: back in the queue, queued_at now
+    runs.release(run_id=run.pk, token=token)  # a transient error: back in the queue, queued_at now
     requeued = MatchRun.objects.get(pk=run.pk)
     assert requeued.status == "queued" and requeued.queued_at > long_ago
     assert violations_of("runs.terminal_or_leased") == []

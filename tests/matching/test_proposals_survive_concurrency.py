@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def _solved_run(municipality):
     """A second run, claimed and solved, about to write (its snapshot predates the acceptance)."""
     run = runs.match_run_start(actor=municipality.user, enqueue=False)
-    token = runs._claim(run.pk, "racer")
+    token = runs.claim(run_id=run.pk, worker="racer")
     run = MatchRun.objects.select_related("factor_set").get(pk=run.pk)
     snapshot = build_snapshot(
         factor_set=run.factor_set,
@@ -41,7 +41,9 @@ def test_an_acceptance_racing_a_run_write_leaves_one_proposal_accepted(
     def write():
         try:
             barrier.wait()
-            runs.write_results(run, token, solution, destinations=destinations, seconds=0.1)
+            runs.write_results(
+                run=run, token=token, solution=solution, destinations=destinations, seconds=0.1
+            )
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:

@@ -37,7 +37,7 @@ def test_a_heartbeat_keeps_renewing_the_lease_while_the_worker_holds_the_claim(
 ):
     settings.MATCHING_LEASE_S = 3  # renewed every second
     run = runs.match_run_start(actor=municipality.user, enqueue=False)
-    token = runs._claim(run.pk, "test-worker")
+    token = runs.claim(run_id=run.pk, worker="test-worker")
     first = MatchRun.objects.get(pk=run.pk).lease_expires_at
     with runs.LeaseHeartbeat(run_id=run.pk, token=token) as heartbeat:
         time.sleep(4.5)  # longer than the lease: without renewals it would have run out
@@ -51,7 +51,7 @@ def test_a_heartbeat_keeps_renewing_the_lease_while_the_worker_holds_the_claim(
 def test_the_heartbeat_stops_once_the_claim_is_lost(grain_market, municipality, settings):
     settings.MATCHING_LEASE_S = 3
     run = runs.match_run_start(actor=municipality.user, enqueue=False)
-    token = runs._claim(run.pk, "test-worker")
+    token = runs.claim(run_id=run.pk, worker="test-worker")
     MatchRun.objects.filter(pk=run.pk).update(claim_token="someone-else")
     with runs.LeaseHeartbeat(run_id=run.pk, token=token) as heartbeat:
         time.sleep(1.5)

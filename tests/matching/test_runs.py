@@ -166,7 +166,7 @@ def test_a_stale_worker_cannot_write_after_losing_its_claim(grain_market, munici
     from matching.snapshot import build_snapshot
 
     run = runs.match_run_start(actor=municipality.user, enqueue=False)
-    token = runs._claim(run.pk, "old-worker")
+    token = runs.claim(run_id=run.pk, worker="old-worker")
     MatchRun.objects.filter(pk=run.pk).update(claim_token="someone-else")
     snapshot = build_snapshot(
         factor_set=run.factor_set,
@@ -176,7 +176,13 @@ def test_a_stale_worker_cannot_write_after_losing_its_claim(grain_market, munici
     )
     destinations = {o.id: o.current_destination for o in snapshot.problem.offers}
     assert (
-        runs.write_results(run, token, engine.solve(snapshot.problem), destinations=destinations, seconds=0.1)
+        runs.write_results(
+            run=run,
+            token=token,
+            solution=engine.solve(snapshot.problem),
+            destinations=destinations,
+            seconds=0.1,
+        )
         is False
     )
     assert Proposal.objects.count() == 0

@@ -6,6 +6,7 @@ from django.db import OperationalError
 
 from matching import runs, snapshot, tasks
 from matching.models import MatchRun, RunStatus
+from matching.runs import execute
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ def test_a_transient_database_error_hands_the_run_back_for_the_retry(grain_marke
             raise OperationalError("server closed the connection unexpectedly")
         return real(**kwargs)
 
-    monkeypatch.setattr(runs, "build_snapshot", flaky)
+    monkeypatch.setattr(execute, "build_snapshot", flaky)
     with pytest.raises(OperationalError):
         runs.match_run_execute(run_id=run.pk)
     run.refresh_from_db()
@@ -44,7 +45,7 @@ def test_an_unexpected_error_fails_the_run_instead_of_leaving_it_running(
     grain_market, municipality, monkeypatch
 ):
     run = runs.match_run_start(actor=municipality.user, enqueue=False)
-    monkeypatch.setattr(runs, "build_snapshot", lambda **kw: 1 / 0)
+    monkeypatch.setattr(execute, "build_snapshot", lambda **kw: 1 / 0)
     assert tasks.run_match.apply(args=[run.pk]).get() == "failed"
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED and "ZeroDivisionError" in run.error

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.worker_app import SLOW_SOLVE_ENV
 from tests.worker_process import BeatProcess, WorkerProcess, purge_broker
 
 
@@ -10,8 +11,13 @@ def workers():
     purge_broker()
     started = []
 
-    def start(name, quiet=False, **env):
-        worker = WorkerProcess(name, extra_env={k: str(v) for k, v in env.items()}, quiet=quiet)
+    def start(name, quiet=False, slow_solve_s=None, **env):
+        """A worker with the given settings (environment); ``slow_solve_s`` makes it sleep that
+        long before each solve (``tests/worker_app.py``), a window to kill it mid-solve."""
+        extra_env = {k: str(v) for k, v in env.items()}
+        if slow_solve_s is not None:
+            extra_env[SLOW_SOLVE_ENV] = str(slow_solve_s)
+        worker = WorkerProcess(name, extra_env=extra_env, quiet=quiet)
         started.append(worker)
         return worker
 

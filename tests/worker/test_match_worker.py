@@ -34,7 +34,7 @@ def test_a_worker_killed_mid_solve_is_replaced_within_90_s_and_the_run_succeeds_
 ):
     """Production settings: 60 s lease renewed by the heartbeat, the beat's sweep every 15 s."""
     assert settings.MATCHING_LEASE_S == 60 and settings.MATCHING_SWEEP_EVERY_S == 15
-    doomed = workers("doomed", MATCHING_TEST_SLOW_SOLVE_S=300)
+    doomed = workers("doomed", slow_solve_s=300)
     beat()
     run = runs.match_run_start(actor=municipality.user)
     assert wait_for(lambda: MatchRun.objects.get(pk=run.pk).progress >= 20), doomed.output()
@@ -61,9 +61,7 @@ def test_the_heartbeat_keeps_a_live_workers_claim_past_its_lease_and_logs_json(
     grain_market, municipality, workers
 ):
     """A 3 s lease and an 8 s solve: the sweeper never takes the run from the live worker."""
-    worker = workers(
-        "steady", MATCHING_LEASE_S=3, MATCHING_TEST_SLOW_SOLVE_S=8, LOG_FORMAT="json", quiet=True
-    )
+    worker = workers("steady", MATCHING_LEASE_S=3, slow_solve_s=8, LOG_FORMAT="json", quiet=True)
     run = runs.match_run_start(actor=municipality.user)
     assert wait_for(lambda: MatchRun.objects.get(pk=run.pk).progress >= 20), worker.output()
     leases = set()
@@ -135,7 +133,7 @@ def test_a_large_run_is_fanned_out_over_two_workers(grain_market, brewery, farm,
 
     f.make_offer(brewery.organisation, brewery.site, "wooden_pallets", 500, unit="piece", period="month")
     f.make_need(farm.organisation, farm.site, "wooden_pallets", 4000, unit="piece", max_distance_km=70)
-    env = {"MATCHING_FANOUT_PARTS": 2, "MATCHING_FANOUT_MIN_LISTINGS": 0, "MATCHING_TEST_SLOW_SOLVE_S": 2}
+    env = {"MATCHING_FANOUT_PARTS": 2, "MATCHING_FANOUT_MIN_LISTINGS": 0, "slow_solve_s": 2}
     first, second = workers("alpha", **env), workers("beta", **env)
     run = runs.match_run_start(actor=municipality.user)
     assert wait_for(lambda: run_status(run.pk) == RunStatus.SUCCEEDED, timeout=90), (

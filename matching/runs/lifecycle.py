@@ -1,16 +1,18 @@
-"""The match-run lifecycle: start, claim, solve, write, fail, recover.
+"""The match-run lifecycle: start, send, claim, progress, lease, release, fail, sweep.
 
 The database is the record of which runs are owed. A worker claims a run with a conditional
 update that sets a fresh claim token and a short lease (``MATCHING_LEASE_S``), which a
-heartbeat thread renews every third of it while the worker works; it solves outside any
-transaction; then it writes every proposal and the statistics in one transaction, but only if
-it still holds the claim. A worker that dies stops renewing, its lease runs out within a
-minute, and the sweeper hands the run to another worker (up to ``MATCHING_MAX_ATTEMPTS``), so a
-run never stays ``running`` and never finishes twice. A run whose message never reached a
-worker (the broker was down, or lost it) stays ``queued`` and the sweeper sends it again.
+heartbeat thread renews every third of it while the worker works (:class:`LeaseHeartbeat`). A
+worker that dies stops renewing, its lease runs out within a minute, and the sweeper hands the
+run to another worker (up to ``MATCHING_MAX_ATTEMPTS``), so a run never stays ``running`` and
+never finishes twice. A run whose message never reached a worker (the broker was down, or lost
+it) stays ``queued`` and the sweeper sends it again.
 
-Each step logs one line with the run id (``config.logs``): queued, claimed, solved (with the
-solve statistics), written, and the end (succeeded or failed).
+Solving and writing a claimed run is :mod:`matching.runs.execute`; splitting a large one over
+several workers is :mod:`matching.runs.fanout`. This module imports neither: it sends the run
+task by its name (``matching.enqueue``), so nothing here depends on ``matching.tasks``.
+
+Each step logs one line with the run id (``config.logs``) on the ``matching.runs`` logger.
 """
 
 from __future__ import annotations
@@ -18,10 +20,8 @@ from __future__ import annotations
 import contextvars
 import logging
 import threading
-import time
 import uuid
 from datetime import timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -36,23 +36,24 @@ from accounts.errors import conflict, invalid
 from accounts.services import event_record
 from config.logs import log_context
 from marketplace.factor_services import require_active_factor_set
-from marketplace.models import Material
 
-from . import compare, diagnostics, engine, fanout, notifications, services, whatif
-from .models import (
+from .. import whatif
+from ..enqueue import enqueue as task_send  # the parameter `enqueue` of match_run_start is a flag
+from ..models import (
     OPEN_RUN_STATUSES,
     MatchRun,
     Objective,
-    Proposal,
     RunStatus,
 )
-from .snapshot import build_snapshot, factors_by_material, flow_amounts, impact_of
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("matching.runs")
+
+#: the Celery task that executes a run (``matching.tasks.run_match``), sent by name
+RUN_TASK = "matching.run_match"
 
 #: time steps a run may be given (stored in its parameters; the bucketed engine is a later issue)
 TIME_STEPS = ("month", "week", "none")
@@ -186,10 +187,8 @@ def match_run_send(*, run_id: int) -> bool:
     a failed send only delays it until the sweeper sends it again (``enqueued_at`` stays as it
     was, which is what the sweeper looks at).
     """
-    from .tasks import run_match
-
     try:
-        run_match.delay(run_id)
+        task_send(RUN_TASK, run_id)
     except (KombuOperationalError, OSError) as exc:
         log.warning(
             "match run %s stays queued: the broker is unreachable (%s); the sweeper will send it again",
@@ -202,7 +201,7 @@ def match_run_send(*, run_id: int) -> bool:
     return True
 
 
-def _claim(run_id: int, worker: str) -> str | None:
+def claim(*, run_id: int, worker: str) -> str | None:
     """Take the run if it is queued, or running with an expired lease. Returns the claim token."""
     now = timezone.now()
     token = uuid.uuid4().hex
@@ -223,7 +222,7 @@ def _claim(run_id: int, worker: str) -> str | None:
     return token if claimed else None
 
 
-def _progress(run_id: int, token: str, percent: int, message: str) -> None:
+def progress(*, run_id: int, token: str, percent: int, message: str) -> None:
     """Report progress and renew the lease, only while this worker still holds the claim."""
     MatchRun.objects.filter(pk=run_id, claim_token=token, status=RunStatus.RUNNING).update(
         progress=percent,
@@ -293,7 +292,7 @@ class LeaseHeartbeat:
             connection.close()  # this thread's own connection
 
 
-def _release(run_id: int, token: str) -> None:
+def release(*, run_id: int, token: str) -> None:
     """Hand a claimed run back to the queue after a transient error (best effort)."""
     try:
         MatchRun.objects.filter(pk=run_id, claim_token=token, status=RunStatus.RUNNING).update(
@@ -330,256 +329,6 @@ def match_run_fail(*, run_id: int, error: str, token: str | None = None) -> bool
         event_record(actor=None, action="match_run.failed", obj=run, data={"error": error[:500]})
         log.error("match run %s failed: %s", run_id, error[:500], extra={"run_id": run_id})
     return bool(done)
-
-
-def match_run_execute(*, run_id: int, worker: str = "in-process") -> str:
-    """Claim, solve and write one run. Returns what happened: claimed-by-other, succeeded, failed.
-
-    Transient database errors propagate (the task retries them); engine errors fail the run.
-    While the run is held, a :class:`LeaseHeartbeat` keeps its lease alive.
-    """
-    with log_context(run_id=run_id):
-        token = _claim(run_id, worker)
-        if token is None:
-            run = MatchRun.objects.filter(pk=run_id).first()
-            if run is not None and run.status in OPEN_RUN_STATUSES and run.attempts >= max_attempts():
-                match_run_fail(
-                    run_id=run_id, error=f"Gave up after {run.attempts} attempts (workers died or timed out)."
-                )
-                return "failed"
-            log.info("match run %s not claimed: %s", run_id, run.status if run else "no such run")
-            return "not-claimed"
-        run = MatchRun.objects.select_related("factor_set").get(pk=run_id)
-        log.info(
-            "match run %s claimed by %s (attempt %s of %s, lease %s s)",
-            run_id,
-            worker,
-            run.attempts,
-            max_attempts(),
-            lease_seconds(),
-        )
-        with LeaseHeartbeat(run_id=run_id, token=token):
-            outcome = _solve_and_write(run, token)
-        log.info("match run %s ended: %s", run_id, outcome)
-        return outcome
-
-
-def _solve_and_write(run: MatchRun, token: str) -> str:
-    run_id = run.pk
-    started = time.perf_counter()
-    try:
-        snapshot = build_snapshot(
-            factor_set=run.factor_set,
-            objective=run.objective,
-            horizon_start=run.horizon_start,
-            horizon_days=run.horizon_days,
-            circuity=float(run.parameters.get("circuity", 1.3)),
-            time_limit_s=float(run.parameters.get("time_limit_s", 300)),
-            radius_factor=float(run.parameters.get("radius_factor", 1.0)),
-            extra_listings=run.parameters.get("extra_listings"),
-        )
-        _progress(run_id, token, 20, f"Solving {len(snapshot.offers)} offers × {len(snapshot.needs)} needs")
-        parts = fanout.should_fan_out(snapshot.problem)
-        if parts > 1:
-            return "fanned-out" if fanout.fan_out(run, token, snapshot.problem, parts) else "not-claimed"
-        slow = float(settings.MATCHING_TEST_SLOW_SOLVE_S)
-        if slow:  # a test setting: gives the kill-the-worker tests a window mid-solve
-            time.sleep(slow)
-        solution = engine.solve(snapshot.problem)
-        log_solved(run_id, solution)
-        _progress(run_id, token, 85, f"Writing {len(solution.flows)} proposals")
-        destinations = {o.id: o.current_destination for o in snapshot.problem.offers}
-        written = write_results(
-            run,
-            token,
-            solution,
-            destinations=destinations,
-            seconds=time.perf_counter() - started,
-            problem=snapshot.problem,
-        )
-        log_written(run, written)
-    except engine.EngineError as exc:
-        match_run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}", token=token)
-        return "failed"
-    except (OperationalError, InterfaceError):
-        _release(run_id, token)
-        raise  # transient: the task retries (bounded); if the release failed too, the lease runs out
-    except Exception as exc:  # a bug must fail the run visibly, not leave it running
-        log.exception("match run %s failed", run_id)
-        match_run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}", token=token)
-        return "failed"
-    return "succeeded" if written else "not-claimed"
-
-
-@transaction.atomic
-def write_results(
-    run: MatchRun,
-    token: str,
-    solution: engine.Solution,
-    *,
-    destinations: dict[int, str],
-    seconds: float,
-    problem: engine.Problem | None = None,
-) -> bool:
-    """All proposals and statistics in one transaction, and only while we hold the claim.
-
-    A real run also stores every solved listing's match status (``matching.diagnostics``, from
-    ``problem``); a what-if run stores its flows on the run and publishes nothing.
-
-    The row lock on the run (and the claim token) makes this happen at most once per run, even
-    when two finishers race (fanned-out parts, or a worker that lost its claim).
-    """
-    locked = (
-        MatchRun.objects.select_for_update()
-        .filter(pk=run.pk, claim_token=token, status=RunStatus.RUNNING)
-        .first()
-    )
-    if locked is None:
-        return False
-    materials = {m.key: m for m in Material.objects.all()}
-    factors = factors_by_material(run.factor_set)
-    proposals = []
-    records: list[compare.FlowRecord] = []
-    net_kg = Decimal(0)
-    for flow in solution.flows:
-        destination = destinations[flow.offer_id]
-        quantity, unit, mass_t, distance_km = flow_amounts(flow)
-        impact = impact_of(
-            mass_t=mass_t,
-            distance_km=distance_km,
-            current_destination=destination,
-            factors=factors[flow.material],
-        )
-        net_kg += impact.net_kg
-        records.append(
-            compare.FlowRecord(
-                offer_id=flow.offer_id,
-                need_id=flow.need_id,
-                material=flow.material,
-                quantity=quantity,
-                unit=unit,
-                mass_t=mass_t,
-                distance_km=distance_km,
-                current_destination=destination,
-                net_kg=impact.net_kg,
-            )
-        )
-        if run.dry_run:
-            continue  # a what-if run publishes nothing: its flows are stored on the run
-        proposals.append(
-            Proposal(
-                run=run,
-                offer_id=flow.offer_id,
-                need_id=flow.need_id,
-                material=materials[flow.material],
-                quantity=quantity,
-                unit=unit,
-                mass_t=mass_t,
-                distance_km=distance_km,
-                current_destination=destination,
-                factor_set=run.factor_set,
-                **impact.as_dict(),
-            )
-        )
-    if run.dry_run:
-        # Nothing is superseded, nothing expires, nobody is told: the flows stay on the run.
-        keeping = {"proposals": len(records)}
-    else:
-        # The new answer supersedes earlier undecided proposals, except those it makes again
-        # unchanged (kept, with their ids) and those a side accepted (kept until their window passes).
-        keeping = services.proposals_supersede(run=run, proposals=proposals)
-        keeping = {"proposals": keeping["new_proposals"] + keeping["kept_proposals"], **keeping}
-    breakdown = compare.breakdown_build(records=records, solution=solution, with_flows=run.dry_run)
-    stats = {
-        "offers": solution.stats.get("offers", 0),
-        "needs": solution.stats.get("needs", 0),
-        "arcs": solution.stats.get("arcs", 0),
-        "components": solution.stats.get("components", 0),
-        "discrete_components": solution.stats.get("discrete_components", 0),
-        "solve_seconds": round(float(solution.stats.get("solve_seconds", 0.0)), 4),
-        "candidate_seconds": round(float(solution.stats.get("candidate_seconds", 0.0)), 4),
-        "total_seconds": round(seconds, 4),
-        "proven_optimal": solution.proven_optimal,
-        "bound": solution.bound,
-        # issue 10: all eligible supply, its waste-bound part (landfill, open burning,
-        # incineration, unknown), that part moved (diverted) or left in its fate (landfilled),
-        # and what moved from offers already in other use
-        "supply_t": float(Decimal(solution.supply_kg) / 1000),
-        "waste_t": float(Decimal(solution.waste_kg) / 1000),
-        "diverted_t": float(Decimal(solution.diverted_kg) / 1000),
-        "landfilled_t": float(Decimal(solution.landfilled_kg) / 1000),
-        "other_moved_t": float(Decimal(solution.other_moved_kg) / 1000),
-        "tkm": round(solution.tkm, 3),
-        "net_co2e_t": float((net_kg / 1000).quantize(Decimal("0.001"))),
-        **keeping,
-    }
-    MatchRun.objects.filter(pk=run.pk).update(
-        status=RunStatus.SUCCEEDED,
-        is_open=False,
-        finished_at=timezone.now(),
-        stats=stats,
-        breakdown=breakdown,
-        progress=100,
-        progress_message="Done",
-        lease_expires_at=None,
-        error="",
-    )
-    run.refresh_from_db()
-    event_record(
-        actor=None,
-        action="match_run.succeeded",
-        obj=run,
-        data={
-            "proposals": stats["proposals"],
-            "proven_optimal": solution.proven_optimal,
-            "dry_run": run.dry_run,
-        },
-    )
-    if not run.dry_run:
-        if problem is not None:
-            diagnostics.match_status_write(run=run, problem=problem, solution=solution)
-        transaction.on_commit(lambda: notifications.new_proposals(run_id=run.pk))
-    return True
-
-
-def log_solved(run_id: int, solution: engine.Solution) -> None:
-    """One line with the solve statistics (and the figures as JSON fields with LOG_FORMAT=json)."""
-    stats = solution.stats
-    figures = {
-        key: stats.get(key)
-        for key in ("offers", "needs", "arcs", "components", "solve_seconds", "candidate_seconds")
-        if isinstance(stats.get(key), (int, float))
-    }
-    log.info(
-        "match run %s solved: %s offers, %s needs, %s arcs in %s components, %.3f s, %s flows, "
-        "proven optimal: %s",
-        run_id,
-        figures.get("offers"),
-        figures.get("needs"),
-        figures.get("arcs"),
-        figures.get("components"),
-        float(figures.get("solve_seconds") or 0.0),
-        len(solution.flows),
-        solution.proven_optimal,
-        extra={"run_id": run_id, "solve": {**figures, "flows": len(solution.flows)}},
-    )
-
-
-def log_written(run: MatchRun, written: bool) -> None:
-    """One line for the write: how many proposals, or that the claim was lost first."""
-    if not written:
-        log.warning("match run %s: results not written, the claim was lost", run.pk, extra={"run_id": run.pk})
-        return
-    stats = run.stats or {}
-    log.info(
-        "match run %s wrote %s proposals (%s earlier ones expired); diverted %s t, net %s t CO2e",
-        run.pk,
-        stats.get("proposals"),
-        stats.get("expired_proposals"),
-        stats.get("diverted_t"),
-        stats.get("net_co2e_t"),
-        extra={"run_id": run.pk},
-    )
 
 
 def match_runs_sweep() -> dict[str, int]:
@@ -627,33 +376,3 @@ def match_runs_sweep() -> dict[str, int]:
         )
         resent += match_run_send(run_id=run_id)
     return {"requeued": requeued, "failed": failed, "resent": resent}
-
-
-def _supply_line(s: dict[str, Any]) -> str:
-    if "waste_t" not in s:  # a run from before waste-bound supply: every moved tonne counted
-        return (
-            f"  supply {s.get('supply_t'):,.3f} t: moved {s.get('diverted_t'):,.3f} t, not moved "
-            f"{s.get('landfilled_t'):,.3f} t; {s.get('tkm'):,.1f} t·km"
-        )
-    return (
-        f"  supply {s.get('supply_t'):,.3f} t, waste-bound {s.get('waste_t'):,.3f} t: diverted "
-        f"{s.get('diverted_t'):,.3f} t from waste, {s.get('landfilled_t'):,.3f} t left in its fate; "
-        f"{s.get('other_moved_t'):,.3f} t moved from other uses; {s.get('tkm'):,.1f} t·km"
-    )
-
-
-def run_summary(run: MatchRun) -> str:
-    """A few lines for the command line."""
-    s = run.stats or {}
-    lines = [f"Match run #{run.pk}: {run.status} ({run.objective}, factor set {run.factor_set.version})"]
-    if run.status == RunStatus.SUCCEEDED:
-        lines += [
-            f"  listings: {s.get('offers')} offers, {s.get('needs')} needs; "
-            f"{s.get('arcs')} candidate arcs in {s.get('components')} components",
-            f"  solved in {s.get('solve_seconds')} s; proven optimal: {s.get('proven_optimal')}",
-            _supply_line(s),
-            f"  net avoided {s.get('net_co2e_t'):,.3f} t CO₂e; {s.get('proposals')} proposals",
-        ]
-    elif run.error:
-        lines.append(f"  error: {run.error}")
-    return "\n".join(lines)

@@ -1,0 +1,343 @@
+"""Execute a claimed run, or one part of a fanned-out run, and write its results.
+
+A worker claims the run (:func:`matching.runs.lifecycle.claim`), solves it outside any
+transaction while a :class:`~matching.runs.lifecycle.LeaseHeartbeat` keeps the lease, then
+writes every proposal and the statistics in one transaction, but only if it still holds the
+claim. A large run is split over several workers instead (:mod:`matching.runs.fanout`); the part
+that completes the set writes the results here, exactly as a single worker would.
+
+Every function takes keyword arguments only.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, transaction
+from django.utils import timezone
+
+from accounts.services import event_record
+from config.logs import log_context
+from marketplace.models import Material
+
+from .. import compare, diagnostics, engine, notifications, services
+from ..models import OPEN_RUN_STATUSES, MatchRun, Proposal, RunPart, RunStatus
+from ..snapshot import build_snapshot, factors_by_material, flow_amounts, impact_of
+from . import fanout
+from .lifecycle import LeaseHeartbeat, claim, lease_seconds, match_run_fail, max_attempts, progress, release
+
+log = logging.getLogger("matching.runs")
+
+#: Called, with no arguments, just before each solve (a whole run's or one part's). Empty in
+#: production. The real-worker tests append a sleep here (``tests/worker_app.py``) to have a
+#: window in which to kill a worker mid-solve.
+before_solve: list[Callable[[], None]] = []
+
+
+def _before_solve() -> None:
+    for hook in before_solve:
+        hook()
+
+
+def match_run_execute(*, run_id: int, worker: str = "in-process") -> str:
+    """Claim, solve and write one run. Returns what happened: claimed-by-other, succeeded, failed.
+
+    Transient database errors propagate (the task retries them); engine errors fail the run.
+    While the run is held, a :class:`LeaseHeartbeat` keeps its lease alive.
+    """
+    with log_context(run_id=run_id):
+        token = claim(run_id=run_id, worker=worker)
+        if token is None:
+            run = MatchRun.objects.filter(pk=run_id).first()
+            if run is not None and run.status in OPEN_RUN_STATUSES and run.attempts >= max_attempts():
+                match_run_fail(
+                    run_id=run_id, error=f"Gave up after {run.attempts} attempts (workers died or timed out)."
+                )
+                return "failed"
+            log.info("match run %s not claimed: %s", run_id, run.status if run else "no such run")
+            return "not-claimed"
+        run = MatchRun.objects.select_related("factor_set").get(pk=run_id)
+        log.info(
+            "match run %s claimed by %s (attempt %s of %s, lease %s s)",
+            run_id,
+            worker,
+            run.attempts,
+            max_attempts(),
+            lease_seconds(),
+        )
+        with LeaseHeartbeat(run_id=run_id, token=token):
+            outcome = _solve_and_write(run=run, token=token)
+        log.info("match run %s ended: %s", run_id, outcome)
+        return outcome
+
+
+def _solve_and_write(*, run: MatchRun, token: str) -> str:
+    run_id = run.pk
+    started = time.perf_counter()
+    try:
+        snapshot = build_snapshot(
+            factor_set=run.factor_set,
+            objective=run.objective,
+            horizon_start=run.horizon_start,
+            horizon_days=run.horizon_days,
+            circuity=float(run.parameters.get("circuity", settings.MATCHING_CIRCUITY)),
+            time_limit_s=float(run.parameters.get("time_limit_s", settings.MATCHING_SOLVER_TIME_LIMIT_S)),
+            radius_factor=float(run.parameters.get("radius_factor", 1.0)),
+            extra_listings=run.parameters.get("extra_listings"),
+        )
+        progress(
+            run_id=run_id,
+            token=token,
+            percent=20,
+            message=f"Solving {len(snapshot.offers)} offers × {len(snapshot.needs)} needs",
+        )
+        parts = fanout.should_fan_out(snapshot.problem)
+        if parts > 1:
+            fanned = fanout.fan_out(run=run, token=token, problem=snapshot.problem, parts=parts)
+            return "fanned-out" if fanned else "not-claimed"
+        _before_solve()
+        solution = engine.solve(snapshot.problem)
+        log_solved(run_id=run_id, solution=solution)
+        progress(run_id=run_id, token=token, percent=85, message=f"Writing {len(solution.flows)} proposals")
+        destinations = {o.id: o.current_destination for o in snapshot.problem.offers}
+        written = write_results(
+            run=run,
+            token=token,
+            solution=solution,
+            destinations=destinations,
+            seconds=time.perf_counter() - started,
+            problem=snapshot.problem,
+        )
+        log_written(run=run, written=written)
+    except engine.EngineError as exc:
+        match_run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}", token=token)
+        return "failed"
+    except (OperationalError, InterfaceError):
+        release(run_id=run_id, token=token)
+        raise  # transient: the task retries (bounded); if the release failed too, the lease runs out
+    except Exception as exc:  # a bug must fail the run visibly, not leave it running
+        log.exception("match run %s failed", run_id)
+        match_run_fail(run_id=run_id, error=f"{type(exc).__name__}: {exc}", token=token)
+        return "failed"
+    return "succeeded" if written else "not-claimed"
+
+
+@transaction.atomic
+def write_results(
+    *,
+    run: MatchRun,
+    token: str,
+    solution: engine.Solution,
+    destinations: dict[int, str],
+    seconds: float,
+    problem: engine.Problem | None = None,
+) -> bool:
+    """All proposals and statistics in one transaction, and only while we hold the claim.
+
+    A real run also stores every solved listing's match status (``matching.diagnostics``, from
+    ``problem``); a what-if run stores its flows on the run and publishes nothing.
+
+    The row lock on the run (and the claim token) makes this happen at most once per run, even
+    when two finishers race (fanned-out parts, or a worker that lost its claim).
+    """
+    locked = (
+        MatchRun.objects.select_for_update()
+        .filter(pk=run.pk, claim_token=token, status=RunStatus.RUNNING)
+        .first()
+    )
+    if locked is None:
+        return False
+    materials = {m.key: m for m in Material.objects.all()}
+    factors = factors_by_material(run.factor_set)
+    proposals = []
+    records: list[compare.FlowRecord] = []
+    net_kg = Decimal(0)
+    for flow in solution.flows:
+        destination = destinations[flow.offer_id]
+        quantity, unit, mass_t, distance_km = flow_amounts(flow)
+        impact = impact_of(
+            mass_t=mass_t,
+            distance_km=distance_km,
+            current_destination=destination,
+            factors=factors[flow.material],
+        )
+        net_kg += impact.net_kg
+        records.append(
+            compare.FlowRecord(
+                offer_id=flow.offer_id,
+                need_id=flow.need_id,
+                material=flow.material,
+                quantity=quantity,
+                unit=unit,
+                mass_t=mass_t,
+                distance_km=distance_km,
+                current_destination=destination,
+                net_kg=impact.net_kg,
+            )
+        )
+        if run.dry_run:
+            continue  # a what-if run publishes nothing: its flows are stored on the run
+        proposals.append(
+            Proposal(
+                run=run,
+                offer_id=flow.offer_id,
+                need_id=flow.need_id,
+                material=materials[flow.material],
+                quantity=quantity,
+                unit=unit,
+                mass_t=mass_t,
+                distance_km=distance_km,
+                current_destination=destination,
+                factor_set=run.factor_set,
+                **impact.as_dict(),
+            )
+        )
+    if run.dry_run:
+        # Nothing is superseded, nothing expires, nobody is told: the flows stay on the run.
+        keeping = {"proposals": len(records)}
+    else:
+        # The new answer supersedes earlier undecided proposals, except those it makes again
+        # unchanged (kept, with their ids) and those a side accepted (kept until their window passes).
+        keeping = services.proposals_supersede(run=run, proposals=proposals)
+        keeping = {"proposals": keeping["new_proposals"] + keeping["kept_proposals"], **keeping}
+    breakdown = compare.breakdown_build(records=records, solution=solution, with_flows=run.dry_run)
+    stats = {
+        "offers": solution.stats.get("offers", 0),
+        "needs": solution.stats.get("needs", 0),
+        "arcs": solution.stats.get("arcs", 0),
+        "components": solution.stats.get("components", 0),
+        "discrete_components": solution.stats.get("discrete_components", 0),
+        "solve_seconds": round(float(solution.stats.get("solve_seconds", 0.0)), 4),
+        "candidate_seconds": round(float(solution.stats.get("candidate_seconds", 0.0)), 4),
+        "total_seconds": round(seconds, 4),
+        "proven_optimal": solution.proven_optimal,
+        "bound": solution.bound,
+        # issue 10: all eligible supply, its waste-bound part (landfill, open burning,
+        # incineration, unknown), that part moved (diverted) or left in its fate (landfilled),
+        # and what moved from offers already in other use
+        "supply_t": float(Decimal(solution.supply_kg) / 1000),
+        "waste_t": float(Decimal(solution.waste_kg) / 1000),
+        "diverted_t": float(Decimal(solution.diverted_kg) / 1000),
+        "landfilled_t": float(Decimal(solution.landfilled_kg) / 1000),
+        "other_moved_t": float(Decimal(solution.other_moved_kg) / 1000),
+        "tkm": round(solution.tkm, 3),
+        "net_co2e_t": float((net_kg / 1000).quantize(Decimal("0.001"))),
+        **keeping,
+    }
+    MatchRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.SUCCEEDED,
+        is_open=False,
+        finished_at=timezone.now(),
+        stats=stats,
+        breakdown=breakdown,
+        progress=100,
+        progress_message="Done",
+        lease_expires_at=None,
+        error="",
+    )
+    run.refresh_from_db()
+    event_record(
+        actor=None,
+        action="match_run.succeeded",
+        obj=run,
+        data={
+            "proposals": stats["proposals"],
+            "proven_optimal": solution.proven_optimal,
+            "dry_run": run.dry_run,
+        },
+    )
+    if not run.dry_run:
+        if problem is not None:
+            diagnostics.match_status_write(run=run, problem=problem, solution=solution)
+        transaction.on_commit(lambda: notifications.new_proposals(run_id=run.pk))
+    return True
+
+
+def log_solved(*, run_id: int, solution: engine.Solution) -> None:
+    """One line with the solve statistics (and the figures as JSON fields with LOG_FORMAT=json)."""
+    stats = solution.stats
+    figures = {
+        key: stats.get(key)
+        for key in ("offers", "needs", "arcs", "components", "solve_seconds", "candidate_seconds")
+        if isinstance(stats.get(key), (int, float))
+    }
+    log.info(
+        "match run %s solved: %s offers, %s needs, %s arcs in %s components, %.3f s, %s flows, "
+        "proven optimal: %s",
+        run_id,
+        figures.get("offers"),
+        figures.get("needs"),
+        figures.get("arcs"),
+        figures.get("components"),
+        float(figures.get("solve_seconds") or 0.0),
+        len(solution.flows),
+        solution.proven_optimal,
+        extra={"run_id": run_id, "solve": {**figures, "flows": len(solution.flows)}},
+    )
+
+
+def log_written(*, run: MatchRun, written: bool) -> None:
+    """One line for the write: how many proposals, or that the claim was lost first."""
+    if not written:
+        log.warning("match run %s: results not written, the claim was lost", run.pk, extra={"run_id": run.pk})
+        return
+    stats = run.stats or {}
+    log.info(
+        "match run %s wrote %s proposals (%s earlier ones expired); diverted %s t, net %s t CO2e",
+        run.pk,
+        stats.get("proposals"),
+        stats.get("expired_proposals"),
+        stats.get("diverted_t"),
+        stats.get("net_co2e_t"),
+        extra={"run_id": run.pk},
+    )
+
+
+def part_execute(*, part_id: int, worker: str) -> str:
+    """Solve one part; the part that completes its set writes the run's results.
+
+    While a part is being solved its worker keeps the run's lease alive (the coordinator that
+    fanned out has returned); parts of an older claim of the run are ignored.
+    """
+    part = fanout.part_claim(part_id=part_id, worker=worker)
+    if part is None:
+        return "not-claimed"
+    run = part.run
+    if run.claim_token != part.claim_token or run.status != RunStatus.RUNNING:
+        return "stale"
+    with log_context(run_id=run.pk), LeaseHeartbeat(run_id=run.pk, token=part.claim_token):
+        return _part_solve(part=part, run=run)
+
+
+def _part_solve(*, part: RunPart, run: MatchRun) -> str:
+    _before_solve()
+    started = time.perf_counter()
+    try:
+        solution = engine.solve(fanout.part_problem(part))
+    except engine.EngineError as exc:
+        match_run_fail(
+            run_id=run.pk, error=f"part {part.index + 1}: {type(exc).__name__}: {exc}", token=part.claim_token
+        )
+        return "failed"
+    gathered = fanout.part_gather(
+        part=part, solution=solution, seconds=round(time.perf_counter() - started, 4)
+    )
+    if gathered is None:
+        return "part-done"
+    log_solved(run_id=run.pk, solution=gathered.solution)
+    written = write_results(
+        run=run,
+        token=part.claim_token,
+        solution=gathered.solution,
+        destinations=gathered.destinations,
+        seconds=gathered.seconds,
+        problem=gathered.problem,
+    )
+    log_written(run=run, written=written)
+    if written:
+        log.info("match run %s ended: succeeded (%s parts)", run.pk, part.total)
+    return "succeeded" if written else "part-done"
