@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts.services import event_record
 from config.logs import log_context
 from marketplace.models import Material
+from marketplace.units import kg_to_tonnes
 
 from .. import compare, diagnostics, engine, notifications, services
 from ..models import OPEN_RUN_STATUSES, MatchRun, Proposal, RunPart, RunStatus
@@ -219,13 +220,13 @@ def write_results(
         # issue 10: all eligible supply, its waste-bound part (landfill, open burning,
         # incineration, unknown), that part moved (diverted) or left in its fate (landfilled),
         # and what moved from offers already in other use
-        "supply_t": float(Decimal(solution.supply_kg) / 1000),
-        "waste_t": float(Decimal(solution.waste_kg) / 1000),
-        "diverted_t": float(Decimal(solution.diverted_kg) / 1000),
-        "landfilled_t": float(Decimal(solution.landfilled_kg) / 1000),
-        "other_moved_t": float(Decimal(solution.other_moved_kg) / 1000),
+        "supply_t": float(kg_to_tonnes(solution.supply_kg)),
+        "waste_t": float(kg_to_tonnes(solution.waste_kg)),
+        "diverted_t": float(kg_to_tonnes(solution.diverted_kg)),
+        "landfilled_t": float(kg_to_tonnes(solution.landfilled_kg)),
+        "other_moved_t": float(kg_to_tonnes(solution.other_moved_kg)),
         "tkm": round(solution.tkm, 3),
-        "net_co2e_t": float((net_kg / 1000).quantize(Decimal("0.001"))),
+        "net_co2e_t": float(kg_to_tonnes(net_kg).quantize(Decimal("0.001"))),
         **keeping,
     }
     MatchRun.objects.filter(pk=run.pk).update(
