@@ -99,6 +99,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # {{ value|qty:"t" }}: quantities with their unit in every template (config.units).
+            "builtins": ["config.templatetags.qaita_units"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
@@ -154,6 +156,9 @@ LANGUAGES = [("en", _("English")), ("ru", _("Russian")), ("kk", _("Kazakh"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Almaty"
 USE_I18N = True
+# Dates and numbers per language (config/formats/<lang>/formats.py): day-month-year everywhere
+# (no US-style dates), ISO in machine-readable places; Django ships no formats for Kazakh.
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_TZ = True
 
 # --- Static and media --------------------------------------------------------------------
