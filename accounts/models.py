@@ -206,3 +206,15 @@ class Event(models.Model):
         from .event_labels import action_label
 
         return action_label(self.action)
+
+    @property
+    def object_label(self) -> str:
+        """The kind of object in words, in the active language ("Offer", "Предложение"), from the
+        model's verbose name; the stored ``app.model`` text when it names no model."""
+        from django.apps import apps
+
+        try:
+            model = apps.get_model(self.object_type)
+        except (LookupError, ValueError):
+            return self.object_type
+        return str(model._meta.verbose_name).capitalize()

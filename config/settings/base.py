@@ -88,6 +88,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+# A form sent without a valid CSRF token: a page in the reader's language, not Django's own.
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
