@@ -110,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.membership",
                 "config.context_processors.maps",
+                "config.context_processors.l10n",
             ],
         },
     },
