@@ -66,7 +66,7 @@ def incoming_translations(name: str) -> Iterator[None]:
         if not po.exists():
             continue
         trans = trans_real.translation(lang)
-        catalog = trans._catalog
+        catalog = trans._catalog  # type: ignore[attr-defined]
         catalog._catalogs.append(parse_po(po))
         catalog._plurals.append(catalog._plurals[0])
         added.append(catalog)
