@@ -14,6 +14,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .errors import DomainError, apply_domain_error
@@ -195,7 +196,12 @@ class SiteAdmin(ReadOnlyAdmin):
 
 @admin.register(Event)
 class EventAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "action", "actor", "organisation", "object_type", "object_id"]
+    list_display = ["created_at", "action_display", "actor", "organisation", "object_type", "object_id"]
     list_filter = ["action", "object_type"]
     search_fields = ["action", "object_id", "actor__username", "organisation__name"]
     readonly_fields = [f.name for f in Event._meta.fields]
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_display(self, obj: Event) -> str:
+        """The action in words (``accounts.event_labels``), not its code."""
+        return obj.action_label

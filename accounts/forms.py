@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -60,4 +61,14 @@ class OrganisationContactsForm(forms.Form):
         help_text=_(
             "Off by default. Figures are published only in cells of at least three organisations either way."
         ),
+    )
+
+
+class ProfileLanguageForm(forms.Form):
+    """The profile's e-mail language (``accounts.language.user_language_choose`` decides)."""
+
+    language = forms.ChoiceField(
+        label=_("Language of e-mails"),
+        choices=settings.LANGUAGES,
+        help_text=_("Notifications and messages are e-mailed to you in this language."),
     )

@@ -4,7 +4,9 @@ E-mails go out from workers, long after the request, so the language of a reques
 asked then. Instead the user's last-used language is stored on ``User.language``: the middleware
 records the language the site was shown in whenever the request states one (the language switch's
 cookie or the browser's ``Accept-Language``). A request that states none (an API script) leaves
-it alone, and a user who never stated one gets the site's default, ``LANGUAGE_CODE``.
+it alone, and a user who never stated one gets the site's default, ``LANGUAGE_CODE``. Sign-up
+starts it at the language the sign-up page was shown in; a choice in the profile
+(:func:`user_language_choose`) fixes it, and browsing no longer changes it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.translation import gettext
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -44,13 +47,28 @@ def user_language(user: User | AnonymousUser) -> str:
 
 
 def user_language_record(*, user: User, language: str) -> bool:
-    """Store ``language`` as the user's last-used one (one UPDATE, only when it changes)."""
+    """Store ``language`` as the user's last-used one (one UPDATE, only when it changes), unless
+    the user chose their e-mail language in the profile."""
     code = supported_language(language)
-    if code is None or user.language == code:
+    if code is None or user.language == code or getattr(user, "language_chosen", False):
         return False
     get_user_model().objects.filter(id=user.id).update(language=code)
     user.language = code
     return True
+
+
+def user_language_choose(*, user: User, language: str) -> None:
+    """The profile's choice: e-mails in ``language`` from now on, whatever the site is browsed in."""
+    from accounts.errors import invalid
+
+    code = supported_language(language)
+    if code is None or code != language:
+        raise invalid(
+            "language",
+            gettext("Choose one of: %(codes)s.") % {"codes": ", ".join(c for c, _n in settings.LANGUAGES)},
+        )
+    get_user_model().objects.filter(id=user.id).update(language=code, language_chosen=True)
+    user.language, user.language_chosen = code, True
 
 
 class RememberLanguageMiddleware:

@@ -45,9 +45,16 @@ class MembershipRole(models.TextChoices):
 class User(AbstractUser):
     """Custom from the first migration so that it can grow without a painful swap later."""
 
-    # The language the user last chose on the site (the language switch, or the browser's);
-    # e-mails to the user are written in it. Blank: the site's default (LANGUAGE_CODE).
+    # The language e-mails to the user are written in: set at sign-up from the language the site
+    # was shown in, then the one the user last used on the site (the language switch, or the
+    # browser's) -- until they choose one in their profile (``language_chosen``), which browsing
+    # in another language no longer changes. Blank: the site's default (LANGUAGE_CODE).
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+    language_chosen = models.BooleanField(
+        _("e-mail language chosen in the profile"),
+        default=False,
+        help_text=_("Chosen in the profile: browsing in another language does not change it."),
+    )
 
 
 class Organisation(models.Model):
@@ -206,3 +213,15 @@ class Event(models.Model):
         from .event_labels import action_label
 
         return action_label(self.action)
+
+    @property
+    def object_label(self) -> str:
+        """The kind of object in words, in the active language ("Offer", "Предложение"), from the
+        model's verbose name; the stored ``app.model`` text when it names no model."""
+        from django.apps import apps
+
+        try:
+            model = apps.get_model(self.object_type)
+        except (LookupError, ValueError):
+            return self.object_type
+        return str(model._meta.verbose_name).capitalize()

@@ -6,6 +6,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("profile/", views.profile, name="profile"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation"),
     path("organisations/<int:pk>/verify/", views.organisation_verify, name="organisation-verify"),
     path("organisations/<int:pk>/contacts/", views.organisation_contacts, name="organisation-contacts"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -9,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,6 +19,7 @@ from config.web import safe_next
 from . import access, selectors, services
 from .errors import DomainError, ErrorCode, apply_domain_error
 from .forms import LoginForm, OrganisationContactsForm, SignupForm, SiteForm
+from .language import user_language_record
 from .models import Membership, Organisation
 
 
@@ -52,6 +55,8 @@ def signup(request):
             exc.field = mapping.get(exc.field, exc.field)
             apply_domain_error(form, exc)
         else:
+            # E-mails start in the language the sign-up page was shown in.
+            user_language_record(user=user, language=translation.get_language() or "")
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
                 request, _("Welcome! %(org)s awaits verification by the municipality.") % {"org": org.name}
@@ -226,3 +231,26 @@ def site_delete(request, pk: int):
     else:
         messages.success(request, _("Site deleted."))
     return redirect("accounts:organisation", pk=org_id)
+
+
+@login_required
+def profile(request):
+    """The signed-in user's profile: who they are, and the language e-mails are written in."""
+    from .forms import ProfileLanguageForm
+    from .language import user_language, user_language_choose
+
+    form = ProfileLanguageForm(request.POST or None, initial={"language": user_language(request.user)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_language_choose(user=request.user, language=form.cleaned_data["language"])
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Saved: e-mails will be written in %(language)s.")
+                % {"language": dict(settings.LANGUAGES)[request.user.language]},
+            )
+            return redirect("accounts:profile")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/profile.html", {"form": form}, status=status)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import DataError
-from rest_framework import status
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -13,7 +14,13 @@ from rest_framework.views import set_rollback
 
 from accounts.errors import DomainError
 
-from .errors import RETRY_AFTER_S, database_unavailable, too_large_body, unavailable_body
+from .errors import (
+    RETRY_AFTER_S,
+    csrf_failure_message,
+    database_unavailable,
+    too_large_body,
+    unavailable_body,
+)
 
 
 class Pagination(PageNumberPagination):
@@ -36,7 +43,7 @@ def exception_handler(exc, context):
         # An id or number beyond what the database stores (e.g. ?organisation=10**20): the
         # request is wrong, not the server.
         return Response(
-            {"detail": "A number in the request is out of range."}, status=status.HTTP_400_BAD_REQUEST
+            {"detail": _("A number in the request is out of range.")}, status=status.HTTP_400_BAD_REQUEST
         )
     if database_unavailable(exc):
         set_rollback()
@@ -50,6 +57,9 @@ def exception_handler(exc, context):
             too_large_body(settings.DATA_UPLOAD_MAX_MEMORY_SIZE),
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
+    if isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
+        # DRF's session check says it in English only ("CSRF Failed: CSRF token missing.").
+        return Response({"detail": csrf_failure_message()}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
         return Response({"detail": str(exc), "code": "invalid"}, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)

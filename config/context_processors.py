@@ -1,6 +1,8 @@
 """Context every page shares. Config sits at the top of the layers, so the navigation badges
 that count matching's work live here, not in accounts (which may import no app above it)."""
 
+from django.conf import settings
+
 from accounts import access
 from marketplace.geo import map_settings
 
@@ -22,4 +24,34 @@ def navigation(request):
         "is_authority": access.is_authority(user),
         "action_count": action_count(user),
         "unread_messages": unread_count(user=user),
+    }
+
+
+def l10n(request):
+    """Words the page's scripts show (map controls, chart legends and tooltips), in the page's
+    language; base.html hands them over as ``json_script`` "qaita-l10n" (``static/js/l10n.js``)."""
+    from django.utils import translation
+    from django.utils.formats import get_format
+    from django.utils.translation import gettext as _
+    from django.utils.translation import pgettext
+
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return {
+        "qaita_l10n": {
+            "locale": language,
+            "decimal": get_format("DECIMAL_SEPARATOR"),
+            "map": {
+                "zoom_in": _("Zoom in"),
+                "zoom_out": _("Zoom out"),
+                "leaflet_title": _("A JavaScript library for interactive maps"),
+                "new_site": _("New site"),
+            },
+            "units": {
+                "t": pgettext("unit", "t"),
+                "kg": pgettext("unit", "kg"),
+                "km": pgettext("unit", "km"),
+                "t_co2e": _("t CO₂e"),
+                "piece": pgettext("unit", "pcs"),
+            },
+        }
     }

@@ -131,3 +131,22 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
     if is_api(request):
         return JsonResponse({"detail": _("Not allowed."), "code": "forbidden"}, status=403)
     return defaults.permission_denied(request, exception)
+
+
+def csrf_failure_message() -> str:
+    return _(
+        "The form could not be sent: its security token is missing or has expired (for example "
+        "after signing in again in another tab). Go back, reload the page and try again."
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """``CSRF_FAILURE_VIEW``: a form sent with an expired or missing security token. Django's own
+    page is a developer's explanation, in English for Kazakh readers; this one says what to do,
+    in the reader's language (JSON for the API)."""
+    message = csrf_failure_message()
+    if is_api(request):
+        return JsonResponse({"detail": message, "code": "csrf_failed"}, status=403)
+    from django.shortcuts import render
+
+    return render(request, "error.html", {"status": 403, "message": message}, status=403)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import cast
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import District, Organisation
@@ -79,6 +81,17 @@ def _date_input():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def _photos_help_text() -> str:
+    return gettext("JPEG, PNG or WebP, at most 5 MB each and %(count)d per listing.") % {
+        "count": MAX_PHOTOS_PER_LISTING
+    }
+
+
+# Formatted when shown, in the reader's language: ``gettext_lazy(...) % values`` would be
+# rendered once, in the language active when this module was imported.
+_photos_help = lazy(_photos_help_text, str)
+
+
 class ListingForm(forms.Form):
     """What offers and needs share; the subclasses add the material field(s)."""
 
@@ -145,8 +158,7 @@ class ListingForm(forms.Form):
         widget=MultipleImageInput(
             attrs={"accept": "image/jpeg,image/png,image/webp", "data-photo-preview": ""}
         ),
-        help_text=_("JPEG, PNG or WebP, at most 5 MB each and %(count)d per listing.")
-        % {"count": MAX_PHOTOS_PER_LISTING},
+        help_text=_photos_help(),
     )
     publish = forms.BooleanField(
         label=_("Publish now (otherwise it is saved as a draft)"), required=False, initial=True

@@ -115,6 +115,13 @@ class Material(models.Model):
         return getattr(self, f"name_{lang}", None) or self.name_en
 
     @property
+    def substitute(self) -> str:
+        """What it replaces, in the active language (``marketplace.substitute_names``)."""
+        from .substitute_names import substitute_name
+
+        return substitute_name(self.key, self.substituted_virgin_material)
+
+    @property
     def is_piece(self) -> bool:
         return self.unit_basis == UnitBasis.PIECE
 

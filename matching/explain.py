@@ -20,6 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.units import number_text, quantity_text
 from marketplace.units import KG_PER_TONNE
 
 from .flow_view import FlowView
@@ -30,11 +31,8 @@ DEFAULT_HORIZON_DAYS = 365
 
 
 def amount_text(quantity: Decimal, unit: str) -> str:
-    """``3 000 pieces`` or ``1 500 t`` / ``12.5 t``, thousands separated by a space."""
-    if unit == "piece":
-        return _("%(n)s pieces") % {"n": f"{int(quantity):,}".replace(",", " ")}
-    text = f"{int(quantity):,}" if quantity == quantity.to_integral() else f"{quantity:,.1f}"
-    return _("%(n)s t") % {"n": text.replace(",", " ")}
+    """``3 000 pieces`` (with the plural form of the active language) or ``1 500 t`` / ``12.5 t``."""
+    return quantity_text(quantity, unit, "0" if unit == "piece" else "-1")
 
 
 def _lower_first(text: str) -> str:
@@ -117,11 +115,9 @@ def explanation(obj, view: FlowView | None = None) -> str:
         }
     ]
     if obj.material.substituted_virgin_material:
-        parts.append(
-            _("replaces %(what)s") % {"what": _lower_first(obj.material.substituted_virgin_material[:80])}
-        )
+        parts.append(_("replaces %(what)s") % {"what": _lower_first(obj.material.substitute[:80])})
     if net_t >= 0:
-        parts.append(_("avoids %(t)s t CO₂e %(period)s") % {"t": net_t, "period": period})
+        parts.append(_("avoids %(t)s t CO₂e %(period)s") % {"t": number_text(net_t, "-1"), "period": period})
     else:
-        parts.append(_("adds %(t)s t CO₂e %(period)s") % {"t": -net_t, "period": period})
+        parts.append(_("adds %(t)s t CO₂e %(period)s") % {"t": number_text(-net_t, "-1"), "period": period})
     return "; ".join(parts)

@@ -13,7 +13,10 @@ class DeliveryForm(forms.Form):
     """A delivery in the deal's unit: whole pieces (``quantity``) or tonnes (``mass_t``)."""
 
     date = forms.DateField(
-        label=_("Date"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date"),
+        initial=timezone.localdate,
+        # <input type="date"> takes ISO only: a localised value ("01.12.2026") shows empty.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, deal: Deal, **kwargs):

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import authenticate
+from django.utils import translation
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import BaseAuthentication
@@ -18,6 +19,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from accounts import access, selectors, services
+from accounts.language import user_language_record
 from accounts.throttles import AddressRateThrottle, UsernameRateThrottle
 
 from .serializers import (
@@ -83,6 +85,8 @@ class RegisterView(AuthThrottleMixin, APIView):
             kind=org_data["kind"],
             sector=org_data["sector"],
         )
+        # E-mails start in the request's language (Accept-Language); the profile can change it.
+        user_language_record(user=user, language=translation.get_language() or "")
         token, _ = Token.objects.get_or_create(user=user)
         body = {"user": user, "organisation": org, "token": token.key}
         return Response(RegisterOutputSerializer(body).data, status=status.HTTP_201_CREATED)

@@ -88,6 +88,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+# A form sent without a valid CSRF token: a page in the reader's language, not Django's own.
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
@@ -99,6 +101,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # {{ value|qty:"t" }}: quantities with their unit in every template (config.units).
+            "builtins": ["config.templatetags.qaita_units"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
@@ -106,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.navigation",
                 "config.context_processors.maps",
+                "config.context_processors.l10n",
             ],
         },
     },
@@ -154,6 +159,9 @@ LANGUAGES = [("en", _("English")), ("ru", _("Russian")), ("kk", _("Kazakh"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Almaty"
 USE_I18N = True
+# Dates and numbers per language (config/formats/<lang>/formats.py): day-month-year everywhere
+# (no US-style dates), ISO in machine-readable places; Django ships no formats for Kazakh.
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_TZ = True
 
 # --- Static and media --------------------------------------------------------------------

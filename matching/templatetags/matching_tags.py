@@ -1,9 +1,8 @@
-from decimal import Decimal
-
 from django import template
 from django.utils.translation import gettext as _
 
-from matching.explain import amount_text, explanation
+from config.units import number_text, quantity_text
+from matching.explain import explanation
 from matching.flow_view import FlowView, flow_view_for, viewer_of
 from matching.progress import progress_text
 
@@ -36,19 +35,16 @@ def explain(context, obj) -> str:
 def distance(view: FlowView) -> str:
     """``18.4 km`` when exact; ``≈ 18 km`` from the rounded site otherwise."""
     if view.exact:
-        return _("%(km)s km") % {"km": view.distance_km.quantize(Decimal("0.1"))}
-    return _("≈ %(km)s km") % {"km": view.distance_km.quantize(Decimal(1))}
+        return quantity_text(view.distance_km, "km", "1")
+    return _("≈ %(km)s km") % {"km": number_text(view.distance_km, "0")}
 
 
 @register.filter
 def in_unit(quantity, unit: str) -> str:
-    """A quantity in its unit: ``36 000 pieces``, ``12.5 t``."""
+    """A quantity in its unit, in the active language: ``36 000 pieces``, ``12.5 t``."""
     if quantity is None:
         return ""
-    if unit == "piece":
-        return amount_text(Decimal(quantity), unit)
-    text = f"{Decimal(quantity).normalize():f}"
-    return _("%(n)s t") % {"n": text}
+    return quantity_text(quantity, unit)
 
 
 @register.filter

@@ -8,10 +8,12 @@
   }
   // ECharts and Leaflet render tooltips as HTML: every text goes through the shared escaper.
   var escapeHtml = window.Qaita.escapeHtml;
+  // Legends, units and numbers in the page's language (static/js/l10n.js).
+  var U = window.Qaita.l10n;
   function axisTooltip(params) {
     var rows = [escapeHtml(params.length ? params[0].axisValueLabel : "")];
     params.forEach(function (p) {
-      rows.push(p.marker + escapeHtml(p.seriesName) + ": " + escapeHtml(Number(p.value).toLocaleString()));
+      rows.push(p.marker + escapeHtml(p.seriesName) + ": " + escapeHtml(U.num(p.value)));
     });
     return rows.join("<br>");
   }
@@ -24,13 +26,13 @@
     chart.setOption({
       color: green,
       tooltip: { trigger: "axis", formatter: axisTooltip },
-      legend: { data: ["t", "t CO₂e"] },
+      legend: { data: [U.units.t, U.units.t_co2e] },
       grid: { left: 60, right: 20, bottom: 80 },
       xAxis: { type: "category", data: series.labels, axisLabel: { rotate: 30, interval: 0, fontSize: 10 } },
       yAxis: { type: "value" },
       series: [
-        { name: "t", type: "bar", data: series.mass_t },
-        { name: "t CO₂e", type: "bar", data: series.net_t }
+        { name: U.units.t, type: "bar", data: series.mass_t },
+        { name: U.units.t_co2e, type: "bar", data: series.net_t }
       ]
     });
     window.addEventListener("resize", function () { chart.resize(); });
@@ -50,7 +52,7 @@
           var d = p.data || {};
           var text = p.dataType === "edge"
             ? (names[d.source] || d.source) + " → " + (names[d.target] || d.target) + ": " +
-              Number(d.value).toLocaleString() + " t"
+              U.qty(d.value, "t")
             : (names[p.name] || p.name);
           return escapeHtml(text);
         }
@@ -76,8 +78,8 @@
     flows.forEach(function (f) {
       var weight = 2 + 8 * Math.sqrt(f.mass_t / max);
       L.polyline([f.from, f.to], { color: "#1f7a4d", weight: weight, opacity: 0.6, className: "flow-line" })
-        .bindTooltip(escapeHtml(f.material + ": " + f.mass_t.toLocaleString() + " t, " + f.supplier + " → " +
-          f.receiver + " (" + Math.round(f.km) + " km)"))
+        .bindTooltip(escapeHtml(f.material + ": " + U.qty(f.mass_t, "t") + ", " + f.supplier + " → " +
+          f.receiver + " (" + U.qty(f.km, "km", 0) + ")"))
         .addTo(map);
       L.circleMarker(f.from, { radius: 5, color: "#a05a00", className: "flow-source" }).addTo(map);
       L.circleMarker(f.to, { radius: 5, color: "#1f7a4d", className: "flow-target" }).addTo(map);

@@ -117,6 +117,7 @@
     var newFieldset = pickerEl.dataset.newFieldset ? document.getElementById(pickerEl.dataset.newFieldset) : null;
     var sites = data("sites-data") || [];
     var picker = L.map(pickerEl).setView(ALMATY, 10);
+    var newSite = (window.Qaita.l10n && window.Qaita.l10n.map.new_site) || "+";
     tiles(picker, pickerEl);
     var bounds = [];
     var siteMarkers = {};
@@ -136,7 +137,7 @@
     }
     function placePin(latlng) {
       if (!pin) {
-        pin = L.marker(latlng, { draggable: true, title: "new", alt: "new", keyboard: true, opacity: 0.85 }).addTo(picker);
+        pin = L.marker(latlng, { draggable: true, title: newSite, alt: newSite, keyboard: true, opacity: 0.85 }).addTo(picker);
         pin.on("dragend", function () { fill(pin.getLatLng()); });
       } else {
         pin.setLatLng(latlng);

@@ -7,6 +7,9 @@
     return el ? JSON.parse(el.textContent) : null;
   }
   if (typeof echarts === "undefined") return;
+  // Units and numbers in the page's language (static/js/l10n.js).
+  var U = window.Qaita.l10n;
+  function num(v) { return U.num(Array.isArray(v) ? v[1] : v); }
 
   var targets = data("target-chart-data") || [];
   document.querySelectorAll("[data-target-chart]").forEach(function (el) {
@@ -15,7 +18,7 @@
     var chart = echarts.init(el);
     chart.setOption({
       color: ["#1f7a4d", "#a05a00"],
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", valueFormatter: num },
       legend: { top: 0, data: [t.labels.cumulative, t.labels.line] },
       grid: { left: 70, right: 20, top: 40, bottom: 30 },
       xAxis: { type: "time", min: t.year + "-01-01", max: t.year + "-12-31" },
@@ -31,12 +34,12 @@
 
   var trendEl = document.getElementById("public-trend");
   var trend = data("public-trend-data") || [];
-  var labels = data("monitor-labels") || { waste: "t", net: "t CO₂e" };
+  var labels = data("monitor-labels") || { waste: U.units.t, net: U.units.t_co2e };
   if (trendEl && trend.length) {
     var chart = echarts.init(trendEl);
     chart.setOption({
       color: ["#1f7a4d", "#f0b400"],
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", valueFormatter: num },
       legend: { top: 0, data: [labels.waste, labels.net] },
       grid: { left: 60, right: 20, top: 40, bottom: 30 },
       xAxis: { type: "category", data: trend.map(function (p) { return p.month; }) },

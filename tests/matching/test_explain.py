@@ -86,17 +86,15 @@ def test_stored_progress_messages_are_recognised_with_their_values():
     assert progress_text("") == ""
 
 
-def test_progress_messages_render_through_the_catalogue(monkeypatch):
-    import matching.progress as progress
+def test_stored_progress_messages_are_read_back_as_a_stage_and_its_values():
+    from matching.progress import progress_stage
+    from matching.progress_labels import progress_message
 
-    seen = []
-    monkeypatch.setattr(
-        progress,
-        "gettext",
-        lambda text: seen.append(text) or text.replace("of", "/").replace("parts solved", "✓"),
-    )
-    assert progress_text("3 of 4 parts solved") == "3 / 4 ✓"
-    assert seen == ["%(done)s of %(total)s parts solved"]
+    assert progress_stage("3 of 4 parts solved") == ("parts_done", {"done": "3", "total": "4"})
+    stored = progress_message("solving", offers=12, needs=30)
+    assert stored == "Solving 12 offers × 30 needs"
+    assert progress_stage(stored) == ("solving", {"offers": "12", "needs": "30"})
+    assert progress_stage("an engine's own words") is None
 
 
 def test_every_progress_message_the_runs_write_has_a_pattern():
