@@ -27,6 +27,7 @@ from marketplace.units import kg_to_tonnes
 
 from .. import compare, diagnostics, engine, notifications, services
 from ..models import OPEN_RUN_STATUSES, MatchRun, Proposal, RunPart, RunStatus
+from ..progress_labels import progress_message
 from ..snapshot import build_snapshot, factors_by_material, flow_amounts, impact_of
 from . import fanout
 from .lifecycle import LeaseHeartbeat, claim, lease_seconds, match_run_fail, max_attempts, progress, release
@@ -55,9 +56,7 @@ def match_run_execute(*, run_id: int, worker: str = "in-process") -> str:
         if token is None:
             run = MatchRun.objects.filter(pk=run_id).first()
             if run is not None and run.status in OPEN_RUN_STATUSES and run.attempts >= max_attempts():
-                match_run_fail(
-                    run_id=run_id, error=f"Gave up after {run.attempts} attempts (workers died or timed out)."
-                )
+                match_run_fail(run_id=run_id, error=progress_message("gave_up", attempts=run.attempts))
                 return "failed"
             log.info("match run %s not claimed: %s", run_id, run.status if run else "no such run")
             return "not-claimed"
@@ -94,7 +93,7 @@ def _solve_and_write(*, run: MatchRun, token: str) -> str:
             run_id=run_id,
             token=token,
             percent=20,
-            message=f"Solving {len(snapshot.offers)} offers × {len(snapshot.needs)} needs",
+            message=progress_message("solving", offers=len(snapshot.offers), needs=len(snapshot.needs)),
         )
         parts = fanout.should_fan_out(snapshot.problem)
         if parts > 1:
@@ -103,7 +102,12 @@ def _solve_and_write(*, run: MatchRun, token: str) -> str:
         _before_solve()
         solution = engine.solve(snapshot.problem)
         log_solved(run_id=run_id, solution=solution)
-        progress(run_id=run_id, token=token, percent=85, message=f"Writing {len(solution.flows)} proposals")
+        progress(
+            run_id=run_id,
+            token=token,
+            percent=85,
+            message=progress_message("writing", proposals=len(solution.flows)),
+        )
         destinations = {o.id: o.current_destination for o in snapshot.problem.offers}
         written = write_results(
             run=run,
@@ -236,7 +240,7 @@ def write_results(
         stats=stats,
         breakdown=breakdown,
         progress=100,
-        progress_message="Done",
+        progress_message=progress_message("done"),
         lease_expires_at=None,
         error="",
     )

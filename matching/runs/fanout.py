@@ -26,6 +26,7 @@ from .. import engine
 from ..engine import codec
 from ..enqueue import enqueue
 from ..models import MatchRun, RunPart, RunStatus
+from ..progress_labels import progress_message
 from .lifecycle import progress
 
 #: the Celery task that solves one part (``matching.tasks.solve_part``), sent by name
@@ -127,7 +128,7 @@ def fan_out(*, run: MatchRun, token: str, problem: engine.Problem, parts: int) -
         )
         MatchRun.objects.filter(pk=run.pk, claim_token=token).update(
             progress=25,
-            progress_message=f"Solving in {len(pieces)} parts on the workers",
+            progress_message=progress_message("fanout", parts=len(pieces)),
             parameters={**run.parameters, "parts": len(pieces)},
         )
         transaction.on_commit(partial(_send_parts, [p.pk for p in created]))
@@ -175,7 +176,7 @@ def part_gather(*, part: RunPart, solution: engine.Solution, seconds: float) -> 
         run_id=run_id,
         token=part.claim_token,
         percent=25 + int(60 * done / part.total),
-        message=f"{done} of {part.total} parts solved",
+        message=progress_message("parts_done", done=done, total=part.total),
     )
     if done < part.total:
         return None

@@ -45,6 +45,7 @@ from ..models import (
     Objective,
     RunStatus,
 )
+from ..progress_labels import progress_message
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -216,7 +217,7 @@ def claim(*, run_id: int, worker: str) -> str | None:
         started_at=now,
         worker=worker[:200],
         progress=5,
-        progress_message="Claimed by a worker",
+        progress_message=progress_message("claimed"),
         attempts=F("attempts") + 1,
     )
     return token if claimed else None
@@ -299,7 +300,7 @@ def release(*, run_id: int, token: str) -> None:
             status=RunStatus.QUEUED,
             claim_token="",
             progress=0,
-            progress_message="Waiting to retry",
+            progress_message=progress_message("retry_wait"),
             lease_expires_at=None,
             queued_at=timezone.now(),
             # the task's own retry is the pending message; the sweeper re-sends if it is lost
@@ -321,7 +322,7 @@ def match_run_fail(*, run_id: int, error: str, token: str | None = None) -> bool
         finished_at=timezone.now(),
         error=error[:5000],
         progress=100,
-        progress_message="Failed",
+        progress_message=progress_message("failed"),
         lease_expires_at=None,
     )
     if done:
@@ -343,13 +344,15 @@ def match_runs_sweep() -> dict[str, int]:
     requeued = failed = resent = 0
     for run in MatchRun.objects.filter(status=RunStatus.RUNNING, lease_expires_at__lt=now):
         if run.attempts >= max_attempts():
-            failed += match_run_fail(run_id=run.pk, error=f"Worker lost {run.attempts} times; giving up.")
+            failed += match_run_fail(
+                run_id=run.pk, error=progress_message("worker_lost", attempts=run.attempts)
+            )
             continue
         if MatchRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING, lease_expires_at__lt=now).update(
             status=RunStatus.QUEUED,
             claim_token="",
             progress=0,
-            progress_message="Re-queued after a lost worker",
+            progress_message=progress_message("requeued"),
             lease_expires_at=None,
             queued_at=now,
             enqueued_at=None,

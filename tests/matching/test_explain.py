@@ -105,9 +105,16 @@ def test_every_progress_message_the_runs_write_has_a_pattern():
 
     root = Path(matching.__file__).parent
     written = set()
+    stages: set[str] = set()
     for module in ("runs/lifecycle.py", "runs/execute.py", "runs/fanout.py"):
         source = (root / module).read_text()
         written |= set(re.findall(r'progress_message="([^"]+)"', source))
+        stages |= set(re.findall(r'progress_message\("(\w+)"', source))
+    from matching.progress_labels import STAGES
+
+    assert stages, "the runs store their progress through progress_message(stage)"
+    for stage in stages:
+        assert stage in STAGES, stage
     for text in written:
         assert progress_text(text) == text and text in PATTERNS, text
     with translation.override("en"):
