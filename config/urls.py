@@ -3,11 +3,17 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
 from config import health
 from marketplace import photo_views
+
+# The operator's admin says whose it is.
+admin.site.site_header = _("Qaita administration")
+admin.site.site_title = _("Qaita admin")
+admin.site.index_title = _("Catalogue, organisations and runs")
 
 api_v1 = [
     path("", include("accounts.api.urls")),
