@@ -16,8 +16,9 @@ import csv
 import datetime
 import io
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import IO, Any
 from xml.parsers import expat
 
@@ -32,7 +33,7 @@ from accounts.throttles import Rate, rate_take
 from . import listing_rules as rules
 from . import services
 from .listing_rules import clean_create_status
-from .models import Need, Offer
+from .models import ListingStatus, Need, Offer, Period, Unit
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 5000
@@ -50,8 +51,11 @@ SAVE_AS_UTF8 = (
 )
 FORMULA_REASON = "Formulas are not accepted; paste values (Paste special → Values) and upload again."
 KINDS = ("offer", "need")
-# Every column an import may have: the services' own fields, plus the row kind and status.
-COLUMNS = ("kind", *dict.fromkeys(rules.OFFER_FIELDS + rules.NEED_FIELDS), "status")
+# Every column an import may have: the services' own fields, plus the row kind and status, and a
+# free ``note`` (never imported; the template marks its example rows there).
+COLUMNS = ("kind", *dict.fromkeys(rules.OFFER_FIELDS + rules.NEED_FIELDS), "status", "note")
+#: A ``note`` starting with this marks a row as one of the template's examples.
+EXAMPLE_NOTE = "example"
 REQUIRED_COLUMNS = ("site", "quantity", "unit")
 TEMPLATE_COLUMNS = (
     "kind",
@@ -67,6 +71,7 @@ TEMPLATE_COLUMNS = (
     "current_destination",
     "description",
     "status",
+    "note",
 )
 ERROR_REPORT_HEADER = ("row", "field", "reason")
 
@@ -96,9 +101,53 @@ class ImportRefused(Exception):
 
 
 @dataclass
+class PreviewRow:
+    """A valid row as it would be written: ``duplicate_of`` names an equal active listing (its id)
+    and ``duplicate_row`` an earlier equal row of the same file."""
+
+    row: int
+    kind: str
+    fields: dict[str, Any]
+    cleaned: dict[str, Any]
+    example: bool = False
+    duplicate_of: int | None = None
+    duplicate_row: int | None = None
+
+    @property
+    def is_duplicate(self) -> bool:
+        return self.duplicate_of is not None or self.duplicate_row is not None
+
+    @property
+    def status(self) -> str:
+        return str(self.fields["status"])
+
+    @property
+    def material_keys(self) -> list[str]:
+        return [m.key for m in self.cleaned.get("materials") or [self.cleaned["material"]]]
+
+    def as_dict(self) -> dict[str, Any]:
+        cleaned = self.cleaned
+        return {
+            "row": self.row,
+            "kind": self.kind,
+            "site": cleaned["site"].name,
+            "materials": self.material_keys,
+            "quantity": str(cleaned["quantity"]),
+            "unit": cleaned["unit"],
+            "period": cleaned["period"],
+            "status": self.status,
+            "example": self.example,
+            "duplicate_of": self.duplicate_of,
+            "duplicate_row": self.duplicate_row,
+        }
+
+
+@dataclass
 class ImportResult:
     offers: list[Offer] = field(default_factory=list)
     needs: list[Need] = field(default_factory=list)
+    #: Rows equal to an active listing (or an earlier row) that were not confirmed: not written.
+    skipped: list[PreviewRow] = field(default_factory=list)
 
 
 def _file_error(reason: str) -> ImportRefused:
@@ -431,6 +480,13 @@ def _find_site(sites: dict[str, Site], value: Any) -> Site:
 def _row_fields(kind: str, cells: dict[str, Any], sites: dict[str, Site]) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "site": _find_site(sites, cells.get("site")),
+        **_plain_fields(kind, cells),
+    }
+    return fields
+
+
+def _plain_fields(kind: str, cells: dict[str, Any]) -> dict[str, Any]:
+    fields: dict[str, Any] = {
         "quantity": _value(cells.get("quantity")),
         "unit": _text(cells.get("unit")).lower(),
         "period": _text(cells.get("period")).lower() or None,
@@ -442,25 +498,86 @@ def _row_fields(kind: str, cells: dict[str, Any], sites: dict[str, Site]) -> dic
     }
     keys = (_text(cells.get("materials")) or _text(cells.get("material"))).lower()
     if kind == "offer":
-        if ";" in keys:
-            raise invalid("material", _("An offer is of exactly one material."))
         fields["material"] = keys
         fields["current_destination"] = _text(cells.get("current_destination")).lower() or None
     else:
         fields["materials"] = [key.strip() for key in keys.split(";") if key.strip()]
-        if _text(cells.get("current_destination")):
-            raise invalid("current_destination", _("Only offers have a current destination."))
     return fields
+
+
+def _row_problems(kind: str, cells: dict[str, Any], sites: dict[str, Site]) -> list[DomainError]:
+    """Every problem of one row, each field checked on its own by the services' own rules.
+
+    The services stop at a row's first problem; a person fixing a file wants them all at once.
+    """
+    problems: list[DomainError] = []
+
+    def attempt(check: Callable[[], Any]) -> Any:
+        try:
+            return check()
+        except DomainError as exc:
+            problems.append(exc)
+            return None
+
+    fields = _plain_fields(kind, cells)
+    attempt(lambda: _find_site(sites, cells.get("site")))
+    materials: list[Any] | None
+    if kind == "offer":
+        if ";" in fields["material"]:
+            problems.append(invalid("material", _("An offer is of exactly one material.")))
+            materials = None
+        else:
+            material = attempt(lambda: rules.clean_material(fields["material"]))
+            materials = [material] if material is not None else None
+        attempt(lambda: rules.clean_destination(fields["current_destination"]))
+    else:
+        materials = attempt(lambda: rules.clean_materials(fields["materials"]))
+        if _text(cells.get("current_destination")):
+            problems.append(invalid("current_destination", _("Only offers have a current destination.")))
+    unit = attempt(
+        lambda: (
+            rules.clean_unit(fields["unit"], materials)
+            if materials
+            else rules.clean_choice("unit", fields["unit"], Unit.values)
+        )
+    )
+    step, most = rules.QUANTITY_STEP, rules.MAX_QUANTITY
+    quantity = attempt(lambda: rules.clean_decimal("quantity", fields["quantity"], maximum=most, step=step))
+    min_lot = attempt(
+        lambda: rules.clean_decimal("min_lot", fields["min_lot"], maximum=most, step=step, required=False)
+    )
+    if unit:
+        attempt(lambda: rules.require_whole("quantity", quantity, unit))
+        attempt(lambda: rules.require_whole("min_lot", min_lot, unit))
+    if min_lot is not None and quantity is not None and min_lot > quantity:
+        problems.append(invalid("min_lot", _("The minimum lot cannot exceed the quantity.")))
+    start = attempt(lambda: rules.clean_date("available_from", fields["available_from"]))
+    end = attempt(lambda: rules.clean_date("available_until", fields["available_until"]))
+    if start and end and start > end:
+        problems.append(invalid("available_until", _("The window ends before it starts.")))
+    attempt(lambda: rules.clean_choice("period", fields["period"] or Period.YEAR, Period.values))
+    attempt(
+        lambda: rules.clean_decimal(
+            "max_distance_km",
+            fields["max_distance_km"],
+            maximum=rules.MAX_DISTANCE_KM,
+            step=rules.DISTANCE_STEP,
+            required=kind == "need",
+        )
+    )
+    attempt(lambda: rules.clean_description(fields["description"]))
+    attempt(lambda: clean_create_status(_text(cells.get("status")).lower() or None))
+    return problems
 
 
 def _check_rows(
     organisation: Organisation, records: list[tuple[int, dict[str, Any]]], default_kind: str | None
-) -> tuple[list[tuple[str, dict[str, Any]]], list[RowError]]:
+) -> tuple[list[PreviewRow], list[RowError]]:
     sites: dict[str, Site] = {}
     for site in Site.objects.filter(organisation=organisation):
         sites[site.name.casefold()] = site
         sites[f"#{site.pk}"] = site
-    valid: list[tuple[str, dict[str, Any]]] = []
+    valid: list[PreviewRow] = []
     errors: list[RowError] = []
     for number, cells in records:
         nul = next(
@@ -484,18 +601,79 @@ def _check_rows(
                 )
             )
             continue
-        try:
-            fields = _row_fields(kind, cells, sites)
-            status = clean_create_status(_text(cells.get("status")).lower() or None)
-            if kind == "offer":
-                services.offer_validate(organisation=organisation, fields=fields)
-            else:
-                services.need_validate(organisation=organisation, fields=fields)
-        except DomainError as exc:
-            errors.append(RowError(number, exc.field or "row", exc.message))
+        problems = _row_problems(kind, cells, sites)
+        if not problems:
+            try:  # the services' own check of the whole row, exactly as they will write it
+                fields = _row_fields(kind, cells, sites)
+                status = clean_create_status(_text(cells.get("status")).lower() or None)
+                if kind == "offer":
+                    cleaned = services.offer_validate(organisation=organisation, fields=fields)
+                else:
+                    cleaned = services.need_validate(organisation=organisation, fields=fields)
+            except DomainError as exc:
+                problems.append(exc)
+        if problems:
+            errors += [RowError(number, exc.field or "row", exc.message) for exc in problems]
             continue
-        valid.append((kind, {**fields, "status": status}))
+        note = _text(cells.get("note")).lower()
+        valid.append(
+            PreviewRow(
+                row=number,
+                kind=kind,
+                fields={**fields, "status": status},
+                cleaned=cleaned,
+                example=note.startswith(EXAMPLE_NOTE),
+            )
+        )
     return valid, errors
+
+
+def _signature(kind: str, site_id: int, material_ids: list[int], quantity, unit: str, period: str) -> tuple:
+    return (kind, site_id, tuple(sorted(material_ids)), Decimal(quantity).normalize(), unit, period)
+
+
+def _mark_duplicates(organisation: Organisation, rows: list[PreviewRow]) -> None:
+    """Flag rows equal (site, material(s), quantity, unit, period) to an active listing of the
+    organisation, or to an earlier row of the same file: importing a file twice makes no copies."""
+    active: dict[tuple, int] = {}
+    for offer in Offer.objects.filter(organisation=organisation, status=ListingStatus.ACTIVE).order_by("pk"):
+        key = _signature(
+            "offer", offer.site_id, [offer.material_id], offer.quantity, offer.unit, offer.period
+        )
+        active.setdefault(key, offer.pk)
+    needs = Need.objects.filter(organisation=organisation, status=ListingStatus.ACTIVE).prefetch_related(
+        "materials"
+    )
+    for need in needs.order_by("pk"):
+        material_ids = [m.pk for m in need.materials.all()]
+        key = _signature("need", need.site_id, material_ids, need.quantity, need.unit, need.period)
+        active.setdefault(key, need.pk)
+    seen: dict[tuple, int] = {}
+    for row in rows:
+        c = row.cleaned
+        material_ids = [m.pk for m in (c.get("materials") or [c["material"]])]
+        key = _signature(row.kind, c["site"].pk, material_ids, c["quantity"], c["unit"], c["period"])
+        row.duplicate_of = active.get(key)
+        row.duplicate_row = seen.get(key) if row.duplicate_of is None else None
+        seen.setdefault(key, row.row)
+
+
+def listings_preview(
+    *, organisation: Organisation, data: bytes, filename: str = "", default_kind: str | None = None
+) -> list[PreviewRow]:
+    """What an import of this file would create, row by row, writing nothing.
+
+    Raises :class:`ImportRefused` with every problem of every row; otherwise returns the rows, each
+    flagged when it is one of the template's examples or equal to an active listing.
+    """
+    if default_kind is not None and default_kind not in KINDS:
+        raise ValueError(default_kind)
+    _header, records = read_rows(data, filename)
+    valid, errors = _check_rows(organisation, records, default_kind)
+    if errors:
+        raise ImportRefused(errors)
+    _mark_duplicates(organisation, valid)
+    return valid
 
 
 class ImportRateLimited(Exception):
@@ -525,29 +703,33 @@ def listings_import(
     data: bytes,
     filename: str = "",
     default_kind: str | None = None,
+    confirm_duplicates: bool | Iterable[int] = False,
 ) -> ImportResult:
     """Import a CSV or XLSX file of listings for ``organisation``: every row, or none.
 
     ``default_kind`` (``"offer"``/``"need"``) fills an absent ``kind`` column and refuses rows
     of the other kind. Raises :class:`ImportRefused` listing every problem; writes nothing then.
+    Rows equal to an active listing (or to an earlier row) are skipped and returned in
+    ``skipped`` unless confirmed: ``confirm_duplicates`` is ``True`` for all of them, or the row
+    numbers of those to write anyway.
     """
-    if default_kind is not None and default_kind not in KINDS:
-        raise ValueError(default_kind)
-    _header, records = read_rows(data, filename)
-    valid, errors = _check_rows(organisation, records, default_kind)
-    if errors:
-        raise ImportRefused(errors)
+    rows = listings_preview(
+        organisation=organisation, data=data, filename=filename, default_kind=default_kind
+    )
+    confirmed = None if confirm_duplicates is True else set(confirm_duplicates or ())
     result = ImportResult()
     try:
         with transaction.atomic():
-            for kind, fields in valid:
-                if kind == "offer":
+            for row in rows:
+                if row.is_duplicate and confirmed is not None and row.row not in confirmed:
+                    result.skipped.append(row)
+                elif row.kind == "offer":
                     result.offers.append(
-                        services.offer_create(organisation=organisation, actor=actor, **fields)
+                        services.offer_create(organisation=organisation, actor=actor, **row.fields)
                     )
                 else:
                     result.needs.append(
-                        services.need_create(organisation=organisation, actor=actor, **fields)
+                        services.need_create(organisation=organisation, actor=actor, **row.fields)
                     )
     except DomainError as exc:  # a rule that depends on the database changed meanwhile
         raise ImportRefused([RowError(0, exc.field or "file", exc.message)]) from None

@@ -50,6 +50,8 @@ urlpatterns = [
         name="material-request-answer",
     ),
     path("import/", views.listing_import, name="import"),
+    path("import/confirm/", views.listing_import_confirm, name="import-confirm"),
     path("import/errors.csv", views.listing_import_errors, name="import-errors"),
+    path("import/materials.csv", views.material_keys, name="import-material-keys"),
     path("import/template.csv", views.listing_import_template, name="import-template"),
 ]
