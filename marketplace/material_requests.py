@@ -7,11 +7,15 @@ that already fits). Both steps are audit events.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.access import (
@@ -22,12 +26,15 @@ from accounts.access import (
     require_authority,
 )
 from accounts.errors import conflict, invalid, not_found
+from accounts.language import supported_language
 from accounts.services import event_record
 
 from .models import Material, MaterialRequest, MaterialRequestStatus
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+log = logging.getLogger(__name__)
 
 MAX_NAME = 200
 MAX_TEXT = 2000
@@ -94,7 +101,34 @@ def material_request_answer(
         organisation=material_request.organisation,
         data={"status": status, "material": chosen.key if chosen else None},
     )
+    request_id = material_request.pk
+    transaction.on_commit(lambda: material_request_answer_email(material_request_id=request_id))
     return material_request
+
+
+def material_request_answer_email(*, material_request_id: int) -> None:
+    """Tell the person who asked what the municipality answered, in their language."""
+    found = MaterialRequest.objects.select_related("requested_by", "material").filter(pk=material_request_id)
+    material_request = found.first()
+    user = material_request.requested_by if material_request else None
+    if material_request is None or user is None or not user.email:
+        return
+    with translation.override(supported_language(user.language) or settings.LANGUAGE_CODE):
+        subject = _("Qaita: your request for “%(name)s” is answered") % {"name": material_request.name}
+        lines = [_("The municipality answered: %(answer)s") % {"answer": material_request.answer}]
+        if material_request.material is not None:
+            lines.append(
+                _("Use the catalogue material %(material)s (key %(key)s).")
+                % {"material": material_request.material.name, "key": material_request.material.key}
+            )
+        lines.append(
+            _("Your requests: %(url)s")
+            % {"url": f"{settings.SITE_URL}{reverse('marketplace:material-requests')}"}
+        )
+    try:
+        send_mail(subject, "\n\n".join(lines), settings.DEFAULT_FROM_EMAIL, [user.email])
+    except Exception:  # mail must never undo a committed answer
+        log.exception("material request e-mail failed")
 
 
 def material_request_list_for(*, user) -> QuerySet[MaterialRequest]:

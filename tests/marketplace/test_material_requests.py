@@ -120,3 +120,22 @@ def test_the_api_refuses_unknown_fields(brewery):
     response = brewery.client().post(API, {"name": "Hop trub", "status": "added"}, format="json")
     assert response.status_code == 400 and response.json() == {"status": ["Unknown field."]}
     assert not MaterialRequest.objects.exists()
+
+
+def test_the_person_who_asked_gets_the_answer_by_e_mail(
+    brewery, municipality, catalogue, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    request = service.material_request_create(actor=brewery.user, name="Hop trub")
+    with django_capture_on_commit_callbacks(execute=True):
+        service.material_request_answer(
+            material_request=request,
+            actor=municipality.user,
+            answer="Use spent grain.",
+            material="brewers_spent_grain",
+        )
+    (message,) = mail.outbox
+    assert message.to == ["brewer@example.kz"] and "Hop trub" in message.subject
+    assert "Use spent grain." in message.body and "brewers_spent_grain" in message.body
+    assert reverse("marketplace:material-requests") in message.body
