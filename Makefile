@@ -16,19 +16,18 @@ $(STAMP): requirements.txt requirements-test.txt
 	$(PY) -m pip install --quiet -r requirements-test.txt
 	touch $(STAMP)
 
-# The embedded default: SQLite in the project folder, Celery tasks in-process.
+# The embedded default: SQLite in the project folder, Celery tasks in-process, e-mails to files in
+# var/demo-mail/. The port is checked before anything else (`make demo PORT=8017` picks another);
+# a second run keeps the data and the match run (`make demo RESET=1` starts afresh).
+DEMO_MAIL := $(CURDIR)/var/demo-mail
+RESET     ?=
 demo: export DATABASE_URL :=
 demo: export REDIS_URL :=
-demo: venv
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py import_factors
-	$(PY) manage.py load_almaty_demo
-	$(PY) manage.py run_matching
-	$(PY) manage.py impact_report --basis proposed --group-by material
-	@echo
-	@echo "Qaita is running at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/)"
-	@echo "Stop it with Ctrl-C."
-	$(PY) manage.py runserver $(HOST):$(PORT)
+demo: export EMAIL_URL := filemail:///$(DEMO_MAIL)
+demo:
+	@$(PYTHON) scripts/demo.py check-port --host $(HOST) --port $(PORT)
+	@$(MAKE) --no-print-directory venv
+	@$(PY) scripts/demo.py serve --host $(HOST) --port $(PORT) $(if $(filter 1 yes true,$(RESET)),--reset,)
 
 # The gates, alone: lint, formatting, types (all at zero findings; configuration in pyproject.toml).
 lint: venv

@@ -34,6 +34,9 @@ ACTION_LABELS = {
     "need.status_changed": _("Need status changed"),
     "need.photo_added": _("Need photo added"),
     "need.photo_deleted": _("Need photo deleted"),
+    # marketplace: requests for materials not in the catalogue
+    "material_request.created": _("New material asked for"),
+    "material_request.answered": _("Material request answered"),
     # marketplace: flow-factor sets
     "factor_set.imported": _("Factor set imported"),
     "factor_set.drafted": _("Factor set drafted"),

@@ -14,7 +14,9 @@ from .models import SELF_SERVICE_KINDS, District, Organisation
 
 class SignupForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
-    email = forms.EmailField(label=_("Email"), required=False)
+    email = forms.EmailField(
+        label=_("Email"), help_text=_("For password resets and news about your proposals.")
+    )
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
     organisation_name = forms.CharField(label=_("Organisation name"), max_length=200)
     # A municipality is set up by the operator, never by sign-up.

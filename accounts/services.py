@@ -159,6 +159,20 @@ def _check_new_user(username: str, password: str, email: str) -> str:
     return username
 
 
+def _clean_signup_email(email: str | None) -> str:
+    """Sign-up needs a working address: password resets and notifications go to it."""
+    email = (email or "").strip()
+    if not email:
+        raise invalid("email", _("An e-mail address is required: password resets go to it."))
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise invalid("email", _("Enter a valid e-mail address.")) from None
+    if len(email) > 254:
+        raise invalid("email", _("Enter a valid e-mail address."))
+    return email
+
+
 @transaction.atomic
 def organisation_register(
     *, username: str, password: str, email: str, organisation_name: str, kind: str, sector: str
@@ -178,6 +192,7 @@ def organisation_register(
         )
     clean_choice("sector", sector, Organisation.Sector.values)
     name = _clean_name("name", organisation_name, 200)
+    email = _clean_signup_email(email)
     username = _check_new_user(username, password, email)
     taken = (
         User.objects.filter(username__iexact=username).exists()
@@ -252,6 +267,11 @@ def organisation_verify(*, organisation: Organisation, actor: User, verified: bo
             obj=organisation,
             organisation=organisation,
         )
+        if verified:
+            from . import notifications
+
+            org_id = organisation.pk
+            transaction.on_commit(lambda: notifications.organisation_verified(organisation_id=org_id))
     return organisation
 
 

@@ -37,6 +37,19 @@ class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
 
 
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset by e-mail. It answers the same whether or not the address is known, and
+    the link in the e-mail points at ``SITE_URL`` (not at whatever Host the request named)."""
+
+    template_name = "registration/password_reset.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def form_valid(self, form):
+        self.extra_email_context = {"site_url": settings.SITE_URL}
+        return super().form_valid(form)
+
+
 def signup(request):
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

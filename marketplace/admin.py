@@ -7,13 +7,14 @@ traceable to the factors it used.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from .models import Factor, FactorSet, ListingPhoto, Material, Need, Offer
+from .models import Factor, FactorSet, ListingPhoto, Material, MaterialRequest, Need, Offer
 
 
 @admin.register(Material)
 class MaterialAdmin(admin.ModelAdmin):
-    list_display = ("key", "name_en", "name_ru", "category", "unit_basis", "ewc_code", "hazardous")
+    list_display = ("name_en", "name_ru", "name_kk", "key", "category", "unit_basis", "ewc_code", "hazardous")
     list_filter = ("category", "unit_basis", "hazardous")
     search_fields = ("key", "name_en", "name_ru", "name_kk", "ewc_code")
     ordering = ("key",)
@@ -148,9 +149,9 @@ class NeedAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("materials")
 
-    @admin.display(description="materials")
+    @admin.display(description=_("materials"))
     def materials_list(self, need: Need) -> str:
-        return ", ".join(m.key for m in need.materials.all())
+        return ", ".join(m.name for m in need.materials.all())
 
 
 @admin.register(ListingPhoto)
@@ -163,3 +164,15 @@ class ListingPhotoAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(MaterialRequest)
+class MaterialRequestAdmin(admin.ModelAdmin):
+    list_display = ("id", "name", "organisation", "status", "material", "created_at", "answered_at")
+    list_filter = ("status",)
+    search_fields = ("name", "description", "organisation__name")
+    list_select_related = ("organisation", "material")
+    raw_id_fields = ("organisation", "requested_by", "answered_by")
+    autocomplete_fields = ("material",)
+    # Answers go through material_request_answer (the municipality's page or the API), audited.
+    readonly_fields = ("status", "answer", "material", "answered_by", "answered_at", "created_at")

@@ -1,9 +1,10 @@
 """Bulk import of offers and needs from CSV or XLSX: all rows or none.
 
-Every row is first checked by the same validation the services use; if any row is wrong the
-import is refused with the complete list of problems (row, field, reason) and nothing is
-written. Only a clean file is written, in one transaction, through the services, so each
-listing gets its audit event as if it had been typed in.
+Every row is first checked by the same validation the services use (``import_rows``); if any
+row is wrong the import is refused with the complete list of problems (row, field, reason) and
+nothing is written. :func:`listings_preview` shows what a clean file would create; only a clean
+file is written, in one transaction, through the services, so each listing gets its audit event
+as if it had been typed in. Rows equal to an active listing are skipped unless confirmed.
 
 Untrusted files are bounded before they are parsed: size, row count, and for XLSX the zip
 container (entry count and uncompressed size) before openpyxl sees it.
@@ -13,10 +14,9 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime
 import io
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 from xml.parsers import expat
@@ -25,14 +25,36 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.errors import DomainError, invalid
-from accounts.models import Organisation, Site, User
+from accounts.errors import DomainError
+from accounts.models import Organisation, User
 from accounts.throttles import Rate, rate_take
 
 from . import listing_rules as rules
 from . import services
-from .listing_rules import clean_create_status
+from .import_rows import (
+    EXAMPLE_NOTE,
+    KINDS,
+    ImportRefused,
+    PreviewRow,
+    RowError,
+    check_rows,
+    mark_duplicates,
+)
 from .models import Need, Offer
+
+__all__ = [
+    "EXAMPLE_NOTE",
+    "KINDS",
+    "ImportRateLimited",
+    "ImportRefused",
+    "ImportResult",
+    "PreviewRow",
+    "RowError",
+    "import_rate_take",
+    "listings_import",
+    "listings_preview",
+    "read_rows",
+]
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 5000
@@ -49,9 +71,9 @@ SAVE_AS_UTF8 = (
     "(UTF-8 and UTF-16 with a byte-order mark, and Windows Cyrillic, are read)."
 )
 FORMULA_REASON = "Formulas are not accepted; paste values (Paste special → Values) and upload again."
-KINDS = ("offer", "need")
-# Every column an import may have: the services' own fields, plus the row kind and status.
-COLUMNS = ("kind", *dict.fromkeys(rules.OFFER_FIELDS + rules.NEED_FIELDS), "status")
+# Every column an import may have: the services' own fields, plus the row kind and status, and a
+# free ``note`` (never imported; the template marks its example rows there).
+COLUMNS = ("kind", *dict.fromkeys(rules.OFFER_FIELDS + rules.NEED_FIELDS), "status", "note")
 REQUIRED_COLUMNS = ("site", "quantity", "unit")
 TEMPLATE_COLUMNS = (
     "kind",
@@ -67,38 +89,17 @@ TEMPLATE_COLUMNS = (
     "current_destination",
     "description",
     "status",
+    "note",
 )
 ERROR_REPORT_HEADER = ("row", "field", "reason")
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem: ``row`` counts the header as row 1, as a spreadsheet shows it (0: the file)."""
-
-    row: int
-    field: str
-    reason: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "field": self.field, "reason": self.reason}
-
-    def __str__(self) -> str:
-        where = f"row {self.row}, " if self.row else ""
-        return f"{where}{self.field}: {self.reason}"
-
-
-class ImportRefused(Exception):
-    """The file was refused; ``errors`` lists every problem found. Nothing was written."""
-
-    def __init__(self, errors: list[RowError]):
-        super().__init__(f"{len(errors)} problem(s) in the file")
-        self.errors = errors
 
 
 @dataclass
 class ImportResult:
     offers: list[Offer] = field(default_factory=list)
     needs: list[Need] = field(default_factory=list)
+    #: Rows equal to an active listing (or an earlier row) that were not confirmed: not written.
+    skipped: list[PreviewRow] = field(default_factory=list)
 
 
 def _file_error(reason: str) -> ImportRefused:
@@ -400,102 +401,22 @@ def _check_header(header: list[str]) -> None:
         raise ImportRefused(errors)
 
 
-# --- Validation and writing --------------------------------------------------------------
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+def listings_preview(
+    *, organisation: Organisation, data: bytes, filename: str = "", default_kind: str | None = None
+) -> list[PreviewRow]:
+    """What an import of this file would create, row by row, writing nothing.
 
-
-def _value(value: Any) -> Any:
-    """Cells as the services take them: dates stay dates, numbers become exact text."""
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value
-    if isinstance(value, float):
-        return repr(value)
-    return _text(value) or None
-
-
-def _find_site(sites: dict[str, Site], value: Any) -> Site:
-    text = _text(value)
-    site = sites.get(text.casefold()) or (sites.get(f"#{int(text)}") if text.isdigit() else None)
-    if site is None:
-        raise invalid("site", _("Your organisation has no site %(site)s.") % {"site": repr(text)})
-    return site
-
-
-def _row_fields(kind: str, cells: dict[str, Any], sites: dict[str, Site]) -> dict[str, Any]:
-    fields: dict[str, Any] = {
-        "site": _find_site(sites, cells.get("site")),
-        "quantity": _value(cells.get("quantity")),
-        "unit": _text(cells.get("unit")).lower(),
-        "period": _text(cells.get("period")).lower() or None,
-        "available_from": _value(cells.get("available_from")),
-        "available_until": _value(cells.get("available_until")),
-        "min_lot": _value(cells.get("min_lot")),
-        "max_distance_km": _value(cells.get("max_distance_km")),
-        "description": _text(cells.get("description")),
-    }
-    keys = (_text(cells.get("materials")) or _text(cells.get("material"))).lower()
-    if kind == "offer":
-        if ";" in keys:
-            raise invalid("material", _("An offer is of exactly one material."))
-        fields["material"] = keys
-        fields["current_destination"] = _text(cells.get("current_destination")).lower() or None
-    else:
-        fields["materials"] = [key.strip() for key in keys.split(";") if key.strip()]
-        if _text(cells.get("current_destination")):
-            raise invalid("current_destination", _("Only offers have a current destination."))
-    return fields
-
-
-def _check_rows(
-    organisation: Organisation, records: list[tuple[int, dict[str, Any]]], default_kind: str | None
-) -> tuple[list[tuple[str, dict[str, Any]]], list[RowError]]:
-    sites: dict[str, Site] = {}
-    for site in Site.objects.filter(organisation=organisation):
-        sites[site.name.casefold()] = site
-        sites[f"#{site.pk}"] = site
-    valid: list[tuple[str, dict[str, Any]]] = []
-    errors: list[RowError] = []
-    for number, cells in records:
-        nul = next(
-            (column for column, value in cells.items() if isinstance(value, str) and "\x00" in value), None
-        )
-        if nul is not None:
-            errors.append(RowError(number, nul, _("Null characters are not allowed.")))
-            continue
-        kind = _text(cells.get("kind")).lower() or (default_kind or "")
-        if kind not in KINDS:
-            errors.append(RowError(number, "kind", _("Expected 'offer' or 'need'.")))
-            continue
-        if default_kind and kind != default_kind:
-            errors.append(
-                RowError(
-                    number,
-                    "kind",
-                    _("Only offers can be imported here.")
-                    if default_kind == "offer"
-                    else _("Only needs can be imported here."),
-                )
-            )
-            continue
-        try:
-            fields = _row_fields(kind, cells, sites)
-            status = clean_create_status(_text(cells.get("status")).lower() or None)
-            if kind == "offer":
-                services.offer_validate(organisation=organisation, fields=fields)
-            else:
-                services.need_validate(organisation=organisation, fields=fields)
-        except DomainError as exc:
-            errors.append(RowError(number, exc.field or "row", exc.message))
-            continue
-        valid.append((kind, {**fields, "status": status}))
-    return valid, errors
+    Raises :class:`ImportRefused` with every problem of every row; otherwise returns the rows, each
+    flagged when it is one of the template's examples or equal to an active listing.
+    """
+    if default_kind is not None and default_kind not in KINDS:
+        raise ValueError(default_kind)
+    _header, records = read_rows(data, filename)
+    valid, errors = check_rows(organisation, records, default_kind)
+    if errors:
+        raise ImportRefused(errors)
+    mark_duplicates(organisation, valid)
+    return valid
 
 
 class ImportRateLimited(Exception):
@@ -525,29 +446,33 @@ def listings_import(
     data: bytes,
     filename: str = "",
     default_kind: str | None = None,
+    confirm_duplicates: bool | Iterable[int] = False,
 ) -> ImportResult:
     """Import a CSV or XLSX file of listings for ``organisation``: every row, or none.
 
     ``default_kind`` (``"offer"``/``"need"``) fills an absent ``kind`` column and refuses rows
     of the other kind. Raises :class:`ImportRefused` listing every problem; writes nothing then.
+    Rows equal to an active listing (or to an earlier row) are skipped and returned in
+    ``skipped`` unless confirmed: ``confirm_duplicates`` is ``True`` for all of them, or the row
+    numbers of those to write anyway.
     """
-    if default_kind is not None and default_kind not in KINDS:
-        raise ValueError(default_kind)
-    _header, records = read_rows(data, filename)
-    valid, errors = _check_rows(organisation, records, default_kind)
-    if errors:
-        raise ImportRefused(errors)
+    rows = listings_preview(
+        organisation=organisation, data=data, filename=filename, default_kind=default_kind
+    )
+    confirmed = None if confirm_duplicates is True else set(confirm_duplicates or ())
     result = ImportResult()
     try:
         with transaction.atomic():
-            for kind, fields in valid:
-                if kind == "offer":
+            for row in rows:
+                if row.is_duplicate and confirmed is not None and row.row not in confirmed:
+                    result.skipped.append(row)
+                elif row.kind == "offer":
                     result.offers.append(
-                        services.offer_create(organisation=organisation, actor=actor, **fields)
+                        services.offer_create(organisation=organisation, actor=actor, **row.fields)
                     )
                 else:
                     result.needs.append(
-                        services.need_create(organisation=organisation, actor=actor, **fields)
+                        services.need_create(organisation=organisation, actor=actor, **row.fields)
                     )
     except DomainError as exc:  # a rule that depends on the database changed meanwhile
         raise ImportRefused([RowError(0, exc.field or "file", exc.message)]) from None

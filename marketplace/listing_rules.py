@@ -175,7 +175,7 @@ def clean_unit(unit: Any, materials: list[Material]) -> str:
     return unit
 
 
-def _require_whole(field: str, value: Decimal | None, unit: str) -> None:
+def require_whole(field: str, value: Decimal | None, unit: str) -> None:
     if value is not None and unit == Unit.PIECE and value != value.to_integral_value():
         raise invalid(field, _("Pieces are counted in whole numbers."))
 
@@ -187,11 +187,11 @@ def clean_terms(
     listings and the hypothetical ones of a what-if run (``matching.whatif``)."""
     unit = clean_unit(data.get("unit"), materials)
     quantity = clean_decimal("quantity", data.get("quantity"), maximum=MAX_QUANTITY, step=QUANTITY_STEP)
-    _require_whole("quantity", quantity, unit)
+    require_whole("quantity", quantity, unit)
     min_lot = clean_decimal(
         "min_lot", data.get("min_lot"), maximum=MAX_QUANTITY, step=QUANTITY_STEP, required=False
     )
-    _require_whole("min_lot", min_lot, unit)
+    require_whole("min_lot", min_lot, unit)
     if min_lot is not None and quantity is not None and min_lot > quantity:
         raise invalid("min_lot", _("The minimum lot cannot exceed the quantity."))
     available_from = clean_date("available_from", data.get("available_from"))

@@ -374,3 +374,51 @@ class ListingPhoto(models.Model):
     def __str__(self) -> str:
         owner = f"offer #{self.offer_id}" if self.offer_id else f"need #{self.need_id}"
         return f"Photo #{self.pk} of {owner}"
+
+
+class MaterialRequestStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for the municipality")
+    ADDED = "added", _("Added to the catalogue")
+    ANSWERED = "answered", _("Answered")
+
+
+class MaterialRequest(models.Model):
+    """A company asks for a material that is not in the catalogue; the municipality answers.
+
+    The answer is text, and names the catalogue material to use when there is one (added for the
+    request, or one that already fits).
+    """
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="material_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    name = models.CharField(_("material"), max_length=200)
+    description = models.TextField(_("what it is, how much, how often"), blank=True, max_length=2000)
+    status = models.CharField(
+        _("status"), max_length=10, choices=MaterialRequestStatus.choices, default=MaterialRequestStatus.OPEN
+    )
+    answer = models.TextField(_("answer"), blank=True, max_length=2000)
+    material = models.ForeignKey(
+        Material, null=True, blank=True, on_delete=models.PROTECT, related_name="requests"
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("material request")
+        verbose_name_plural = _("material requests")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=MaterialRequestStatus.values), name="material_request_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Material request #{self.pk}: {self.name} ({self.status})"

@@ -2,7 +2,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from . import photo_views, views
-from .web import factor_sets, listings, search
+from .web import factor_sets, listings, material_requests, search
 
 app_name = "marketplace"
 
@@ -42,7 +42,16 @@ urlpatterns = [
     path("factor-sets/<int:pk>/delete/", factor_sets.factor_set_delete, name="factor-set-delete"),
     path("factor-sets/<int:pk>/factors/<int:factor_pk>/edit/", factor_sets.factor_edit, name="factor-edit"),
     path("factor-sets/<int:pk>/factors/<int:factor_pk>/", factor_sets.factor_row, name="factor-row"),
+    path("material-requests/", material_requests.material_request_list, name="material-requests"),
+    path("material-requests/new/", material_requests.material_request_create, name="material-request-create"),
+    path(
+        "material-requests/<int:pk>/answer/",
+        material_requests.material_request_answer,
+        name="material-request-answer",
+    ),
     path("import/", views.listing_import, name="import"),
+    path("import/confirm/", views.listing_import_confirm, name="import-confirm"),
     path("import/errors.csv", views.listing_import_errors, name="import-errors"),
+    path("import/materials.csv", views.material_keys, name="import-material-keys"),
     path("import/template.csv", views.listing_import_template, name="import-template"),
 ]

@@ -167,7 +167,7 @@ def _post(request, proposal: Proposal, *, page_url: str, post_url: str):
             if exc.code is not ErrorCode.INVALID:
                 raise
             error, status = exc.message, 400
-    if not request.headers.get("HX-Request"):
+    if not request.htmx:
         if error:
             messages.error(request, error)
         return redirect(f"{page_url}#conversation")

@@ -15,7 +15,7 @@ from accounts.access import is_authority, member_organisation_ids, require_autho
 from accounts.errors import DomainError, ErrorCode, apply_domain_error
 from config.web import safe_next
 
-from . import access, compare, runs, schedule, selectors, services
+from . import access, compare, decisions, runs, schedule, selectors, services
 from .forms import CompareForm, DeliveryForm, RunForm, ScheduleForm, WhatIfForm
 from .models import UNDECIDED_PROPOSAL_STATUSES, MatchRun, ProposalStatus, RunStatus
 
@@ -61,11 +61,17 @@ def proposal_inbox(request):
     )
 
 
-def _proposal_row(request, proposal):
+def _decision_box(request, proposal):
+    """The decision box swapped in place, with the messages of this very decision."""
+    template = (
+        "matching/partials/proposal_row.html"
+        if request.htmx.target == f"proposal-{proposal.pk}"
+        else "matching/partials/decision.html"
+    )
     return render(
         request,
-        "matching/partials/proposal_row.html",
-        {"p": proposal, "my_orgs": member_organisation_ids(request.user)},
+        template,
+        {"p": proposal, "my_orgs": member_organisation_ids(request.user), "in_place": True},
     )
 
 
@@ -77,9 +83,8 @@ def proposal_decide(request, pk: int, decision: str):
         if decision == "accept":
             proposal = services.proposal_accept(proposal=proposal, actor=request.user)
         else:
-            proposal = services.proposal_decline(
-                proposal=proposal, actor=request.user, reason=request.POST.get("reason", "")
-            )
+            reason = request.POST.get("reason", "").strip()[: decisions.MAX_REASON_LENGTH]
+            proposal = services.proposal_decline(proposal=proposal, actor=request.user, reason=reason)
     except DomainError as exc:
         if exc.code is ErrorCode.NOT_FOUND:
             raise
@@ -87,9 +92,14 @@ def proposal_decide(request, pk: int, decision: str):
     else:
         if proposal.status == ProposalStatus.AGREED:
             messages.success(request, _("Agreed: the deal is on your deals page."))
-    if request.headers.get("HX-Request"):
+        elif proposal.status == ProposalStatus.DECLINED:
+            messages.success(request, _("Declined: the pair will not be proposed again."))
+        else:
+            messages.success(request, _("Accepted for your side; now the other side decides."))
+    if request.htmx:
         proposal = access.access_proposal(request.user, pk)
-        return _proposal_row(request, proposal)
+        # A refused decision is answered with the box and its reason too (200: htmx swaps no 4xx).
+        return _decision_box(request, proposal)
     return redirect(safe_next(request, reverse("matching:proposals")))
 
 
@@ -132,7 +142,7 @@ def deal_detail(request, pk: int):
                 )
             else:
                 messages.success(request, _("Delivery recorded."))
-                if request.headers.get("HX-Request"):
+                if request.htmx:
                     # htmx: a full-page redirect, not the page swapped into the form.
                     return HttpResponse(
                         status=204, headers={"HX-Redirect": reverse("matching:deal", args=[deal.pk])}
@@ -142,9 +152,7 @@ def deal_detail(request, pk: int):
         status = 400
     from .deal_room_views import deal_room_context
 
-    template = (
-        "matching/partials/delivery_form.html" if request.headers.get("HX-Request") else "matching/deal.html"
-    )
+    template = "matching/partials/delivery_form.html" if request.htmx else "matching/deal.html"
     return render(
         request,
         template,
@@ -301,9 +309,7 @@ def run_detail(request, pk: int):
     run = selectors.run_list_for(user=request.user).filter(pk=pk).first()
     if run is None:
         raise DomainError(ErrorCode.NOT_FOUND, _("No such run."))
-    template = (
-        "matching/partials/run_progress.html" if request.headers.get("HX-Request") else "matching/run.html"
-    )
+    template = "matching/partials/run_progress.html" if request.htmx else "matching/run.html"
     last_real = (
         selectors.run_list().filter(dry_run=False, status=RunStatus.SUCCEEDED).first()
         if run.dry_run

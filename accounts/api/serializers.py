@@ -28,7 +28,9 @@ class OrganisationInputSerializer(StrictSerializer):
 class RegisterInputSerializer(StrictSerializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = serializers.EmailField(
+        max_length=254, help_text="Required: password resets and notifications go to it."
+    )
     organisation = OrganisationInputSerializer()
 
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "django_htmx",
     "accounts",
     "marketplace",
     "matching",
@@ -75,6 +76,8 @@ MIDDLEWARE = [
     "accounts.language.RememberLanguageMiddleware",
     "config.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.htmx: whether a request came from htmx, and which element it targets.
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.DomainErrorMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",

@@ -63,7 +63,13 @@ PHOTO_ID = OpenApiParameter("photo_id", int, OpenApiParameter.PATH, description=
 
 
 def import_response(
-    *, request, organisation_id: int | None, data: bytes, filename: str, default_kind: str | None
+    *,
+    request,
+    organisation_id: int | None,
+    data: bytes,
+    filename: str,
+    default_kind: str | None,
+    confirm_duplicates: bool = False,
 ) -> Response:
     """Run an import for the user's organisation; 201 with the new ids or 400 with every row error."""
     organisation = acting_organisation(request.user, organisation_id)
@@ -80,6 +86,7 @@ def import_response(
             data=data,
             filename=filename,
             default_kind=default_kind,
+            confirm_duplicates=confirm_duplicates,
         )
     except importers.ImportRefused as refused:
         body = {
@@ -88,18 +95,27 @@ def import_response(
         }
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     return Response(
-        {"offers": [o.pk for o in result.offers], "needs": [n.pk for n in result.needs]},
+        {
+            "offers": [o.pk for o in result.offers],
+            "needs": [n.pk for n in result.needs],
+            "skipped_duplicates": [row.row for row in result.skipped],
+        },
         status=status.HTTP_201_CREATED,
     )
 
 
-def _read_upload(request) -> tuple[int | None, bytes, str]:
+def _read_upload(request) -> tuple[int | None, bytes, str, bool]:
     data = ImportUploadSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     upload = data.validated_data["file"]
     # Read one byte past the limit: enough to refuse an oversize file without reading it all.
     content = upload.read(importers.MAX_IMPORT_BYTES + 1)
-    return data.validated_data.get("organisation"), content, upload.name or ""
+    return (
+        data.validated_data.get("organisation"),
+        content,
+        upload.name or "",
+        data.validated_data["confirm_duplicates"],
+    )
 
 
 IMPORT_SCHEMA: dict[str, Any] = dict(
@@ -222,13 +238,14 @@ class ListingViewSet(viewsets.GenericViewSet):
 
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
     def bulk_import(self, request):
-        organisation_id, content, filename = _read_upload(request)
+        organisation_id, content, filename, confirm = _read_upload(request)
         return import_response(
             request=request,
             organisation_id=organisation_id,
             data=content,
             filename=filename,
             default_kind=self.kind,
+            confirm_duplicates=confirm,
         )
 
 
@@ -322,11 +339,12 @@ class ListingImportView(APIView):
         **IMPORT_SCHEMA,
     )
     def post(self, request):
-        organisation_id, content, filename = _read_upload(request)
+        organisation_id, content, filename, confirm = _read_upload(request)
         return import_response(
             request=request,
             organisation_id=organisation_id,
             data=content,
             filename=filename,
             default_kind=None,
+            confirm_duplicates=confirm,
         )

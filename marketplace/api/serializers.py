@@ -374,6 +374,12 @@ class ImportUploadSerializer(StrictSerializer):
     organisation = serializers.IntegerField(
         required=False, help_text="Needed only by members of several organisations."
     )
+    confirm_duplicates = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Also write rows equal to an active listing of yours (same site, material(s), "
+        "quantity, unit and period) or to an earlier row; they are skipped otherwise.",
+    )
 
 
 class ImportErrorSerializer(serializers.Serializer):
@@ -395,3 +401,8 @@ class ImportRefusedSerializer(serializers.Serializer):
 class ImportResultSerializer(serializers.Serializer):
     offers = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of the created offers.")
     needs = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of the created needs.")
+    skipped_duplicates = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Rows (spreadsheet numbering) not written because they equal an active listing or an "
+        "earlier row; send `confirm_duplicates=true` to write them.",
+    )

@@ -1,13 +1,14 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import listings, views
+from . import listings, material_requests, views
 
 router = SimpleRouter()
 router.register("materials", views.MaterialViewSet, basename="material")
 router.register("factor-sets", views.FactorSetViewSet, basename="factor-set")
 router.register("offers", listings.OfferViewSet, basename="offer")
 router.register("needs", listings.NeedViewSet, basename="need")
+router.register("material-requests", material_requests.MaterialRequestViewSet, basename="material-request")
 
 urlpatterns = [
     path("listings/import/", listings.ListingImportView.as_view(), name="listing-import"),

@@ -167,7 +167,7 @@ def factor_edit(request, pk: int, factor_pk: int):
     factor_set = access_factor_set(request.user, pk)
     factor = _factor(factor_set, factor_pk)
     _require_editable(request.user, factor_set)
-    inline = bool(request.headers.get("HX-Request"))
+    inline = bool(request.htmx)
     initial = {field: getattr(factor, field) for field in factor_services.EDITABLE_FACTOR_FIELDS}
     form = FactorForm(request.POST or None, initial=initial)
     if inline:

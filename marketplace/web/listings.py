@@ -153,7 +153,7 @@ def listing_status(request, kind: str, pk: int):
                 "status": listing.get_status_display().lower(),
             },
         )
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         listing = spec.access(request.user, pk, for_write=True)
         return render(
             request,

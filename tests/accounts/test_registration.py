@@ -49,6 +49,7 @@ def test_the_sign_up_page_offers_no_municipality_and_refuses_one(client):
         {
             "username": "mayor",
             "password": PASSWORD,
+            "email": "mayor@example.kz",
             "organisation_name": "Akimat",
             "kind": "municipality",
             "sector": "public_services",
@@ -115,6 +116,7 @@ def test_the_sign_up_page_says_the_same_thing_for_either_taken_name(brewery):
             {
                 "username": username,
                 "password": PASSWORD,
+                "email": f"{username}@example.kz",
                 "organisation_name": org,
                 "kind": "company",
                 "sector": "trade",

@@ -96,6 +96,7 @@ def test_twenty_five_registrations_in_one_burst_are_throttled(production_rates):
         body = {
             "username": f"bulk{i}",
             "password": "grain-to-feed-2026",
+            "email": f"bulk{i}@example.kz",
             "organisation": {"name": f"Bulk {i} LLP", "kind": "company", "sector": "trade"},
         }
         codes.append(client.post(REGISTER, body, format="json", HTTP_X_FORWARDED_FOR=spoofed()).status_code)

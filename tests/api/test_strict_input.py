@@ -125,6 +125,7 @@ def test_a_nested_unknown_field_is_named_by_its_path():
     body = {
         "username": "aigerim",
         "password": "grain-to-feed-2026",
+        "email": "aigerim@example.kz",
         "organisation": {"name": "Brewery", "kind": "company", "sector": "trade", "verified": True},
     }
     response = APIClient().post("/api/v1/auth/register/", body, format="json")

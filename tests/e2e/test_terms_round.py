@@ -48,6 +48,8 @@ def test_supplier_proposes_terms_receiver_accepts_deal_shows_terms_and_plan(
     page.goto(f"{live_server.url}/matching/proposals/{proposal.pk}/")
     expect(page.locator("#conversation [data-terms-entry]")).to_contain_text("gate fee of 1 500.00 KZT per t")
     page.get_by_role("button", name="Accept", exact=True).click()
+    # The decision box is swapped in place (htmx): wait for it before reading the deal.
+    expect(page.locator(f"#decision-{proposal.pk}")).to_have_attribute("data-status", "agreed")
     deal = Deal.objects.get()
     page.goto(f"{live_server.url}/matching/deals/{deal.pk}/")
     expect(page.locator("#terms [data-terms-quantity]")).to_have_text("120 t")

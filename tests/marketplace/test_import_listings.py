@@ -327,7 +327,12 @@ def test_the_web_page_imports_and_shows_every_problem(brewery, catalogue, client
     assert "A number is required." in response.content.decode()
     report = client.get("/marketplace/import/errors.csv").content.decode()
     assert report.splitlines()[1].startswith("5,quantity,")
-    response = client.post("/marketplace/import/", {"file": SimpleUploadedFile("l.csv", csv_bytes(rows[:3]))})
+    # A valid file is previewed first; nothing is written until the confirmation.
+    preview = client.post("/marketplace/import/", {"file": SimpleUploadedFile("l.csv", csv_bytes(rows[:3]))})
+    assert preview.status_code == 200 and 'id="import-preview"' in preview.content.decode()
+    assert Offer.objects.count() == 0
+    token = preview.context["token"]
+    response = client.post("/marketplace/import/confirm/", {"token": token})
     assert response.status_code == 302 and Offer.objects.count() == 2
     assert client.get("/marketplace/import/template.csv").status_code == 200
 

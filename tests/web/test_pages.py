@@ -45,6 +45,7 @@ def test_signup_shows_errors_and_writes_nothing(client, brewery):
         {
             "username": "zhanar",
             "password": PASSWORD,
+            "email": "zhanar@example.kz",
             "organisation_name": "Almaty Brewery",
             "kind": "company",
             "sector": "agriculture_food",

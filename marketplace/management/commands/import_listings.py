@@ -22,8 +22,13 @@ class Command(BaseCommand):
             "--kind", choices=importers.KINDS, help="import only this kind (fills a missing kind column)"
         )
         parser.add_argument("--report", help="write the problems to this CSV file as well")
+        parser.add_argument(
+            "--confirm-duplicates",
+            action="store_true",
+            help="also write rows equal to an active listing (skipped otherwise)",
+        )
 
-    def handle(self, *args, file, organisation, kind=None, report=None, **options):
+    def handle(self, *args, file, organisation, kind=None, report=None, confirm_duplicates=False, **options):
         org = self._organisation(organisation)
         path = Path(file)
         if not path.is_file():
@@ -32,7 +37,12 @@ class Command(BaseCommand):
             raise CommandError(f"{path.name}: larger than {importers.MAX_IMPORT_BYTES // (1024 * 1024)} MB.")
         try:
             result = importers.listings_import(
-                organisation=org, actor=None, data=path.read_bytes(), filename=path.name, default_kind=kind
+                organisation=org,
+                actor=None,
+                data=path.read_bytes(),
+                filename=path.name,
+                default_kind=kind,
+                confirm_duplicates=confirm_duplicates,
             )
         except importers.ImportRefused as refused:
             for error in refused.errors:
@@ -50,6 +60,12 @@ class Command(BaseCommand):
                 f"Imported {len(result.offers)} offer(s) and {len(result.needs)} need(s) for {org.name}."
             )
         )
+        if result.skipped:
+            rows = ", ".join(str(row.row) for row in result.skipped)
+            self.stdout.write(
+                f"Skipped {len(result.skipped)} row(s) equal to an active listing or an earlier row: {rows} "
+                "(--confirm-duplicates writes them)."
+            )
 
     @staticmethod
     def _organisation(value: str) -> Organisation:
