@@ -11,11 +11,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.access import is_authority, member_organisation_ids, require_authority
-from accounts.errors import DomainError, ErrorCode
+from accounts.errors import DomainError, ErrorCode, apply_domain_error
 from accounts.models import Organisation
 
 from .. import material_requests as service
-from ..forms import apply_domain_error
 from ..models import Material, MaterialRequestStatus
 from . import page_of
 
