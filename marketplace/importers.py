@@ -50,8 +50,13 @@ SAVE_AS_UTF8 = (
 )
 FORMULA_REASON = "Formulas are not accepted; paste values (Paste special → Values) and upload again."
 KINDS = ("offer", "need")
-# Every column an import may have: the services' own fields, plus the row kind and status.
-COLUMNS = ("kind", *dict.fromkeys(rules.OFFER_FIELDS + rules.NEED_FIELDS), "status")
+# Every column an import may have: the services' own fields, plus the row kind and status
+# (a need's recipe is a JSON object, set through the API or the need form, not a spreadsheet cell).
+COLUMNS = (
+    "kind",
+    *dict.fromkeys(f for f in rules.OFFER_FIELDS + rules.NEED_FIELDS if f != "recipe"),
+    "status",
+)
 REQUIRED_COLUMNS = ("site", "quantity", "unit")
 TEMPLATE_COLUMNS = (
     "kind",

@@ -46,7 +46,7 @@ from .models import (
     Proposal,
     RunStatus,
 )
-from .snapshot import build_snapshot, factors_by_material, flow_amounts, impact_of
+from .snapshot import build_snapshot, factors_by_material, flow_amounts, impact_of, proposal_timing
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -54,8 +54,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: time steps a run may be given (stored in its parameters; the bucketed engine is a later issue)
+#: time steps a run may be given (issue 13): stored in its parameters, passed to the engine
 TIME_STEPS = ("month", "week", "none")
+DEFAULT_TIME_STEP = "month"
 
 
 def lease_seconds() -> int:
@@ -96,8 +97,9 @@ def match_run_start(
     after the run row is committed; if the broker is down then, the run stays queued (it is
     recorded, which is what the caller is told) and the sweeper sends it later.
 
-    ``time_step`` (``month``, ``week`` or ``none``) is stored in the run's parameters for the
-    time-bucketed engine of a later issue; today's engine solves the whole horizon at once.
+    ``time_step`` (``month`` by default, ``week`` or ``none``) is stored in the run's parameters
+    and handed to the engine (``Problem.time_step``): the horizon is split into periods and the
+    proposals carry a delivery schedule; ``none`` is the aggregate model (issue 13).
 
     ``dry_run=True`` starts a what-if run (issue 14): ``parameters`` (``radius_factor``,
     ``circuity``, ``objective``, ``extra_listings``; ``matching.whatif``) shape its snapshot, and
@@ -137,8 +139,7 @@ def match_run_start(
         "circuity": circuity,
         "time_limit_s": settings.MATCHING_SOLVER_TIME_LIMIT_S,
     }
-    if time_step is not None:
-        run_parameters["time_step"] = time_step
+    run_parameters["time_step"] = time_step if time_step is not None else DEFAULT_TIME_STEP
     run_parameters.update(whatif_parameters)
     factor_set = require_active_factor_set()
     try:
@@ -377,6 +378,8 @@ def _solve_and_write(run: MatchRun, token: str) -> str:
             time_limit_s=float(run.parameters.get("time_limit_s", 300)),
             radius_factor=float(run.parameters.get("radius_factor", 1.0)),
             extra_listings=run.parameters.get("extra_listings"),
+            # Runs queued before issue 13 have no time step: they keep the aggregate model.
+            time_step=str(run.parameters.get("time_step", "none")),
         )
         _progress(run_id, token, 20, f"Solving {len(snapshot.offers)} offers × {len(snapshot.needs)} needs")
         parts = fanout.should_fan_out(snapshot.problem)
@@ -478,6 +481,7 @@ def write_results(
                 distance_km=distance_km,
                 current_destination=destination,
                 factor_set=run.factor_set,
+                **proposal_timing(flow, unit=unit),
                 **impact.as_dict(),
             )
         )
