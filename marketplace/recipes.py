@@ -97,17 +97,6 @@ def _clean_shares(value: Any, materials: list[Material]) -> list[dict[str, str]]
     return shares
 
 
-def _check_reachable(name: str, bounds: list[str], values: list[Decimal]) -> None:
-    """A mix's C:N or moisture lies between its components' lowest and highest value."""
-    lo, hi = Decimal(bounds[0]), Decimal(bounds[1])
-    if hi < min(values) or lo > max(values):
-        raise invalid(
-            "recipe",
-            _("%(name)s: no mix of the need's materials reaches this range (they span %(low)s–%(high)s).")
-            % {"name": name, "low": _text(min(values)), "high": _text(max(values))},
-        )
-
-
 def clean_recipe(value: Any, materials: list[Material]) -> dict[str, Any] | None:
     """The cleaned recipe of a need accepting ``materials``, or ``None`` for no recipe."""
     if value is None or value == {} or value == "":
@@ -137,11 +126,5 @@ def clean_recipe(value: Any, materials: list[Material]) -> dict[str, Any] | None
                 "recipe",
                 _("A quality range needs the moisture, nitrogen and C:N of every material; %(key)s has none.")
                 % {"key": missing[0]},
-            )
-        if "c_to_n" in cleaned:
-            _check_reachable("c_to_n", cleaned["c_to_n"], [Decimal(str(m.c_to_n)) for m in materials])
-        if "moisture_pct" in cleaned:
-            _check_reachable(
-                "moisture_pct", cleaned["moisture_pct"], [Decimal(str(m.moisture_pct)) for m in materials]
             )
     return cleaned or None

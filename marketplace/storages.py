@@ -45,8 +45,8 @@ STORAGE_FIELDS = (
 MAX_HANDLING = rules.MAX_QUANTITY
 
 
-def _clean_nonnegative(field: str, value: Any) -> Decimal | None:
-    """An optional number 0 ≤ x ≤ MAX_HANDLING, rounded to 0.001 (``None`` when not given)."""
+def _clean_nonnegative(field: str, value: Any, *, step: Decimal = Decimal("0.001")) -> Decimal | None:
+    """An optional number 0 ≤ x ≤ MAX_HANDLING, rounded to ``step`` (``None`` when not given)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, (bool, list, dict)):
@@ -61,7 +61,7 @@ def _clean_nonnegative(field: str, value: Any) -> Decimal | None:
         raise invalid(field, _("Must be zero or more."))
     if number > MAX_HANDLING:
         raise invalid(field, _("Must be at most %(max)s.") % {"max": f"{MAX_HANDLING:,}"})
-    return number.quantize(rules.QUANTITY_STEP, rounding=ROUND_HALF_UP)
+    return number.quantize(step, rounding=ROUND_HALF_UP)
 
 
 def _clean_materials(values: Any) -> list[Material]:
@@ -110,7 +110,7 @@ def clean_storage(organisation: Organisation, data: dict[str, Any]) -> dict[str,
             "handling_kg_co2e_per_t", data.get("handling_kg_co2e_per_t")
         ),
         "handling_cost_kzt_per_t": _clean_nonnegative(
-            "handling_cost_kzt_per_t", data.get("handling_cost_kzt_per_t")
+            "handling_cost_kzt_per_t", data.get("handling_cost_kzt_per_t"), step=Decimal("0.01")
         ),
         "accept_automatically": automatic,
         "description": rules.clean_description(data.get("description")),

@@ -797,7 +797,20 @@ def deal_plan(*, deal: Deal, today: date | None = None) -> list[plan.PlanRow] | 
     terms have no schedule (or it has no terms)."""
     terms = deal.terms
     if terms is None or not terms.has_schedule:
-        return None
+        # Issue 13: without an agreed schedule, the proposal's schedule (a run's periods) seeds
+        # the plan, one delivery per period.
+        schedule = deal.proposal.schedule
+        if not schedule:
+            return None
+        entries = plan.seeded_plan(
+            schedule=[
+                (date.fromisoformat(row["period_start"]), Decimal(row["quantity"])) for row in schedule
+            ],
+            quantity=deal.quantity,
+            pieces=deal.unit == Unit.PIECE,
+        )
+        deliveries = [(d.date, d.quantity) for d in deal.deliveries.all()]
+        return plan.plan_against(entries, deliveries, today=today or timezone.localdate())
     assert terms.schedule_start is not None and terms.schedule_end is not None  # has_schedule
     entries = plan.delivery_plan(
         quantity=deal.quantity,
@@ -820,11 +833,16 @@ def deliveries_remind_overdue(*, today: date | None = None) -> list[int]:
 
     today = today or timezone.localdate()
     created: list[int] = []
+    from django.db.models import Q
+
+    agreed_schedule = (
+        Q(terms__isnull=False) & ~Q(terms__schedule_every="") & Q(terms__schedule_start__lt=today)
+    )
+    # A plan seeded by the proposal's schedule (issue 13): deals without an agreed schedule.
+    seeded = (Q(terms__isnull=True) | Q(terms__schedule_every="")) & ~Q(proposal__schedule=[])
     deals = (
-        Deal.objects.filter(terms__isnull=False)
-        .exclude(terms__schedule_every="")
-        .filter(terms__schedule_start__lt=today)
-        .select_related("terms")
+        Deal.objects.filter(agreed_schedule | seeded)
+        .select_related("terms", "proposal")
         .prefetch_related("deliveries")
         .order_by("id")
     )
