@@ -183,6 +183,7 @@ def test_the_run_passes_its_time_step_to_the_engine(grain_market, run_now, monke
 # --- proposals from a hand-made solution -----------------------------------------------------
 def write(run: MatchRun, flows: tuple[engine.Flow, ...]) -> None:
     token = runs._claim(run.pk, "test-worker")
+    assert token is not None
     solution = engine.Solution(
         flows=flows,
         objective="divert_then_distance",
@@ -202,6 +203,7 @@ def write(run: MatchRun, flows: tuple[engine.Flow, ...]) -> None:
 
 def panel_flow(offer, need, yard) -> engine.Flow:
     mass = Material.objects.get(key=PANEL).mass_per_piece_t
+    assert mass is not None
     return engine.Flow(
         offer_id=offer.pk,
         need_id=need.pk,
