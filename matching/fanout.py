@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import engine
+from .engine.problem import Recipe, ShareBound, StorageInput
 from .models import MatchRun, RunPart, RunStatus
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,49 @@ def _build(cls, data: dict):
     return cls(**{k: _dec(v) for k, v in data.items()})
 
 
+# Issue 13: a need's recipe (a nested dataclass) and the storage yards travel too.
+def _need_record(need: engine.NeedInput) -> dict:
+    data = _record(need)
+    recipe = need.recipe
+    data["recipe"] = (
+        None
+        if recipe is None
+        else {
+            "shares": [_record(share) for share in recipe.shares],
+            "c_to_n": _enc(recipe.c_to_n),
+            "moisture_pct": _enc(recipe.moisture_pct),
+        }
+    )
+    return data
+
+
+def _need_build(data: dict) -> engine.NeedInput:
+    data = dict(data)
+    recipe = data.pop("recipe", None)
+    need = _build(engine.NeedInput, data)
+    if recipe is None:
+        return need
+    from dataclasses import replace
+
+    return replace(
+        need,
+        recipe=Recipe(
+            shares=tuple(_build(ShareBound, share) for share in recipe["shares"]),
+            c_to_n=_dec(recipe["c_to_n"]),
+            moisture_pct=_dec(recipe["moisture_pct"]),
+        ),
+    )
+
+
+def _flow_build(row: list | dict) -> engine.Flow:
+    if isinstance(row, list):  # parts stored before issue 13
+        return engine.Flow(*row)
+    data = {k: _dec(v) for k, v in row.items()}
+    for key in ("schedule", "storage_schedule"):
+        data[key] = tuple(tuple(entry) for entry in data.get(key, ()))
+    return engine.Flow(**data)
+
+
 def problem_to_json(problem: engine.Problem) -> dict:
     return {
         **{
@@ -69,21 +113,25 @@ def problem_to_json(problem: engine.Problem) -> dict:
                 "circuity",
                 "road_freight_kg_per_tkm",
                 "time_limit_s",
+                "time_step",
             )
         },
         "declined_pairs": sorted([list(p) for p in problem.declined_pairs]),
         "offers": [_record(o) for o in problem.offers],
-        "needs": [_record(n) for n in problem.needs],
+        "needs": [_need_record(n) for n in problem.needs],
         "materials": [_record(m) for m in problem.materials],
+        "storages": [_record(s) for s in problem.storages],
     }
 
 
 def problem_from_json(data: dict) -> engine.Problem:
     return engine.Problem(
         offers=tuple(_build(engine.OfferInput, o) for o in data["offers"]),
-        needs=tuple(_build(engine.NeedInput, n) for n in data["needs"]),
+        needs=tuple(_need_build(n) for n in data["needs"]),
         materials=tuple(_build(engine.MaterialSpec, m) for m in data["materials"]),
         declined_pairs=frozenset((a, b) for a, b in data["declined_pairs"]),
+        storages=tuple(_build(StorageInput, s) for s in data.get("storages", [])),
+        time_step=data.get("time_step", "none"),
         **{
             k: _dec(data[k])
             for k in (
@@ -100,16 +148,13 @@ def problem_from_json(data: dict) -> engine.Problem:
 
 def solution_to_json(solution: engine.Solution) -> dict:
     data = {f.name: getattr(solution, f.name) for f in fields(solution) if f.name not in ("flows", "stats")}
-    data["flows"] = [
-        [fl.offer_id, fl.need_id, fl.material, fl.quantity, fl.unit, fl.mass_kg, fl.distance_km]
-        for fl in solution.flows
-    ]
+    data["flows"] = [_record(fl) for fl in solution.flows]
     data["stats"] = {k: v for k, v in solution.stats.items() if isinstance(v, (int, float, str, bool, dict))}
     return data
 
 
 def solution_from_json(data: dict) -> engine.Solution:
-    flows = tuple(engine.Flow(*row) for row in data["flows"])
+    flows = tuple(_flow_build(row) for row in data["flows"])
     rest = {k: v for k, v in data.items() if k not in ("flows",)}
     return engine.Solution(flows=flows, **rest)
 
@@ -151,6 +196,7 @@ def batches(problem: engine.Problem, parts: int) -> list[engine.Problem]:
                 declined_pairs=frozenset(pair for p in group for pair in p.declined_pairs),
                 road_freight_kg_per_tkm=problem.road_freight_kg_per_tkm,
                 time_limit_s=problem.time_limit_s,
+                time_step=problem.time_step,
             )
         )
     return result
@@ -171,6 +217,8 @@ def union(problems: list[engine.Problem]) -> engine.Problem:
         declined_pairs=frozenset().union(*(p.declined_pairs for p in problems)),
         road_freight_kg_per_tkm=first.road_freight_kg_per_tkm,
         time_limit_s=first.time_limit_s,
+        time_step=first.time_step,
+        storages=first.storages,
     )
 
 
@@ -179,6 +227,10 @@ def should_fan_out(problem: engine.Problem) -> int:
     parts = int(getattr(settings, "MATCHING_FANOUT_PARTS", 1))
     threshold = int(getattr(settings, "MATCHING_FANOUT_MIN_LISTINGS", 4000))
     if parts <= 1 or len(problem.offers) + len(problem.needs) < threshold:
+        return 1
+    if problem.storages:
+        # A storage yard may join components the split does not know of (issue 13): until the
+        # engine's split accounts for yards, a run with yards is solved in one piece.
         return 1
     return parts
 
