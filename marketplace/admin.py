@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import Factor, FactorSet, ListingPhoto, Material, Need, Offer
+from .models import Factor, FactorSet, ListingPhoto, Material, Need, Offer, Storage
 
 
 @admin.register(Material)
@@ -163,3 +163,24 @@ class ListingPhotoAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(Storage)
+class StorageAdmin(admin.ModelAdmin):
+    """Storage yards (issue 13)."""
+
+    list_display = (
+        "id",
+        "organisation",
+        "site",
+        "capacity",
+        "unit",
+        "accept_automatically",
+        "status",
+        "created_at",
+    )
+    list_filter = ("status", "unit", "accept_automatically", "organisation__verified")
+    search_fields = ("organisation__name", "materials__key", "description", "site__name")
+    list_select_related = ("organisation", "site")
+    filter_horizontal = ("materials",)
+    raw_id_fields = ("organisation", "site", "created_by")
