@@ -37,6 +37,9 @@ ACTION_LABELS = {
     # marketplace: requests for materials not in the catalogue
     "material_request.created": _("New material asked for"),
     "material_request.answered": _("Material request answered"),
+    "storage.created": _("Storage yard created"),
+    "storage.updated": _("Storage yard changed"),
+    "storage.status_changed": _("Storage yard status changed"),
     # marketplace: flow-factor sets
     "factor_set.imported": _("Factor set imported"),
     "factor_set.drafted": _("Factor set drafted"),
@@ -52,6 +55,7 @@ ACTION_LABELS = {
     "proposal.accept_offer": _("Proposal accepted by the supplier"),
     "proposal.accept_need": _("Proposal accepted by the receiver"),
     "proposal.accept_both": _("Proposal accepted by both sides"),
+    "proposal.accept_storage": _("Proposal accepted by the storage yard"),
     "proposal.declined": _("Proposal declined"),
     "proposal.requested": _("Listing asked for directly"),
     "proposal.terms_proposed": _("Terms proposed"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Factor, FactorSet, ListingPhoto, Material, MaterialRequest, Need, Offer
+from .models import Factor, FactorSet, ListingPhoto, Material, MaterialRequest, Need, Offer, Storage
 
 
 @admin.register(Material)
@@ -176,3 +176,24 @@ class MaterialRequestAdmin(admin.ModelAdmin):
     autocomplete_fields = ("material",)
     # Answers go through material_request_answer (the municipality's page or the API), audited.
     readonly_fields = ("status", "answer", "material", "answered_by", "answered_at", "created_at")
+
+
+@admin.register(Storage)
+class StorageAdmin(admin.ModelAdmin):
+    """Storage yards (issue 13)."""
+
+    list_display = (
+        "id",
+        "organisation",
+        "site",
+        "capacity",
+        "unit",
+        "accept_automatically",
+        "status",
+        "created_at",
+    )
+    list_filter = ("status", "unit", "accept_automatically", "organisation__verified")
+    search_fields = ("organisation__name", "materials__key", "description", "site__name")
+    list_select_related = ("organisation", "site")
+    filter_horizontal = ("materials",)
+    raw_id_fields = ("organisation", "site", "created_by")

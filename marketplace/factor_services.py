@@ -20,7 +20,7 @@ from accounts.errors import DomainError, conflict, invalid
 from accounts.services import event_record
 from config.strict import parse_decimal
 
-from . import factor_data
+from . import factor_data, material_properties
 from .models import Factor, FactorSet, ImpactMethod, Material
 
 if TYPE_CHECKING:
@@ -72,10 +72,21 @@ def _digest(*paths: Path) -> str:
     return sha.hexdigest()
 
 
-def materials_upsert(table: factor_data.FactorTable) -> int:
-    """Create or update the catalogue entries described by a factor table."""
+def materials_upsert(
+    table: factor_data.FactorTable, properties: dict[str, material_properties.PropertyRow] | None = None
+) -> int:
+    """Create or update the catalogue entries described by a factor table, with their blend and
+    storage properties (``material-properties.csv``; a material without a row keeps none)."""
     count = 0
     for row in table.materials:
+        found = (properties or {}).get(row.key)
+        props = {
+            "moisture_pct": found.moisture_pct if found else None,
+            "nitrogen_pct_dry": found.nitrogen_pct_dry if found else None,
+            "c_to_n": found.c_to_n if found else None,
+            "max_storage_days": found.max_storage_days if found else None,
+            "properties_source": found.source_text if found else "",
+        }
         Material.objects.update_or_create(
             key=row.key,
             defaults={
@@ -89,6 +100,7 @@ def materials_upsert(table: factor_data.FactorTable) -> int:
                 "density_t_per_m3": row.density_t_per_m3,
                 "hazardous": row.hazardous,
                 "substituted_virgin_material": row.substituted_virgin_material,
+                **props,
             },
         )
         count += 1
@@ -104,6 +116,7 @@ def factor_set_import(
     version: str | None = None,
     publish: bool = True,
     actor: User | None = None,
+    properties_path: Path | None = None,
 ) -> tuple[FactorSet, bool]:
     """Load the catalogue and a factor set from the CSV files (default: the project's copies).
 
@@ -111,15 +124,28 @@ def factor_set_import(
     the digest covers all three files (material factors, globals, fate baselines), so a set
     imported before the fate file existed never matches, and the first import with it creates a
     new version while the old set stays as it was published (impact method 1, no fate factors).
-    With ``publish`` the new set is published and becomes the active one.
+    With ``publish`` the new set is published and becomes the active one. The materials' blend
+    and storage properties (``material-properties.csv``) are catalogue data, not factors: they
+    are loaded on every import and are not part of the digest.
     Raises :class:`factor_data.FactorFileError` (nothing written) on a bad file.
     """
     factors_path = Path(factors_path or factor_data.DEFAULT_FACTORS_PATH)
     globals_path = Path(globals_path or factor_data.DEFAULT_GLOBALS_PATH)
     fates_path = Path(fates_path or factor_data.DEFAULT_FATES_PATH)
     table = factor_data.load_factor_table(factors_path, globals_path, fates_path)
+    properties = material_properties.load_properties(
+        properties_path or material_properties.DEFAULT_PROPERTIES_PATH
+    )
+    unknown = sorted(set(properties) - {row.key for row in table.materials})
+    if unknown:
+        raise factor_data.FactorFileError(
+            Path(properties_path or material_properties.DEFAULT_PROPERTIES_PATH),
+            None,
+            "material_key",
+            f"{unknown[0]!r} is not a material of the flow-factor file",
+        )
     digest = _digest(factors_path, globals_path, fates_path)
-    materials_upsert(table)
+    materials_upsert(table, properties)
     existing = FactorSet.objects.filter(source_digest=digest).order_by("id").first()
     if existing is not None:
         return existing, False

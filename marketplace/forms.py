@@ -18,7 +18,7 @@ from config.strict import StrictDecimalField
 
 from . import importers
 from .listing_rules import allowed_units
-from .models import Category, Destination, Material, Period, Unit
+from .models import Category, Destination, Material, Period, StorageUnit, Unit
 from .photos import MAX_PHOTOS_PER_LISTING
 
 NEW_SITE = "new"
@@ -257,6 +257,39 @@ class OfferForm(ListingForm):
         return values
 
 
+def _recipe_number(label, **kwargs):
+    return StrictDecimalField(
+        label=label,
+        required=False,
+        max_digits=9,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        **kwargs,
+    )
+
+
+#: The recipe fields of the need form, and the preset button's values (the study's compost).
+RECIPE_RANGE_FIELDS = {
+    "c_to_n": ("recipe_c_to_n_min", "recipe_c_to_n_max"),
+    "moisture_pct": ("recipe_moisture_min", "recipe_moisture_max"),
+}
+RECIPE_PRESETS = {
+    "compost": {
+        "recipe_c_to_n_min": "25",
+        "recipe_c_to_n_max": "30",
+        "recipe_moisture_min": "50",
+        "recipe_moisture_max": "60",
+    }
+}
+
+
+def recipe_shares_text(recipe: dict | None) -> str:
+    """``material min max`` lines of a stored recipe's shares (the need form's text box)."""
+    return "\n".join(
+        f"{row['material']} {row['min']} {row['max']}" for row in (recipe or {}).get("shares", [])
+    )
+
+
 class NeedForm(ListingForm):
     # a field named like ListingForm.materials (the catalogue): the form metaclass moves it into
     # base_fields, so the two never meet at run time
@@ -266,6 +299,21 @@ class NeedForm(ListingForm):
             "Several bulk materials, or exactly one counted in pieces. Hold Ctrl (⌘) to choose several."
         ),
         widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+
+    # A blend (issue 13): quality ranges of the received mix and shares of its materials.
+    recipe_c_to_n_min = _recipe_number(_("C:N from"))
+    recipe_c_to_n_max = _recipe_number(_("C:N to"))
+    recipe_moisture_min = _recipe_number(_("Moisture from (%)"))
+    recipe_moisture_max = _recipe_number(_("Moisture to (%)"))
+    recipe_shares = forms.CharField(
+        label=_("Shares of the mix"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "straw 0.2 0.6"}),
+        help_text=_(
+            "One line per material: its key, then the smallest and largest share (0–1) of what you receive."
+        ),
     )
 
     field_order = ["materials", "quantity", "unit", "period", "max_distance_km", "site"]
@@ -278,9 +326,41 @@ class NeedForm(ListingForm):
         field.label = _("Collection radius (km)")
         field.help_text = _("How far from your site you would collect or accept deliveries.")
 
+    def clean(self):
+        cleaned = super().clean()
+        for low, high in RECIPE_RANGE_FIELDS.values():
+            if (cleaned.get(low) is None) != (cleaned.get(high) is None) and not self.errors.get(low):
+                self.add_error(high if cleaned.get(high) is None else low, _("Give both ends of the range."))
+        shares = []
+        for number, line in enumerate((cleaned.get("recipe_shares") or "").splitlines(), start=1):
+            parts = line.replace(",", " ").split()
+            if not parts:
+                continue
+            if len(parts) != 3:
+                self.add_error(
+                    "recipe_shares",
+                    _("Line %(n)d: a material key, then the smallest and largest share.") % {"n": number},
+                )
+                continue
+            shares.append({"material": parts[0], "min": parts[1], "max": parts[2]})
+        self.shares = shares
+        return cleaned
+
+    def recipe_value(self) -> dict | None:
+        """The recipe for the service (``marketplace.recipes`` checks it), or ``None``."""
+        data = self.cleaned_data
+        recipe: dict = {}
+        for key, (low, high) in RECIPE_RANGE_FIELDS.items():
+            if data.get(low) is not None and data.get(high) is not None:
+                recipe[key] = [str(data[low]), str(data[high])]
+        if getattr(self, "shares", None):
+            recipe["shares"] = self.shares
+        return recipe or None
+
     def listing_values(self, site) -> dict:
         values = super().listing_values(site)
         values["materials"] = list(self.cleaned_data["materials"])
+        values["recipe"] = self.recipe_value()
         return values
 
 
@@ -389,3 +469,76 @@ class FactorSetForm(forms.Form):
     source_notes = forms.CharField(
         label=_("Sources and notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class StorageForm(forms.Form):
+    """A storage yard (issue 13); the storage service decides, as for the API."""
+
+    site = forms.ChoiceField(label=_("Site"))
+    materials = forms.MultipleChoiceField(
+        label=_("Materials it stores"),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Piece materials (panels, beams…) with a capacity in pieces, bulk ones in tonnes."),
+    )
+    capacity = StrictDecimalField(
+        label=_("Capacity"),
+        max_digits=14,
+        decimal_places=3,
+        min_value=0.001,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        help_text=_("How much it holds at once."),
+    )
+    unit = forms.ChoiceField(label=_("Unit"), choices=StorageUnit.choices, initial=StorageUnit.TONNE)
+    available_from = forms.DateField(label=_("Available from"), required=False, widget=_date_input())
+    available_until = forms.DateField(label=_("Available until"), required=False, widget=_date_input())
+    handling_kg_co2e_per_t = StrictDecimalField(
+        label=_("Handling (kg CO₂e per t)"),
+        required=False,
+        max_digits=10,
+        decimal_places=3,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    handling_cost_kzt_per_t = StrictDecimalField(
+        label=_("Handling cost (KZT per t)"),
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    accept_automatically = forms.BooleanField(
+        label=_("Accept flows through this yard automatically"), required=False
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    publish = forms.BooleanField(
+        label=_("Publish now (otherwise it is saved as a draft)"), required=False, initial=True
+    )
+
+    VALUE_FIELDS = (
+        "materials",
+        "capacity",
+        "unit",
+        "available_from",
+        "available_until",
+        "handling_kg_co2e_per_t",
+        "handling_cost_kzt_per_t",
+        "accept_automatically",
+        "description",
+    )
+
+    def __init__(self, *args, sites, materials, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["site"]).choices = [(str(s.pk), s.name) for s in sites]
+        cast(forms.MultipleChoiceField, self.fields["materials"]).choices = material_choices(materials)
+        if editing:
+            del self.fields["publish"]
+
+    def storage_values(self) -> dict:
+        data = self.cleaned_data
+        values = {name: data.get(name) for name in self.VALUE_FIELDS}
+        values["materials"] = list(data["materials"])
+        values["description"] = data.get("description") or ""
+        values["accept_automatically"] = bool(data.get("accept_automatically"))
+        values["site"] = data["site"]
+        return values

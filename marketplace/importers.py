@@ -72,8 +72,14 @@ SAVE_AS_UTF8 = (
 )
 FORMULA_REASON = "Formulas are not accepted; paste values (Paste special → Values) and upload again."
 # Every column an import may have: the services' own fields, plus the row kind and status, and a
-# free ``note`` (never imported; the template marks its example rows there).
-COLUMNS = ("kind", *dict.fromkeys(rules.OFFER_FIELDS + rules.NEED_FIELDS), "status", "note")
+# free ``note`` (never imported; the template marks its example rows there). A need's recipe is a
+# JSON object, set through the API or the need form, not a spreadsheet cell.
+COLUMNS = (
+    "kind",
+    *dict.fromkeys(f for f in rules.OFFER_FIELDS + rules.NEED_FIELDS if f != "recipe"),
+    "status",
+    "note",
+)
 REQUIRED_COLUMNS = ("site", "quantity", "unit")
 TEMPLATE_COLUMNS = (
     "kind",

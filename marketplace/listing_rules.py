@@ -19,6 +19,7 @@ from accounts.models import Organisation, Site
 
 from . import units
 from .models import Destination, ListingStatus, Material, Period, Unit, UnitBasis
+from .recipes import clean_recipe
 
 #: Largest quantity (and minimum lot) accepted, in the listing's own unit.
 MAX_QUANTITY = Decimal("10000000")
@@ -55,6 +56,7 @@ NEED_FIELDS = (
     "min_lot",
     "max_distance_km",
     "description",
+    "recipe",
 )
 
 
@@ -253,6 +255,7 @@ def clean_need(organisation: Organisation, data: dict[str, Any]) -> dict[str, An
     materials = clean_materials(data.get("materials"))
     cleaned = _clean_common(organisation, data, materials, distance_required=True)
     cleaned["materials"] = materials
+    cleaned["recipe"] = clean_recipe(data.get("recipe"), materials)
     return cleaned
 
 

@@ -85,6 +85,18 @@ class Material(models.Model):
     )
     hazardous = models.BooleanField(_("hazardous"), default=False)
     substituted_virgin_material = models.CharField(_("virgin material displaced"), max_length=300, blank=True)
+    # Blend and storage properties (material-properties.csv); empty: not known / not a feedstock.
+    moisture_pct = models.DecimalField(
+        _("moisture (% of wet mass)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    nitrogen_pct_dry = models.DecimalField(
+        _("nitrogen (% of dry matter)"), max_digits=6, decimal_places=3, null=True, blank=True
+    )
+    c_to_n = models.DecimalField(_("C:N ratio"), max_digits=8, decimal_places=2, null=True, blank=True)
+    max_storage_days = models.PositiveIntegerField(
+        _("maximum storage (days)"), null=True, blank=True, help_text=_("Empty: storable without limit.")
+    )
+    properties_source = models.TextField(_("source of the properties"), blank=True)
 
     class Meta:
         ordering = ["key"]
@@ -124,6 +136,11 @@ class Material(models.Model):
     @property
     def is_piece(self) -> bool:
         return self.unit_basis == UnitBasis.PIECE
+
+    @property
+    def has_blend_properties(self) -> bool:
+        """Moisture, nitrogen and C:N are all known: the material can enter a quality bound."""
+        return None not in (self.moisture_pct, self.nitrogen_pct_dry, self.c_to_n)
 
 
 class ImpactMethod(models.IntegerChoices):
@@ -321,6 +338,9 @@ class Need(Listing):
     """A material demand: accepts one or more bulk materials, or exactly one piece material."""
 
     materials = models.ManyToManyField(Material, related_name="needs")
+    # A blend (issue 13): {"shares": [{"material", "min", "max"}], "c_to_n": [lo, hi],
+    # "moisture_pct": [lo, hi]}; decimals as strings; null: no recipe (listing_rules.clean_recipe).
+    recipe = models.JSONField(_("recipe"), null=True, blank=True)
 
     class Meta(Listing.Meta):
         verbose_name = _("need")
@@ -338,6 +358,70 @@ class Need(Listing):
 
     def __str__(self) -> str:
         return f"Need #{self.pk}: {self.quantity} {self.unit}"
+
+
+class StorageUnit(models.TextChoices):
+    TONNE = "t", _("t")
+    PIECE = "piece", _("pieces")
+
+
+class Storage(models.Model):
+    """A storage yard (issue 13): a listing kind where materials may wait between periods."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="storages"
+    )
+    site = models.ForeignKey("accounts.Site", on_delete=models.PROTECT, related_name="storages")
+    materials = models.ManyToManyField(Material, related_name="storages")
+    capacity = models.DecimalField(_("capacity"), max_digits=14, decimal_places=3)
+    unit = models.CharField(_("unit"), max_length=5, choices=StorageUnit.choices, default=StorageUnit.TONNE)
+    available_from = models.DateField(_("available from"), null=True, blank=True)
+    available_until = models.DateField(_("available until"), null=True, blank=True)
+    handling_kg_co2e_per_t = models.DecimalField(
+        _("handling (kg CO₂e per t)"), max_digits=10, decimal_places=3, null=True, blank=True
+    )
+    handling_cost_kzt_per_t = models.DecimalField(
+        _("handling cost (KZT per t)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    accept_automatically = models.BooleanField(
+        _("accept flows automatically"),
+        default=False,
+        help_text=_("Flows through this yard need no acceptance by its owner."),
+    )
+    description = models.TextField(_("description"), blank=True, max_length=4000)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ListingStatus.choices, default=ListingStatus.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("storage yard")
+        verbose_name_plural = _("storage yards")
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gt=0), name="storage_capacity_positive"),
+            models.CheckConstraint(condition=Q(unit__in=StorageUnit.values), name="storage_unit_valid"),
+            models.CheckConstraint(condition=Q(status__in=ListingStatus.values), name="storage_status_valid"),
+            models.CheckConstraint(
+                condition=Q(available_from__isnull=True)
+                | Q(available_until__isnull=True)
+                | Q(available_from__lte=F("available_until")),
+                name="storage_window_in_order",
+            ),
+            models.CheckConstraint(
+                condition=(Q(handling_kg_co2e_per_t__isnull=True) | Q(handling_kg_co2e_per_t__gte=0))
+                & (Q(handling_cost_kzt_per_t__isnull=True) | Q(handling_cost_kzt_per_t__gte=0)),
+                name="storage_handling_nonnegative",
+            ),
+        ]
+        indexes = [models.Index(fields=["status"], name="storage_status_idx")]
+
+    def __str__(self) -> str:
+        return f"Storage #{self.pk}: {self.capacity} {self.unit}"
 
 
 def listing_photo_path(instance: ListingPhoto, filename: str) -> str:

@@ -128,6 +128,7 @@ def need_create(
     min_lot: Any = None,
     description: str = "",
     status: str = ListingStatus.DRAFT,
+    recipe: Any = None,
 ) -> Need:
     """Post a material demand accepting one or more bulk materials, or exactly one piece material."""
     _require_member(actor, organisation)
@@ -145,6 +146,7 @@ def need_create(
             "min_lot": min_lot,
             "max_distance_km": max_distance_km,
             "description": description,
+            "recipe": recipe,
         },
     )
     materials_list = cleaned.pop("materials")

@@ -2,7 +2,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from . import photo_views, views
-from .web import factor_sets, listings, material_requests, search
+from .web import factor_sets, listings, material_requests, search, yards
 
 app_name = "marketplace"
 
@@ -30,6 +30,10 @@ urlpatterns = [
     path("mine/", listings.my_listings, name="mine"),
     *_listing_urls("offer"),
     *_listing_urls("need"),
+    path("storages/", yards.storage_list, name="storages"),
+    path("storages/new/", yards.storage_create, name="storage-create"),
+    path("storages/<int:pk>/edit/", yards.storage_edit, name="storage-edit"),
+    path("storages/<int:pk>/status/", yards.storage_status, name="storage-status"),
     path("photos/<int:pk>/", photo_views.listing_photo, name="photo"),
     path("map-config.json", listings.map_config, name="map-config"),
     path("materials/options/", listings.material_options, name="material-options"),

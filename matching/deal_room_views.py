@@ -52,6 +52,14 @@ def _proposal_page(
     deal = getattr(proposal, "deal", None) if proposal.status == "agreed" else None
     is_party = bool(orgs & {proposal.offer.organisation_id, proposal.need.organisation_id})
     undecided = proposal.status in UNDECIDED_PROPOSAL_STATUSES
+    # Issue 13: the storage yard's owner accepts a flow through the yard too.
+    yard_to_accept = (
+        undecided
+        and proposal.needs_storage_acceptance
+        and proposal.storage_accepted_at is None
+        and proposal.via_storage is not None
+        and proposal.via_storage.organisation_id in orgs
+    )
     return render(
         request,
         "matching/proposal.html",
@@ -60,6 +68,7 @@ def _proposal_page(
             "deal": deal,
             "is_party": is_party,
             "undecided": undecided,
+            "yard_to_accept": yard_to_accept,
             "terms": tariffs.flow_terms(proposal),
             "terms_form_url": reverse("matching:proposal-terms", args=[proposal.pk])
             if is_party and undecided

@@ -212,6 +212,16 @@ class Proposal(FlowFields):
     respond_by = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Issue 13: [{"period_start": "YYYY-MM-DD", "quantity": "<decimal in unit>"}] summing to
+    # ``quantity`` (empty for a run with time_step none); it seeds the deal's delivery plan.
+    schedule = models.JSONField(default=list, blank=True)
+    # A flow through a storage yard: when the material enters it (same shape as ``schedule``).
+    via_storage = models.ForeignKey(
+        "marketplace.Storage", null=True, blank=True, on_delete=models.PROTECT, related_name="proposals"
+    )
+    storage_schedule = models.JSONField(default=list, blank=True)
+    # The yard owner's acceptance (needed unless the yard accepts automatically).
+    storage_accepted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-run_id", "offer_id", "need_id"]
@@ -242,15 +252,28 @@ class Proposal(FlowFields):
         return f"Proposal #{self.pk}: offer {self.offer_id} → need {self.need_id} ({self.status})"
 
     @property
+    def needs_storage_acceptance(self) -> bool:
+        """A flow through a yard that does not accept automatically needs its owner's yes too."""
+        storage = self.via_storage if self.via_storage_id is not None else None
+        return storage is not None and not storage.accept_automatically
+
+    @property
     def waiting_for(self) -> list[str]:
-        """The sides still to decide: ``"supplier"`` (the offer's), ``"receiver"`` (the need's)."""
+        """The sides still to decide: ``"supplier"`` (the offer's), ``"receiver"`` (the need's),
+        and ``"yard"`` (the storage yard's owner, for a flow through a yard that does not accept
+        automatically)."""
+        held = self.needs_storage_acceptance
         if self.status == ProposalStatus.PROPOSED:
-            return ["supplier", "receiver"]
-        if self.status == ProposalStatus.ACCEPTED_BY_OFFER:
-            return ["receiver"]
-        if self.status == ProposalStatus.ACCEPTED_BY_NEED:
-            return ["supplier"]
-        return []
+            sides = ["supplier", "receiver"]
+        elif self.status == ProposalStatus.ACCEPTED_BY_OFFER:
+            sides = [] if held and self.need_accepted_at is not None else ["receiver"]
+        elif self.status == ProposalStatus.ACCEPTED_BY_NEED:
+            sides = [] if held and self.offer_accepted_at is not None else ["supplier"]
+        else:
+            return []
+        if held and self.storage_accepted_at is None:
+            sides.append("yard")
+        return sides
 
     @property
     def current_terms(self) -> TermsRevision | None:
@@ -265,6 +288,8 @@ class Proposal(FlowFields):
         orgs = [self.offer.organisation] if "supplier" in sides else []
         if "receiver" in sides and self.need.organisation not in orgs:
             orgs.append(self.need.organisation)
+        if "yard" in sides and self.via_storage is not None and self.via_storage.organisation not in orgs:
+            orgs.append(self.via_storage.organisation)
         return orgs
 
 

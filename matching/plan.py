@@ -75,6 +75,35 @@ def delivery_plan(*, quantity: Decimal, pieces: bool, every: str, start: date, e
     return [PlanEntry(date=day, quantity=part) for day, part in zip(dates, parts, strict=True)]
 
 
+def seeded_plan(*, schedule: list[tuple[date, Decimal]], quantity: Decimal, pieces: bool) -> list[PlanEntry]:
+    """A plan seeded by a proposal's schedule (issue 13): one entry per period.
+
+    When the deal's quantity is the schedule's total, the entries are the schedule's; otherwise
+    (agreed terms changed the quantity) it is spread in proportion to the schedule by largest
+    remainder, the leftover quanta to the largest remainders (earliest first on ties), so the
+    entries still sum exactly to the deal's quantity. Empty periods are left out.
+    """
+    quantum = PIECE_QUANTUM if pieces else TONNE_QUANTUM
+    rows = sorted((day, Decimal(amount)) for day, amount in schedule if Decimal(amount) > 0)
+    if not rows:
+        raise ValueError("an empty schedule")
+    total = sum((amount for _, amount in rows), Decimal(0))
+    if total == quantity:
+        return [PlanEntry(date=day, quantity=amount) for day, amount in rows]
+    quanta = int((quantity / quantum).to_integral_value())
+    weights = [amount / total * quanta for _, amount in rows]
+    parts = [int(w) for w in weights]
+    left = quanta - sum(parts)
+    order = sorted(range(len(rows)), key=lambda i: (-(weights[i] - parts[i]), i))
+    for index in order[:left]:
+        parts[index] += 1
+    return [
+        PlanEntry(date=day, quantity=(part * quantum).quantize(quantum))
+        for (day, _), part in zip(rows, parts, strict=True)
+        if part > 0
+    ]
+
+
 @dataclass(frozen=True)
 class PlanRow:
     """One plan entry against the deliveries: cumulative planned and delivered by its date."""

@@ -37,10 +37,15 @@ def proposal_list_for(*, user: User | AnonymousUser) -> QuerySet[Proposal]:
         "need__site",
         "material",
         "factor_set",
+        "via_storage__organisation",
     ).prefetch_related(
         "terms_revisions__organisation", "terms_revisions__author", "terms_revisions__proposal"
     )
-    return proposals if is_authority(user) else proposals.filter(_party_filter(user))
+    if is_authority(user):
+        return proposals
+    # A storage yard's owner sees the flows through the yard (issue 13): it accepts them too.
+    yard = Q(via_storage__organisation_id__in=member_organisation_ids(user))
+    return proposals.filter(_party_filter(user) | yard)
 
 
 def deal_list_for(*, user: User | AnonymousUser) -> QuerySet[Deal]:

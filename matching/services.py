@@ -98,13 +98,16 @@ def _sides(user, proposal: Proposal) -> tuple[bool, bool]:
     return proposal.offer.organisation_id in orgs, proposal.need.organisation_id in orgs
 
 
-def _transition(proposal: Proposal, action: str, **fields: Any) -> Proposal:
+def _transition(proposal: Proposal, action: str, *, target: str | None = "", **fields: Any) -> Proposal:
     """Apply one transition as a conditional update, so two concurrent decisions cannot both win.
 
     The update is conditional on the status *and* the terms revision read: an acceptance racing
     new terms (which may leave the status as it was) loses, and so do two new terms at once.
+    ``target`` overrides the transition table (``None``: refused); a storage yard's acceptance
+    may keep the status as it is (issue 13).
     """
-    target = TRANSITIONS.get((proposal.status, action))
+    if target == "":
+        target = TRANSITIONS.get((proposal.status, action))
     if target is None:
         raise conflict(
             _("This proposal is %(status)s; it cannot change now.")
@@ -120,11 +123,39 @@ def _transition(proposal: Proposal, action: str, **fields: Any) -> Proposal:
     return proposal
 
 
+def _storage_side(user, proposal: Proposal) -> bool:
+    """The actor speaks for the yard a flow goes through (when its owner must accept it)."""
+    storage = proposal.via_storage
+    return (
+        storage is not None
+        and proposal.needs_storage_acceptance
+        and (storage.organisation_id in member_organisation_ids(user))
+    )
+
+
+def _require_listings_active(proposal: Proposal) -> None:
+    for listing in (proposal.offer, proposal.need):
+        if listing.status != ListingStatus.ACTIVE:
+            raise conflict(_("One of the listings is no longer active; this proposal cannot become a deal."))
+    if proposal.via_storage is not None and proposal.via_storage.status != ListingStatus.ACTIVE:
+        raise conflict(_("The storage yard is no longer active; this proposal cannot become a deal."))
+
+
 @transaction.atomic
 def proposal_accept(*, proposal: Proposal, actor: User) -> Proposal:
-    """Accept for the side(s) the actor belongs to. Both sides' accepts make it a deal."""
+    """Accept for the side(s) the actor belongs to. Both sides' accepts make it a deal — and, for a
+    flow through a storage yard that does not accept automatically, the yard owner's too (issue 13):
+    until the owner accepts, a proposal both parties accepted stays ``accepted_by_offer`` or
+    ``accepted_by_need`` with both acceptance times set, waiting for ``"yard"``."""
+    if proposal.via_storage_id is not None:
+        # Three acceptances: lock the row so that the last one always sees the other two.
+        list(Proposal.objects.select_for_update().filter(pk=proposal.pk).values_list("pk", flat=True))
+        proposal.refresh_from_db()
     offer_side, need_side = _sides(actor, proposal)
-    if not (offer_side or need_side):
+    storage_side = _storage_side(actor, proposal) and proposal.storage_accepted_at is None
+    if not (offer_side or need_side or storage_side):
+        if _storage_side(actor, proposal):
+            raise conflict(_("The storage yard has accepted this proposal already."), status=proposal.status)
         raise forbidden(_("Only the two parties can accept a proposal."))
     now = timezone.now()
     overdue = proposal.respond_by is not None and proposal.respond_by <= now
@@ -134,30 +165,65 @@ def proposal_accept(*, proposal: Proposal, actor: User) -> Proposal:
             % {"date": formats.date_format(timezone.localtime(proposal.respond_by), "DATETIME_FORMAT")},
             status=proposal.status,
         )
-    if offer_side and need_side:
-        action, fields = "accept_both", {"offer_accepted_at": now, "need_accepted_at": now}
-    elif offer_side:
-        action, fields = "accept_offer", {"offer_accepted_at": now}
+    fields: dict[str, Any] = {}
+    if storage_side:
+        fields["storage_accepted_at"] = now
+    storage_done = (
+        not proposal.needs_storage_acceptance or proposal.storage_accepted_at is not None or storage_side
+    )
+    target: str | None
+    if offer_side or need_side:
+        if offer_side and need_side:
+            action = "accept_both"
+            fields.update(offer_accepted_at=now, need_accepted_at=now)
+        elif offer_side:
+            action = "accept_offer"
+            fields["offer_accepted_at"] = now
+        else:
+            action = "accept_need"
+            fields["need_accepted_at"] = now
+        target = TRANSITIONS.get((proposal.status, action))
+        if target == S.AGREED and not storage_done:
+            # Both parties said yes; the yard's owner has not: hold the proposal as it is.
+            target = S.ACCEPTED_BY_OFFER if proposal.status == S.PROPOSED else proposal.status
     else:
-        action, fields = "accept_need", {"need_accepted_at": now}
-    if (proposal.status, action) in TRANSITIONS and TRANSITIONS[(proposal.status, action)] == S.AGREED:
-        for listing in (proposal.offer, proposal.need):
-            if listing.status != ListingStatus.ACTIVE:
-                raise conflict(
-                    _("One of the listings is no longer active; this proposal cannot become a deal.")
-                )
+        action = "accept_storage"
+        both = proposal.offer_accepted_at is not None and proposal.need_accepted_at is not None
+        if proposal.status in ACCEPTED_BY_ONE_SIDE_STATUSES and both:
+            target = S.AGREED
+        elif proposal.status in UNDECIDED_PROPOSAL_STATUSES:
+            target = proposal.status
+        else:
+            target = None
+    if target == S.AGREED:
+        _require_listings_active(proposal)
         fields["decided_at"] = now
-    elif proposal.status == S.PROPOSED:
+    elif proposal.status == S.PROPOSED and target != S.PROPOSED:
         # The first acceptance opens the other side's response window.
         fields["respond_by"] = now + response_window()
-    proposal = _transition(proposal, action, **fields)
+    proposal = _transition(proposal, action, target=target, **fields)
+    if offer_side:
+        organisation = proposal.offer.organisation
+    elif need_side:
+        organisation = proposal.need.organisation
+    else:
+        assert proposal.via_storage is not None  # storage_side
+        organisation = proposal.via_storage.organisation
     event_record(
         actor=actor,
         action=f"proposal.{action}",
         obj=proposal,
-        organisation=proposal.offer.organisation if offer_side else proposal.need.organisation,
-        data={"status": proposal.status},
+        organisation=organisation,
+        data={"status": proposal.status, **({"storage": proposal.via_storage_id} if storage_side else {})},
     )
+    if storage_side and action != "accept_storage" and proposal.via_storage is not None:
+        event_record(
+            actor=actor,
+            action="proposal.accept_storage",
+            obj=proposal,
+            organisation=proposal.via_storage.organisation,
+            data={"status": proposal.status, "storage": proposal.via_storage_id},
+        )
     if proposal.status == S.AGREED:
         deal = _deal_create(proposal, actor)
         notifications.deal_agreed_on_commit(deal_id=deal.pk)
@@ -369,18 +435,16 @@ def proposal_terms_propose(
     else:
         action, fields = "terms_need", {"need_accepted_at": now, "offer_accepted_at": None}
     target = TRANSITIONS.get((proposal.status, action))
+    if target == S.AGREED and proposal.needs_storage_acceptance and proposal.storage_accepted_at is None:
+        target = S.ACCEPTED_BY_OFFER  # both parties agree; the storage yard's owner has yet to accept
     if target == S.AGREED:
-        for listing in (proposal.offer, proposal.need):
-            if listing.status != ListingStatus.ACTIVE:
-                raise conflict(
-                    _("One of the listings is no longer active; this proposal cannot become a deal.")
-                )
+        _require_listings_active(proposal)
         fields["decided_at"] = now
     if proposal.status == S.PROPOSED:
         fields["respond_by"] = now + response_window()
     number = proposal.terms_number + 1
     organisation = proposal.offer.organisation if offer_side else proposal.need.organisation
-    proposal = _transition(proposal, action, terms_number=number, **fields)
+    proposal = _transition(proposal, action, target=target, terms_number=number, **fields)
     revision = TermsRevision.objects.create(
         proposal=proposal,
         number=number,
@@ -627,6 +691,8 @@ def _unchanged(old: Proposal, new: Proposal) -> bool:
     return (
         old.unit == new.unit
         and old.factor_set_id == new.factor_set_id
+        # Through another storage yard (or none) it is another flow, with another party to accept.
+        and old.via_storage_id == new.via_storage_id
         and abs(new.quantity - old.quantity) <= KEEP_TOLERANCE * old.quantity
     )
 
@@ -638,6 +704,8 @@ KEPT_FIELDS = (
     "mass_t",
     "distance_km",
     "current_destination",
+    "schedule",
+    "storage_schedule",
     *Proposal.IMPACT_KEYS,
 )
 
@@ -717,7 +785,20 @@ def deal_plan(*, deal: Deal, today: date | None = None) -> list[plan.PlanRow] | 
     terms have no schedule (or it has no terms)."""
     terms = deal.terms
     if terms is None or not terms.has_schedule:
-        return None
+        # Issue 13: without an agreed schedule, the proposal's schedule (a run's periods) seeds
+        # the plan, one delivery per period.
+        schedule = deal.proposal.schedule
+        if not schedule:
+            return None
+        entries = plan.seeded_plan(
+            schedule=[
+                (date.fromisoformat(row["period_start"]), Decimal(row["quantity"])) for row in schedule
+            ],
+            quantity=deal.quantity,
+            pieces=deal.unit == Unit.PIECE,
+        )
+        deliveries = [(d.date, d.quantity) for d in deal.deliveries.all()]
+        return plan.plan_against(entries, deliveries, today=today or timezone.localdate())
     assert terms.schedule_start is not None and terms.schedule_end is not None  # has_schedule
     entries = plan.delivery_plan(
         quantity=deal.quantity,
@@ -740,11 +821,16 @@ def deliveries_remind_overdue(*, today: date | None = None) -> list[int]:
 
     today = today or timezone.localdate()
     created: list[int] = []
+    from django.db.models import Q
+
+    agreed_schedule = (
+        Q(terms__isnull=False) & ~Q(terms__schedule_every="") & Q(terms__schedule_start__lt=today)
+    )
+    # A plan seeded by the proposal's schedule (issue 13): deals without an agreed schedule.
+    seeded = (Q(terms__isnull=True) | Q(terms__schedule_every="")) & ~Q(proposal__schedule=[])
     deals = (
-        Deal.objects.filter(terms__isnull=False)
-        .exclude(terms__schedule_every="")
-        .filter(terms__schedule_start__lt=today)
-        .select_related("terms")
+        Deal.objects.filter(agreed_schedule | seeded)
+        .select_related("terms", "proposal")
         .prefetch_related("deliveries")
         .order_by("id")
     )

@@ -15,10 +15,21 @@ from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from marketplace.models import Destination, Factor, FactorSet, ListingStatus, Material, Need, Offer, Unit
-from marketplace.units import kg_to_tonnes, tonnes_in_unit
+from marketplace.models import (
+    Destination,
+    Factor,
+    FactorSet,
+    ListingStatus,
+    Material,
+    Need,
+    Offer,
+    Storage,
+    Unit,
+)
+from marketplace.units import KG_PER_TONNE, kg_to_tonnes, tonnes_in_unit
 
 from . import engine
+from .engine.problem import Recipe, ShareBound, StorageInput
 from .impact import FlowFactors, Impact, flow_impact
 from .models import ACCEPTED_BY_ONE_SIDE_STATUSES, Deal, Proposal, ProposalStatus
 
@@ -146,7 +157,73 @@ def material_spec(material: Material, factors: FlowFactors) -> engine.MaterialSp
         # (("incineration", f), ("open_burning", f)) where the set states them: the engine's
         # net_climate then counts the same fate baseline as matching.impact does.
         baseline_kg_per_t=factors.baseline_kg_per_t,
+        # Blend and storage properties (issue 13; material-properties.csv).
+        moisture_pct=material.moisture_pct,
+        nitrogen_pct_dry=material.nitrogen_pct_dry,
+        c_to_n=material.c_to_n,
+        max_storage_days=material.max_storage_days,
     )
+
+
+def recipe_input(recipe: dict[str, Any] | None) -> Recipe | None:
+    """A need's stored recipe (``marketplace.recipes``, decimals as strings) in the engine's terms."""
+    if not recipe:
+        return None
+
+    def bounds(key: str) -> tuple[Decimal, Decimal] | None:
+        value = recipe.get(key)
+        return None if value is None else (Decimal(value[0]), Decimal(value[1]))
+
+    shares = tuple(
+        ShareBound(material=item["material"], min=Decimal(item["min"]), max=Decimal(item["max"]))
+        for item in recipe.get("shares", [])
+    )
+    return Recipe(shares=shares, c_to_n=bounds("c_to_n"), moisture_pct=bounds("moisture_pct"))
+
+
+def storage_inputs(by_id: dict[int, Material]) -> tuple[StorageInput, ...]:
+    """Active storage yards of verified organisations (issue 13), in the engine's terms."""
+    live = {"status": ListingStatus.ACTIVE, "organisation__verified": True}
+    stored: dict[int, list[str]] = defaultdict(list)
+    for storage_id, material_id in Storage.materials.through.objects.filter(
+        **{f"storage__{key}": value for key, value in live.items()}
+    ).values_list("storage_id", "material_id"):
+        stored[storage_id].append(by_id[material_id].key)
+    inputs = []
+    for row in (
+        Storage.objects.filter(**live)
+        .order_by("id")
+        .values(
+            "id",
+            "site__latitude",
+            "site__longitude",
+            "capacity",
+            "unit",
+            "available_from",
+            "available_until",
+            "handling_kg_co2e_per_t",
+            "handling_cost_kzt_per_t",
+            "organisation_id",
+        )
+    ):
+        if not stored.get(row["id"]):
+            continue
+        inputs.append(
+            StorageInput(
+                id=row["id"],
+                materials=tuple(sorted(stored[row["id"]])),
+                lat=float(row["site__latitude"]),
+                lon=float(row["site__longitude"]),
+                capacity=row["capacity"],
+                unit=row["unit"],
+                available_from=row["available_from"],
+                available_until=row["available_until"],
+                handling_kg_co2e_per_t=row["handling_kg_co2e_per_t"] or Decimal(0),
+                handling_cost_kzt_per_t=row["handling_cost_kzt_per_t"] or Decimal(0),
+                owner=row["organisation_id"],
+            )
+        )
+    return tuple(inputs)
 
 
 LISTING_FIELDS = (
@@ -173,13 +250,18 @@ def build_snapshot(
     time_limit_s: float = 60.0,
     radius_factor: float = 1.0,
     extra_listings: dict[str, list[dict[str, Any]]] | None = None,
+    time_step: str = "none",
 ) -> Snapshot:
     """Every active listing of a verified organisation, in the engine's terms (a fixed number of
     queries, whatever the number of listings).
 
     A what-if run (issue 14) may scale every listing's radius by ``radius_factor`` and add
     hypothetical listings (``matching.whatif``: cleaned JSON), which get ids -1, -2, … that no
-    real listing has; hypothetical offers are in the group ``HYPOTHETICAL``."""
+    real listing has; hypothetical offers are in the group ``HYPOTHETICAL``.
+
+    Issue 13: ``time_step`` (``month``, ``week``, ``none``) goes to the problem, with the active
+    storage yards of verified organisations, the needs' recipes and the materials' blend and
+    storage properties."""
     factor = Decimal(repr(radius_factor))
 
     def radius(km: Decimal | None) -> Decimal | None:
@@ -230,7 +312,7 @@ def build_snapshot(
     ).values_list("need_id", "material_id"):
         accepted[need_id].append(material_id)
     need_inputs = []
-    for row in Need.objects.filter(**live).order_by("id").values(*LISTING_FIELDS):
+    for row in Need.objects.filter(**live).order_by("id").values(*LISTING_FIELDS, "recipe"):
         material_ids = sorted(accepted.get(row["id"], []))
         if not material_ids:
             continue
@@ -251,6 +333,7 @@ def build_snapshot(
                 committed=sum_committed(
                     committed_need.get(row["id"], []), unit=row["unit"], material=by_id[material_ids[0]]
                 ),
+                recipe=recipe_input(row["recipe"]),
             )
         )
     extra = extra_listings or {}
@@ -286,6 +369,8 @@ def build_snapshot(
         declined_pairs=declined,
         road_freight_kg_per_tkm=factor_set.road_freight_kg_per_tkm,
         time_limit_s=time_limit_s,
+        time_step=time_step,
+        storages=storage_inputs(by_id),
     )
     return Snapshot(problem=problem)
 
@@ -323,6 +408,29 @@ def flow_amounts(flow: engine.Flow) -> tuple[Decimal, str, Decimal, Decimal]:
     if flow.unit == "piece":
         return Decimal(flow.quantity), Unit.PIECE.value, mass_t, distance_km
     return mass_t, Unit.TONNE.value, mass_t, distance_km
+
+
+def _schedule_json(entries: tuple[tuple[date, int], ...], *, unit: str) -> list[dict[str, str]]:
+    """(period_start, base units) → ``[{"period_start", "quantity"}]`` in the proposal's unit:
+    pieces stay pieces, kilograms become tonnes (exact to the kilogram, so the sum is exact)."""
+    rows = []
+    for period_start, quantity in entries:
+        amount = (
+            Decimal(quantity)
+            if unit == Unit.PIECE
+            else (Decimal(quantity) / KG_PER_TONNE).quantize(Decimal("0.001"))
+        )
+        rows.append({"period_start": period_start.isoformat(), "quantity": str(amount)})
+    return rows
+
+
+def proposal_timing(flow: engine.Flow, *, unit: str) -> dict[str, Any]:
+    """A flow's schedule, storage yard and storage schedule as proposal fields (issue 13)."""
+    return {
+        "schedule": _schedule_json(flow.schedule, unit=unit),
+        "via_storage_id": flow.via_storage,
+        "storage_schedule": _schedule_json(flow.storage_schedule, unit=unit),
+    }
 
 
 def impact_of(

@@ -61,6 +61,11 @@ class MaterialSerializer(serializers.ModelSerializer):
             "density_t_per_m3",
             "hazardous",
             "substituted_virgin_material",
+            "moisture_pct",
+            "nitrogen_pct_dry",
+            "c_to_n",
+            "max_storage_days",
+            "properties_source",
             "units",
         ]
         read_only_fields = fields
@@ -286,15 +291,55 @@ class OfferSerializer(ListingOutputMixin, serializers.ModelSerializer):
         return None if mass is None else str(Decimal(mass).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
 
 
+RANGE_SCHEMA = {
+    "type": "array",
+    "items": {"type": "string", "format": "decimal"},
+    "minItems": 2,
+    "maxItems": 2,
+    "nullable": True,
+}
+RECIPE_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "description": "A blend (issue 13): `shares` are mass fractions (0–1) of what the need receives, "
+    "for some of its materials; `c_to_n` and `moisture_pct` bound the received mix (wet mass basis) "
+    "and need the moisture, nitrogen and C:N of every accepted material. 400 when bounds are "
+    "out of order or range, shares infeasible or a share's material is not accepted. Null: no recipe.",
+    "properties": {
+        "shares": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "material": {"type": "string"},
+                    "min": {"type": "string", "format": "decimal"},
+                    "max": {"type": "string", "format": "decimal"},
+                },
+                "required": ["material"],
+            },
+        },
+        "c_to_n": RANGE_SCHEMA,
+        "moisture_pct": RANGE_SCHEMA,
+    },
+    "example": {"c_to_n": ["25", "30"], "moisture_pct": ["50", "60"]},
+}
+
+
+@extend_schema_field(RECIPE_SCHEMA)
+class RecipeField(serializers.JSONField):
+    """A need's recipe: free JSON on input, checked by ``marketplace.recipes`` (400 naming it)."""
+
+
 class NeedSerializer(ListingOutputMixin, serializers.ModelSerializer):
     status = ListingStatusField(read_only=True)
     materials: serializers.SlugRelatedField[Material] = serializers.SlugRelatedField(
         slug_field="key", many=True, read_only=True
     )
+    recipe = RecipeField(read_only=True, allow_null=True)
 
     class Meta:
         model = Need
-        fields = [*LISTING_FIELDS[:5], "materials", *LISTING_FIELDS[5:]]
+        fields = [*LISTING_FIELDS[:5], "materials", *LISTING_FIELDS[5:], "recipe"]
         read_only_fields = fields
 
 
@@ -333,6 +378,7 @@ class NeedInputSerializer(ListingInputSerializer):
         help_text="Material keys: bulk materials, or exactly one piece material.",
     )
     max_distance_km = _number(help_text="Required, 0 < km ≤ 1000.")
+    recipe = RecipeField(required=False, allow_null=True, default=None)
 
 
 class OfferUpdateSerializer(OfferInputSerializer):

@@ -26,10 +26,13 @@ from .. import access, extensions, services, web_selectors
 from ..forms import (
     NEW_SITE,
     NEW_SITE_PREFIX,
+    RECIPE_PRESETS,
+    RECIPE_RANGE_FIELDS,
     NeedForm,
     OfferForm,
     PhotoForm,
     material_units,
+    recipe_shares_text,
 )
 from ..models import ListingStatus, Material, Need, Offer, Unit
 from ..photos import MAX_PHOTOS_PER_LISTING
@@ -184,7 +187,26 @@ def _initial(listing) -> dict:
         initial["current_destination"] = listing.current_destination
     else:
         initial["materials"] = [m.key for m in listing.materials.all()]
+        recipe = listing.recipe or {}
+        for key, (low, high) in RECIPE_RANGE_FIELDS.items():
+            if recipe.get(key):
+                initial[low], initial[high] = recipe[key]
+        initial["recipe_shares"] = recipe_shares_text(recipe) or None
     return {key: value for key, value in initial.items() if value is not None}
+
+
+def _preset_initial(request, kind: str) -> dict | None:
+    """The need form's preset button (issue 13): the form as posted, with the preset's recipe
+    fields filled in, shown again without saving (works without JavaScript)."""
+    preset = RECIPE_PRESETS.get(request.POST.get("recipe_preset", "")) if kind == "need" else None
+    if request.method != "POST" or preset is None:
+        return None
+    initial: dict[str, Any] = {
+        key: request.POST.getlist(key) if key == "materials" else request.POST.get(key)
+        for key in request.POST
+        if key not in ("csrfmiddlewaretoken", "recipe_preset")
+    }
+    return {**initial, **preset}
 
 
 def _save(form, spec: Kind, *, organisation: Organisation, user, listing=None):
@@ -250,6 +272,10 @@ def listing_create(request, kind: str):
     spec = KINDS[kind]
     organisation = _acting_organisation(request)
     sites = organisation.sites.order_by("name", "id")
+    preset = _preset_initial(request, kind)
+    if preset is not None:
+        form = spec.form(sites=sites, materials=Material.objects.all(), initial=preset)
+        return _form_page(request, spec, form, organisation=organisation)
     form = spec.form(
         request.POST or None,
         request.FILES or None,
@@ -279,6 +305,10 @@ def listing_edit(request, kind: str, pk: int):
     listing = spec.access(request.user, pk, for_write=True)
     organisation = listing.organisation
     sites = organisation.sites.order_by("name", "id")
+    preset = _preset_initial(request, kind)
+    if preset is not None:
+        form = spec.form(sites=sites, materials=Material.objects.all(), initial=preset, editing=True)
+        return _form_page(request, spec, form, organisation=organisation, listing=listing)
     form = spec.form(
         request.POST or None,
         request.FILES or None,

@@ -15,6 +15,7 @@ from matching.explain import explanation
 from matching.flow_view import FlowView, flow_view_for, viewer_of
 from matching.models import Deal, Delivery, MatchRun, Objective, Proposal
 from matching.progress import progress_text
+from matching.runs import DEFAULT_TIME_STEP, TIME_STEPS
 
 
 class HypotheticalListingSerializer(StrictSerializer):
@@ -76,6 +77,12 @@ class MatchRunInputSerializer(StrictSerializer):
         required=False,
         help_text="What-if runs only. Validated like real listings; a 400 names the path "
         "(`parameters.extra_listings[0].quantity`).",
+    )
+    time_step = serializers.ChoiceField(
+        choices=[(step, step) for step in TIME_STEPS],
+        default=DEFAULT_TIME_STEP,
+        help_text="Periods the horizon is split into (issue 13): `month` (default), `week`, or `none` "
+        "(the whole horizon at once). Proposals then carry a delivery `schedule`.",
     )
 
 
@@ -255,10 +262,25 @@ class OrganisationRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class PeriodQuantitySerializer(serializers.Serializer):
+    period_start = serializers.DateField()
+    quantity = serializers.DecimalField(max_digits=16, decimal_places=3, help_text="In the proposal's unit.")
+
+
 class ProposalSerializer(EconomicsMixin, _ImpactMixin, serializers.ModelSerializer):
     waiting_for = serializers.SerializerMethodField(
         help_text='The sides still to decide: "supplier" (the offer\'s organisation), '
-        '"receiver" (the need\'s).'
+        '"receiver" (the need\'s) and, for a flow through a storage yard that does not accept '
+        'automatically, "yard" (the yard\'s owner).'
+    )
+    schedule = PeriodQuantitySerializer(
+        many=True,
+        read_only=True,
+        help_text="When the need receives what (issue 13): one entry per period, summing to `quantity`; "
+        "empty for a run with time_step none. It seeds the deal's delivery plan.",
+    )
+    storage_schedule = PeriodQuantitySerializer(
+        many=True, read_only=True, help_text="For a flow through a storage yard: when it enters the yard."
     )
     waiting_for_organisations = serializers.SerializerMethodField()
     terms = serializers.SerializerMethodField(help_text="The current terms (the latest revision), or null.")
@@ -295,9 +317,15 @@ class ProposalSerializer(EconomicsMixin, _ImpactMixin, serializers.ModelSerializ
             "created_at",
             "terms",
             "terms_revisions",
+            "schedule",
+            "via_storage",
+            "storage_schedule",
+            "storage_accepted_at",
         ]
         read_only_fields = fields
         extra_kwargs = {
+            "via_storage": {"help_text": "The storage yard the flow goes through (issue 13), or null."},
+            "storage_accepted_at": {"help_text": "When the storage yard's owner accepted the flow."},
             "origin": {"help_text": '"run" (a match run proposed it) or "request" (a party asked directly).'},
             "run": {
                 "help_text": "The latest run that proposed it (a kept proposal moves to each new run); "
@@ -311,7 +339,7 @@ class ProposalSerializer(EconomicsMixin, _ImpactMixin, serializers.ModelSerializ
         }
 
     @extend_schema_field(
-        serializers.ListField(child=serializers.ChoiceField(choices=["supplier", "receiver"]))
+        serializers.ListField(child=serializers.ChoiceField(choices=["supplier", "receiver", "yard"]))
     )
     def get_waiting_for(self, proposal: Proposal) -> list[str]:
         return proposal.waiting_for

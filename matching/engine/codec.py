@@ -15,7 +15,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from .problem import Flow, MaterialSpec, NeedInput, OfferInput, Problem, Solution
+from .problem import (
+    Flow,
+    MaterialSpec,
+    NeedInput,
+    OfferInput,
+    Problem,
+    Recipe,
+    ShareBound,
+    Solution,
+    StorageInput,
+)
 
 #: the problem's scalar settings, stored under their own names
 PROBLEM_SETTINGS = (
@@ -25,9 +35,12 @@ PROBLEM_SETTINGS = (
     "circuity",
     "road_freight_kg_per_tkm",
     "time_limit_s",
+    "time_step",
 )
+#: settings added later, with the value a part stored before them means (issue 13: aggregate)
+SETTING_DEFAULTS: dict[str, Any] = {"time_step": "none"}
 
-Record = TypeVar("Record", OfferInput, NeedInput, MaterialSpec)
+Record = TypeVar("Record", OfferInput, NeedInput, MaterialSpec, StorageInput, ShareBound)
 
 
 def encode_value(value: Any) -> Any:
@@ -53,7 +66,7 @@ def decode_value(value: Any) -> Any:
     return value
 
 
-def _record(obj: OfferInput | NeedInput | MaterialSpec) -> dict[str, Any]:
+def _record(obj: OfferInput | NeedInput | MaterialSpec | StorageInput | ShareBound | Flow) -> dict[str, Any]:
     return {f.name: encode_value(getattr(obj, f.name)) for f in fields(obj)}
 
 
@@ -61,23 +74,59 @@ def _build(cls: type[Record], data: dict[str, Any]) -> Record:
     return cls(**{k: decode_value(v) for k, v in data.items()})
 
 
+def _need_record(need: NeedInput) -> dict[str, Any]:
+    """A need, with its recipe (a nested dataclass, issue 13) as an object of its own."""
+    data = {f.name: encode_value(getattr(need, f.name)) for f in fields(need) if f.name != "recipe"}
+    recipe = need.recipe
+    data["recipe"] = (
+        None
+        if recipe is None
+        else {
+            "shares": [_record(share) for share in recipe.shares],
+            "c_to_n": encode_value(recipe.c_to_n),
+            "moisture_pct": encode_value(recipe.moisture_pct),
+        }
+    )
+    return data
+
+
+def _need_build(data: dict[str, Any]) -> NeedInput:
+    values = {k: decode_value(v) for k, v in data.items() if k != "recipe"}
+    recipe = data.get("recipe")
+    if recipe is not None:
+        values["recipe"] = Recipe(
+            shares=tuple(_build(ShareBound, share) for share in recipe["shares"]),
+            c_to_n=decode_value(recipe["c_to_n"]),
+            moisture_pct=decode_value(recipe["moisture_pct"]),
+        )
+    return NeedInput(**values)
+
+
+def _flow_build(row: list[Any] | dict[str, Any]) -> Flow:
+    if isinstance(row, list):  # parts stored before issue 13: the first seven fields in order
+        return Flow(*row)
+    return Flow(**{k: decode_value(v) for k, v in row.items()})
+
+
 def problem_to_json(problem: Problem) -> dict[str, Any]:
     return {
         **{k: encode_value(getattr(problem, k)) for k in PROBLEM_SETTINGS},
         "declined_pairs": sorted([list(p) for p in problem.declined_pairs]),
         "offers": [_record(o) for o in problem.offers],
-        "needs": [_record(n) for n in problem.needs],
+        "needs": [_need_record(n) for n in problem.needs],
         "materials": [_record(m) for m in problem.materials],
+        "storages": [_record(s) for s in problem.storages],
     }
 
 
 def problem_from_json(data: dict[str, Any]) -> Problem:
     return Problem(
         offers=tuple(_build(OfferInput, o) for o in data["offers"]),
-        needs=tuple(_build(NeedInput, n) for n in data["needs"]),
+        needs=tuple(_need_build(n) for n in data["needs"]),
         materials=tuple(_build(MaterialSpec, m) for m in data["materials"]),
         declined_pairs=frozenset((a, b) for a, b in data["declined_pairs"]),
-        **{k: decode_value(data[k]) for k in PROBLEM_SETTINGS},
+        storages=tuple(_build(StorageInput, s) for s in data.get("storages", [])),
+        **{k: decode_value(data[k]) if k in data else SETTING_DEFAULTS[k] for k in PROBLEM_SETTINGS},
     )
 
 
@@ -85,15 +134,12 @@ def solution_to_json(solution: Solution) -> dict[str, Any]:
     data: dict[str, Any] = {
         f.name: getattr(solution, f.name) for f in fields(solution) if f.name not in ("flows", "stats")
     }
-    data["flows"] = [
-        [fl.offer_id, fl.need_id, fl.material, fl.quantity, fl.unit, fl.mass_kg, fl.distance_km]
-        for fl in solution.flows
-    ]
+    data["flows"] = [_record(fl) for fl in solution.flows]
     data["stats"] = {k: v for k, v in solution.stats.items() if isinstance(v, (int, float, str, bool, dict))}
     return data
 
 
 def solution_from_json(data: dict[str, Any]) -> Solution:
-    flows = tuple(Flow(*row) for row in data["flows"])
+    flows = tuple(_flow_build(row) for row in data["flows"])
     rest = {k: v for k, v in data.items() if k != "flows"}
     return Solution(flows=flows, **rest)

@@ -24,6 +24,7 @@ DESTINATIONS = ("landfill", "open_burning", "incineration", "other_use", "unknow
 WASTE_BOUND = ("landfill", "open_burning", "incineration", "unknown")
 #: destinations other than landfill that carry their own avoided-emission factor
 BASELINE_FATES = ("open_burning", "incineration")
+TIME_STEPS = ("month", "week", "none")
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,11 @@ class MaterialSpec:
     substitution_kg_per_t: Decimal
     treatment_kg_per_t: Decimal
     baseline_kg_per_t: tuple[tuple[str, Decimal], ...] = ()
+    moisture_pct: Decimal | None = None
+    nitrogen_pct_dry: Decimal | None = None
+    c_to_n: Decimal | None = None
+    #: None: unlimited
+    max_storage_days: int | None = None
 
     @property
     def is_piece(self) -> bool:
@@ -100,6 +106,43 @@ class OfferInput:
 
 
 @dataclass(frozen=True)
+class StorageInput:
+    """A storage yard where material may wait from one bucket to a later one."""
+
+    id: int
+    materials: tuple[str, ...]
+    lat: float
+    lon: float
+    capacity: Decimal
+    #: "t" or "piece"
+    unit: str
+    available_from: date | None
+    available_until: date | None
+    handling_kg_co2e_per_t: Decimal = Decimal(0)
+    handling_cost_kzt_per_t: Decimal = Decimal(0)
+    #: the owning organisation's id (informational)
+    owner: int | None = None
+
+
+@dataclass(frozen=True)
+class ShareBound:
+    """Mass fraction bounds (0-1) of one material in what a need receives."""
+
+    material: str
+    min: Decimal
+    max: Decimal
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A blend a need requires: share bounds and quality ranges of the received mix."""
+
+    shares: tuple[ShareBound, ...] = ()
+    c_to_n: tuple[Decimal, Decimal] | None = None
+    moisture_pct: tuple[Decimal, Decimal] | None = None
+
+
+@dataclass(frozen=True)
 class NeedInput:
     """A material need; bulk needs may accept several bulk materials, piece needs exactly one."""
 
@@ -115,6 +158,7 @@ class NeedInput:
     min_lot: Decimal | None
     max_distance_km: Decimal
     committed: Decimal = Decimal(0)
+    recipe: Recipe | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +178,8 @@ class Problem:
     declined_pairs: frozenset[tuple[int, int]] = field(default=frozenset(), kw_only=True)
     road_freight_kg_per_tkm: Decimal = field(default=Decimal("0.10163"), kw_only=True)
     time_limit_s: float = field(default=60.0, kw_only=True)
+    time_step: str = field(default="none", kw_only=True)
+    storages: tuple[StorageInput, ...] = field(default=(), kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -147,6 +193,12 @@ class Flow:
     unit: str
     mass_kg: int
     distance_km: float
+    #: (period_start, quantity in base units) delivered to the need; empty when time_step is none
+    schedule: tuple[tuple[date, int], ...] = ()
+    via_storage: int | None = None
+    #: (period_start, quantity entering the yard)
+    storage_schedule: tuple[tuple[date, int], ...] = ()
+    legs_km: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ the package; modules inside it import from the module that defines a name.
 
 from .execute import match_run_execute, part_execute, write_results
 from .lifecycle import (
+    DEFAULT_TIME_STEP,
     TIME_STEPS,
     LeaseHeartbeat,
     active_run,
@@ -27,6 +28,7 @@ from .lifecycle import (
 from .summary import run_summary
 
 __all__ = [
+    "DEFAULT_TIME_STEP",
     "TIME_STEPS",
     "LeaseHeartbeat",
     "active_run",

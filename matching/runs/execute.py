@@ -28,7 +28,7 @@ from marketplace.units import kg_to_tonnes
 from .. import compare, diagnostics, engine, notifications, services
 from ..models import OPEN_RUN_STATUSES, MatchRun, Proposal, RunPart, RunStatus
 from ..progress_labels import progress_message
-from ..snapshot import build_snapshot, factors_by_material, flow_amounts, impact_of
+from ..snapshot import build_snapshot, factors_by_material, flow_amounts, impact_of, proposal_timing
 from . import fanout
 from .lifecycle import LeaseHeartbeat, claim, lease_seconds, match_run_fail, max_attempts, progress, release
 
@@ -88,6 +88,8 @@ def _solve_and_write(*, run: MatchRun, token: str) -> str:
             time_limit_s=float(run.parameters.get("time_limit_s", settings.MATCHING_SOLVER_TIME_LIMIT_S)),
             radius_factor=float(run.parameters.get("radius_factor", 1.0)),
             extra_listings=run.parameters.get("extra_listings"),
+            # Runs queued before issue 13 have no time step: they keep the aggregate model.
+            time_step=str(run.parameters.get("time_step", "none")),
         )
         progress(
             run_id=run_id,
@@ -198,6 +200,7 @@ def write_results(
                 distance_km=distance_km,
                 current_destination=destination,
                 factor_set=run.factor_set,
+                **proposal_timing(flow, unit=unit),
                 **impact.as_dict(),
             )
         )

@@ -58,6 +58,7 @@ RUN_TASK = "matching.run_match"
 
 #: time steps a run may be given (stored in its parameters; the bucketed engine is a later issue)
 TIME_STEPS = ("month", "week", "none")
+DEFAULT_TIME_STEP = "month"
 
 
 def lease_seconds() -> int:
@@ -98,8 +99,9 @@ def match_run_start(
     after the run row is committed; if the broker is down then, the run stays queued (it is
     recorded, which is what the caller is told) and the sweeper sends it later.
 
-    ``time_step`` (``month``, ``week`` or ``none``) is stored in the run's parameters for the
-    time-bucketed engine of a later issue; today's engine solves the whole horizon at once.
+    ``time_step`` (``month`` by default, ``week`` or ``none``) is stored in the run's parameters
+    and handed to the engine (``Problem.time_step``): the horizon is split into periods and the
+    proposals carry a delivery schedule; ``none`` is the aggregate model (issue 13).
 
     ``dry_run=True`` starts a what-if run (issue 14): ``parameters`` (``radius_factor``,
     ``circuity``, ``objective``, ``extra_listings``; ``matching.whatif``) shape its snapshot, and
@@ -139,8 +141,7 @@ def match_run_start(
         "circuity": circuity,
         "time_limit_s": settings.MATCHING_SOLVER_TIME_LIMIT_S,
     }
-    if time_step is not None:
-        run_parameters["time_step"] = time_step
+    run_parameters["time_step"] = time_step if time_step is not None else DEFAULT_TIME_STEP
     run_parameters.update(whatif_parameters)
     factor_set = require_active_factor_set()
     try:

@@ -7,12 +7,14 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.errors import DomainError
 from marketplace import factor_data
 from marketplace.factor_services import factor_set_import
+from marketplace.material_properties import DEFAULT_PROPERTIES_PATH
 
 
 class Command(BaseCommand):
     help = (
         "Import materials and flow factors (default: the copies the project carries in "
-        "marketplace/data/: flow-factors.csv, flow-factor-globals.csv, fate-factors.csv). "
+        "marketplace/data/: flow-factors.csv, flow-factor-globals.csv, fate-factors.csv, and the "
+        "materials' blend and storage properties from material-properties.csv). "
         "Publishes the new set and makes it active unless --draft. "
         "Importing identical files again changes nothing."
     )
@@ -33,6 +35,12 @@ class Command(BaseCommand):
             "(default: beside FILE, else the project's)",
         )
         parser.add_argument(
+            "--properties",
+            dest="properties_file",
+            help="material-properties CSV: moisture, nitrogen, C:N, storage days "
+            "(default: beside FILE, else the project's)",
+        )
+        parser.add_argument(
             "--set-version",
             dest="set_version",
             help="version label of the new set (default: date and content digest)",
@@ -40,12 +48,21 @@ class Command(BaseCommand):
         parser.add_argument("--draft", action="store_true", help="import as a draft instead of publishing")
 
     def handle(
-        self, *args, file=None, globals_file=None, fates_file=None, set_version=None, draft=False, **options
+        self,
+        *args,
+        file=None,
+        globals_file=None,
+        fates_file=None,
+        properties_file=None,
+        set_version=None,
+        draft=False,
+        **options,
     ):
         factors_path = Path(file) if file else factor_data.DEFAULT_FACTORS_PATH
         globals_path = self._companion(file, globals_file, factor_data.DEFAULT_GLOBALS_PATH)
         fates_path = self._companion(file, fates_file, factor_data.DEFAULT_FATES_PATH)
-        for path in (factors_path, globals_path, fates_path):
+        properties_path = self._companion(file, properties_file, DEFAULT_PROPERTIES_PATH)
+        for path in (factors_path, globals_path, fates_path, properties_path):
             if not path.is_file():
                 raise CommandError(f"No such file: {path}")
         try:
@@ -53,6 +70,7 @@ class Command(BaseCommand):
                 factors_path=factors_path,
                 globals_path=globals_path,
                 fates_path=fates_path,
+                properties_path=properties_path,
                 version=set_version,
                 publish=not draft,
             )
