@@ -28,6 +28,7 @@ from .flow import FlowResult, solve_min_cost_flow
 from .prepare import Prepared, prepare
 from .problem import Flow, Problem, Solution
 from .scaling import MG_PER_KG_CO2E
+from .timed import needs_timed_path, solve_timed
 
 
 def _provider(problem: Problem, distance_provider: DistanceProvider | None) -> DistanceProvider:
@@ -250,6 +251,17 @@ def solve(
     """
     started = time.perf_counter()
     deadline = started + problem.time_limit_s
+    if needs_timed_path(problem):
+        # issue 13: time buckets, yards and blends; ``time_step='none'`` without recipes stays below
+        solution, prep = solve_timed(problem, _provider(problem, distance_provider), deadline)
+        _LAST_PREPARED[:] = [(problem, prep)]
+        if require_proven_optimal and not solution.proven_optimal:
+            raise SolverTimeout(
+                f"time limit of {problem.time_limit_s} s reached before optimality was proven",
+                bound=solution.bound,
+                solution=solution,
+            )
+        return solution
     prep, arcs, components, timings = _analyse(problem, distance_provider)
     del arcs  # the components hold their own slices; free the global arrays before solving
     t = time.perf_counter()
