@@ -29,6 +29,8 @@ class Buckets:
 
     first: tuple[int, ...]
     last: tuple[int, ...]
+    #: the shortest full step: 7 days (weeks), 28 (months), unbounded for one bucket
+    step_days: int = 10**9
 
     def __len__(self) -> int:
         return len(self.first)
@@ -38,10 +40,8 @@ class Buckets:
 
     @property
     def shortest_days(self) -> int:
-        """Length of the shortest *full* step between two consecutive bucket starts."""
-        if len(self.first) < 2:
-            return 10**9  # one bucket: nothing ever waits across a boundary
-        return min(b - a for a, b in zip(self.first, self.first[1:], strict=False))
+        """The shortest *full* bucket step (a partial first bucket does not count)."""
+        return self.step_days if len(self.first) > 1 else 10**9
 
     def covering(self, day_from: int, day_until: int) -> list[int]:
         """Indices of the buckets meeting the inclusive day range, in order."""
@@ -74,7 +74,7 @@ def make_buckets(horizon_start: date, horizon_days: int, time_step: str) -> Buck
             break
         firsts.append(day.toordinal())
     lasts = [b - 1 for b in firsts[1:]] + [end]
-    return Buckets(tuple(firsts), tuple(lasts))
+    return Buckets(tuple(firsts), tuple(lasts), 7 if time_step == "week" else 28)
 
 
 def largest_remainder(total: int, weights: list[int]) -> list[int]:
@@ -98,7 +98,7 @@ def may_wait(material: MaterialSpec, buckets: Buckets, from_bucket: int, to_buck
     """Whether material present in ``from_bucket`` may still be there in ``to_bucket``.
 
     The wait counts the days between the two buckets' starts. A material is *perishable* when
-    its ``max_storage_days`` is shorter than the shortest step between bucket starts: it never
+    its ``max_storage_days`` is shorter than a full bucket (7 days for weeks, 28 for months): it never
     waits across a boundary (spent grain, 4 days, with weeks or months). Otherwise it waits up
     to ``max_storage_days`` (None = unlimited).
     """
