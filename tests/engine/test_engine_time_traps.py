@@ -86,10 +86,14 @@ def yard(id_, materials, capacity, unit="t"):
 def test_facade_panels_released_in_june_reach_a_september_builder_through_a_yard() -> None:
     panels = offer(1, PANEL.key, 60, "piece", "once", date(2026, 6, 1), date(2026, 6, 30))
     builder = need(2, (PANEL.key,), 60, "piece", "once", date(2026, 9, 1), date(2026, 12, 31))
-    base = dict(horizon_start=H, horizon_days=365, storages=(yard(7, (PANEL.key,), 400),))
+    depot = yard(7, (PANEL.key,), 400)
+
+    def problem(step: str, storage: StorageInput = depot) -> Problem:
+        return Problem((panels,), (builder,), (PANEL,), horizon_start=H, time_step=step, storages=(storage,))
+
     # the aggregate model cannot: the windows do not overlap
-    assert solve(Problem((panels,), (builder,), (PANEL,), time_step="none", **base)).flows == ()
-    solution = solve(Problem((panels,), (builder,), (PANEL,), time_step="month", **base))
+    assert solve(problem("none")).flows == ()
+    solution = solve(problem("month"))
     (flow,) = solution.flows
     assert (flow.via_storage, flow.quantity, flow.unit) == (7, 60, "piece")
     assert flow.storage_schedule == ((date(2026, 6, 1), 60),)
