@@ -105,10 +105,7 @@ def test_facade_panels_released_in_june_reach_a_september_builder_through_a_yard
     net = 300 * (float(PANEL.net_before_transport_per_t("landfill")) - flow.distance_km * 0.10163 - 2.5)
     assert solution.net_co2e_kg == pytest.approx(net)
     # a yard too small for 300 t holds what fits (capacity in tonnes, by mass)
-    small = dataclasses.replace(base["storages"][0], capacity=Decimal(100))
-    limited = solve(
-        Problem((panels,), (builder,), (PANEL,), time_step="month", **{**base, "storages": (small,)})
-    )
+    limited = solve(problem("month", dataclasses.replace(depot, capacity=Decimal(100))))
     assert limited.flows[0].quantity == 20
 
 
