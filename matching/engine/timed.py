@@ -66,6 +66,8 @@ from .scaling import check_flow_range
 HIGHS_SEED = 20190601
 #: relative slack when a level's optimum is fixed before the next (LP values are floats)
 LEVEL_TOLERANCE = 1e-7
+#: components with more variables than this are solved as LPs rounded down (not as MIPs)
+MIP_MAX_VARIABLES = int(__import__("os").environ.get("QAITA_MIP_MAX", "2000"))
 
 Status = min_cost_flow.SimpleMinCostFlow.Status
 #: HiGHS takes its thread count as a global option (MathOpt rejects ``threads``)
@@ -797,26 +799,85 @@ def _solve_lp(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, seconds: float)
         or any(prep.need_lot[net.exits[i][3]] > 1 for i in comp.exits)
     )
     method = "lp"
-    if not integral or has_lots:
+    if (not integral or has_lots) and len(relaxed.all_vars) <= MIP_MAX_VARIABLES:
         method = "mip"
         mip = _LP(prep, net, arcs, comp, integer=True)
         remaining = max(seconds - (time.perf_counter() - started), 0.05)
-        values, mip_proven, primary, mip_bound = mip.solve(remaining)
-        # the LP's optimum bounds the MIP's; a proven MIP optimum is its own bound
-        bound = primary if mip_proven and proven else min(bound, mip_bound)
-        proven = proven and mip_proven
-        arr = np.array(values)
-    ints = np.maximum(np.rint(arr), 0).astype(np.int64)
+        try:
+            mip_values, mip_proven, mip_primary, mip_bound = mip.solve(remaining)
+        except SolverFailure:
+            method = "lp"  # no integer solution within the time: round the LP below
+        else:
+            # the LP's optimum bounds the MIP's; a proven MIP optimum is its own bound
+            bound = mip_primary if mip_proven and proven else min(bound, mip_bound)
+            proven = proven and mip_proven
+            primary = mip_primary
+            arr = np.array(mip_values)
+    if method == "mip" or integral:
+        ints = np.maximum(np.rint(arr), 0).astype(np.int64)
+    else:
+        # too large for the MIP: the LP optimum rounded down (every "at most" row still holds),
+        # lots repaired and yard lots re-balanced; the LP value stays the bound
+        ints = np.maximum(np.floor(arr + 1e-9), 0).astype(np.int64)
+        proven = False
+    x, u, v = ints[:n_x], ints[n_x : n_x + n_u], ints[n_x + n_u :]
+    if method != "mip":
+        _repair_lots(prep, net, arcs, comp, x, u, v)
+    _balance_yards(prep, net, comp, u, v)
     gap = 0.0 if proven else abs(bound - primary) / max(1.0, abs(bound))
-    return _Result(
-        ints[:n_x],
-        ints[n_x : n_x + n_u],
-        ints[n_x + n_u :],
-        proven,
-        bound if not proven else primary,
-        method,
-        gap,
-    )
+    return _Result(x, u, v, proven, bound if not proven else primary, method, gap)
+
+
+def _repair_lots(
+    prep: Prepared, net: _Net, arcs: Any, comp: _Comp, x: np.ndarray, u: np.ndarray, v: np.ndarray
+) -> None:
+    """Zero every flow group below its minimum lot (the relaxation ignores lots)."""
+    xa = net.x_arc[comp.x]
+    totals: dict[int, int] = {}
+    for a, q in zip(xa.tolist(), x.tolist(), strict=True):
+        totals[a] = totals.get(a, 0) + q
+    for i, a in enumerate(xa.tolist()):
+        if 0 < totals[a] < int(arcs.lot[a]):
+            x[i] = 0
+    ou: dict[tuple[int, int], int] = {}
+    for i, en in enumerate(comp.entries):
+        o, y, _, _ = net.entries[en]
+        ou[(o, y)] = ou.get((o, y), 0) + int(u[i])
+    for i, en in enumerate(comp.entries):
+        o, y, _, _ = net.entries[en]
+        if 0 < ou[(o, y)] < int(prep.offer_lot[o]):
+            u[i] = 0
+    yn: dict[tuple[int, int], int] = {}
+    for i, ex in enumerate(comp.exits):
+        y, _, _, n, _, _ = net.exits[ex]
+        yn[(y, n)] = yn.get((y, n), 0) + int(v[i])
+    for i, ex in enumerate(comp.exits):
+        y, _, _, n, _, _ = net.exits[ex]
+        if 0 < yn[(y, n)] < int(prep.need_lot[n]):
+            v[i] = 0
+
+
+def _balance_yards(prep: Prepared, net: _Net, comp: _Comp, u: np.ndarray, v: np.ndarray) -> None:
+    """Make what enters each yard lot equal what leaves it, by lowering the larger side."""
+    ins: dict[tuple[int, str, int], list[int]] = {}
+    outs: dict[tuple[int, str, int], list[int]] = {}
+    for i, en in enumerate(comp.entries):
+        o, y, e, _ = net.entries[en]
+        ins.setdefault((y, prep.offers[o].material, e), []).append(i)
+    for i, ex in enumerate(comp.exits):
+        y, key, e, _, _, _ = net.exits[ex]
+        outs.setdefault((y, key, e), []).append(i)
+    for lot in sorted(set(ins) | set(outs)):
+        a, b = ins.get(lot, []), outs.get(lot, [])
+        excess = int(u[a].sum()) - int(v[b].sum())
+        side, idx = (u, a) if excess > 0 else (v, b)
+        excess = abs(excess)
+        for i in reversed(idx):
+            if excess == 0:
+                break
+            take = min(excess, int(side[i]))
+            side[i] -= take
+            excess -= take
 
 
 # ---------------------------------------------------------------------------------------------
