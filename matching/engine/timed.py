@@ -174,6 +174,8 @@ class _Net:
     buckets: Buckets
     offer_slots: list[dict[int, int]]  # per offer: bucket -> cap (once: the whole lot)
     need_slots: list[dict[int, int]]
+    offer_cap: np.ndarray  # int64 (offers × buckets): the same slots, 0 where there is none
+    need_cap: np.ndarray
     offer_once: np.ndarray
     need_once: np.ndarray
     yards: list[StorageInput]
@@ -214,6 +216,14 @@ def _slots(prep: Prepared, buckets: Buckets) -> tuple[list[dict[int, int]], list
         )
         need_slots.append(dict(raw))
     return offer_slots, need_slots
+
+
+def _slot_matrix(slots: list[dict[int, int]], n_buckets: int) -> np.ndarray:
+    matrix = np.zeros((len(slots), n_buckets), dtype=np.int64)
+    for row, slot in enumerate(slots):
+        for b, q in slot.items():
+            matrix[row, b] = q
+    return matrix
 
 
 def _yard_legs(prep: Prepared, net: _Net, provider: DistanceProvider) -> None:
@@ -309,6 +319,8 @@ def _build(prep: Prepared, provider: DistanceProvider) -> tuple[_Net, Any]:
         buckets=buckets,
         offer_slots=offer_slots,
         need_slots=need_slots,
+        offer_cap=_slot_matrix(offer_slots, len(buckets)),
+        need_cap=_slot_matrix(need_slots, len(buckets)),
         offer_once=np.array([o.period == "once" for o in prep.offers], dtype=bool),
         need_once=np.array([n.period == "once" for n in prep.needs], dtype=bool),
         yards=yards,
@@ -328,15 +340,12 @@ def _build(prep: Prepared, provider: DistanceProvider) -> tuple[_Net, Any]:
         arcs = type(arcs)(
             arcs.offer[keep], arcs.need[keep], arcs.distance_km[keep], arcs.cost[keep], arcs.lot[keep]
         )
-    xa, xb = [], []
-    for a, (o, n) in enumerate(zip(arcs.offer.tolist(), arcs.need.tolist(), strict=True)):
-        ns = need_slots[n]
-        for b in offer_slots[o]:
-            if b in ns:
-                xa.append(a)
-                xb.append(b)
-    net.x_arc = np.array(xa, dtype=np.int64)
-    net.x_bucket = np.array(xb, dtype=np.int64)
+    # a direct variable per arc and bucket in which its offer can send and its need receive
+    both = (net.offer_cap[arcs.offer] > 0) & (net.need_cap[arcs.need] > 0)
+    xa, xb = np.nonzero(both)
+    net.x_arc = xa.astype(np.int64)
+    net.x_bucket = xb.astype(np.int64)
+    del both
     _yard_legs(prep, net, provider)
     return net, arcs
 
@@ -500,44 +509,35 @@ def _network(
 def _solve_network(prep: Prepared, net: _Net, arcs: Any, comp: _Comp) -> np.ndarray:
     """The time-expanded network of a component without yards and recipes: flows per comp.x."""
     offers, needs = comp.offers, comp.needs
-    o_local = {int(p): i for i, p in enumerate(offers.tolist())}
-    n_local = {int(p): i for i, p in enumerate(needs.tolist())}
     n_off, n_need = offers.size, needs.size
-    # nodes: offers, needs, then one per offer slot and per need slot in use
+    n_b = len(net.buckets)
     xa = net.x_arc[comp.x]
     xb = net.x_bucket[comp.x]
     xo = arcs.offer[xa]
     xn = arcs.need[xa]
-    slot_o: dict[tuple[int, int], int] = {}
-    slot_n: dict[tuple[int, int], int] = {}
-    next_node = n_off + n_need
-    tails, heads = [], []
-    for o, n, b in zip(xo.tolist(), xn.tolist(), xb.tolist(), strict=True):
-        ko, kn = (o, b), (n, b)
-        if ko not in slot_o:
-            slot_o[ko] = next_node
-            next_node += 1
-        if kn not in slot_n:
-            slot_n[kn] = next_node
-            next_node += 1
-        tails.append(slot_o[ko])
-        heads.append(slot_n[kn])
-    n_x = len(tails)
-    caps = [
-        min(net.offer_slots[o][b], net.need_slots[n][b])
-        for o, n, b in zip(xo.tolist(), xn.tolist(), xb.tolist(), strict=True)
-    ]
-    costs = arcs.cost[xa].tolist()
-    for (o, b), node in slot_o.items():
-        tails.append(o_local[o])
-        heads.append(node)
-        caps.append(net.offer_slots[o][b])
-        costs.append(0)
-    for (n, b), node in slot_n.items():
-        tails.append(node)
-        heads.append(n_off + n_local[n])
-        caps.append(net.need_slots[n][b])
-        costs.append(0)
+    # nodes: offers, needs, then one per offer slot and one per need slot in use
+    slot_o, inv_o = np.unique(xo * n_b + xb, return_inverse=True)
+    slot_n, inv_n = np.unique(xn * n_b + xb, return_inverse=True)
+    first_o = n_off + n_need
+    first_n = first_o + slot_o.size
+    next_node = first_n + slot_n.size
+    so_offer, so_bucket = slot_o // n_b, slot_o % n_b
+    sn_need, sn_bucket = slot_n // n_b, slot_n % n_b
+    n_x = xa.size
+    tails = np.concatenate(
+        [first_o + inv_o, np.searchsorted(offers, so_offer), first_n + np.arange(slot_n.size)]
+    )
+    heads = np.concatenate(
+        [first_n + inv_n, first_o + np.arange(slot_o.size), n_off + np.searchsorted(needs, sn_need)]
+    )
+    caps = np.concatenate(
+        [
+            np.minimum(net.offer_cap[xo, xb], net.need_cap[xn, xb]),
+            net.offer_cap[so_offer, so_bucket],
+            net.need_cap[sn_need, sn_bucket],
+        ]
+    )
+    costs = np.concatenate([arcs.cost[xa], np.zeros(slot_o.size + slot_n.size, dtype=np.int64)])
     flows = _network(
         next_node,
         np.arange(n_off, dtype=np.int64),
@@ -545,10 +545,10 @@ def _solve_network(prep: Prepared, net: _Net, arcs: Any, comp: _Comp) -> np.ndar
         prep.offer_waste[offers],
         np.arange(n_off, n_off + n_need, dtype=np.int64),
         prep.need_demand[needs],
-        np.array(tails, dtype=np.int64),
-        np.array(heads, dtype=np.int64),
-        np.array(caps, dtype=np.int64),
-        np.array(costs, dtype=np.int64),
+        tails.astype(np.int64),
+        heads.astype(np.int64),
+        caps.astype(np.int64),
+        costs.astype(np.int64),
         prep.problem.objective,
     )
     return flows[:n_x]
@@ -790,7 +790,10 @@ def _solve_lp(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, seconds: float)
     started = time.perf_counter()
     n_x, n_u = comp.x.size, len(comp.entries)
     relaxed = _LP(prep, net, arcs, comp, integer=False)
-    values, proven, primary, bound = relaxed.solve(seconds)
+    try:
+        values, proven, primary, bound = relaxed.solve(seconds)
+    except SolverFailure:
+        return _fallback(prep, net, arcs, comp)
     arr = np.array(values)
     integral = bool(np.all(np.abs(arr - np.rint(arr)) < 1e-6))
     has_lots = (
@@ -826,6 +829,30 @@ def _solve_lp(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, seconds: float)
     _balance_yards(prep, net, comp, u, v)
     gap = 0.0 if proven else abs(bound - primary) / max(1.0, abs(bound))
     return _Result(x, u, v, proven, bound if not proven else primary, method, gap)
+
+
+def _fallback(prep: Prepared, net: _Net, arcs: Any, comp: _Comp) -> _Result:
+    """No LP solution within the time: the exact network flow of the component without its
+    blending needs and yards (always feasible), with a trivial bound on the primary objective."""
+    plain = np.array(
+        [prep.needs[int(n)].recipe is None for n in arcs.need[net.x_arc[comp.x]].tolist()], dtype=bool
+    )
+    sub = _Comp(comp.offers, comp.needs, [], comp.x[plain], [], [])
+    x = np.zeros(comp.x.size, dtype=np.int64)
+    if sub.x.size:
+        xs = _solve_network(prep, net, arcs, sub)
+        _repair_lots(prep, net, arcs, sub, xs, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        x[plain] = xs
+    mass_t = np.array([float(prep.unit_mass_kg(prep.offers[int(o)].material)) for o in comp.offers]) / 1000
+    supply_t = prep.offer_supply[comp.offers] * mass_t
+    if prep.problem.objective == "net_climate":
+        bound = float((supply_t * np.maximum(prep.offer_gross_per_t[comp.offers], 0)).sum())
+    else:
+        bound = float((supply_t * 1000)[prep.offer_waste[comp.offers]].sum())
+    empty = np.zeros(0, dtype=np.int64)
+    u = np.zeros(len(comp.entries), dtype=np.int64) if comp.entries else empty
+    v = np.zeros(len(comp.exits), dtype=np.int64) if comp.exits else empty
+    return _Result(x, u, v, False, bound, "fallback", 1.0)
 
 
 def _repair_lots(
@@ -1049,8 +1076,11 @@ def _solution(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Result, s
             )
         )
         bound = exact_waste if res.proven else max(res.bound, exact_waste)
+        achieved = exact_waste
     else:
         bound = net_value if res.proven else max(res.bound, net_value)
+        achieved = net_value
+    gap = 0.0 if res.proven else (bound - achieved) / max(1.0, abs(bound))
     return Solution(
         flows=tuple(flows),
         objective=problem.objective,
@@ -1069,7 +1099,7 @@ def _solution(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Result, s
             "lp_components": int(res.method in ("lp", "mip")),
             "storages": len(comp.yards),
             "solve_seconds": seconds,
-            "gap": res.gap,
+            "gap": gap,
             **split,
         },
     )
