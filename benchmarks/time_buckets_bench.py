@@ -160,7 +160,8 @@ def main() -> None:
     t_ratio = float(monthly["seconds"]) / float(base["seconds"])  # type: ignore[arg-type]
     m_ratio = float(monthly["peak_mb"]) / float(base["peak_mb"])  # type: ignore[arg-type]
     print(
-        f"5k x 5k monthly / aggregate: time {t_ratio:.2f}x (target <= 3x), memory {m_ratio:.2f}x (target <= 2x)"
+        f"5k x 5k monthly / aggregate: time {t_ratio:.2f}x (target <= 3x), "
+        f"memory {m_ratio:.2f}x (target <= 2x)"
     )
     if not args.quick:
         print(f"20k x 20k monthly: {float(rows[2]['seconds']):.1f} s (target <= 60 s)")  # type: ignore[arg-type]
