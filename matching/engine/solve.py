@@ -348,7 +348,12 @@ def split_components(problem: Problem, distance_provider: DistanceProvider | Non
     smallest offer id, then smallest need id), plus, last, one holding every listing without a
     candidate arc so that its supply is still counted (as left in its fate). Each keeps the parent's
     parameters, the materials it uses and the declined pairs among its listings.
+
+    A problem over time buckets or with blending needs (issue 13) is not split: yards join
+    components of different materials, so it comes back whole, as the only sub-problem.
     """
+    if needs_timed_path(problem):
+        return [problem]
     prep, _, components, _ = _analyse(problem, distance_provider)
     groups: list[tuple[list[int], list[int]]] = [
         (comp.offers.tolist(), comp.needs.tolist()) for comp in components

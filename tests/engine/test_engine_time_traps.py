@@ -265,3 +265,21 @@ def test_buckets_cover_the_horizon_and_spread_sums_exactly() -> None:
         (3, 50),
         (4, 50),
     ]
+
+
+def test_a_problem_over_time_is_not_split_and_merges_back_to_itself() -> None:
+    from matching.engine import merge, split_components
+
+    panels = offer(1, PANEL.key, 60, "piece", "once", date(2026, 6, 1), date(2026, 6, 30))
+    builder = need(2, (PANEL.key,), 60, "piece", "once", date(2026, 9, 1), date(2026, 12, 31))
+    problem = Problem(
+        (panels,),
+        (builder,),
+        (PANEL,),
+        horizon_start=H,
+        time_step="month",
+        storages=(yard(7, (PANEL.key,), 400),),
+    )
+    parts = split_components(problem)
+    assert parts == [problem]
+    assert merge(solve(p) for p in parts) == solve(problem)
