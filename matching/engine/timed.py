@@ -570,6 +570,7 @@ class _LP:
 
     def __init__(self, prep: Prepared, net: _Net, arcs: Any, comp: _Comp, *, integer: bool) -> None:
         self.prep, self.net, self.comp = prep, net, comp
+        self.integer = integer
         problem = prep.problem
         m = mathopt.Model(name="qaita-timed")
         self.model = m
@@ -762,6 +763,12 @@ class _LP:
                 highs=_HIGHS_OPTIONS,
                 relative_gap_tolerance=1e-9,
                 absolute_gap_tolerance=1e-6,
+                # large LPs: interior point (with crossover to a vertex) is several times faster
+                lp_algorithm=(
+                    mathopt.LPAlgorithm.BARRIER
+                    if not self.integer and len(self.all_vars) > MIP_MAX_VARIABLES
+                    else None
+                ),
             )
             result = mathopt.solve(m, mathopt.SolverType.HIGHS, params=params)
             reason = result.termination.reason
