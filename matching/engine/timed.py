@@ -67,6 +67,7 @@ HIGHS_SEED = 20190601
 #: relative slack when a level's optimum is fixed before the next (LP values are floats)
 LEVEL_TOLERANCE = 1e-7
 #: components with more variables than this are solved as LPs rounded down (not as MIPs)
+#: (``QAITA_MIP_MAX`` overrides it, for experiments)
 MIP_MAX_VARIABLES = int(__import__("os").environ.get("QAITA_MIP_MAX", "2000"))
 
 Status = min_cost_flow.SimpleMinCostFlow.Status
@@ -793,9 +794,16 @@ class _LP:
         return values, proven, primary, primary_bound
 
 
+#: an LP larger than this is not built at all (building it in Python alone would outlast any
+#: time limit): the component gets the network fallback, not proven optimal, with its gap
+LP_MAX_VARIABLES = 400_000
+
+
 def _solve_lp(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, seconds: float) -> _Result:
     started = time.perf_counter()
     n_x, n_u = comp.x.size, len(comp.entries)
+    if n_x + n_u + len(comp.exits) > LP_MAX_VARIABLES:
+        return _fallback(prep, net, arcs, comp)
     relaxed = _LP(prep, net, arcs, comp, integer=False)
     try:
         values, proven, primary, bound = relaxed.solve(seconds)
