@@ -283,3 +283,22 @@ def test_a_problem_over_time_is_not_split_and_merges_back_to_itself() -> None:
     parts = split_components(problem)
     assert parts == [problem]
     assert merge(solve(p) for p in parts) == solve(problem)
+
+
+def test_an_lp_too_large_to_build_falls_back_to_the_network_without_blends(monkeypatch) -> None:
+    from matching.engine import timed
+
+    monkeypatch.setattr(timed, "LP_MAX_VARIABLES", 0)
+    manure = offer(1, MANURE.key, 300, "t", "year", lat=43.26)
+    straw = offer(2, STRAW.key, 300, "t", "year", lat=43.20)
+    blend = need(
+        10, (MANURE.key, STRAW.key), 400, "t", "year", recipe=Recipe(c_to_n=(Decimal(25), Decimal(30)))
+    )
+    plain = need(11, (MANURE.key,), 100, "t", "year")
+    problem = Problem((manure, straw), (blend, plain), (MANURE, STRAW), horizon_start=H, time_step="month")
+    solution = solve(problem)
+    assert not solution.proven_optimal
+    assert {f.need_id for f in solution.flows} == {11}  # the blend receives nothing, the plain need is served
+    assert solution.diverted_kg == 100_000
+    assert solution.bound is not None and solution.bound >= 600_000
+    assert solution.stats["gap"] > 0
