@@ -33,9 +33,22 @@ CO2e, with transport on both legs and the yard's handling emissions per tonne en
 Solvers: a component without yards and recipes is a time-expanded network solved exactly by
 min-cost flow (as today; if its minimum lots are broken by that relaxation it goes to the MIP).
 Others are LPs with MathOpt/HiGHS, each lexicographic level solved and its optimum fixed before
-the next; when the LP optimum is fractional, or lots or recipes exist, the levels are re-solved
-as a MIP on integer base units (kilograms or pieces), bounded by the LP values. HiGHS runs with
-one thread and a fixed seed; the time limit is shared among the LP/MIP components.
+the next (a last level prefers the shortest stays in yards among equal optima). Integer base
+units (kilograms or pieces) in the answer:
+
+* up to ``MIP_MAX_VARIABLES`` variables, when the LP optimum is fractional or lots exist, the
+  levels are re-solved as a MIP on integer units — exact, ``proven_optimal`` when HiGHS proves it;
+* larger components take the LP optimum rounded down (every "at most" row still holds), flows
+  below a lot zeroed, yard lots re-balanced and recipes repaired unit by unit so that every bound
+  holds exactly; ``proven_optimal`` is then false, ``bound`` is the LP value and ``stats['gap']``
+  the relative gap;
+* above ``LP_MAX_VARIABLES`` (or when HiGHS finds nothing within the time), the component gets
+  the exact network flow without its blending needs and yards (always feasible), not proven, with
+  a trivial bound (all its waste-bound supply).
+
+HiGHS runs single-threaded (its global ``threads`` option) with a fixed seed, so the same input
+gives the same flows; the time limit is shared among the LP/MIP components (model building in
+Python is not bounded by it).
 """
 
 from __future__ import annotations
