@@ -108,14 +108,21 @@ def instance(size: int, time_step: str) -> Problem:
     )
 
 
-def run_one(size: int, time_step: str) -> dict[str, object]:
+def run_one(size: int, variant: str) -> dict[str, object]:
+    """``variant`` is a time step, or ``<time step>-plain``: the same listings without yards and
+    recipes (the time-expanded network alone)."""
+    time_step, _, plain = variant.partition("-")
     problem = instance(size, time_step)
+    if plain:
+        problem = dataclasses.replace(
+            problem, storages=(), needs=tuple(dataclasses.replace(n, recipe=None) for n in problem.needs)
+        )
     started = time.perf_counter()
     solution = solve(problem)
     seconds = time.perf_counter() - started
     return {
         "size": size,
-        "time_step": time_step,
+        "variant": variant,
         "seconds": seconds,
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "flows": len(solution.flows),
@@ -145,6 +152,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="5k × 5k pair only")
+    parser.add_argument("--plain", action="store_true", help="also the pair without yards and recipes")
     parser.add_argument("--child", nargs=2, metavar=("SIZE", "TIME_STEP"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -152,6 +160,13 @@ def main() -> None:
         return
     print(f"load average before: {os.getloadavg()}")
     rows = [child(5000, "none"), child(5000, "month")]
+    if args.plain:
+        plain = [child(5000, "none-plain"), child(5000, "month-plain")]
+        for row in plain:
+            print(json.dumps(row))
+        ratio = float(plain[1]["seconds"]) / float(plain[0]["seconds"])  # type: ignore[arg-type]
+        mem = float(plain[1]["peak_mb"]) / float(plain[0]["peak_mb"])  # type: ignore[arg-type]
+        print(f"5k x 5k without yards and recipes, monthly / aggregate: time {ratio:.2f}x, memory {mem:.2f}x")
     if not args.quick:
         rows.append(child(20000, "month"))
     for row in rows:
