@@ -53,6 +53,7 @@ Python is not bounded by it).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -68,7 +69,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .buckets import Buckets, is_perishable, make_buckets, may_wait, spread
-from .candidates import candidate_arcs
+from .candidates import _climate_costs, candidate_arcs
 from .distance import DistanceProvider
 from .errors import InfeasibleInput, ScalingOverflow, SolverFailure
 from .horizon import exact
@@ -316,6 +317,20 @@ def _yard_legs(prep: Prepared, net: _Net, provider: DistanceProvider) -> None:
             net.exits.extend(exits)
 
 
+def _candidates(prep: Prepared, provider: DistanceProvider) -> Any:
+    """Candidate arcs; under ``net_climate`` a blending need also keeps arcs of non-positive net
+    value, because taking some of a loss-making material may be what lets it blend the rest."""
+    problem = prep.problem
+    if problem.objective != "net_climate" or not any(n.recipe is not None for n in prep.needs):
+        return candidate_arcs(prep, provider)
+    divert = dataclasses.replace(prep, problem=dataclasses.replace(problem, objective="divert_then_distance"))
+    arcs = candidate_arcs(divert, provider)
+    cost, positive = _climate_costs(prep, arcs.offer, arcs.distance_km)
+    blending = np.array([n.recipe is not None for n in prep.needs], dtype=bool)
+    keep = positive | blending[arcs.need]
+    return type(arcs)(arcs.offer[keep], arcs.need[keep], arcs.distance_km[keep], cost[keep], arcs.lot[keep])
+
+
 def _build(prep: Prepared, provider: DistanceProvider) -> tuple[_Net, Any]:
     problem = prep.problem
     buckets = make_buckets(problem.horizon_start, problem.horizon_days, problem.time_step)
@@ -341,7 +356,7 @@ def _build(prep: Prepared, provider: DistanceProvider) -> tuple[_Net, Any]:
         yard_active=yard_active,
         yard_cap=yard_cap,
     )
-    arcs = candidate_arcs(prep, provider)
+    arcs = _candidates(prep, provider)
     # a need with a quality bound takes nothing it cannot blend
     if any(n.recipe is not None for n in prep.needs) and len(arcs):
         keep = np.array(

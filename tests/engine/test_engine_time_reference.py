@@ -9,6 +9,7 @@ own terms: schedules sum to quantities, yards stay within capacity, recipes hold
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import date, timedelta
 from decimal import Decimal
@@ -254,3 +255,14 @@ def test_engine_over_time_matches_the_path_formulation(block: int) -> None:
     # the random instances do exercise yards and blends
     assert used_yards >= 3
     assert blends >= 5
+
+
+def test_net_climate_over_time_matches_the_path_formulation() -> None:
+    """The climate objective: transport on both legs, the yard's handling emissions per tonne."""
+    for seed in range(1000, 1080):
+        problem = dataclasses.replace(random_problem(seed), objective="net_climate")
+        solution = solve(problem)
+        assert solution.proven_optimal, seed
+        check_feasible(problem, solution)
+        ref = reference(problem)
+        assert solution.net_co2e_kg == pytest.approx(ref.net_kg, rel=1e-5, abs=1e-2), seed
