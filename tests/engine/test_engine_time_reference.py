@@ -266,3 +266,16 @@ def test_net_climate_over_time_matches_the_path_formulation() -> None:
         check_feasible(problem, solution)
         ref = reference(problem)
         assert solution.net_co2e_kg == pytest.approx(ref.net_kg, rel=1e-5, abs=1e-2), seed
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_over_time_the_same_input_in_any_order_gives_the_same_flows(seed: int) -> None:
+    problem = random_problem(2000 + seed)
+    rng = random.Random(seed)
+    shuffled = dataclasses.replace(
+        problem,
+        offers=tuple(rng.sample(problem.offers, len(problem.offers))),
+        needs=tuple(rng.sample(problem.needs, len(problem.needs))),
+        storages=tuple(rng.sample(problem.storages, len(problem.storages))),
+    )
+    assert solve(shuffled) == solve(problem)
