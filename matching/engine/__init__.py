@@ -12,19 +12,24 @@ from .horizon import horizon_quantity, overlap_days
 from .problem import (
     DESTINATIONS,
     OBJECTIVES,
+    TIME_STEPS,
     WASTE_BOUND,
     Flow,
     MaterialSpec,
     NeedInput,
     OfferInput,
     Problem,
+    Recipe,
+    ShareBound,
     Solution,
+    StorageInput,
 )
 from .solve import merge, solve, split_components
 
 __all__ = [
     "DESTINATIONS",
     "OBJECTIVES",
+    "TIME_STEPS",
     "WASTE_BOUND",
     "DistanceProvider",
     "EngineError",
@@ -35,10 +40,13 @@ __all__ = [
     "NeedInput",
     "OfferInput",
     "Problem",
+    "Recipe",
     "ScalingOverflow",
+    "ShareBound",
     "Solution",
     "SolverFailure",
     "SolverTimeout",
+    "StorageInput",
     "great_circle_km",
     "horizon_quantity",
     "merge",

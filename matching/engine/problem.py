@@ -16,6 +16,9 @@ OBJECTIVES = ("divert_then_distance", "net_climate")
 UNIT_BASES = ("t", "m3", "piece")
 UNITS = ("t", "kg", "m3", "piece")
 PERIODS = ("once", "week", "month", "year")
+#: a run's time buckets (issue 13): calendar months, ISO weeks, or one bucket (the aggregate model)
+TIME_STEPS = ("month", "week", "none")
+STORAGE_UNITS = ("t", "piece")
 LANDFILL = "landfill"
 OTHER_USE = "other_use"
 #: an offer's current destination (SPEC §2); the engine needs to know which are waste
@@ -44,10 +47,11 @@ class MaterialSpec:
     substitution_kg_per_t: Decimal
     treatment_kg_per_t: Decimal
     baseline_kg_per_t: tuple[tuple[str, Decimal], ...] = ()
+    #: blending properties (issue 13): water % of wet mass, nitrogen % of dry matter, C:N ratio
     moisture_pct: Decimal | None = None
     nitrogen_pct_dry: Decimal | None = None
     c_to_n: Decimal | None = None
-    #: None: unlimited
+    #: the longest it may wait (days) at its source or in a yard; None = unlimited
     max_storage_days: int | None = None
 
     @property
@@ -107,26 +111,30 @@ class OfferInput:
 
 @dataclass(frozen=True)
 class StorageInput:
-    """A storage yard where material may wait from one bucket to a later one."""
+    """A storage yard (issue 13): material may wait in it from one time bucket to a later one.
+
+    ``capacity`` bounds the stock held at the end of every bucket, in tonnes (``unit='t'``, any
+    accepted material by mass) or pieces (``unit='piece'``, piece materials only). Handling
+    emissions count against ``net_climate`` per tonne entering the yard; the handling cost is
+    informational (it is not part of any objective).
+    """
 
     id: int
     materials: tuple[str, ...]
     lat: float
     lon: float
     capacity: Decimal
-    #: "t" or "piece"
     unit: str
     available_from: date | None
     available_until: date | None
     handling_kg_co2e_per_t: Decimal = Decimal(0)
     handling_cost_kzt_per_t: Decimal = Decimal(0)
-    #: the owning organisation's id (informational)
     owner: int | None = None
 
 
 @dataclass(frozen=True)
 class ShareBound:
-    """Mass fraction bounds (0-1) of one material in what a need receives."""
+    """Mass fraction bounds (0–1) of one material in what a blending need receives."""
 
     material: str
     min: Decimal
@@ -135,11 +143,15 @@ class ShareBound:
 
 @dataclass(frozen=True)
 class Recipe:
-    """A blend a need requires: share bounds and quality ranges of the received mix."""
+    """A blending need's bounds on the mix it receives over the horizon (wet-mass basis)."""
 
     shares: tuple[ShareBound, ...] = ()
     c_to_n: tuple[Decimal, Decimal] | None = None
     moisture_pct: tuple[Decimal, Decimal] | None = None
+
+    @property
+    def has_quality(self) -> bool:
+        return self.c_to_n is not None or self.moisture_pct is not None
 
 
 @dataclass(frozen=True)
@@ -178,6 +190,7 @@ class Problem:
     declined_pairs: frozenset[tuple[int, int]] = field(default=frozenset(), kw_only=True)
     road_freight_kg_per_tkm: Decimal = field(default=Decimal("0.10163"), kw_only=True)
     time_limit_s: float = field(default=60.0, kw_only=True)
+    #: one of :data:`TIME_STEPS`; ``none`` is the aggregate model (yards are then ignored)
     time_step: str = field(default="none", kw_only=True)
     storages: tuple[StorageInput, ...] = field(default=(), kw_only=True)
 
@@ -193,10 +206,11 @@ class Flow:
     unit: str
     mass_kg: int
     distance_km: float
-    #: (period_start, quantity in base units) delivered to the need; empty when time_step is none
+    #: (period start, quantity delivered to the need in that bucket), summing to ``quantity``;
+    #: empty when the run's time step is ``none``
     schedule: tuple[tuple[date, int], ...] = ()
+    #: the yard the flow waits in, with (period start, quantity entering the yard) and both legs
     via_storage: int | None = None
-    #: (period_start, quantity entering the yard)
     storage_schedule: tuple[tuple[date, int], ...] = ()
     legs_km: tuple[float, float] | None = None
 

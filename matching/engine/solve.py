@@ -28,6 +28,7 @@ from .flow import FlowResult, solve_min_cost_flow
 from .prepare import Prepared, prepare
 from .problem import Flow, Problem, Solution
 from .scaling import KG_PER_TONNE, MG_PER_KG_CO2E
+from .timed import needs_timed_path, solve_timed
 
 
 def _provider(problem: Problem, distance_provider: DistanceProvider | None) -> DistanceProvider:
@@ -250,6 +251,17 @@ def solve(
     """
     started = time.perf_counter()
     deadline = started + problem.time_limit_s
+    if needs_timed_path(problem):
+        # issue 13: time buckets, yards and blends; ``time_step='none'`` without recipes stays below
+        solution, prep = solve_timed(problem, _provider(problem, distance_provider), deadline)
+        _LAST_PREPARED[:] = [(problem, prep)]
+        if require_proven_optimal and not solution.proven_optimal:
+            raise SolverTimeout(
+                f"time limit of {problem.time_limit_s} s reached before optimality was proven",
+                bound=solution.bound,
+                solution=solution,
+            )
+        return solution
     prep, arcs, components, timings = _analyse(problem, distance_provider)
     del arcs  # the components hold their own slices; free the global arrays before solving
     t = time.perf_counter()
@@ -336,7 +348,12 @@ def split_components(problem: Problem, distance_provider: DistanceProvider | Non
     smallest offer id, then smallest need id), plus, last, one holding every listing without a
     candidate arc so that its supply is still counted (as left in its fate). Each keeps the parent's
     parameters, the materials it uses and the declined pairs among its listings.
+
+    A problem over time buckets or with blending needs (issue 13) is not split: yards join
+    components of different materials, so it comes back whole, as the only sub-problem.
     """
+    if needs_timed_path(problem):
+        return [problem]
     prep, _, components, _ = _analyse(problem, distance_provider)
     groups: list[tuple[list[int], list[int]]] = [
         (comp.offers.tolist(), comp.needs.tolist()) for comp in components

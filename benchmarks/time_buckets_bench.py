@@ -1,0 +1,187 @@
+"""Issue 13 benchmark: the engine over time against the aggregate model, in the same run.
+
+Usage::
+
+    .venv/bin/python benchmarks/time_buckets_bench.py           # 5k × 5k pair, then 20k × 20k monthly
+    .venv/bin/python benchmarks/time_buckets_bench.py --quick   # 5k × 5k pair only
+
+The 5k × 5k instance is ``benchmarks.instances.generate`` with the catalogue's blending
+properties and storage limits added (``shared/material-properties.csv``), 5 storage yards for
+construction elements and 50 needs turned into compost blends (chicken manure + straw + cattle
+manure, C:N 25–30, moisture 50–60 %). It is solved twice, each in its own subprocess so that the
+peak RSS (``ru_maxrss``) belongs to that solve alone: ``time_step='none'`` (the aggregate model,
+yards unused, blends as LPs) and ``time_step='month'`` (12 buckets). Targets: monthly ≤ 3× the
+aggregate time and ≤ 2× its peak memory; 20k × 20k monthly within 60 s on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from decimal import Decimal
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks.instances import InstanceShape, generate  # noqa: E402
+from matching.engine import Problem, solve  # noqa: E402
+from matching.engine.problem import Recipe, StorageInput  # noqa: E402
+
+#: key: (moisture %, N % of dry matter, C:N, max storage days) from shared/material-properties.csv
+PROPERTIES = {
+    "chicken_manure": ("46", "3.6", "10", 180),
+    "cattle_manure": ("79", "1.7", "18", 180),
+    "straw": ("10", "0.4", "127", 365),
+    "brewers_spent_grain": ("78", "3.8", "13", 4),
+    "bread_residues": (None, None, None, 7),
+    "fruit_veg_residues": ("85", "2.5", "20", 7),
+    "coffee_grounds": ("60", "2.1", "22", 30),
+}
+YARD_MATERIALS = (
+    ("precast_concrete_panel", "bricks"),
+    ("construction_timber", "structural_steel_elements"),
+    ("crushed_concrete_aggregate",),
+    ("precast_concrete_panel", "construction_timber"),
+    ("bricks", "crushed_concrete_aggregate", "structural_steel_elements"),
+)
+YARD_SITES = ((43.20, 76.85), (43.30, 76.95), (43.25, 77.05), (43.18, 76.62), (43.36, 76.80))
+BLEND = ("cattle_manure", "chicken_manure", "straw")
+
+
+#: the run's time limit (s): LP components share it; the bench must finish on a shared machine
+TIME_LIMIT_S = float(os.environ.get("QAITA_BENCH_TIME_LIMIT", "120"))
+
+
+def instance(size: int, time_step: str) -> Problem:
+    base = generate(InstanceShape(size, size, seed=13))
+    materials = []
+    for spec in base.materials:
+        props = PROPERTIES.get(spec.key)
+        if props:
+            moisture, nitrogen, cn, days = props
+            spec = dataclasses.replace(
+                spec,
+                moisture_pct=Decimal(moisture) if moisture else None,
+                nitrogen_pct_dry=Decimal(nitrogen) if nitrogen else None,
+                c_to_n=Decimal(cn) if cn else None,
+                max_storage_days=days,
+            )
+        materials.append(spec)
+    needs = list(base.needs)
+    blended = 0
+    for i, need in enumerate(needs):
+        if blended == 50:
+            break
+        if set(need.materials) & set(BLEND) and need.unit == "t":
+            needs[i] = dataclasses.replace(
+                need,
+                materials=BLEND,
+                recipe=Recipe(c_to_n=(Decimal(25), Decimal(30)), moisture_pct=(Decimal(50), Decimal(60))),
+            )
+            blended += 1
+    yards = tuple(
+        StorageInput(
+            id=900 + k,
+            materials=keys,
+            lat=lat,
+            lon=lon,
+            capacity=Decimal(2000),
+            unit="t",
+            available_from=None,
+            available_until=None,
+            handling_kg_co2e_per_t=Decimal("2.5"),
+        )
+        for k, (keys, (lat, lon)) in enumerate(zip(YARD_MATERIALS, YARD_SITES, strict=True))
+    )
+    return dataclasses.replace(
+        base,
+        needs=tuple(needs),
+        materials=tuple(materials),
+        time_step=time_step,
+        storages=yards,
+        time_limit_s=TIME_LIMIT_S,
+    )
+
+
+def run_one(size: int, variant: str) -> dict[str, object]:
+    """``variant`` is a time step, or ``<time step>-plain``: the same listings without yards and
+    recipes (the time-expanded network alone)."""
+    time_step, _, plain = variant.partition("-")
+    problem = instance(size, time_step)
+    if plain:
+        problem = dataclasses.replace(
+            problem, storages=(), needs=tuple(dataclasses.replace(n, recipe=None) for n in problem.needs)
+        )
+    started = time.perf_counter()
+    solution = solve(problem)
+    seconds = time.perf_counter() - started
+    return {
+        "size": size,
+        "variant": variant,
+        "seconds": seconds,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "flows": len(solution.flows),
+        "via_storage": sum(1 for f in solution.flows if f.via_storage is not None),
+        "diverted_t": solution.diverted_kg / 1000,
+        "proven_optimal": solution.proven_optimal,
+        "lp_components": solution.stats.get("lp_components", 0),
+        "gap": solution.stats.get("gap", 0.0),
+        "timings": solution.stats.get("timings", {}),
+        "load": os.getloadavg()[0],
+    }
+
+
+def child(size: int, time_step: str) -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(size), time_step],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="5k × 5k pair only")
+    parser.add_argument("--plain", action="store_true", help="also the pair without yards and recipes")
+    parser.add_argument("--child", nargs=2, metavar=("SIZE", "TIME_STEP"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_one(int(args.child[0]), args.child[1])))
+        return
+    print(f"load average before: {os.getloadavg()}")
+    rows = [child(5000, "none"), child(5000, "month")]
+    if args.plain:
+        plain = [child(5000, "none-plain"), child(5000, "month-plain")]
+        for row in plain:
+            print(json.dumps(row))
+        ratio = float(plain[1]["seconds"]) / float(plain[0]["seconds"])  # type: ignore[arg-type]
+        mem = float(plain[1]["peak_mb"]) / float(plain[0]["peak_mb"])  # type: ignore[arg-type]
+        print(f"5k x 5k without yards and recipes, monthly / aggregate: time {ratio:.2f}x, memory {mem:.2f}x")
+    if not args.quick:
+        rows.append(child(20000, "month"))
+    for row in rows:
+        print(json.dumps(row))
+    base, monthly = rows[0], rows[1]
+    t_ratio = float(monthly["seconds"]) / float(base["seconds"])  # type: ignore[arg-type]
+    m_ratio = float(monthly["peak_mb"]) / float(base["peak_mb"])  # type: ignore[arg-type]
+    print(
+        f"5k x 5k monthly / aggregate: time {t_ratio:.2f}x (target <= 3x), "
+        f"memory {m_ratio:.2f}x (target <= 2x)"
+    )
+    if not args.quick:
+        print(f"20k x 20k monthly: {float(rows[2]['seconds']):.1f} s (target <= 60 s)")  # type: ignore[arg-type]
+    print(f"load average after: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()

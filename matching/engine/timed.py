@@ -1,0 +1,1196 @@
+"""The engine over time (issue 13): time buckets, storage yards and blends.
+
+:func:`solve_timed` handles every problem whose ``time_step`` is not ``none`` or that has a
+blending need; ``solve`` keeps today's aggregate path otherwise (``time_step='none'`` without
+recipes gives exactly today's flows).
+
+The model, per connected component of listings and yards (linked by direct candidate arcs and by
+yard legs):
+
+* **Slots.** Each listing's horizon quantity is spread over buckets (:mod:`.buckets`). A
+  periodic offer's bucket quantity may leave in that bucket only (a continuous residue goes to its
+  fate when nobody takes it); a ``once`` lot may leave in its first bucket or — waiting at the
+  supplier's site — any later bucket of its window, as long as ``may_wait`` allows (perishable
+  materials: first bucket only). A periodic need takes at most its bucket quantity per bucket; a
+  ``once`` need its whole quantity in any bucket(s) of its window.
+* **Direct flows** ``x[a, t]``: candidate arc ``a`` (:func:`.candidates.candidate_arcs`, which
+  already checks distances, overlapping windows, lots and declined pairs) in a bucket where the
+  offer can send and the need can receive.
+* **Yard flows.** Material of offer ``o`` enters yard ``y`` in bucket ``e`` (``u``) and leaves it
+  for need ``n`` in a later bucket ``t`` (``v``), with ``may_wait(e → t)`` and the yard available
+  in every bucket from ``e`` to ``t``. Each leg is checked against one end's limit: offer → yard
+  within the offer's maximum distance (if any), yard → need within the need's. The stock at the
+  end of every bucket (all that entered at or before it and leaves after it) stays within the
+  yard's capacity (tonnes by mass, or pieces). Perishable materials never enter a yard. Declined
+  pairs exclude direct flows only (a yard flow is re-dispatched from the yard).
+* **Recipes** bound the mass mix a need receives over the horizon (linear constraints, see
+  :func:`_recipe_rows`); a need with a quality bound takes no material lacking the properties.
+
+Objective: the same lexicographic order as the aggregate model — waste-bound kg moved, then all
+kg moved, then kg·km of transport (both legs for yard flows); or ``net_climate``: net avoided kg
+CO2e, with transport on both legs and the yard's handling emissions per tonne entering it.
+
+Solvers: a component without yards and recipes is a time-expanded network solved exactly by
+min-cost flow (as today; if its minimum lots are broken by that relaxation it goes to the MIP).
+Others are LPs with MathOpt/HiGHS, each lexicographic level solved and its optimum fixed before
+the next (a last level prefers the shortest stays in yards among equal optima). Integer base
+units (kilograms or pieces) in the answer:
+
+* up to ``MIP_MAX_VARIABLES`` variables, when the LP optimum is fractional or lots exist, the
+  levels are re-solved as a MIP on integer units — exact, ``proven_optimal`` when HiGHS proves it;
+* larger components take the LP optimum rounded down (every "at most" row still holds), flows
+  below a lot zeroed, yard lots re-balanced and recipes repaired unit by unit so that every bound
+  holds exactly; ``proven_optimal`` is then false, ``bound`` is the LP value and ``stats['gap']``
+  the relative gap;
+* above ``LP_MAX_VARIABLES`` (or when HiGHS finds nothing within the time), the component gets
+  the exact network flow without its blending needs and yards (always feasible), not proven, with
+  a trivial bound (all its waste-bound supply).
+
+HiGHS runs single-threaded (its global ``threads`` option) with a fixed seed, so the same input
+gives the same flows; the time limit is shared among the LP/MIP components (model building in
+Python is not bounded by it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from ortools.graph.python import max_flow, min_cost_flow
+from ortools.math_opt.python import mathopt
+from ortools.math_opt.solvers import highs_pb2
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from .buckets import Buckets, is_perishable, make_buckets, may_wait, spread
+from .candidates import _climate_costs, candidate_arcs
+from .distance import DistanceProvider
+from .errors import InfeasibleInput, ScalingOverflow, SolverFailure
+from .horizon import exact
+from .prepare import Prepared, prepare
+from .problem import STORAGE_UNITS, Flow, MaterialSpec, NeedInput, Problem, Solution, StorageInput
+from .scaling import KG_PER_TONNE, check_flow_range
+
+HIGHS_SEED = 20190601
+#: relative slack when a level's optimum is fixed before the next (LP values are floats)
+LEVEL_TOLERANCE = 1e-7
+#: components with more variables than this are solved as LPs rounded down (not as MIPs)
+#: (``QAITA_MIP_MAX`` overrides it, for experiments)
+MIP_MAX_VARIABLES = int(__import__("os").environ.get("QAITA_MIP_MAX", "2000"))
+
+Status = min_cost_flow.SimpleMinCostFlow.Status
+#: HiGHS takes its thread count as a global option (MathOpt rejects ``threads``)
+_HIGHS_OPTIONS = highs_pb2.HighsOptionsProto(int_options={"threads": 1})
+
+
+def needs_timed_path(problem: Problem) -> bool:
+    return problem.time_step != "none" or any(n.recipe is not None for n in problem.needs)
+
+
+# ---------------------------------------------------------------------------------------------
+# validation of the issue-13 inputs
+
+
+def _validate(problem: Problem, prep: Prepared) -> None:
+    materials = prep.materials
+    ids = [s.id for s in problem.storages]
+    if len(set(ids)) != len(ids):
+        raise InfeasibleInput("duplicate storage ids")
+    for yard in problem.storages:
+        if yard.unit not in STORAGE_UNITS:
+            raise InfeasibleInput(f"storage {yard.id}: unknown unit {yard.unit!r}")
+        if exact(yard.capacity) < 0:
+            raise InfeasibleInput(f"storage {yard.id}: negative capacity")
+        if yard.available_from and yard.available_until and yard.available_until < yard.available_from:
+            raise InfeasibleInput(f"storage {yard.id}: availability window ends before it starts")
+        unknown = [m for m in yard.materials if m not in materials]
+        if unknown:
+            raise InfeasibleInput(f"storage {yard.id}: unknown materials {unknown}")
+    for spec in materials.values():
+        if spec.max_storage_days is not None and spec.max_storage_days < 0:
+            raise InfeasibleInput(f"material {spec.key!r}: negative max_storage_days")
+    for need in problem.needs:
+        recipe = need.recipe
+        if recipe is None:
+            continue
+        where = ("need", need.id)
+        for bound in recipe.shares:
+            if not 0 <= exact(bound.min) <= exact(bound.max) <= 1:
+                raise InfeasibleInput(
+                    f"need {need.id}: share bounds of {bound.material!r} out of order", listing=where
+                )
+        if sum(exact(b.min) for b in recipe.shares) > 1:
+            raise InfeasibleInput(f"need {need.id}: minimum shares exceed 1", listing=where)
+        for pair in (recipe.c_to_n, recipe.moisture_pct):
+            if pair is not None and not exact(pair[0]) <= exact(pair[1]):
+                raise InfeasibleInput(f"need {need.id}: recipe range out of order", listing=where)
+
+
+def blendable(spec: MaterialSpec, need: NeedInput) -> bool:
+    """Whether ``need`` (with its recipe) may receive ``spec`` at all."""
+    recipe = need.recipe
+    if recipe is None:
+        return True
+    if recipe.c_to_n is not None and (
+        spec.moisture_pct is None or spec.nitrogen_pct_dry is None or spec.c_to_n is None
+    ):
+        return False
+    return not (recipe.moisture_pct is not None and spec.moisture_pct is None)
+
+
+def recipe_rows(need: NeedInput, materials: dict[str, MaterialSpec]) -> list[dict[str, Fraction]]:
+    """The recipe as rows ``Σ_m g_m · X_m ≥ 0`` over the wet mass ``X_m`` of each material.
+
+    Shares: ``X_m − min·ΣX ≥ 0`` and ``max·ΣX − X_m ≥ 0``. C:N in ``[lo, hi]``, with carbon and
+    nitrogen per wet tonne ``N_m = (1 − w_m) · n_m`` and ``C_m = N_m · cn_m`` (w moisture fraction,
+    n nitrogen fraction of dry matter): ``Σ X_m (C_m − lo·N_m) ≥ 0`` and ``Σ X_m (hi·N_m − C_m) ≥
+    0``. Moisture in ``[lo, hi]`` %: ``Σ X_m (w_m − lo) ≥ 0`` and ``Σ X_m (hi − w_m) ≥ 0``.
+    """
+    recipe = need.recipe
+    if recipe is None:
+        return []
+    accepted = [m for m in need.materials if blendable(materials[m], need)]
+    rows: list[dict[str, Fraction]] = []
+    for bound in recipe.shares:
+        lo, hi = exact(bound.min), exact(bound.max)
+        rows.append({m: (1 if m == bound.material else 0) - lo for m in accepted})
+        rows.append({m: hi - (1 if m == bound.material else 0) for m in accepted})
+    if recipe.c_to_n is not None:
+        lo, hi = exact(recipe.c_to_n[0]), exact(recipe.c_to_n[1])
+        nitrogen = {
+            m: (1 - exact(materials[m].moisture_pct) / 100) * exact(materials[m].nitrogen_pct_dry) / 100  # type: ignore[arg-type]
+            for m in accepted
+        }
+        carbon = {m: nitrogen[m] * exact(materials[m].c_to_n) for m in accepted}  # type: ignore[arg-type]
+        rows.append({m: carbon[m] - lo * nitrogen[m] for m in accepted})
+        rows.append({m: hi * nitrogen[m] - carbon[m] for m in accepted})
+    if recipe.moisture_pct is not None:
+        lo, hi = exact(recipe.moisture_pct[0]), exact(recipe.moisture_pct[1])
+        water = {m: exact(materials[m].moisture_pct) for m in accepted}  # type: ignore[arg-type]
+        rows.append({m: water[m] - lo for m in accepted})
+        rows.append({m: hi - water[m] for m in accepted})
+    return [row for row in rows if any(v < 0 for v in row.values())]
+
+
+# ---------------------------------------------------------------------------------------------
+# the model's pieces
+
+
+@dataclass
+class _Net:
+    """Slots, yard legs and flow variables of the whole problem (global positions)."""
+
+    buckets: Buckets
+    offer_slots: list[dict[int, int]]  # per offer: bucket -> cap (once: the whole lot)
+    need_slots: list[dict[int, int]]
+    offer_cap: np.ndarray  # int64 (offers × buckets): the same slots, 0 where there is none
+    need_cap: np.ndarray
+    offer_once: np.ndarray
+    need_once: np.ndarray
+    yards: list[StorageInput]
+    yard_active: list[set[int]]
+    yard_cap: list[float]  # kg (t-yards) or pieces
+    # direct variables: (arc index, bucket)
+    x_arc: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    x_bucket: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # yard entries u: (offer, yard, bucket, leg km)
+    entries: list[tuple[int, int, int, float]] = field(default_factory=list)
+    # yard exits v: (yard, material, entry bucket, need, exit bucket, leg km)
+    exits: list[tuple[int, str, int, int, int, float]] = field(default_factory=list)
+
+
+def _slots(prep: Prepared, buckets: Buckets) -> tuple[list[dict[int, int]], list[dict[int, int]]]:
+    offer_slots = []
+    for pos, offer in enumerate(prep.offers):
+        raw = spread(
+            int(prep.offer_supply[pos]),
+            offer.period,
+            int(prep.offer_from[pos]),
+            int(prep.offer_until[pos]),
+            buckets,
+        )
+        if offer.period == "once" and raw:
+            first = raw[0][0]
+            spec = prep.materials[offer.material]
+            raw = [(b, q) for b, q in raw if may_wait(spec, buckets, first, b)]
+        offer_slots.append(dict(raw))
+    need_slots = []
+    for pos, need in enumerate(prep.needs):
+        raw = spread(
+            int(prep.need_demand[pos]),
+            need.period,
+            int(prep.need_from[pos]),
+            int(prep.need_until[pos]),
+            buckets,
+        )
+        need_slots.append(dict(raw))
+    return offer_slots, need_slots
+
+
+def _slot_matrix(slots: list[dict[int, int]], n_buckets: int) -> np.ndarray:
+    matrix = np.zeros((len(slots), n_buckets), dtype=np.int64)
+    for row, slot in enumerate(slots):
+        for b, q in slot.items():
+            matrix[row, b] = q
+    return matrix
+
+
+def _yard_legs(prep: Prepared, net: _Net, provider: DistanceProvider) -> None:
+    """Entries (offer → yard) and exits (yard → need) that can carry something."""
+    buckets = net.buckets
+    n_b = len(buckets)
+    if n_b < 2:
+        return
+    offer_material = [o.material for o in prep.offers]
+    for y, yard in enumerate(net.yards):
+        active = net.yard_active[y]
+        if len(active) < 2 or net.yard_cap[y] <= 0:
+            continue
+        keys = sorted(
+            m
+            for m in set(yard.materials)
+            if not is_perishable(prep.materials[m], buckets)
+            and (yard.unit == "t" or prep.materials[m].is_piece)
+        )
+        for key in keys:
+            spec = prep.materials[key]
+            offers = np.array(
+                [p for p, m in enumerate(offer_material) if m == key and prep.offer_supply[p] > 0],
+                dtype=np.int64,
+            )
+            needs = np.array(
+                [
+                    j
+                    for j, n in enumerate(prep.needs)
+                    if key in n.materials and prep.need_demand[j] > 0 and blendable(spec, n)
+                ],
+                dtype=np.int64,
+            )
+            if not offers.size or not needs.size:
+                continue
+            leg1 = np.asarray(
+                provider.road_km(
+                    prep.offer_lat[offers],
+                    prep.offer_lon[offers],
+                    np.full(offers.size, yard.lat),
+                    np.full(offers.size, yard.lon),
+                ),
+                dtype=np.float64,
+            )
+            leg2 = np.asarray(
+                provider.road_km(
+                    np.full(needs.size, yard.lat),
+                    np.full(needs.size, yard.lon),
+                    prep.need_lat[needs],
+                    prep.need_lon[needs],
+                ),
+                dtype=np.float64,
+            )
+            ok_o = leg1 <= prep.offer_max_km[offers]
+            ok_n = leg2 <= prep.need_max_km[needs]
+            entries = [
+                (int(o), y, b, float(d))
+                for o, d, ok in zip(offers.tolist(), leg1.tolist(), ok_o.tolist(), strict=True)
+                if ok
+                for b in sorted(net.offer_slots[o])
+                if b in active and b + 1 in active
+            ]
+            entry_buckets = sorted({b for _, _, b, _ in entries})
+            exits = []
+            for e in entry_buckets:
+                for j, d, ok in zip(needs.tolist(), leg2.tolist(), ok_n.tolist(), strict=True):
+                    if not ok:
+                        continue
+                    for t in sorted(net.need_slots[j]):
+                        if t <= e or not all(b in active for b in range(e, t + 1)):
+                            continue
+                        if may_wait(spec, buckets, e, t):
+                            exits.append((y, key, e, int(j), t, float(d)))
+            exit_buckets = {e for _, _, e, _, _, _ in exits}
+            net.entries.extend(en for en in entries if en[2] in exit_buckets)
+            net.exits.extend(exits)
+
+
+def _candidates(prep: Prepared, provider: DistanceProvider) -> Any:
+    """Candidate arcs; under ``net_climate`` a blending need also keeps arcs of non-positive net
+    value, because taking some of a loss-making material may be what lets it blend the rest."""
+    problem = prep.problem
+    if problem.objective != "net_climate" or not any(n.recipe is not None for n in prep.needs):
+        return candidate_arcs(prep, provider)
+    divert = dataclasses.replace(prep, problem=dataclasses.replace(problem, objective="divert_then_distance"))
+    arcs = candidate_arcs(divert, provider)
+    cost, positive = _climate_costs(prep, arcs.offer, arcs.distance_km)
+    blending = np.array([n.recipe is not None for n in prep.needs], dtype=bool)
+    keep = positive | blending[arcs.need]
+    return type(arcs)(arcs.offer[keep], arcs.need[keep], arcs.distance_km[keep], cost[keep], arcs.lot[keep])
+
+
+def _build(prep: Prepared, provider: DistanceProvider) -> tuple[_Net, Any]:
+    problem = prep.problem
+    buckets = make_buckets(problem.horizon_start, problem.horizon_days, problem.time_step)
+    offer_slots, need_slots = _slots(prep, buckets)
+    yards = sorted(problem.storages, key=lambda s: s.id) if len(buckets) > 1 else []
+    yard_active = []
+    yard_cap = []
+    for yard in yards:
+        lo = -(2**62) if yard.available_from is None else yard.available_from.toordinal()
+        hi = 2**62 if yard.available_until is None else yard.available_until.toordinal()
+        yard_active.append(set(buckets.covering(lo, hi)))
+        cap = exact(yard.capacity)
+        yard_cap.append(float(cap * KG_PER_TONNE if yard.unit == "t" else cap))
+    net = _Net(
+        buckets=buckets,
+        offer_slots=offer_slots,
+        need_slots=need_slots,
+        offer_cap=_slot_matrix(offer_slots, len(buckets)),
+        need_cap=_slot_matrix(need_slots, len(buckets)),
+        offer_once=np.array([o.period == "once" for o in prep.offers], dtype=bool),
+        need_once=np.array([n.period == "once" for n in prep.needs], dtype=bool),
+        yards=yards,
+        yard_active=yard_active,
+        yard_cap=yard_cap,
+    )
+    arcs = _candidates(prep, provider)
+    # a need with a quality bound takes nothing it cannot blend
+    if any(n.recipe is not None for n in prep.needs) and len(arcs):
+        keep = np.array(
+            [
+                blendable(prep.materials[prep.offers[o].material], prep.needs[n])
+                for o, n in zip(arcs.offer.tolist(), arcs.need.tolist(), strict=True)
+            ],
+            dtype=bool,
+        )
+        arcs = type(arcs)(
+            arcs.offer[keep], arcs.need[keep], arcs.distance_km[keep], arcs.cost[keep], arcs.lot[keep]
+        )
+    # a direct variable per arc and bucket in which its offer can send and its need receive
+    both = (net.offer_cap[arcs.offer] > 0) & (net.need_cap[arcs.need] > 0)
+    xa, xb = np.nonzero(both)
+    net.x_arc = xa.astype(np.int64)
+    net.x_bucket = xb.astype(np.int64)
+    del both
+    _yard_legs(prep, net, provider)
+    return net, arcs
+
+
+@dataclass
+class _Comp:
+    offers: np.ndarray  # global positions, ascending
+    needs: np.ndarray
+    yards: list[int]
+    x: np.ndarray  # indices into net.x_arc / x_bucket
+    entries: list[int]  # indices into net.entries
+    exits: list[int]
+
+
+def _components(prep: Prepared, net: _Net, arcs: Any) -> list[_Comp]:
+    n_o, n_n, n_y = len(prep.offers), len(prep.needs), len(net.yards)
+    size = n_o + n_n + n_y
+    rows: list[int] = []
+    cols: list[int] = []
+    if net.x_arc.size:
+        rows.extend(arcs.offer[net.x_arc].tolist())
+        cols.extend((arcs.need[net.x_arc] + n_o).tolist())
+    for o, y, _, _ in net.entries:
+        rows.append(o)
+        cols.append(n_o + n_n + y)
+    for y, _, _, n, _, _ in net.exits:
+        rows.append(n_o + n_n + y)
+        cols.append(n_o + n)
+    if not rows:
+        return []
+    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(size, size))
+    _, labels = connected_components(graph, directed=False)
+    used = np.zeros(size, dtype=bool)
+    used[rows] = True
+    used[cols] = True
+    x_label = labels[arcs.offer[net.x_arc]] if net.x_arc.size else np.zeros(0, dtype=np.int64)
+    comps: dict[int, _Comp] = {}
+    for label in sorted(set(labels[used].tolist())):
+        members = np.flatnonzero((labels == label) & used)
+        comps[label] = _Comp(
+            offers=members[members < n_o],
+            needs=members[(members >= n_o) & (members < n_o + n_n)] - n_o,
+            yards=(members[members >= n_o + n_n] - n_o - n_n).tolist(),
+            x=np.flatnonzero(x_label == label),
+            entries=[],
+            exits=[],
+        )
+    for i, (o, _, _, _) in enumerate(net.entries):
+        comps[int(labels[o])].entries.append(i)
+    for i, (_, _, _, n, _, _) in enumerate(net.exits):
+        comps[int(labels[n_o + n])].exits.append(i)
+    out = [c for c in comps.values() if c.offers.size and c.needs.size]
+    out.sort(key=lambda c: (int(c.offers[0]), int(c.needs[0])))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# results of one component: integer flows per variable
+
+
+@dataclass
+class _Result:
+    x: np.ndarray  # int64 per comp.x
+    u: np.ndarray  # per comp.entries
+    v: np.ndarray  # per comp.exits
+    proven: bool
+    bound: float  # primary objective bound (kg or kg CO2e)
+    method: str
+    gap: float = 0.0
+
+
+def _network(
+    n_nodes: int,
+    offer_nodes: np.ndarray,
+    supply: np.ndarray,
+    waste: np.ndarray,
+    need_nodes: np.ndarray,
+    demand: np.ndarray,
+    tails: np.ndarray,
+    heads: np.ndarray,
+    caps: np.ndarray,
+    costs: np.ndarray,
+    objective: str,
+) -> np.ndarray:
+    """Flows on the given arcs at the lexicographic optimum (see :mod:`.flow` for the proof)."""
+    total = int(supply.sum())
+    check_flow_range(
+        num_nodes=n_nodes + 3, max_abs_cost=int(np.abs(costs).max()) if costs.size else 0, total_flow=total
+    )
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    arcs = smcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
+    mixed = bool(waste.any()) and not bool(waste.all())
+
+    def check(status: Any, what: str) -> None:
+        if status == Status.OPTIMAL:
+            return
+        if status in (Status.BAD_COST_RANGE, Status.BAD_CAPACITY_RANGE):
+            raise ScalingOverflow(f"{what}: OR-Tools reports {status.name}")
+        raise SolverFailure(f"{what}: min-cost flow ended with {status.name}", status=status.name)
+
+    if objective == "divert_then_distance" and not mixed:
+        supplies = np.zeros(n_nodes, dtype=np.int64)
+        supplies[offer_nodes] = supply
+        supplies[need_nodes] = -demand
+        smcf.set_nodes_supplies(np.arange(n_nodes, dtype=np.int64), supplies)
+        check(smcf.solve_max_flow_with_min_cost(), "max-flow-min-cost")
+        return np.asarray(smcf.flows(arcs), dtype=np.int64)
+    if objective == "divert_then_distance":
+        source, sink = n_nodes, n_nodes + 1
+        smf = max_flow.SimpleMaxFlow()
+        smf.add_arcs_with_capacity(tails, heads, caps)
+        feed = smf.add_arcs_with_capacity(
+            np.full(offer_nodes.size, source, dtype=np.int64), offer_nodes, supply
+        )
+        smf.add_arcs_with_capacity(need_nodes, np.full(need_nodes.size, sink, dtype=np.int64), demand)
+        values = []
+        for capacities in (np.where(waste, supply, 0), supply):
+            smf.set_arcs_capacity(feed, capacities)
+            status = smf.solve(source, sink)
+            if status != max_flow.SimpleMaxFlow.Status.OPTIMAL:
+                raise SolverFailure(f"max flow ended with {status.name}", status=status.name)
+            values.append(int(smf.optimal_flow()))
+        w_units, f_units = values
+        s_waste, s_other, sink = n_nodes, n_nodes + 1, n_nodes + 2
+        smcf.add_arcs_with_capacity_and_unit_cost(
+            np.where(waste, s_waste, s_other).astype(np.int64),
+            offer_nodes,
+            supply,
+            np.zeros(offer_nodes.size, dtype=np.int64),
+        )
+        smcf.add_arcs_with_capacity_and_unit_cost(
+            need_nodes,
+            np.full(need_nodes.size, sink, dtype=np.int64),
+            demand,
+            np.zeros(need_nodes.size, dtype=np.int64),
+        )
+        smcf.set_nodes_supplies(
+            np.array([s_waste, s_other, sink], dtype=np.int64),
+            np.array([w_units, f_units - w_units, -f_units], dtype=np.int64),
+        )
+        check(smcf.solve(), "min-cost flow at the lexicographic optimum")
+        return np.asarray(smcf.flows(arcs), dtype=np.int64)
+    sink = n_nodes
+    smcf.add_arcs_with_capacity_and_unit_cost(
+        offer_nodes,
+        np.full(offer_nodes.size, sink, dtype=np.int64),
+        supply,
+        np.zeros(offer_nodes.size, dtype=np.int64),
+    )
+    smcf.add_arcs_with_capacity_and_unit_cost(
+        need_nodes,
+        np.full(need_nodes.size, sink, dtype=np.int64),
+        demand,
+        np.zeros(need_nodes.size, dtype=np.int64),
+    )
+    smcf.set_nodes_supplies(np.r_[offer_nodes, sink].astype(np.int64), np.r_[supply, -total].astype(np.int64))
+    check(smcf.solve(), "min-cost flow")
+    return np.asarray(smcf.flows(arcs), dtype=np.int64)
+
+
+def _solve_network(prep: Prepared, net: _Net, arcs: Any, comp: _Comp) -> np.ndarray:
+    """The time-expanded network of a component without yards and recipes: flows per comp.x."""
+    offers, needs = comp.offers, comp.needs
+    n_off, n_need = offers.size, needs.size
+    n_b = len(net.buckets)
+    xa = net.x_arc[comp.x]
+    xb = net.x_bucket[comp.x]
+    xo = arcs.offer[xa]
+    xn = arcs.need[xa]
+    # nodes: offers, needs, then one per offer slot and one per need slot in use
+    slot_o, inv_o = np.unique(xo * n_b + xb, return_inverse=True)
+    slot_n, inv_n = np.unique(xn * n_b + xb, return_inverse=True)
+    first_o = n_off + n_need
+    first_n = first_o + slot_o.size
+    next_node = first_n + slot_n.size
+    so_offer, so_bucket = slot_o // n_b, slot_o % n_b
+    sn_need, sn_bucket = slot_n // n_b, slot_n % n_b
+    n_x = xa.size
+    tails = np.concatenate(
+        [first_o + inv_o, np.searchsorted(offers, so_offer), first_n + np.arange(slot_n.size)]
+    )
+    heads = np.concatenate(
+        [first_n + inv_n, first_o + np.arange(slot_o.size), n_off + np.searchsorted(needs, sn_need)]
+    )
+    caps = np.concatenate(
+        [
+            np.minimum(net.offer_cap[xo, xb], net.need_cap[xn, xb]),
+            net.offer_cap[so_offer, so_bucket],
+            net.need_cap[sn_need, sn_bucket],
+        ]
+    )
+    costs = np.concatenate([arcs.cost[xa], np.zeros(slot_o.size + slot_n.size, dtype=np.int64)])
+    flows = _network(
+        next_node,
+        np.arange(n_off, dtype=np.int64),
+        prep.offer_supply[offers],
+        prep.offer_waste[offers],
+        np.arange(n_off, n_off + n_need, dtype=np.int64),
+        prep.need_demand[needs],
+        tails.astype(np.int64),
+        heads.astype(np.int64),
+        caps.astype(np.int64),
+        costs.astype(np.int64),
+        prep.problem.objective,
+    )
+    return flows[:n_x]
+
+
+def _lots_ok(arcs: Any, net: _Net, comp: _Comp, x: np.ndarray) -> bool:
+    xa = net.x_arc[comp.x]
+    lot = arcs.lot[xa]
+    if not (lot > 1).any():
+        return True
+    totals: dict[int, int] = {}
+    for a, q in zip(xa.tolist(), x.tolist(), strict=True):
+        totals[a] = totals.get(a, 0) + q
+    return all(q == 0 or q >= int(arcs.lot[a]) for a, q in totals.items())
+
+
+class _LP:
+    """The LP/MIP of a component (MathOpt, HiGHS)."""
+
+    def __init__(self, prep: Prepared, net: _Net, arcs: Any, comp: _Comp, *, integer: bool) -> None:
+        self.prep, self.net, self.comp = prep, net, comp
+        self.integer = integer
+        problem = prep.problem
+        m = mathopt.Model(name="qaita-timed")
+        self.model = m
+        unit_mass = [float(prep.unit_mass_kg(prep.offers[int(o)].material)) for o in range(len(prep.offers))]
+        xa = net.x_arc[comp.x]
+        xb = net.x_bucket[comp.x]
+        xo = arcs.offer[xa].tolist()
+        xn = arcs.need[xa].tolist()
+
+        def var(ub: float, name: str) -> mathopt.Variable:
+            if integer:
+                return m.add_integer_variable(lb=0, ub=ub, name=name)
+            return m.add_variable(lb=0, ub=ub, name=name)
+
+        self.x = [
+            var(min(net.offer_slots[o][b], net.need_slots[n][b]), f"x{i}")
+            for i, (o, n, b) in enumerate(zip(xo, xn, xb.tolist(), strict=True))
+        ]
+        self.u = []
+        for i in comp.entries:
+            o, y, b, _ = net.entries[i]
+            self.u.append(var(net.offer_slots[o][b], f"u{i}"))
+        self.v = []
+        for i in comp.exits:
+            y, key, e, n, t, _ = net.exits[i]
+            self.v.append(var(net.need_slots[n][t], f"v{i}"))
+        # offers: per slot (periodic) and in total
+        out_slot: dict[tuple[int, int], list[Any]] = {}
+        for var_, o, b in zip(self.x, xo, xb.tolist(), strict=True):
+            out_slot.setdefault((o, b), []).append(var_)
+        for var_, i in zip(self.u, comp.entries, strict=True):
+            o, _, b, _ = net.entries[i]
+            out_slot.setdefault((o, b), []).append(var_)
+        out_total: dict[int, list[Any]] = {}
+        for (o, b), vs in sorted(out_slot.items()):
+            if not net.offer_once[o] and len(vs) > 1:
+                m.add_linear_constraint(mathopt.fast_sum(vs) <= net.offer_slots[o][b])
+            out_total.setdefault(o, []).extend(vs)
+        for o, vs in sorted(out_total.items()):
+            m.add_linear_constraint(mathopt.fast_sum(vs) <= int(prep.offer_supply[o]))
+        in_slot: dict[tuple[int, int], list[Any]] = {}
+        for var_, n, b in zip(self.x, xn, xb.tolist(), strict=True):
+            in_slot.setdefault((n, b), []).append(var_)
+        for var_, i in zip(self.v, comp.exits, strict=True):
+            _, _, _, n, t, _ = net.exits[i]
+            in_slot.setdefault((n, t), []).append(var_)
+        in_total: dict[int, list[Any]] = {}
+        for (n, b), vs in sorted(in_slot.items()):
+            if not net.need_once[n] and len(vs) > 1:
+                m.add_linear_constraint(mathopt.fast_sum(vs) <= net.need_slots[n][b])
+            in_total.setdefault(n, []).extend(vs)
+        for n, vs in sorted(in_total.items()):
+            m.add_linear_constraint(mathopt.fast_sum(vs) <= int(prep.need_demand[n]))
+        # yards: what enters a lot (yard, material, bucket) leaves it later; stock within capacity
+        lot_in: dict[tuple[int, str, int], list[Any]] = {}
+        lot_out: dict[tuple[int, str, int], list[Any]] = {}
+        for var_, i in zip(self.u, comp.entries, strict=True):
+            o, y, b, _ = net.entries[i]
+            lot_in.setdefault((y, prep.offers[o].material, b), []).append(var_)
+        for var_, i in zip(self.v, comp.exits, strict=True):
+            y, key, e, _, _, _ = net.exits[i]
+            lot_out.setdefault((y, key, e), []).append(var_)
+        for lot_key in sorted(set(lot_in) | set(lot_out)):
+            m.add_linear_constraint(
+                mathopt.fast_sum(lot_in.get(lot_key, [])) - mathopt.fast_sum(lot_out.get(lot_key, [])) == 0
+            )
+        for y in comp.yards:
+            weight = {
+                k: float(prep.unit_mass_kg(k)) if net.yards[y].unit == "t" else 1.0
+                for k in net.yards[y].materials
+            }
+            for t in sorted(net.yard_active[y]):
+                terms = [
+                    weight[key] * var_
+                    for var_, i in zip(self.v, comp.exits, strict=True)
+                    for (yy, key, e, _, tt, _) in [net.exits[i]]
+                    if yy == y and e <= t < tt
+                ]
+                if terms:
+                    m.add_linear_constraint(mathopt.fast_sum(terms) <= net.yard_cap[y])
+        # minimum lots (integer model only): direct pairs over the horizon, yard legs per offer/need
+        if integer:
+            groups: dict[tuple[str, int, int], list[Any]] = {}
+            lots: dict[tuple[str, int, int], int] = {}
+            for var_, a in zip(self.x, xa.tolist(), strict=True):
+                if int(arcs.lot[a]) > 1:
+                    groups.setdefault(("x", a, 0), []).append(var_)
+                    lots[("x", a, 0)] = int(arcs.lot[a])
+            for var_, i in zip(self.u, comp.entries, strict=True):
+                o, y, _, _ = net.entries[i]
+                if int(prep.offer_lot[o]) > 1:
+                    groups.setdefault(("u", o, y), []).append(var_)
+                    lots[("u", o, y)] = int(prep.offer_lot[o])
+            for var_, i in zip(self.v, comp.exits, strict=True):
+                y, _, _, n, _, _ = net.exits[i]
+                if int(prep.need_lot[n]) > 1:
+                    groups.setdefault(("v", y, n), []).append(var_)
+                    lots[("v", y, n)] = int(prep.need_lot[n])
+            for group in sorted(groups):
+                used = m.add_binary_variable(name=f"y{group}")
+                flow = mathopt.fast_sum(groups[group])
+                cap = sum(v.upper_bound for v in groups[group])
+                m.add_linear_constraint(flow >= lots[group] * used)
+                m.add_linear_constraint(flow <= cap * used)
+        # recipes over the horizon, by wet mass
+        received: dict[int, dict[str, list[Any]]] = {}
+        for var_, o, n in zip(self.x, xo, xn, strict=True):
+            received.setdefault(n, {}).setdefault(prep.offers[o].material, []).append((unit_mass[o], var_))
+        for var_, i in zip(self.v, comp.exits, strict=True):
+            _, key, _, n, _, _ = net.exits[i]
+            received.setdefault(n, {}).setdefault(key, []).append((float(prep.unit_mass_kg(key)), var_))
+        self.recipe_rows: dict[int, list[dict[str, Fraction]]] = {}
+        for n in comp.needs.tolist():
+            need = prep.needs[n]
+            if need.recipe is None or n not in received:
+                continue
+            rows = recipe_rows(need, prep.materials)
+            self.recipe_rows[n] = rows
+            for row in rows:
+                terms = [
+                    float(row.get(key, 0)) * w * var_
+                    for key, pairs in received[n].items()
+                    for w, var_ in pairs
+                ]
+                m.add_linear_constraint(mathopt.fast_sum(terms) >= 0)
+        # objective expressions
+        freight = float(problem.road_freight_kg_per_tkm)
+        gross = prep.offer_gross_per_t
+        waste_terms, all_terms, km_terms, climate_terms = [], [], [], []
+        distance = arcs.distance_km[xa].tolist()
+        for var_, o, d in zip(self.x, xo, distance, strict=True):
+            w = unit_mass[o]
+            all_terms.append(w * var_)
+            if prep.offer_waste[o]:
+                waste_terms.append(w * var_)
+            km_terms.append(w * d * var_)
+            climate_terms.append(w / KG_PER_TONNE * (float(gross[o]) - d * freight) * var_)
+        for var_, i in zip(self.u, comp.entries, strict=True):
+            o, y, _, d = net.entries[i]
+            w = unit_mass[o]
+            all_terms.append(w * var_)
+            if prep.offer_waste[o]:
+                waste_terms.append(w * var_)
+            km_terms.append(w * d * var_)
+            handling = float(net.yards[y].handling_kg_co2e_per_t)
+            climate_terms.append(w / KG_PER_TONNE * (float(gross[o]) - d * freight - handling) * var_)
+        for var_, i in zip(self.v, comp.exits, strict=True):
+            _, key, _, _, _, d = net.exits[i]
+            w = float(prep.unit_mass_kg(key))
+            km_terms.append(w * d * var_)
+            climate_terms.append(-w / KG_PER_TONNE * d * freight * var_)
+        if problem.objective == "net_climate":
+            self.levels = [(mathopt.fast_sum(climate_terms), True)]
+        else:
+            self.levels = [(mathopt.fast_sum(waste_terms), True)]
+            if any(not prep.offer_waste[o] for o in comp.offers.tolist()) and any(
+                prep.offer_waste[o] for o in comp.offers.tolist()
+            ):
+                self.levels.append((mathopt.fast_sum(all_terms), True))
+            elif not any(prep.offer_waste[o] for o in comp.offers.tolist()):
+                self.levels = [(mathopt.fast_sum(all_terms), True)]
+            self.levels.append((mathopt.fast_sum(km_terms), False))
+        if self.v:
+            # last, a tie-break among equal optima: the shortest stays in yards (earliest delivery)
+            stay = [
+                float(prep.unit_mass_kg(net.exits[i][1])) * (net.exits[i][4] - net.exits[i][2]) * var_
+                for var_, i in zip(self.v, comp.exits, strict=True)
+            ]
+            self.levels.append((mathopt.fast_sum(stay), False))
+        self.all_vars = self.x + self.u + self.v
+
+    def solve(
+        self, seconds: float, *, fixed: list[float] | None = None
+    ) -> tuple[list[float], bool, float, float]:
+        """Levels in turn: (values, proven, primary value, primary bound)."""
+        started = time.perf_counter()
+        m = self.model
+        proven = True
+        primary = primary_bound = 0.0
+        values: list[float] = [0.0] * len(self.all_vars)
+        for index, (expr, maximise) in enumerate(self.levels):
+            left = max(seconds - (time.perf_counter() - started), 0.01) / (len(self.levels) - index)
+            if maximise:
+                m.maximize(expr)
+            else:
+                m.minimize(expr)
+            params = mathopt.SolveParameters(
+                time_limit=timedelta(seconds=left),
+                random_seed=HIGHS_SEED,
+                highs=_HIGHS_OPTIONS,
+                relative_gap_tolerance=1e-9,
+                absolute_gap_tolerance=1e-6,
+                # large LPs: interior point (with crossover to a vertex) is several times faster
+                lp_algorithm=(
+                    mathopt.LPAlgorithm.BARRIER
+                    if not self.integer and len(self.all_vars) > MIP_MAX_VARIABLES
+                    else None
+                ),
+            )
+            result = mathopt.solve(m, mathopt.SolverType.HIGHS, params=params)
+            reason = result.termination.reason
+            if not result.has_primal_feasible_solution():
+                if index == 0:
+                    raise SolverFailure(f"HiGHS found no solution ({reason.name})", status=reason.name)
+                proven = False
+                break
+            level_proven = reason == mathopt.TerminationReason.OPTIMAL
+            value = float(result.objective_value())
+            values = [float(v) for v in result.variable_values(self.all_vars)]
+            if index == 0:
+                primary = value
+                bound = value if level_proven else float(result.termination.objective_bounds.dual_bound)
+                primary_bound = bound if math.isfinite(bound) else value
+            proven = proven and level_proven
+            slack = LEVEL_TOLERANCE * max(1.0, abs(value))
+            if maximise:
+                m.add_linear_constraint(expr >= value - slack)
+            else:
+                m.add_linear_constraint(expr <= value + slack)
+        return values, proven, primary, primary_bound
+
+
+#: an LP larger than this is not built at all (building it in Python alone would outlast any
+#: time limit): the component gets the network fallback, not proven optimal, with its gap
+LP_MAX_VARIABLES = 400_000
+
+
+def _solve_lp(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, seconds: float) -> _Result:
+    started = time.perf_counter()
+    n_x, n_u = comp.x.size, len(comp.entries)
+    if n_x + n_u + len(comp.exits) > LP_MAX_VARIABLES:
+        return _fallback(prep, net, arcs, comp)
+    relaxed = _LP(prep, net, arcs, comp, integer=False)
+    try:
+        values, proven, primary, bound = relaxed.solve(seconds)
+    except SolverFailure:
+        return _fallback(prep, net, arcs, comp)
+    arr = np.array(values)
+    integral = bool(np.all(np.abs(arr - np.rint(arr)) < 1e-6))
+    has_lots = (
+        bool((arcs.lot[net.x_arc[comp.x]] > 1).any())
+        or any(prep.offer_lot[net.entries[i][0]] > 1 for i in comp.entries)
+        or any(prep.need_lot[net.exits[i][3]] > 1 for i in comp.exits)
+    )
+    method = "lp"
+    if (not integral or has_lots) and len(relaxed.all_vars) <= MIP_MAX_VARIABLES:
+        method = "mip"
+        mip = _LP(prep, net, arcs, comp, integer=True)
+        remaining = max(seconds - (time.perf_counter() - started), 0.05)
+        try:
+            mip_values, mip_proven, mip_primary, mip_bound = mip.solve(remaining)
+        except SolverFailure:
+            method = "lp"  # no integer solution within the time: round the LP below
+        else:
+            # the LP's optimum bounds the MIP's; a proven MIP optimum is its own bound
+            bound = mip_primary if mip_proven and proven else min(bound, mip_bound)
+            proven = proven and mip_proven
+            primary = mip_primary
+            arr = np.array(mip_values)
+    if method == "mip" or integral:
+        ints = np.maximum(np.rint(arr), 0).astype(np.int64)
+    else:
+        # too large for the MIP: the LP optimum rounded down (every "at most" row still holds),
+        # lots repaired and yard lots re-balanced; the LP value stays the bound
+        ints = np.maximum(np.floor(arr + 1e-9), 0).astype(np.int64)
+        proven = False
+    x, u, v = ints[:n_x], ints[n_x : n_x + n_u], ints[n_x + n_u :]
+    if method != "mip":
+        _repair_lots(prep, net, arcs, comp, x, u, v)
+    _balance_yards(prep, net, comp, u, v)
+    gap = 0.0 if proven else abs(bound - primary) / max(1.0, abs(bound))
+    return _Result(x, u, v, proven, bound if not proven else primary, method, gap)
+
+
+def _fallback(prep: Prepared, net: _Net, arcs: Any, comp: _Comp) -> _Result:
+    """No LP solution within the time: the exact network flow of the component without its
+    blending needs and yards (always feasible), with a trivial bound on the primary objective."""
+    plain = np.array(
+        [prep.needs[int(n)].recipe is None for n in arcs.need[net.x_arc[comp.x]].tolist()], dtype=bool
+    )
+    sub = _Comp(comp.offers, comp.needs, [], comp.x[plain], [], [])
+    x = np.zeros(comp.x.size, dtype=np.int64)
+    if sub.x.size:
+        xs = _solve_network(prep, net, arcs, sub)
+        _repair_lots(prep, net, arcs, sub, xs, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        x[plain] = xs
+    mass_t = np.array([float(prep.unit_mass_kg(prep.offers[int(o)].material)) for o in comp.offers]) / KG_PER_TONNE
+    supply_t = prep.offer_supply[comp.offers] * mass_t
+    if prep.problem.objective == "net_climate":
+        bound = float((supply_t * np.maximum(prep.offer_gross_per_t[comp.offers], 0)).sum())
+    else:
+        bound = float((supply_t * KG_PER_TONNE)[prep.offer_waste[comp.offers]].sum())
+    empty = np.zeros(0, dtype=np.int64)
+    u = np.zeros(len(comp.entries), dtype=np.int64) if comp.entries else empty
+    v = np.zeros(len(comp.exits), dtype=np.int64) if comp.exits else empty
+    return _Result(x, u, v, False, bound, "fallback", 1.0)
+
+
+def _repair_lots(
+    prep: Prepared, net: _Net, arcs: Any, comp: _Comp, x: np.ndarray, u: np.ndarray, v: np.ndarray
+) -> None:
+    """Zero every flow group below its minimum lot (the relaxation ignores lots)."""
+    xa = net.x_arc[comp.x]
+    totals: dict[int, int] = {}
+    for a, q in zip(xa.tolist(), x.tolist(), strict=True):
+        totals[a] = totals.get(a, 0) + q
+    for i, a in enumerate(xa.tolist()):
+        if 0 < totals[a] < int(arcs.lot[a]):
+            x[i] = 0
+    ou: dict[tuple[int, int], int] = {}
+    for i, en in enumerate(comp.entries):
+        o, y, _, _ = net.entries[en]
+        ou[(o, y)] = ou.get((o, y), 0) + int(u[i])
+    for i, en in enumerate(comp.entries):
+        o, y, _, _ = net.entries[en]
+        if 0 < ou[(o, y)] < int(prep.offer_lot[o]):
+            u[i] = 0
+    yn: dict[tuple[int, int], int] = {}
+    for i, ex in enumerate(comp.exits):
+        y, _, _, n, _, _ = net.exits[ex]
+        yn[(y, n)] = yn.get((y, n), 0) + int(v[i])
+    for i, ex in enumerate(comp.exits):
+        y, _, _, n, _, _ = net.exits[ex]
+        if 0 < yn[(y, n)] < int(prep.need_lot[n]):
+            v[i] = 0
+
+
+def _balance_yards(prep: Prepared, net: _Net, comp: _Comp, u: np.ndarray, v: np.ndarray) -> None:
+    """Make what enters each yard lot equal what leaves it, by lowering the larger side."""
+    ins: dict[tuple[int, str, int], list[int]] = {}
+    outs: dict[tuple[int, str, int], list[int]] = {}
+    for i, en in enumerate(comp.entries):
+        o, y, e, _ = net.entries[en]
+        ins.setdefault((y, prep.offers[o].material, e), []).append(i)
+    for i, ex in enumerate(comp.exits):
+        y, key, e, _, _, _ = net.exits[ex]
+        outs.setdefault((y, key, e), []).append(i)
+    for lot in sorted(set(ins) | set(outs)):
+        a, b = ins.get(lot, []), outs.get(lot, [])
+        excess = int(u[a].sum()) - int(v[b].sum())
+        side, idx = (u, a) if excess > 0 else (v, b)
+        excess = abs(excess)
+        for i in reversed(idx):
+            if excess == 0:
+                break
+            take = min(excess, int(side[i]))
+            side[i] -= take
+            excess -= take
+
+
+# ---------------------------------------------------------------------------------------------
+# integer repair, decomposition and the solution
+
+
+def _repair_recipes(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Result) -> None:
+    """Remove single units until every recipe row holds exactly (LP rounding is within 1e-6)."""
+    xa = net.x_arc[comp.x]
+    for n in comp.needs.tolist():
+        need = prep.needs[n]
+        if need.recipe is None:
+            continue
+        rows = recipe_rows(need, prep.materials)
+        # (array, index, material, offer-or-None) of every flow into n
+        into: list[tuple[np.ndarray, int, str]] = []
+        for i, a in enumerate(xa.tolist()):
+            if int(arcs.need[a]) == n:
+                into.append((res.x, i, prep.offers[int(arcs.offer[a])].material))
+        for i, ex in enumerate(comp.exits):
+            if net.exits[ex][3] == n:
+                into.append((res.v, i, net.exits[ex][1]))
+        for _ in range(10_000):
+            mass: dict[str, Fraction] = {}
+            for arr, i, key in into:
+                mass[key] = mass.get(key, Fraction(0)) + int(arr[i]) * prep.unit_mass_kg(key)
+            broken = [row for row in rows if sum(row.get(k, 0) * q for k, q in mass.items()) < 0]
+            if not broken:
+                break
+            row = broken[0]
+            candidates = [
+                (row.get(key, 0), -int(arr[i]), idx)
+                for idx, (arr, i, key) in enumerate(into)
+                if arr[i] > 0 and row.get(key, 0) < 0
+            ]
+            _, _, idx = min(candidates)
+            arr, i, _ = into[idx]
+            arr[i] -= 1
+            if arr is res.v:
+                # keep the yard lot balanced: one unit less enters it, from its largest entry
+                y, key, e, _, _, _ = net.exits[comp.exits[i]]
+                same = [
+                    j
+                    for j, en in enumerate(comp.entries)
+                    if net.entries[en][1] == y
+                    and net.entries[en][2] == e
+                    and prep.offers[net.entries[en][0]].material == key
+                    and res.u[j] > 0
+                ]
+                j = max(same, key=lambda j: (int(res.u[j]), -j))
+                res.u[j] -= 1
+            res.proven = False
+
+
+def _fifo(
+    entries: list[tuple[int, int]], exits: list[tuple[int, int, int]]
+) -> list[tuple[int, int, int, int]]:
+    """Pair one lot's entries (offer, qty) with its exits (bucket, need, qty): (offer, need, t, q)."""
+    out = []
+    ei = 0
+    left = entries[0][1] if entries else 0
+    for t, n, q in exits:
+        while q > 0 and ei < len(entries):
+            take = min(q, left)
+            if take > 0:
+                out.append((entries[ei][0], n, t, take))
+            q -= take
+            left -= take
+            if left == 0:
+                ei += 1
+                left = entries[ei][1] if ei < len(entries) else 0
+    return out
+
+
+def _solution(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Result, seconds: float) -> Solution:
+    from .solve import _masses_kg, _split_masses, _waste_split
+
+    problem = prep.problem
+    timed = problem.time_step != "none"
+    buckets = net.buckets
+    freight = float(problem.road_freight_kg_per_tkm)
+    # (offer, need, yard) -> {schedule bucket: q}, {entry bucket: q}, distance, legs
+    agg: dict[tuple[int, int, int | None], dict[str, Any]] = {}
+    xa = net.x_arc[comp.x]
+    xb = net.x_bucket[comp.x]
+    for a, b, q in zip(xa.tolist(), xb.tolist(), res.x.tolist(), strict=True):
+        if q <= 0:
+            continue
+        o, n = int(arcs.offer[a]), int(arcs.need[a])
+        item = agg.setdefault((o, n, None), {"s": {}, "e": {}, "d": float(arcs.distance_km[a]), "legs": None})
+        item["s"][b] = item["s"].get(b, 0) + q
+    lots: dict[tuple[int, str, int], tuple[list[tuple[int, int]], list[tuple[int, int, int]]]] = {}
+    leg1: dict[tuple[int, int], float] = {}
+    leg2: dict[tuple[int, int], float] = {}
+    for i, q in zip(comp.entries, res.u.tolist(), strict=True):
+        o, y, e, d = net.entries[i]
+        leg1[(o, y)] = d
+        if q > 0:
+            lots.setdefault((y, prep.offers[o].material, e), ([], []))[0].append((o, q))
+    for i, q in zip(comp.exits, res.v.tolist(), strict=True):
+        y, key, e, n, t, d = net.exits[i]
+        leg2[(y, n)] = d
+        if q > 0:
+            lots.setdefault((y, key, e), ([], []))[1].append((t, n, q))
+    for (yard, _, e), (ins, outs) in sorted(lots.items()):
+        for o, n, t, q in _fifo(sorted(ins), sorted(outs)):
+            l1, l2 = leg1[(o, yard)], leg2[(yard, n)]
+            item = agg.setdefault((o, n, yard), {"s": {}, "e": {}, "d": l1 + l2, "legs": (l1, l2)})
+            item["s"][t] = item["s"].get(t, 0) + q
+            item["e"][e] = item["e"].get(e, 0) + q
+    flows = []
+    moved = np.zeros(comp.offers.size, dtype=np.int64)
+    o_local = {int(p): i for i, p in enumerate(comp.offers.tolist())}
+    tkm_parts, net_parts = [], []
+    for (o, n, via), item in sorted(
+        agg.items(),
+        key=lambda kv: (
+            int(prep.offer_id[kv[0][0]]),
+            int(prep.need_id[kv[0][1]]),
+            -1 if kv[0][2] is None else net.yards[kv[0][2]].id,
+        ),
+    ):
+        offer = prep.offers[o]
+        spec = prep.materials[offer.material]
+        unit_mass = prep.unit_mass_kg(offer.material)
+        q = sum(item["s"].values())
+        moved[o_local[o]] += q
+        mass_t = q * float(unit_mass) / KG_PER_TONNE
+        tkm_parts.append(mass_t * item["d"])
+        handling = float(net.yards[via].handling_kg_co2e_per_t) if via is not None else 0.0
+        net_parts.append(mass_t * (float(prep.offer_gross_per_t[o]) - item["d"] * freight - handling))
+        flows.append(
+            Flow(
+                offer_id=offer.id,
+                need_id=prep.needs[n].id,
+                material=offer.material,
+                quantity=q,
+                unit="piece" if spec.is_piece else "kg",
+                mass_kg=_masses_kg([q], unit_mass)[0],
+                distance_km=item["d"],
+                schedule=tuple((buckets.start_date(b), v) for b, v in sorted(item["s"].items()))
+                if timed
+                else (),
+                via_storage=None if via is None else net.yards[via].id,
+                storage_schedule=tuple((buckets.start_date(b), v) for b, v in sorted(item["e"].items())),
+                legs_km=item["legs"],
+            )
+        )
+    supply_kg: list[int] = []
+    left_kg: list[int] = []
+    masses_total = {"supply_kg": 0, "waste_kg": 0, "diverted_kg": 0, "landfilled_kg": 0, "other_moved_kg": 0}
+    for k, pos in enumerate(comp.offers.tolist()):
+        unit_mass = prep.unit_mass_kg(prep.offers[pos].material)
+        s = np.array([prep.offer_supply[pos]], dtype=np.int64)
+        mv = np.array([moved[k]], dtype=np.int64)
+        part = _split_masses(s, mv, np.array([bool(prep.offer_waste[pos])]), unit_mass)
+        for name in masses_total:
+            masses_total[name] += getattr(part, name)
+        supply_kg.append(_masses_kg([int(s[0])], unit_mass)[0])
+        left_kg.append(_masses_kg([int(s[0] - mv[0])], unit_mass)[0])
+    split = _waste_split(prep, comp.offers.tolist(), supply_kg, left_kg)
+    net_value = math.fsum(net_parts)
+    if problem.objective == "divert_then_distance":
+        exact_waste = float(
+            sum(
+                int(moved[k]) * prep.unit_mass_kg(prep.offers[p].material)
+                for k, p in enumerate(comp.offers.tolist())
+                if prep.offer_waste[p]
+            )
+        )
+        bound = exact_waste if res.proven else max(res.bound, exact_waste)
+        achieved = exact_waste
+    else:
+        bound = net_value if res.proven else max(res.bound, net_value)
+        achieved = net_value
+    gap = 0.0 if res.proven else (bound - achieved) / max(1.0, abs(bound))
+    return Solution(
+        flows=tuple(flows),
+        objective=problem.objective,
+        proven_optimal=res.proven,
+        bound=bound,
+        **masses_total,
+        tkm=math.fsum(tkm_parts),
+        net_co2e_kg=net_value,
+        stats={
+            "offers": int(comp.offers.size),
+            "needs": int(comp.needs.size),
+            "arcs": int(comp.x.size + len(comp.entries) + len(comp.exits)),
+            "components": 1,
+            "discrete_components": int(res.method == "mip"),
+            "cp_sat_components": 0,
+            "lp_components": int(res.method in ("lp", "mip")),
+            "storages": len(comp.yards),
+            "solve_seconds": seconds,
+            "gap": gap,
+            **split,
+        },
+    )
+
+
+def solve_timed(problem: Problem, provider: DistanceProvider, deadline: float) -> tuple[Solution, Prepared]:
+    """Solve ``problem`` over its time buckets (see the module docstring)."""
+    from .solve import _isolated_solution, merge
+
+    started = time.perf_counter()
+    prep = prepare(problem)
+    _validate(problem, prep)
+    net, arcs = _build(prep, provider)
+    comps = _components(prep, net, arcs)
+    built = time.perf_counter()
+    parts: list[Solution] = []
+    lp_left = sum(
+        1 for c in comps if c.yards or any(prep.needs[n].recipe is not None for n in c.needs.tolist())
+    )
+    for comp in comps:
+        t = time.perf_counter()
+        plain = not comp.yards and not any(prep.needs[n].recipe is not None for n in comp.needs.tolist())
+        res: _Result | None = None
+        if plain:
+            x = _solve_network(prep, net, arcs, comp)
+            if _lots_ok(arcs, net, comp, x):
+                res = _Result(
+                    x, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), True, 0.0, "min_cost_flow"
+                )
+            else:
+                lp_left += 1
+        if res is None:
+            budget = max(deadline - time.perf_counter(), 0.05) / max(lp_left, 1)
+            res = _solve_lp(prep, net, arcs, comp, budget)
+            _repair_recipes(prep, net, arcs, comp, res)
+            lp_left -= 1
+        parts.append(_solution(prep, net, arcs, comp, res, time.perf_counter() - t))
+    parts.append(_isolated_solution(prep, comps))  # type: ignore[arg-type]
+    solution = merge(parts)
+    stats = dict(solution.stats)
+    stats["time_step"] = problem.time_step
+    stats["buckets"] = len(net.buckets)
+    stats["gap"] = max((p.stats.get("gap", 0.0) for p in parts), default=0.0)
+    stats["timings"] = {"build": built - started, "total": time.perf_counter() - started}
+    solution = Solution(
+        **{**{f: getattr(solution, f) for f in solution.__dataclass_fields__}, "stats": stats}
+    )
+    return solution, prep
+
+
+__all__ = ["blendable", "needs_timed_path", "recipe_rows", "solve_timed"]
