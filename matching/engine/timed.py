@@ -886,7 +886,9 @@ def _fallback(prep: Prepared, net: _Net, arcs: Any, comp: _Comp) -> _Result:
         xs = _solve_network(prep, net, arcs, sub)
         _repair_lots(prep, net, arcs, sub, xs, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         x[plain] = xs
-    mass_t = np.array([float(prep.unit_mass_kg(prep.offers[int(o)].material)) for o in comp.offers]) / KG_PER_TONNE
+    mass_t = (
+        np.array([float(prep.unit_mass_kg(prep.offers[int(o)].material)) for o in comp.offers]) / KG_PER_TONNE
+    )
     supply_t = prep.offer_supply[comp.offers] * mass_t
     if prep.problem.objective == "net_climate":
         bound = float((supply_t * np.maximum(prep.offer_gross_per_t[comp.offers], 0)).sum())
