@@ -256,6 +256,7 @@ SPECTACULAR_SETTINGS = {
         "ProposalStatusEnum": "matching.models.ProposalStatus",
         "ObjectiveEnum": "matching.models.Objective",
         "UnitEnum": "marketplace.models.Unit",
+        "StorageUnitEnum": "marketplace.models.StorageUnit",
         "OrganisationKindEnum": "accounts.models.OrganisationKind",
         "SelfServiceKindEnum": "accounts.api.serializers.SELF_SERVICE_KIND_CHOICES",
         "TargetIndicatorEnum": "monitor.models.TargetIndicator",

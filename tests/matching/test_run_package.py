@@ -66,6 +66,7 @@ def test_the_run_package_imports_one_way_and_tasks_imports_at_the_top():
     assert not {m for m in lifecycle_imports if m.startswith(".") and m.lstrip(".")} - {
         "..whatif",
         "..enqueue",
+        "..progress_labels",
         "..models",
     }, lifecycle_imports
     fanout_imports = {m for m in imported_modules(package / "fanout.py") if m.startswith(".") and m[1] != "."}

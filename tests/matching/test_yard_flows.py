@@ -1,8 +1,6 @@
 """Issue 13, Django side: run time_step, snapshot → Problem (yards, recipes, properties), proposals
 with a schedule and a storage yard, the yard owner's acceptance and the seeded delivery plan.
-
-The engine's time buckets, yards and blends land with helper "time": the end-to-end tests that
-need the solver to honour them are marked xfail until then.
+The end-to-end tests at the end run the real engine over time buckets.
 """
 
 from __future__ import annotations
@@ -23,7 +21,6 @@ from matching.snapshot import build_snapshot
 from tests import factories as f
 from tests.conftest import _persona
 
-ENGINE_PENDING = pytest.mark.xfail(strict=False, reason="engine time buckets land with helper time")
 PANEL = "precast_concrete_panel"
 
 
@@ -175,7 +172,7 @@ def test_the_run_passes_its_time_step_to_the_engine(grain_market, run_now, monke
         seen.append(problem.time_step)
         return real_solve(problem)
 
-    monkeypatch.setattr(runs.engine, "solve", spy)
+    monkeypatch.setattr(runs.execute.engine, "solve", spy)
     run = run_now(time_step="week")
     assert run.status == "succeeded" and seen == ["week"]
 
@@ -440,7 +437,6 @@ def test_a_changed_yard_makes_a_new_proposal_not_a_kept_one(panels, municipality
 
 
 # --- end to end (needs the engine of helper "time") ---------------------------------------
-@ENGINE_PENDING
 def test_a_monthly_run_gives_proposals_whose_schedule_sums_to_their_quantity(grain_market, run_now):
     run = run_now(time_step="month")
     assert run.status == "succeeded"
@@ -451,7 +447,6 @@ def test_a_monthly_run_gives_proposals_whose_schedule_sums_to_their_quantity(gra
         assert sum(Decimal(row["quantity"]) for row in proposal.schedule) == proposal.quantity
 
 
-@ENGINE_PENDING
 def test_panels_released_in_june_reach_a_september_builder_through_the_yard(panels, run_now):
     offer, need, yard = panels
     run = run_now(time_step="month")

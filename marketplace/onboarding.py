@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .access import member_organisation_ids
-from .models import Organisation, Site
+from accounts.access import member_organisation_ids
+from accounts.models import Organisation, Site
+
+from .models import Need, Offer
 
 
 @dataclass(frozen=True)
@@ -23,8 +25,6 @@ class Step:
 
 def first_steps_for(*, user) -> list[Step]:
     """The checklist for ``user``'s organisations, in order; empty for someone in none."""
-    from marketplace.models import Need, Offer
-
     org_ids = member_organisation_ids(user)
     if not org_ids:
         return []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from accounts.onboarding import first_steps_for
+from marketplace.onboarding import first_steps_for
 
 register = template.Library()
 
