@@ -1025,7 +1025,7 @@ def _fifo(
 
 
 def _solution(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Result, seconds: float) -> Solution:
-    from .solve import _masses_kg, _split_masses, _waste_split
+    from .results import _masses_kg, _split_masses, _waste_split
 
     problem = prep.problem
     timed = problem.time_step != "none"
@@ -1152,7 +1152,7 @@ def _solution(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Result, s
 
 def solve_timed(problem: Problem, provider: DistanceProvider, deadline: float) -> tuple[Solution, Prepared]:
     """Solve ``problem`` over its time buckets (see the module docstring)."""
-    from .solve import _isolated_solution, merge
+    from .results import _isolated_solution, merge
 
     started = time.perf_counter()
     prep = prepare(problem)

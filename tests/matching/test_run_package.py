@@ -145,7 +145,7 @@ def test_the_before_solve_hooks_run_before_each_solve_whole_or_in_parts(
 ):
     calls = []
     monkeypatch.setattr(execute, "before_solve", [lambda: calls.append("solve")])
-    assert run_now().status == "succeeded"
+    assert run_now(time_step="none").status == "succeeded"
     assert calls == ["solve"]
     # A second, independent component, and two parts: one hook call per part.
     f.make_offer(brewery.organisation, brewery.site, "wooden_pallets", 500, unit="piece", period="month")
@@ -153,7 +153,7 @@ def test_the_before_solve_hooks_run_before_each_solve_whole_or_in_parts(
     settings.MATCHING_FANOUT_PARTS = 2
     settings.MATCHING_FANOUT_MIN_LISTINGS = 0
     calls.clear()
-    fanned = run_now()
+    fanned = run_now(time_step="none")
     assert fanned.status == "succeeded" and RunPart.objects.filter(run=fanned).count() == 2
     assert calls == ["solve", "solve"]
 

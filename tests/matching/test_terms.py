@@ -116,7 +116,11 @@ def test_the_deal_follows_the_agreed_quantity_with_impact_recomputed(proposed, b
     assert deal.mass_t == Decimal("250.500")
     assert deal.impact_dict() == expected.as_dict()
     assert deal.net_kg != proposal.net_kg
-    assert farm.client().get(f"/api/v1/deals/{deal.pk}/").json()["plan"] is None
+    # Terms without a schedule of their own: the deal's plan is seeded from the proposal's
+    # monthly schedule (issue 13), scaled to the agreed quantity.
+    plan = farm.client().get(f"/api/v1/deals/{deal.pk}/").json()["plan"]
+    assert proposal.schedule and plan
+    assert Decimal(plan[-1]["cumulative"]) == Decimal("250.500")
 
 
 def test_each_revision_is_kept_and_shown_in_the_thread(proposed, brewery, farm, municipality):

@@ -29,10 +29,10 @@ MILL = {
 
 
 def test_a_what_if_run_publishes_nothing_and_leaves_the_real_proposals_alone(grain_market, run_now):
-    real = run_now()
+    real = run_now(time_step="none")
     proposal = Proposal.objects.get(run=real)
     mail.outbox.clear()
-    dry = run_now(dry_run=True, parameters={"extra_listings": [MILL]})
+    dry = run_now(time_step="none", dry_run=True, parameters={"extra_listings": [MILL]})
     assert dry.status == RunStatus.SUCCEEDED and dry.dry_run
     # the hypothetical mill takes the 500 t the farm could not: all 2000 t diverted
     assert dry.stats["diverted_t"] == 2000 and dry.stats["landfilled_t"] == 0
@@ -145,8 +145,8 @@ def test_companies_never_see_what_if_runs(grain_market, brewery, municipality, r
 
 
 def test_compare_puts_two_runs_side_by_side(grain_market, brewery, municipality, run_now):
-    real = run_now()
-    dry = run_now(dry_run=True, parameters={"extra_listings": [MILL]})
+    real = run_now(time_step="none")
+    dry = run_now(time_step="none", dry_run=True, parameters={"extra_listings": [MILL]})
     client = municipality.client()
     body = client.get(f"{URL}compare/", {"a": real.pk, "b": dry.pk}).json()
     assert body["a"]["id"] == real.pk and body["b"]["dry_run"] is True
@@ -187,14 +187,14 @@ def test_a_hypothetical_offer_is_matched_to_a_real_need(brewery, farm, municipal
 def test_fanned_out_runs_give_the_same_breakdown_and_match_statuses(grain_market, run_now, settings):
     from matching.models import ListingMatchStatus
 
-    single = run_now()
+    single = run_now(time_step="none")
     statuses = sorted(
         map(str, ListingMatchStatus.objects.values_list("offer_id", "need_id", "reason", "nearest_km"))
     )
-    dry_single = run_now(dry_run=True, parameters={"extra_listings": [MILL]})
+    dry_single = run_now(time_step="none", dry_run=True, parameters={"extra_listings": [MILL]})
     settings.MATCHING_FANOUT_PARTS = 2
     settings.MATCHING_FANOUT_MIN_LISTINGS = 0
-    fanned = run_now()
+    fanned = run_now(time_step="none")
     assert fanned.status == RunStatus.SUCCEEDED, fanned.error
     assert fanned.breakdown == single.breakdown
     again = sorted(
@@ -203,7 +203,7 @@ def test_fanned_out_runs_give_the_same_breakdown_and_match_statuses(grain_market
     assert again == statuses and len(again) == 2
     assert set(ListingMatchStatus.objects.values_list("reason", flat=True)) == {"partly_matched", "matched"}
     assert set(ListingMatchStatus.objects.values_list("run_id", flat=True)) == {fanned.pk}
-    dry_fanned = run_now(dry_run=True, parameters={"extra_listings": [MILL]})
+    dry_fanned = run_now(time_step="none", dry_run=True, parameters={"extra_listings": [MILL]})
     assert dry_fanned.status == RunStatus.SUCCEEDED, dry_fanned.error
     assert dry_fanned.breakdown == dry_single.breakdown and dry_fanned.stats["diverted_t"] == 2000
     assert not Proposal.objects.filter(run=dry_fanned).exists()

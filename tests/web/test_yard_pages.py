@@ -168,7 +168,7 @@ def test_the_proposal_page_shows_the_schedule_the_yard_and_the_yards_accept_butt
         status="active",
     )
     run = runs.match_run_start(actor=municipality.user, enqueue=False)
-    token = runs._claim(run.pk, "test")
+    token = runs.claim(run_id=run.pk, worker="test")
     assert token is not None
     flow = engine.Flow(
         offer_id=offer.pk,
@@ -195,7 +195,9 @@ def test_the_proposal_page_shows_the_schedule_the_yard_and_the_yards_accept_butt
         tkm=0.0,
         net_co2e_kg=0.0,
     )
-    assert runs.write_results(run, token, solution, destinations={offer.pk: "landfill"}, seconds=0.1)
+    assert runs.write_results(
+        run=run, token=token, solution=solution, destinations={offer.pk: "landfill"}, seconds=0.1
+    )
     proposal = Proposal.objects.get()
     client.force_login(owner.user)
     page = client.get(reverse("matching:proposal", args=[proposal.pk])).content.decode()
