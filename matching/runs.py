@@ -38,7 +38,7 @@ from config.logs import log_context
 from marketplace.factor_services import require_active_factor_set
 from marketplace.models import Material
 
-from . import compare, diagnostics, engine, fanout, notifications, services, whatif
+from . import compare, copy_write, diagnostics, engine, fanout, notifications, services, whatif
 from .models import (
     OPEN_RUN_STATUSES,
     MatchRun,
@@ -539,6 +539,7 @@ def write_results(
         if problem is not None:
             diagnostics.match_status_write(run=run, problem=problem, solution=solution)
         transaction.on_commit(lambda: notifications.new_proposals(run_id=run.pk))
+        copy_write.analyze_on_commit()
     return True
 
 
