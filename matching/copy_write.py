@@ -33,10 +33,10 @@ def copy_insert(model: type[Model], objs: Sequence[Model], *, using: str | None 
     connection = connections[alias]
     meta = model._meta
     pk = meta.pk
-    assert pk is not None
+    assert pk is not None and pk.column is not None
     fields = [f for f in meta.concrete_fields if f is not pk]
     table = connection.ops.quote_name(meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in [pk, *fields])
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in [pk, *fields])
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
