@@ -451,6 +451,10 @@ PUBLIC_THROTTLE_RATE = env.str("PUBLIC_THROTTLE_RATE", default="60/minute")
 # Cached payloads are keyed by the latest audit event; this bounds how stale a figure can be for
 # changes that write no event (admin edits).
 PUBLIC_CACHE_TTL_S = env.int("PUBLIC_CACHE_TTL_S", default=600)
+# The impact report and dashboards (issue 16): seconds a cached report may live (0: no cache),
+# and whether PostgreSQL aggregates in SQL (off: the Python path, as on SQLite).
+IMPACT_REPORT_CACHE_SECONDS = env.int("IMPACT_REPORT_CACHE_SECONDS", default=300)
+IMPACT_REPORT_SQL = env_bool("IMPACT_REPORT_SQL", True)
 # A published cell is built from at least this many organisations (k-anonymity).
 PUBLIC_K_ANONYMITY = env.int("PUBLIC_K_ANONYMITY", default=3)
 if PUBLIC_K_ANONYMITY < 2:

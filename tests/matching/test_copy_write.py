@@ -34,7 +34,7 @@ def _copies(city) -> tuple[MatchRun, list[Proposal]]:
         copy._state.adding = True
         copy.run = run
         copy.first_run = run
-        copy.created_at = None
+        copy.created_at = None  # type: ignore[assignment]  # auto_now_add fills it in
         copies.append(copy)
     return run, copies
 
