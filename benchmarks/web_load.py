@@ -127,7 +127,8 @@ def build(offers: int, needs: int, deals: int) -> dict:
             "UPDATE accounts_site SET district = (%s::text[])[1 + id %% %s]", [districts, len(districts)]
         )
     city, _ = Organisation.objects.get_or_create(
-        name="Bench city", defaults={"kind": Organisation.Kind.MUNICIPALITY, "verified": True}
+        name="Bench city",
+        defaults={"kind": Organisation.Kind.MUNICIPALITY, "verified": True, "sector": "public_services"},
     )
     mayor, _ = User.objects.get_or_create(username="bench-city")
     Membership.objects.get_or_create(user=mayor, organisation=city)

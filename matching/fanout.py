@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import engine
+from . import engine, solver_workers
 from .models import MatchRun, RunPart, RunStatus
 
 log = logging.getLogger(__name__)
@@ -242,7 +242,8 @@ def _part_solve(part: RunPart, run: MatchRun) -> str:
         time.sleep(slow)
     started = time.perf_counter()
     try:
-        solution = engine.solve(problem_from_json(part.problem))
+        problem = problem_from_json(part.problem)
+        solution = engine.solve(problem, workers=solver_workers.workers_for(problem))
     except engine.EngineError as exc:
         match_run_fail(
             run_id=run.pk, error=f"part {part.index + 1}: {type(exc).__name__}: {exc}", token=part.claim_token

@@ -38,7 +38,17 @@ from config.logs import log_context
 from marketplace.factor_services import require_active_factor_set
 from marketplace.models import Material
 
-from . import compare, copy_write, diagnostics, engine, fanout, notifications, services, whatif
+from . import (
+    compare,
+    copy_write,
+    diagnostics,
+    engine,
+    fanout,
+    notifications,
+    services,
+    solver_workers,
+    whatif,
+)
 from .models import (
     OPEN_RUN_STATUSES,
     MatchRun,
@@ -385,7 +395,7 @@ def _solve_and_write(run: MatchRun, token: str) -> str:
         slow = float(settings.MATCHING_TEST_SLOW_SOLVE_S)
         if slow:  # a test setting: gives the kill-the-worker tests a window mid-solve
             time.sleep(slow)
-        solution = engine.solve(snapshot.problem)
+        solution = engine.solve(snapshot.problem, workers=solver_workers.workers_for(snapshot.problem))
         log_solved(run_id, solution)
         _progress(run_id, token, 85, f"Writing {len(solution.flows)} proposals")
         destinations = {o.id: o.current_destination for o in snapshot.problem.offers}

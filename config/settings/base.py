@@ -5,6 +5,7 @@ needs nothing: SQLite in the project folder and Celery tasks run in-process. Set
 ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL`` switches to the real services.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -369,6 +370,10 @@ if SENTRY_DSN:
 
 # --- Matching ------------------------------------------------------------------------------
 MATCHING_CIRCUITY = env.float("MATCHING_CIRCUITY", default=1.3)
+# Processes that solve one run's components side by side (0 or unset: the core count), for runs
+# of at least MATCHING_PARALLEL_MIN_LISTINGS offers + needs (smaller ones solve in one process).
+MATCHING_SOLVER_WORKERS = env.int("MATCHING_SOLVER_WORKERS", default=0) or (os.cpu_count() or 1)
+MATCHING_PARALLEL_MIN_LISTINGS = env.int("MATCHING_PARALLEL_MIN_LISTINGS", default=2000)
 MATCHING_MAX_ATTEMPTS = env.int("MATCHING_MAX_ATTEMPTS", default=3)
 # A claimed run's lease is short and renewed every third of it by a heartbeat while the worker
 # works, so a worker that dies mid-solve gives its run up within about a minute: the sweeper
