@@ -99,9 +99,7 @@ def main() -> None:
     copy_write.analyze()
     analyze_s = time.perf_counter() - t
     load = os.getloadavg()
-    print(
-        f"{platform.node()}: {os.cpu_count()} CPUs; load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}"
-    )
+    print(f"{platform.node()}: {os.cpu_count()} CPUs; load average {load[0]:.1f} / {load[1]:.1f}")
     b, c = statistics.median(bulk_s), statistics.median(copy_s)
     print(f"{n} proposals, median of {args.repeat} (alternating, each rolled back)")
     print(f"baseline bulk_create(batch_size=1000): {b:.3f} s  ({n / b:,.0f} rows/s)")
