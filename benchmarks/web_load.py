@@ -16,8 +16,8 @@ What it does:
 3. Logs the municipality in (a real session) and drives each page with ``wrk`` at each
    concurrency for ``--duration`` seconds (after one warm-up request), printing req/s and
    p50/p95/p99 latency, with the issue's target beside the page's row at c=8.
-4. As a baseline from the same run it measures ``/healthz/`` (the floor of any request on this
-   stack) and, on a second gunicorn with the report cache off (``IMPACT_REPORT_CACHE_SECONDS=0``),
+4. As a baseline from the same run it measures ``/login/`` (a plain form: the floor of any
+   page on this stack) and, on a second gunicorn with the report cache off (``IMPACT_REPORT_CACHE_SECONDS=0``),
    the report pages at c=8: what each request costs when it has to aggregate.
 
 Wall time is bounded: (pages × concurrencies + baseline rows) × duration plus the setup; the
@@ -47,16 +47,18 @@ HOST = "127.0.0.1"
 
 #: (label, path, target req/s at c=8 or None)
 PAGES = [
-    ("city dashboard", "/dashboard/", 20),
+    ("city dashboard", "/matching/dashboard/", 20),
     ("impact report, proposed", "/api/v1/reports/impact/?basis=proposed", 50),
     ("impact report, agreed", "/api/v1/reports/impact/?basis=agreed", 50),
     ("impact report, delivered", "/api/v1/reports/impact/?basis=delivered", 50),
     ("proposals list (API)", "/api/v1/proposals/", 100),
-    ("proposals inbox (page)", "/proposals/?status=all", None),
+    ("proposals inbox (page)", "/matching/proposals/?status=all", None),
     ("offers list (API)", "/api/v1/offers/", None),
     ("deals list (API)", "/api/v1/deals/", None),
     ("runs list (API)", "/api/v1/match-runs/", None),
 ]
+#: The floor of any page on this stack: the login form (no query beyond the session).
+FLOOR = "/login/"
 UNCACHED = [page for page in PAGES if "report" in page[1] or "dashboard" in page[1]]
 
 LUA = r"""
@@ -177,13 +179,13 @@ def start_gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://{HOST}:{port}/healthz/", timeout=2) as response:
+            with urllib.request.urlopen(f"http://{HOST}:{port}{FLOOR}", timeout=2) as response:
                 if response.status == 200:
                     return process
         except OSError:
             time.sleep(0.3)
     stop(process)
-    raise SystemExit("gunicorn did not answer /healthz/ within 60 s")
+    raise SystemExit(f"gunicorn did not answer {FLOOR} within 60 s")
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -301,8 +303,8 @@ def main() -> None:
                 figures = drive(args.port, path, cookie, c, args.duration, lua)
                 print(row(label, c, figures, target), flush=True)
         if not args.no_baseline:
-            figures = drive(args.port, "/healthz/", cookie, 8, args.duration, lua)
-            print(row("baseline: /healthz/", 8, figures, None), flush=True)
+            figures = drive(args.port, FLOOR, cookie, 8, args.duration, lua)
+            print(row(f"baseline: {FLOOR} (a plain page)", 8, figures, None), flush=True)
     finally:
         stop(server)
     if not args.no_baseline:
