@@ -17,8 +17,9 @@ What it does:
    concurrency for ``--duration`` seconds (after one warm-up request), printing req/s and
    p50/p95/p99 latency, with the issue's target beside the page's row at c=8.
 4. As a baseline from the same run it measures ``/login/`` (a plain form: the floor of any
-   page on this stack) and, on a second gunicorn with the report cache off (``IMPACT_REPORT_CACHE_SECONDS=0``),
-   the report pages at c=8: what each request costs when it has to aggregate.
+   page on this stack) and, on a second gunicorn with the report cache off
+   (``IMPACT_REPORT_CACHE_SECONDS=0``), the report pages at c=8: what each request costs when
+   it has to aggregate.
 
 Wall time is bounded: (pages × concurrencies + baseline rows) × duration plus the setup; the
 script refuses to start when that estimate is above ``--max-seconds``. Prints figures; asserts
@@ -211,7 +212,7 @@ def drive(port: int, path: str, cookie: str, concurrency: int, duration: float, 
         "wrk",
         f"-t{min(concurrency, 2)}",
         f"-c{concurrency}",
-        f"-d{duration}s",
+        f"-d{int(duration)}s",
         "--timeout",
         "30s",
         "-s",
@@ -220,8 +221,10 @@ def drive(port: int, path: str, cookie: str, concurrency: int, duration: float, 
         f"Cookie: {cookie}",
         url,
     ]
-    output = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60).stdout
-    line = next(row for row in output.splitlines() if row.startswith("JSON:"))
+    done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
+    line = next((row for row in done.stdout.splitlines() if row.startswith("JSON:")), None)
+    if line is None:
+        raise SystemExit(f"wrk gave no figures for {path}:\n{done.stdout}\n{done.stderr}")
     figures = json.loads(line[5:])
     figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
     return figures
@@ -252,7 +255,7 @@ def main() -> None:
     parser.add_argument("--offers", type=int, default=5000)
     parser.add_argument("--needs", type=int, default=5000)
     parser.add_argument("--deals", type=int, default=1500)
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per page and concurrency")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per page and concurrency")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--port", type=int, default=18765)
     parser.add_argument("--redis", default=None, help="e.g. redis://127.0.0.1:6379/5 (shared report cache)")

@@ -3,9 +3,9 @@
 Every cached figure is stored under a key that carries a *generation*: a counter in the default
 cache that goes up whenever something a report reads changes — a run (and so its proposals), a
 proposal decision, a deal, a delivery, a factor set or a tariff, an organisation or a site, a
-material. Saves and deletes go through the model signals below; the services that write with
-``QuerySet.update`` or ``bulk_create`` (decisions, run writes, activations) call :func:`bump`
-themselves. The counter goes up both at once and when the transaction commits, so a reader
+material, an offer or a need (the monitor's waste picture reads the live listings). Saves and
+deletes go through the model signals below; the services that write with ``QuerySet.update`` or
+``bulk_create`` (decisions, run writes, activations, listing status) call :func:`bump` themselves. The counter goes up both at once and when the transaction commits, so a reader
 that caches between the two (seeing the old rows) cannot keep them under the new generation.
 
 ``IMPACT_REPORT_CACHE_SECONDS`` (default 300; 0 turns the cache off) bounds how long an entry may
@@ -76,10 +76,23 @@ def _on_change(sender: Any, **kwargs: Any) -> None:
 def connect() -> None:
     """Connect the signals (called once from the app config)."""
     from accounts.models import Organisation, Site
-    from marketplace.models import FactorSet, Material
+    from marketplace.models import FactorSet, Material, Need, Offer
 
     from .models import Deal, Delivery, MatchRun, Proposal, Tariff
 
-    for model in (Proposal, Deal, Delivery, MatchRun, Tariff, FactorSet, Organisation, Site, Material):
+    models = (
+        Proposal,
+        Deal,
+        Delivery,
+        MatchRun,
+        Tariff,
+        FactorSet,
+        Organisation,
+        Site,
+        Material,
+        Offer,
+        Need,
+    )
+    for model in models:
         post_save.connect(_on_change, sender=model, dispatch_uid=f"report-cache-save-{model.__name__}")
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"report-cache-delete-{model.__name__}")
