@@ -1,11 +1,12 @@
 """A cache for the impact report and the dashboards, per data generation.
 
 Every cached figure is stored under a key that carries a *generation*: a counter in the default
-cache that goes up whenever something a report reads changes — a run (and so its proposals), a
+cache that goes up whenever something a report reads changes: a run (and so its proposals), a
 proposal decision, a deal, a delivery, a factor set or a tariff, an organisation or a site, a
 material, an offer or a need (the monitor's waste picture reads the live listings). Saves and
 deletes go through the model signals below; the services that write with ``QuerySet.update`` or
-``bulk_create`` (decisions, run writes, activations, listing status) call :func:`bump` themselves. The counter goes up both at once and when the transaction commits, so a reader
+``bulk_create`` (decisions, run writes, activations, listing status) call :func:`bump`
+themselves. The counter goes up both at once and when the transaction commits, so a reader
 that caches between the two (seeing the old rows) cannot keep them under the new generation.
 
 ``IMPACT_REPORT_CACHE_SECONDS`` (default 300; 0 turns the cache off) bounds how long an entry may
