@@ -21,6 +21,9 @@ What it does:
    (``IMPACT_REPORT_CACHE_SECONDS=0``), the report pages at c=8: what each request costs when
    it has to aggregate.
 
+With ``--before DIR`` it also serves every page from an earlier tree of the code (for instance
+main: ``git archive main | tar -x -C DIR``) on the same database, at c=8.
+
 Wall time is bounded: (pages × concurrencies + baseline rows) × duration plus the setup; the
 script refuses to start when that estimate is above ``--max-seconds``. Prints figures; asserts
 nothing. Every URL is on 127.0.0.1.
@@ -169,12 +172,12 @@ def session_cookie() -> str:
     return f"sessionid={client.cookies['sessionid'].value}"
 
 
-def start_gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen:
+def start_gunicorn(port: int, env: dict[str, str], root: Path = ROOT) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
         [str(gunicorn), "config.wsgi", "-w", "2", "-b", f"{HOST}:{port}", "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
+        cwd=root,
+        env={**env, "PYTHONPATH": str(root)},
         start_new_session=True,
     )
     deadline = time.monotonic() + 60
@@ -261,11 +264,13 @@ def main() -> None:
     parser.add_argument("--redis", default=None, help="e.g. redis://127.0.0.1:6379/5 (shared report cache)")
     parser.add_argument("--reuse", action="store_true", help="keep the data set of an earlier run")
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--before", default=None, help="a directory with an earlier tree of the code")
     parser.add_argument("--max-seconds", type=float, default=900)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     rows = len(PAGES) * len(args.concurrency) + (0 if args.no_baseline else len(UNCACHED) + 1)
+    rows += len(PAGES) if args.before else 0
     estimate = rows * (args.duration + 1.5)
     if estimate > args.max_seconds:
         raise SystemExit(f"estimated {estimate:.0f} s of load is above --max-seconds {args.max_seconds:.0f}")
@@ -317,6 +322,19 @@ def main() -> None:
                 warm(args.port, path, cookie)
                 figures = drive(args.port, path, cookie, 8, args.duration, lua)
                 print(row(f"baseline: {label}, cache off", 8, figures, None), flush=True)
+        finally:
+            stop(server)
+    if args.before:
+        # The same pages served by an earlier tree of the code (e.g. main, unpacked with
+        # ``git archive main | tar -x -C DIR``), on the same database, at c=8.
+        before = Path(args.before).resolve()
+        shutil.copy(ROOT / "benchmarks" / "web_settings.py", before / "benchmarks" / "web_settings.py")
+        server = start_gunicorn(args.port, env, root=before)
+        try:
+            for label, path, _target in PAGES:
+                warm(args.port, path, cookie)
+                figures = drive(args.port, path, cookie, 8, args.duration, lua)
+                print(row(f"before ({before.name}): {label}", 8, figures, None), flush=True)
         finally:
             stop(server)
     print(f"\n{machine()}")
