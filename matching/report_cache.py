@@ -3,7 +3,8 @@
 Every cached figure is stored under a key that carries a *generation*: a counter in the default
 cache that goes up whenever something a report reads changes: a run (and so its proposals), a
 proposal decision, a deal, a delivery, a factor set or a tariff, an organisation or a site, a
-material, an offer or a need (the monitor's waste picture reads the live listings). Saves and
+material, an offer or a need (the monitor's waste picture reads the live listings), a terms
+revision or a membership (the proposal and deal lists, ``matching.api.views``). Saves and
 deletes go through the model signals below; the services that write with ``QuerySet.update`` or
 ``bulk_create`` (decisions, run writes, activations, listing status) call :func:`bump`
 themselves. The counter goes up both at once and when the transaction commits, so a reader
