@@ -93,3 +93,22 @@ def test_each_model_default_ordering_is_the_leading_columns_of_an_index():
         fields = [list(index.fields) for index in model._meta.indexes]
         as_index = [name.replace("_id", "") for name in ordering]
         assert any(index[: len(as_index)] == as_index for index in fields), model
+
+
+def test_a_cached_list_follows_a_decision(city, municipality, settings):
+    from django.core.cache import cache
+
+    from matching import services
+
+    settings.IMPACT_REPORT_CACHE_SECONDS = 300
+    cache.clear()
+    client = municipality.client()
+
+    def status_of_cardboard() -> str:
+        rows = client.get("/api/v1/proposals/?page_size=100").json()["results"]
+        return next(row["status"] for row in rows if row["id"] == city.cardboard.pk)
+
+    assert status_of_cardboard() == "proposed"
+    assert status_of_cardboard() == "proposed"  # from the cache
+    services.proposal_decline(proposal=city.cardboard, actor=city.panel_factory.user)
+    assert status_of_cardboard() == "declined"
