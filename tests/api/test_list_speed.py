@@ -113,3 +113,18 @@ def test_a_cached_list_follows_a_decision(city, municipality, settings):
     assert status_of_cardboard() == "proposed"  # from the cache
     services.proposal_decline(proposal=city.cardboard, actor=city.panel_factory.user)
     assert status_of_cardboard() == "declined"
+
+
+def test_the_proposals_inbox_page_takes_the_same_number_of_queries_for_few_or_many_deals(
+    city, municipality, client, settings
+):
+    settings.IMPACT_REPORT_CACHE_SECONDS = 0
+    client.force_login(municipality.user)
+    url = "/matching/proposals/?status=all"
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    _more_runs_and_deals(city, 6)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(few) == len(many)
