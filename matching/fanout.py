@@ -243,7 +243,8 @@ def _part_solve(part: RunPart, run: MatchRun) -> str:
     started = time.perf_counter()
     try:
         problem = problem_from_json(part.problem)
-        solution = engine.solve(problem, workers=solver_workers.workers_for(problem))
+        workers = solver_workers.workers_for(problem)
+        solution = engine.solve(problem, workers=workers) if workers > 1 else engine.solve(problem)
     except engine.EngineError as exc:
         match_run_fail(
             run_id=run.pk, error=f"part {part.index + 1}: {type(exc).__name__}: {exc}", token=part.claim_token

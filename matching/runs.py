@@ -395,7 +395,11 @@ def _solve_and_write(run: MatchRun, token: str) -> str:
         slow = float(settings.MATCHING_TEST_SLOW_SOLVE_S)
         if slow:  # a test setting: gives the kill-the-worker tests a window mid-solve
             time.sleep(slow)
-        solution = engine.solve(snapshot.problem, workers=solver_workers.workers_for(snapshot.problem))
+        workers = solver_workers.workers_for(snapshot.problem)
+        # workers only when there is more than one, so solve() is called as before for small runs
+        solution = (
+            engine.solve(snapshot.problem, workers=workers) if workers > 1 else engine.solve(snapshot.problem)
+        )
         log_solved(run_id, solution)
         _progress(run_id, token, 85, f"Writing {len(solution.flows)} proposals")
         destinations = {o.id: o.current_destination for o in snapshot.problem.offers}
