@@ -18,6 +18,7 @@ live whatever happens, and so bounds staleness on a setup whose processes share 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -29,6 +30,7 @@ from django.db.models.signals import post_delete, post_save
 T = TypeVar("T")
 
 _GENERATION_KEY = "qaita:report-generation"
+log = logging.getLogger(__name__)
 
 
 def timeout() -> int:
@@ -49,6 +51,8 @@ def _incr() -> None:
         cache.incr(_GENERATION_KEY)
     except ValueError:  # not set yet (or evicted): any new value is a fresh generation
         cache.add(_GENERATION_KEY, 2, timeout=None)
+    except Exception:  # noqa: BLE001 - a cache outage: entries die with it or by their timeout
+        log.warning("report cache: could not move the generation", exc_info=True)
 
 
 def bump() -> None:
@@ -58,16 +62,26 @@ def bump() -> None:
 
 
 def cached(parts: Iterable[Any], build: Callable[[], T]) -> T:
-    """``build()``, kept under ``parts`` and the current generation while the cache is on."""
+    """``build()``, kept under ``parts`` and the current generation while the cache is on.
+
+    A cache that does not answer (Redis down) costs the build, never the page.
+    """
     seconds = timeout()
     if seconds <= 0:
         return build()
-    raw = "|".join(str(part) for part in (generation(), *parts))
-    key = "qaita:report:" + hashlib.sha256(raw.encode()).hexdigest()
-    value = cache.get(key)
+    try:
+        raw = "|".join(str(part) for part in (generation(), *parts))
+        key = "qaita:report:" + hashlib.sha256(raw.encode()).hexdigest()
+        value = cache.get(key)
+    except Exception:  # noqa: BLE001
+        log.warning("report cache unavailable; building without it", exc_info=True)
+        return build()
     if value is None:
         value = build()
-        cache.set(key, value, timeout=seconds)
+        try:
+            cache.set(key, value, timeout=seconds)
+        except Exception:  # noqa: BLE001
+            log.warning("report cache: could not store an entry", exc_info=True)
     return value
 
 

@@ -146,3 +146,14 @@ def test_the_impact_report_runs_a_bounded_number_of_queries(
     api = municipality.client()
     with django_assert_max_num_queries(12):
         assert api.get(f"/api/v1/reports/impact/?basis={basis}").status_code == 200
+
+
+def test_a_cache_that_does_not_answer_costs_the_build_not_the_page(city, monkeypatch):
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    expected = build_report(params=ReportParams(basis="agreed"), organisation_ids=None)
+    for name in ("get", "set", "add", "incr"):
+        monkeypatch.setattr(report_cache.cache, name, down)
+    assert build_report(params=ReportParams(basis="agreed"), organisation_ids=None) == expected
+    report_cache.bump()  # logs, does not raise
