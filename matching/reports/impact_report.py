@@ -344,19 +344,37 @@ class Tally:
 CellKey = tuple[int, str, str, str, str, str]
 
 
-def _cell_key(record: Record) -> CellKey:
+#: The optional dimensions of a cell, by the groupings that need them; a page that shows none of
+#: them leaves them empty, so its cells are fewer (material and both sectors are always kept:
+#: the Sankey reads them).
+OPTIONAL_DIMENSIONS = {
+    "district": "supply_district",
+    "receiving_district": "receive_district",
+    "month": "month",
+}
+ALL_DIMENSIONS = frozenset(OPTIONAL_DIMENSIONS.values())
+
+
+def _dimensions(group_bys: Iterable[str]) -> frozenset[str]:
+    return frozenset(OPTIONAL_DIMENSIONS[g] for g in group_bys if g in OPTIONAL_DIMENSIONS)
+
+
+def _cell_key(record: Record, dims: frozenset[str] = ALL_DIMENSIONS) -> CellKey:
     return (
         record.material_id,
         record.supply_sector,
         record.receive_sector,
-        record.supply_district,
-        record.receive_district,
-        f"{record.day:%Y-%m}",
+        record.supply_district if "supply_district" in dims else "",
+        record.receive_district if "receive_district" in dims else "",
+        f"{record.day:%Y-%m}" if "month" in dims else "",
     )
 
 
 def _cells_python(
-    params: ReportParams, organisation_ids: set[int] | None, rates: Any
+    params: ReportParams,
+    organisation_ids: set[int] | None,
+    rates: Any,
+    dims: frozenset[str] = ALL_DIMENSIONS,
 ) -> dict[CellKey, Tally]:
     """The cells summed in Python from the records (SQLite; and any company's proposed basis,
     whose distance-bound figures depend on who looks, see :func:`_as_seen_by`)."""
@@ -364,7 +382,7 @@ def _cells_python(
 
     cells: dict[CellKey, Tally] = defaultdict(Tally)
     for record in _records(params, organisation_ids):
-        cell = cells[_cell_key(record)]
+        cell = cells[_cell_key(record, dims)]
         cell.add(record)
         if rates is not None:
             cell.money["disposal_fee_avoided_kzt"] += economics.disposal_fee_avoided_kzt(
@@ -386,7 +404,12 @@ def _half_even(sql: str, places: int) -> str:
     )
 
 
-def _cells_sql(params: ReportParams, organisation_ids: set[int] | None, rates: Any) -> dict[CellKey, Tally]:
+def _cells_sql(
+    params: ReportParams,
+    organisation_ids: set[int] | None,
+    rates: Any,
+    dims: frozenset[str] = ALL_DIMENSIONS,
+) -> dict[CellKey, Tally]:
     """The same cells in one ``GROUP BY`` query (PostgreSQL, which sums numerics exactly).
 
     Per-record roundings (t·km to 0.001, money to the tiyn) are done row by row in SQL, half-even
@@ -449,41 +472,39 @@ def _cells_sql(params: ReportParams, organisation_ids: set[int] | None, rates: A
         aggregates["c_transport"] = Sum(
             Func(F("mass_t") * F(distance), template=transport_sql, output_field=money)
         )
-    rows = (
-        qs.order_by()
-        .annotate(c_month=TruncMonth(day))
-        .values(
-            material,
-            f"{prefix}offer__organisation__sector",
-            f"{prefix}need__organisation__sector",
-            f"{prefix}offer__site__district",
-            f"{prefix}need__site__district",
-            "c_month",
-        )
-        .annotate(**aggregates)
-    )
+    supply_district = f"{prefix}offer__site__district"
+    receive_district = f"{prefix}need__site__district"
+    columns = [material, f"{prefix}offer__organisation__sector", f"{prefix}need__organisation__sector"]
+    columns += [supply_district] if "supply_district" in dims else []
+    columns += [receive_district] if "receive_district" in dims else []
+    qs = qs.order_by()
+    if "month" in dims:
+        qs = qs.annotate(c_month=TruncMonth(day))
+        columns.append("c_month")
+    rows = qs.values(*columns).annotate(**aggregates)
     cells: dict[CellKey, Tally] = {}
     for row in rows:
         key: CellKey = (
             row[material],
             row[f"{prefix}offer__organisation__sector"],
             row[f"{prefix}need__organisation__sector"],
-            row[f"{prefix}offer__site__district"],
-            row[f"{prefix}need__site__district"],
-            f"{row['c_month']:%Y-%m}",
+            row.get(supply_district, ""),
+            row.get(receive_district, ""),
+            f"{row['c_month']:%Y-%m}" if "month" in dims else "",
         )
         tally = Tally(
-            sums={key_: row[f"c_{key_}"] or _ZERO for key_ in DECIMAL_KEYS},
+            # None (no row matched a filtered sum) is zero; a sum of 0.000s stays 0.000, as in Python.
+            sums={key_: _ZERO if row[f"c_{key_}"] is None else row[f"c_{key_}"] for key_ in DECIMAL_KEYS},
             records=row["c_records"],
-            pieces=row["c_pieces"] or _ZERO,
+            pieces=_ZERO if row["c_pieces"] is None else row["c_pieces"],
             deals=set(row["c_deals"] or ()),
             organisations=set(row["c_suppliers"]) | set(row["c_receivers"]),
             factor_sets=set(row["c_versions"]),
         )
         if rates is not None:
             tally.money = {
-                "disposal_fee_avoided_kzt": row["c_fee"] or _ZERO,
-                "transport_cost_kzt": row["c_transport"] or _ZERO,
+                "disposal_fee_avoided_kzt": _ZERO if row["c_fee"] is None else row["c_fee"],
+                "transport_cost_kzt": _ZERO if row["c_transport"] is None else row["c_transport"],
             }
         cells[key] = tally
     return cells
@@ -498,10 +519,12 @@ def _use_sql(params: ReportParams, organisation_ids: set[int] | None) -> bool:
     return not (params.basis == "proposed" and organisation_ids is not None)
 
 
-def _cells(params: ReportParams, organisation_ids: set[int] | None, rates: Any) -> dict[CellKey, Tally]:
+def _cells(
+    params: ReportParams, organisation_ids: set[int] | None, rates: Any, dims: frozenset[str]
+) -> dict[CellKey, Tally]:
     if _use_sql(params, organisation_ids):
-        return _cells_sql(params, organisation_ids, rates)
-    return _cells_python(params, organisation_ids, rates)
+        return _cells_sql(params, organisation_ids, rates, dims)
+    return _cells_python(params, organisation_ids, rates, dims)
 
 
 class _Labels:
@@ -625,7 +648,7 @@ def _build_reports(
 
     tariff = tariff_active()
     rates = rates_of(tariff) if tariff else None
-    cells = _cells(params, organisation_ids, rates)
+    cells = _cells(params, organisation_ids, rates, _dimensions(group_bys))
     catalogue = {
         m["id"]: m for m in Material.objects.values("id", "key", "category", "name_en", "name_ru", "name_kk")
     }
