@@ -9,4 +9,9 @@ class MatchingConfig(AppConfig):
     def ready(self) -> None:
         # Registers the Celery tasks in every process (web, worker, commands): the modules that
         # queue them send them by name (``matching.enqueue``) rather than importing this one.
-        from . import tasks  # noqa: F401
+        from . import (
+            report_cache,
+            tasks,  # noqa: F401
+        )
+
+        report_cache.connect()

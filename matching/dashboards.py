@@ -12,6 +12,7 @@ from accounts.models import Organisation
 from marketplace.models import ListingStatus, Need, Offer
 from marketplace.units import KG_PER_TONNE
 
+from . import report_cache
 from .models import (
     UNDECIDED_PROPOSAL_STATUSES,
     Deal,
@@ -20,7 +21,7 @@ from .models import (
     ProposalStatus,
     RunStatus,
 )
-from .reports.impact_report import BASES, ReportParams, build_report, report_scope
+from .reports.impact_report import BASES, build_reports, report_scope
 from .selectors import party_q
 
 if TYPE_CHECKING:
@@ -45,13 +46,17 @@ def _chart(report: dict) -> dict:
     }
 
 
-def headline(organisation_ids: set[int] | None) -> dict[str, dict]:
-    """Totals on each basis: t moved and t diverted from waste, net CO₂e t, t·km, deals, organisations."""
+def headline(organisation_ids: set[int] | None, known: dict[str, dict] | None = None) -> dict[str, dict]:
+    """Totals on each basis: t moved and t diverted from waste, net CO₂e t, t·km, deals, organisations.
+
+    ``known`` maps a basis to a report the caller already has (its totals are reused).
+    """
     result = {}
     for basis in BASES:
-        totals = build_report(
-            params=ReportParams(basis=basis, group_by="material"), organisation_ids=organisation_ids
-        )["totals"]
+        report = (known or {}).get(basis) or build_reports(
+            basis=basis, group_bys=("material",), organisation_ids=organisation_ids
+        )["material"]
+        totals = report["totals"]
         result[basis] = {
             "mass_t": totals["mass_t"],
             # The report's own sum over waste-bound flows (moved ≠ diverted, issue 10).
@@ -73,9 +78,17 @@ def flow_lines(*, user: User | AnonymousUser, basis: str) -> list[dict]:
 
     The municipality sees exact sites; a company sees its own exactly and others rounded to
     about a kilometre, as everywhere else in the marketplace (agreed deals show both exactly).
+    Cached like the reports (per generation, viewer's scope and basis).
     """
     orgs = member_organisation_ids(user)
     authority = is_authority(user)
+    return report_cache.cached(
+        ("flow-lines", basis, authority, tuple(sorted(orgs))),
+        lambda: _flow_lines(orgs=orgs, authority=authority, basis=basis),
+    )
+
+
+def _flow_lines(*, orgs: set[int], authority: bool, basis: str) -> list[dict]:
     rows: QuerySet[Any]
     if basis == "proposed":
         rows = Proposal.objects.exclude(status__in=[ProposalStatus.DECLINED, ProposalStatus.EXPIRED])
@@ -109,12 +122,10 @@ def flow_lines(*, user: User | AnonymousUser, basis: str) -> list[dict]:
 
 def city_context(*, user: User | AnonymousUser, basis: str) -> dict[str, Any]:
     scope = report_scope(user)
-    reports = {
-        group: build_report(params=ReportParams(basis=basis, group_by=group), organisation_ids=scope)
-        for group in CHART_GROUPS
-    }
+    # One aggregation for the three charts, the Sankey and this basis's headline; one per other basis.
+    reports = build_reports(basis=basis, group_bys=CHART_GROUPS, organisation_ids=scope)
     return {
-        "headline": headline(scope),
+        "headline": headline(scope, known={basis: reports["material"]}),
         "basis": basis,
         "bases": BASES,
         "charts": {group: _chart(report) for group, report in reports.items()},

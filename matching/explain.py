@@ -18,6 +18,7 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from config.units import number_text, quantity_text
@@ -94,6 +95,22 @@ def _scaled_amount(quantity: Decimal, unit: str, scale: Decimal) -> Decimal:
     return (quantity * scale).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+#: District labels by language, translated once per process and language (``get_FOO_display``
+#: rebuilds and hashes the whole translated choice list on every call: milliseconds a row).
+_DISTRICT_LABELS: dict[str | None, dict[str, str]] = {}
+
+
+def district_label(district: str) -> str:
+    """``Site.get_district_display()``, from a per-language table."""
+    from accounts.models import District
+
+    language = get_language()
+    labels = _DISTRICT_LABELS.get(language)
+    if labels is None:
+        labels = _DISTRICT_LABELS[language] = {key: str(label) for key, label in District.choices}
+    return labels.get(district, district)
+
+
 def explanation(obj, view: FlowView | None = None) -> str:
     """E.g. "150 t of spent grain from Tien Shan Brewery (Almaly district) to Talgar Dairy Farm
     (Talgar), 18 km; replaces barley feed; avoids 120 t CO₂e a year"."""
@@ -108,9 +125,9 @@ def explanation(obj, view: FlowView | None = None) -> str:
             "amount": amount_text(_scaled_amount(obj.quantity, obj.unit, scale), obj.unit),
             "material": _lower_first(obj.material.name),
             "supplier": offer.organisation.name,
-            "from": offer.site.get_district_display(),
+            "from": district_label(offer.site.district),
             "receiver": need.organisation.name,
-            "to": need.site.get_district_display(),
+            "to": district_label(need.site.district),
             "km": distance.quantize(Decimal("1"), rounding=ROUND_HALF_UP),
         }
     ]

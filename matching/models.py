@@ -72,6 +72,7 @@ class MatchRun(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["-created_at", "-id"], name="matchrun_recent_idx")]
         verbose_name = _("match run")
         verbose_name_plural = _("match runs")
         constraints = [
@@ -246,6 +247,9 @@ class Proposal(FlowFields):
             models.Index(fields=["status"], name="proposal_status_idx"),
             models.Index(fields=["offer", "need", "status"], name="proposal_pair_idx"),
             models.Index(fields=["status", "respond_by"], name="proposal_respond_by_idx"),
+            # The default ordering (the API's list) and the inbox page's, so a page is an index walk.
+            models.Index(fields=["-run", "offer", "need"], name="proposal_list_idx"),
+            models.Index(fields=["-run", "-net_kg", "id"], name="proposal_inbox_idx"),
         ]
 
     def __str__(self) -> str:
@@ -308,6 +312,7 @@ class Deal(FlowFields):
 
     class Meta:
         ordering = ["-agreed_at", "-id"]
+        indexes = [models.Index(fields=["-agreed_at", "-id"], name="deal_recent_idx")]
         verbose_name = _("deal")
         verbose_name_plural = _("deals")
         constraints = [

@@ -41,6 +41,9 @@ def proposal_list_for(*, user: User | AnonymousUser) -> QuerySet[Proposal]:
     ).prefetch_related(
         "terms_revisions__organisation", "terms_revisions__author", "terms_revisions__proposal"
     )
+    # A list row needs its run's id and parameters, not the run's figures: every row of a page
+    # would otherwise carry (and decode) the same kilobytes of run statistics and breakdown.
+    proposals = proposals.defer("run__stats", "run__breakdown")
     if is_authority(user):
         return proposals
     # A storage yard's owner sees the flows through the yard (issue 13): it accepts them too.

@@ -32,7 +32,7 @@ from accounts.errors import conflict, forbidden, invalid, not_found
 from accounts.services import event_record
 from marketplace.models import ListingStatus, Unit
 
-from . import notifications, plan
+from . import copy_write, notifications, plan, report_cache
 from .models import (
     ACCEPTED_BY_ONE_SIDE_STATUSES,
     UNDECIDED_PROPOSAL_STATUSES,
@@ -119,6 +119,7 @@ def _transition(proposal: Proposal, action: str, *, target: str | None = "", **f
     ).update(status=target, **fields):
         proposal.refresh_from_db()
         raise conflict(_("Someone decided this proposal a moment ago; reload it."), status=proposal.status)
+    report_cache.bump()
     proposal.refresh_from_db()
     return proposal
 
@@ -604,6 +605,7 @@ def delivery_record(
         deal=locked, date=date, quantity=amount, mass_t=mass, recorded_by=actor, **impact.as_dict()
     )
     Deal.objects.filter(pk=locked.pk).update(delivered_t=locked.delivered_t + mass, delivered_quantity=total)
+    report_cache.bump()
     deal.refresh_from_db()
     for org in {deal.offer.organisation, deal.need.organisation}:
         event_record(
@@ -638,6 +640,7 @@ def _expire(proposals: list[Proposal], *, now: datetime, reason: str, audit: boo
         for start in range(0, len(ids), 500):
             batch = ids[start : start + 500]
             Proposal.objects.filter(pk__in=batch, status=status).update(status=S.EXPIRED, decided_at=now)
+            report_cache.bump()
             expired += Proposal.objects.filter(pk__in=batch, status=S.EXPIRED, decided_at=now).values_list(
                 "pk", flat=True
             )
@@ -768,7 +771,8 @@ def proposals_supersede(*, run: MatchRun, proposals: Iterable[Proposal]) -> dict
         Proposal.objects.filter(pk__in=kept_ids[start : start + 5000]).update(run=run)
     if refigured:
         Proposal.objects.bulk_update(refigured, list(KEPT_FIELDS), batch_size=500)
-    Proposal.objects.bulk_create(created, batch_size=1000)
+    copy_write.proposals_insert(created)
+    report_cache.bump()
     return {
         "new_proposals": len(created),
         "kept_proposals": len(kept),

@@ -192,6 +192,9 @@ def tariff_publish(*, tariff: Tariff, actor: User) -> Tariff:
     list(Tariff.objects.select_for_update().filter(is_active=True))
     Tariff.objects.filter(is_active=True).update(is_active=False)
     Tariff.objects.filter(pk=tariff.pk).update(is_active=True)
+    from . import report_cache
+
+    report_cache.bump()
     tariff.refresh_from_db()
     event_record(
         actor=actor,

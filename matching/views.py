@@ -52,7 +52,8 @@ def proposal_inbox(request):
         request,
         "matching/proposals.html",
         {
-            "page": _page(request, proposals.order_by("-run_id", "-net_kg", "id")),
+            # Each row asks for its deal (agreed flows show both sites): joined, not one query a row.
+            "page": _page(request, proposals.select_related("deal").order_by("-run_id", "-net_kg", "id")),
             "status": status,
             "statuses": ProposalStatus.choices,
             "my_orgs": member_organisation_ids(request.user),

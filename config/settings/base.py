@@ -5,6 +5,7 @@ needs nothing: SQLite in the project folder and Celery tasks run in-process. Set
 ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL`` switches to the real services.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -381,6 +382,10 @@ if SENTRY_DSN:
 
 # --- Matching ------------------------------------------------------------------------------
 MATCHING_CIRCUITY = env.float("MATCHING_CIRCUITY", default=1.3)
+# Processes that solve one run's components side by side (0 or unset: the core count), for runs
+# of at least MATCHING_PARALLEL_MIN_LISTINGS offers + needs (smaller ones solve in one process).
+MATCHING_SOLVER_WORKERS = env.int("MATCHING_SOLVER_WORKERS", default=0) or (os.cpu_count() or 1)
+MATCHING_PARALLEL_MIN_LISTINGS = env.int("MATCHING_PARALLEL_MIN_LISTINGS", default=2000)
 MATCHING_MAX_ATTEMPTS = env.int("MATCHING_MAX_ATTEMPTS", default=3)
 # A claimed run's lease is short and renewed every third of it by a heartbeat while the worker
 # works, so a worker that dies mid-solve gives its run up within about a minute: the sweeper
@@ -468,6 +473,10 @@ PUBLIC_THROTTLE_RATE = env.str("PUBLIC_THROTTLE_RATE", default="60/minute")
 # Cached payloads are keyed by the latest audit event; this bounds how stale a figure can be for
 # changes that write no event (admin edits).
 PUBLIC_CACHE_TTL_S = env.int("PUBLIC_CACHE_TTL_S", default=600)
+# The impact report and dashboards (issue 16): seconds a cached report may live (0: no cache),
+# and whether PostgreSQL aggregates in SQL (off: the Python path, as on SQLite).
+IMPACT_REPORT_CACHE_SECONDS = env.int("IMPACT_REPORT_CACHE_SECONDS", default=300)
+IMPACT_REPORT_SQL = env_bool("IMPACT_REPORT_SQL", True)
 # A published cell is built from at least this many organisations (k-anonymity).
 PUBLIC_K_ANONYMITY = env.int("PUBLIC_K_ANONYMITY", default=3)
 if PUBLIC_K_ANONYMITY < 2:

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from accounts.access import require_authority
 from config.strict import NoInputSerializer
 from marketplace.access import access_need, access_offer
-from matching import access, compare, runs, selectors, services
+from matching import access, compare, report_cache, runs, selectors, services
 from matching import requests as direct_requests
 from matching.models import Proposal, ProposalOrigin, ProposalStatus
 
@@ -94,7 +94,32 @@ class ProposalFilter(django_filters.FilterSet):
         fields = ["run", "status", "offer", "need", "origin"]
 
 
-class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CachedListMixin:
+    """A list page's serialized rows, cached per generation (``matching.report_cache``: every
+    decision, run, terms revision, deal and delivery moves it), viewer, query string, language
+    and day (a deal's plan is read against today). Most of a list request is serializing its
+    rows; a repeated one is a cache read."""
+
+    def list(self, request, *args, **kwargs):
+        from django.utils import timezone
+        from django.utils.translation import get_language
+
+        build = super().list
+        key = (
+            "api-list",
+            type(self).__name__,
+            request.user.pk,
+            request.get_full_path(),
+            request.accepted_renderer.format,
+            get_language(),
+            timezone.localdate(),
+        )
+        return Response(report_cache.cached(key, lambda: build(request, *args, **kwargs).data))
+
+
+class ProposalViewSet(
+    CachedListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Your organisation's proposals (the municipality sees all)."""
 
     serializer_class = ProposalSerializer
@@ -149,7 +174,7 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(self.get_serializer(self.get_object()).data)
 
 
-class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DealViewSet(CachedListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Agreed proposals and their deliveries."""
 
     serializer_class = DealSerializer

@@ -10,6 +10,7 @@ format was asked for.
 from __future__ import annotations
 
 from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -17,6 +18,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from matching import report_cache
 
 from . import acts, exports, impact_report, pdf
 
@@ -195,15 +198,26 @@ class ImpactReportView(JSONErrorsMixin, APIView):
     )
     def get(self, request):
         params = impact_report.report_params(request.query_params)
-        report = impact_report.impact_report_for(user=request.user, params=params)
         renderer_format = request.accepted_renderer.format
+        if renderer_format not in ("csv", "xlsx"):
+            # The serialized figures are cached too (per generation, scope, language and
+            # parameters): a repeated request costs a cache read, not a DRF serialization.
+            scope = impact_report.report_scope(request.user)
+            data = report_cache.cached(
+                ("impact-api", params, None if scope is None else tuple(sorted(scope)), get_language()),
+                lambda: dict(
+                    ImpactReportSerializer(
+                        impact_report.build_report(params=params, organisation_ids=scope)
+                    ).data
+                ),
+            )
+            return Response(data)
+        report = impact_report.impact_report_for(user=request.user, params=params)
         if renderer_format == "csv":
             response = StreamingHttpResponse(exports.csv_lines(report), content_type=exports.CSV_CONTENT_TYPE)
             return _attach(response, exports.export_filename(report, "csv"))
-        if renderer_format == "xlsx":
-            response = HttpResponse(exports.xlsx_bytes(report), content_type=exports.XLSX_CONTENT_TYPE)
-            return _attach(response, exports.export_filename(report, "xlsx"))
-        return Response(ImpactReportSerializer(report).data)
+        response = HttpResponse(exports.xlsx_bytes(report), content_type=exports.XLSX_CONTENT_TYPE)
+        return _attach(response, exports.export_filename(report, "xlsx"))
 
 
 class DeliveryActView(JSONErrorsMixin, APIView):

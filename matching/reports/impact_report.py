@@ -32,7 +32,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -276,16 +276,21 @@ def _as_seen_by(row: dict[str, Any], organisation_ids: set[int]) -> dict[str, An
 
 # --- Aggregation ----------------------------------------------------------------------------
 
+#: Estimated money under the active tariff, in the totals and every row (None without a tariff).
+MONEY_KEYS = ("disposal_fee_avoided_kzt", "transport_cost_kzt")
+
 
 @dataclass
 class Tally:
-    """Running sums of one row (or the totals)."""
+    """Running sums of one row (or the totals, or one cell: see :func:`_cells`)."""
 
     sums: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(DECIMAL_KEYS, _ZERO))
     records: int = 0
     pieces: Decimal = _ZERO
     deals: set[int] = field(default_factory=set)
     organisations: set[int] = field(default_factory=set)
+    factor_sets: set[str] = field(default_factory=set)
+    money: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(MONEY_KEYS, _ZERO))
 
     def add(self, record: Record) -> None:
         self.sums["mass_t"] += record.mass_t
@@ -299,6 +304,18 @@ class Tally:
         if record.deal_id is not None:
             self.deals.add(record.deal_id)
         self.organisations.update((record.supplier_id, record.receiver_id))
+        self.factor_sets.add(record.factor_set)
+
+    def merge(self, other: Tally) -> None:
+        for key in DECIMAL_KEYS:
+            self.sums[key] += other.sums[key]
+        for key in MONEY_KEYS:
+            self.money[key] += other.money[key]
+        self.pieces += other.pieces
+        self.records += other.records
+        self.deals |= other.deals
+        self.organisations |= other.organisations
+        self.factor_sets |= other.factor_sets
 
     def figures(self) -> dict[str, Any]:
         return {
@@ -310,60 +327,257 @@ class Tally:
         }
 
 
-def _group_key(record: Record, group_by: str, categories: dict[int, str], keys: dict[int, str]) -> str:
+#: What a cell is keyed by: every grouping of the report (and the Sankey) is a roll-up of cells.
+#: (material id, supplying sector, receiving sector, supplying district, receiving district, month)
+CellKey = tuple[int, str, str, str, str, str]
+
+
+#: The optional dimensions of a cell, by the groupings that need them; a page that shows none of
+#: them leaves them empty, so its cells are fewer (material and both sectors are always kept:
+#: the Sankey reads them).
+OPTIONAL_DIMENSIONS = {
+    "district": "supply_district",
+    "receiving_district": "receive_district",
+    "month": "month",
+}
+ALL_DIMENSIONS = frozenset(OPTIONAL_DIMENSIONS.values())
+
+
+def _dimensions(group_bys: Iterable[str]) -> frozenset[str]:
+    return frozenset(OPTIONAL_DIMENSIONS[g] for g in group_bys if g in OPTIONAL_DIMENSIONS)
+
+
+def _cell_key(record: Record, dims: frozenset[str] = ALL_DIMENSIONS) -> CellKey:
+    return (
+        record.material_id,
+        record.supply_sector,
+        record.receive_sector,
+        record.supply_district if "supply_district" in dims else "",
+        record.receive_district if "receive_district" in dims else "",
+        f"{record.day:%Y-%m}" if "month" in dims else "",
+    )
+
+
+def _cells_python(
+    params: ReportParams,
+    organisation_ids: set[int] | None,
+    rates: Any,
+    dims: frozenset[str] = ALL_DIMENSIONS,
+) -> dict[CellKey, Tally]:
+    """The cells summed in Python from the records (SQLite; and any company's proposed basis,
+    whose distance-bound figures depend on who looks, see :func:`_as_seen_by`)."""
+    from .. import economics
+
+    cells: dict[CellKey, Tally] = defaultdict(Tally)
+    for record in _records(params, organisation_ids):
+        cell = cells[_cell_key(record, dims)]
+        cell.add(record)
+        if rates is not None:
+            cell.money["disposal_fee_avoided_kzt"] += economics.disposal_fee_avoided_kzt(
+                mass_t=record.mass_t, current_destination=record.current_destination, rates=rates
+            )
+            # A delivery's t·km is its mass × its deal's distance (already in the record).
+            cell.money["transport_cost_kzt"] += economics.transport_cost_kzt(tkm=record.tkm, rates=rates)
+    return cells
+
+
+def _half_even(sql: str, places: int) -> str:
+    """SQL rounding ``sql`` (a non-negative numeric) half-even to ``places`` decimals, as
+    ``Decimal.quantize(..., ROUND_HALF_EVEN)`` does; PostgreSQL's ``round`` rounds half up."""
+    scale = 10**places
+    scaled = f"(({sql}) * {scale})"
+    return (
+        f"(CASE WHEN {scaled} - trunc({scaled}) = 0.5 AND mod(trunc({scaled}), 2) = 0 "
+        f"THEN trunc({scaled}) / {scale} ELSE round(({sql}), {places}) END)"
+    )
+
+
+def _cells_sql(
+    params: ReportParams,
+    organisation_ids: set[int] | None,
+    rates: Any,
+    dims: frozenset[str] = ALL_DIMENSIONS,
+) -> dict[CellKey, Tally]:
+    """The same cells in one ``GROUP BY`` query (PostgreSQL, which sums numerics exactly).
+
+    Per-record roundings (t·km to 0.001, money to the tiyn) are done row by row in SQL, half-even
+    as in Python, before the sums, so the figures are those of :func:`_cells_python` digit for digit.
+    """
+    from django.contrib.postgres.aggregates import ArrayAgg
+    from django.db.models import Count, DecimalField, Func, Sum, Value
+    from django.db.models.functions import TruncMonth
+
+    from .. import economics
+
+    basis = params.basis
+    qs: QuerySet[Any]
+    if basis == "proposed":
+        qs = (
+            Proposal.objects.exclude(status__in=[ProposalStatus.DECLINED, ProposalStatus.EXPIRED])
+            .annotate(proposed_at=Coalesce("run__created_at", "created_at"))
+            .filter(_party_q(organisation_ids), _range_q("proposed_at__date", params))
+        )
+        prefix, day, deal = "", "proposed_at", "deal__id"
+    elif basis == "agreed":
+        qs = Deal.objects.filter(_party_q(organisation_ids), _range_q("agreed_at__date", params))
+        prefix, day, deal = "", "agreed_at", "id"
+    else:
+        qs = Delivery.objects.filter(_party_q(organisation_ids, "deal__"), _range_q("date", params))
+        prefix, day, deal = "deal__", "date", "deal_id"
+    distance = f"{prefix}distance_km"
+    unit = f"{prefix}unit"
+    destination = f"{prefix}current_destination"
+    version = "deal__factor_set__version" if basis == "delivered" else "factor_set__version"
+    material = "deal__material_id" if basis == "delivered" else "material_id"
+    numeric = DecimalField(max_digits=30, decimal_places=3)
+    money = DecimalField(max_digits=30, decimal_places=2)
+    tkm_sql = _half_even("%(expressions)s", 3)
+
+    def tkm_expr() -> Func:
+        return Func(F("mass_t") * F(distance), template=tkm_sql, output_field=numeric)
+
+    aggregates: dict[str, Any] = {
+        "c_mass_t": Sum("mass_t"),
+        "c_diverted_t": Sum("mass_t", filter=Q(baseline__in=WASTE_BOUND_DESTINATIONS)),
+        "c_tkm": Sum(tkm_expr()),
+        **{f"c_{key}": Sum(key) for key in IMPACT_KEYS},
+        "c_pieces": Sum("quantity", filter=Q(**{unit: "piece"})),
+        "c_records": Count("pk"),
+        "c_deals": ArrayAgg(deal, distinct=True, filter=Q(**{f"{deal}__isnull": False}), default=Value([])),
+        "c_suppliers": ArrayAgg(f"{prefix}offer__organisation_id", distinct=True),
+        "c_receivers": ArrayAgg(f"{prefix}need__organisation_id", distinct=True),
+        "c_versions": ArrayAgg(version, distinct=True),
+    }
+    if rates is not None:
+        gate = Decimal(rates.landfill_gate_fee_kzt_per_t)
+        rate = Decimal(rates.transport_kzt_per_tkm)
+        fee_sql = _half_even(f"%(expressions)s * {gate}::numeric", 2)
+        transport_sql = _half_even(f"{tkm_sql} * {rate}::numeric", 2)
+        aggregates["c_fee"] = Sum(
+            Func(F("mass_t"), template=fee_sql, output_field=money),
+            filter=Q(**{destination: economics.LANDFILL}),
+        )
+        aggregates["c_transport"] = Sum(
+            Func(F("mass_t") * F(distance), template=transport_sql, output_field=money)
+        )
+    supply_district = f"{prefix}offer__site__district"
+    receive_district = f"{prefix}need__site__district"
+    columns = [material, f"{prefix}offer__organisation__sector", f"{prefix}need__organisation__sector"]
+    columns += [supply_district] if "supply_district" in dims else []
+    columns += [receive_district] if "receive_district" in dims else []
+    qs = qs.order_by()
+    if "month" in dims:
+        qs = qs.annotate(c_month=TruncMonth(day))
+        columns.append("c_month")
+    rows = qs.values(*columns).annotate(**aggregates)
+    cells: dict[CellKey, Tally] = {}
+    for row in rows:
+        key: CellKey = (
+            row[material],
+            row[f"{prefix}offer__organisation__sector"],
+            row[f"{prefix}need__organisation__sector"],
+            row.get(supply_district, ""),
+            row.get(receive_district, ""),
+            f"{row['c_month']:%Y-%m}" if "month" in dims else "",
+        )
+        tally = Tally(
+            # None (no row matched a filtered sum) is zero; a sum of 0.000s stays 0.000, as in Python.
+            sums={key_: _ZERO if row[f"c_{key_}"] is None else row[f"c_{key_}"] for key_ in DECIMAL_KEYS},
+            records=row["c_records"],
+            pieces=_ZERO if row["c_pieces"] is None else row["c_pieces"],
+            deals=set(row["c_deals"] or ()),
+            organisations=set(row["c_suppliers"]) | set(row["c_receivers"]),
+            factor_sets=set(row["c_versions"]),
+        )
+        if rates is not None:
+            tally.money = {
+                "disposal_fee_avoided_kzt": _ZERO if row["c_fee"] is None else row["c_fee"],
+                "transport_cost_kzt": _ZERO if row["c_transport"] is None else row["c_transport"],
+            }
+        cells[key] = tally
+    return cells
+
+
+def _use_sql(params: ReportParams, organisation_ids: set[int] | None) -> bool:
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or not getattr(settings, "IMPACT_REPORT_SQL", True):
+        return False
+    # A company's proposed basis shows the other party's distance as it may see it, per record.
+    return not (params.basis == "proposed" and organisation_ids is not None)
+
+
+def _cells(
+    params: ReportParams, organisation_ids: set[int] | None, rates: Any, dims: frozenset[str]
+) -> dict[CellKey, Tally]:
+    if _use_sql(params, organisation_ids):
+        return _cells_sql(params, organisation_ids, rates, dims)
+    return _cells_python(params, organisation_ids, rates, dims)
+
+
+class _Labels:
+    """Each label translated once per key and page (not once per record)."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+        self.categories = {key: str(label) for key, label in Category.choices}
+        self.sectors = {key: str(label) for key, label in OrganisationSector.choices}
+        self.districts = {key: str(label) for key, label in District.choices}
+
+    def of(self, group_by: str, key: str) -> str:
+        if group_by == "material":
+            return self.names.get(key, key)
+        if group_by == "category":
+            return self.categories.get(key, key)
+        if group_by in ("sector", "receiving_sector"):
+            return self.sectors.get(key, key)
+        if group_by in ("district", "receiving_district"):
+            return self.districts.get(key, key)
+        year, month = key.split("-")
+        return formats.date_format(date(int(year), int(month), 1), "YEAR_MONTH_FORMAT")
+
+
+def _group_key(cell: CellKey, group_by: str, categories: dict[int, str], keys: dict[int, str]) -> str:
+    material_id, supply_sector, receive_sector, supply_district, receive_district, month = cell
     if group_by == "material":
-        return keys[record.material_id]
+        return keys[material_id]
     if group_by == "category":
-        return categories[record.material_id]
+        return categories[material_id]
     if group_by == "sector":
-        return record.supply_sector
+        return supply_sector
     if group_by == "receiving_sector":
-        return record.receive_sector
+        return receive_sector
     if group_by == "district":
-        return record.supply_district
+        return supply_district
     if group_by == "receiving_district":
-        return record.receive_district
-    return f"{record.day:%Y-%m}"
+        return receive_district
+    return month
 
 
-def _label(group_by: str, key: str, names: dict[str, str]) -> str:
-    if group_by == "material":
-        return names.get(key, key)
-    if group_by == "category":
-        return str(dict(Category.choices).get(key, key))
-    if group_by in ("sector", "receiving_sector"):
-        return str(dict(OrganisationSector.choices).get(key, key))
-    if group_by in ("district", "receiving_district"):
-        return str(dict(District.choices).get(key, key))
-    year, month = key.split("-")
-    return formats.date_format(date(int(year), int(month), 1), "YEAR_MONTH_FORMAT")
-
-
-def _sankey(records: list[Record], keys: dict[int, str], names: dict[str, str]) -> list[dict[str, Any]]:
+def _sankey(cells: dict[CellKey, Tally], keys: dict[int, str], labels: _Labels) -> list[dict[str, Any]]:
     """Links supplying sector → material → receiving sector, in tonnes.
 
     Each column has its own node prefix, so a sector that both supplies and receives is two
     nodes and the graph is acyclic by construction.
     """
-    sectors = dict(OrganisationSector.choices)
     links: dict[tuple[str, str], Decimal] = defaultdict(lambda: _ZERO)
-    labels: dict[str, str] = {}
-    for record in records:
-        source = f"supply:{record.supply_sector}"
-        middle = f"material:{keys[record.material_id]}"
-        target = f"receive:{record.receive_sector}"
-        labels[source] = str(sectors.get(record.supply_sector, record.supply_sector))
-        labels[middle] = names.get(keys[record.material_id], keys[record.material_id])
-        labels[target] = str(sectors.get(record.receive_sector, record.receive_sector))
-        links[(source, middle)] += record.mass_t
-        links[(middle, target)] += record.mass_t
+    names: dict[str, str] = {}
+    for (material_id, supply_sector, receive_sector, *_rest), tally in cells.items():
+        source = f"supply:{supply_sector}"
+        middle = f"material:{keys[material_id]}"
+        target = f"receive:{receive_sector}"
+        names[source] = labels.sectors.get(supply_sector, supply_sector)
+        names[middle] = labels.names.get(keys[material_id], keys[material_id])
+        names[target] = labels.sectors.get(receive_sector, receive_sector)
+        links[(source, middle)] += tally.sums["mass_t"]
+        links[(middle, target)] += tally.sums["mass_t"]
     return [
         {
             "source": source,
             "target": target,
             "value_t": value,
-            "source_label": labels[source],
-            "target_label": labels[target],
+            "source_label": names[source],
+            "target_label": names[target],
         }
         for (source, target), value in sorted(links.items())
     ]
@@ -375,81 +589,104 @@ def _sort_rows(rows: list[dict[str, Any]], group_by: str) -> list[dict[str, Any]
     return sorted(rows, key=lambda row: (-row["mass_t"], row["key"]))
 
 
-def build_report(*, params: ReportParams, organisation_ids: set[int] | None) -> dict[str, Any]:
-    """The report for the given organisations' flows (``None``: the whole city).
+def _money(tally: Tally, tariff: Any) -> dict[str, Any]:
+    """Estimated money under the active tariff: ``disposal_fee_avoided_kzt`` and
+    ``transport_cost_kzt`` (``None`` without a published tariff), summed exactly from each
+    record's rounded figures."""
+    from .. import economics
 
-    Returns plain data: ``basis``, ``group_by``, ``from``, ``to``, ``scope``, ``factor_sets``,
-    ``totals``, ``rows`` (each with ``key`` and ``label``) and ``flows`` (Sankey links). Figures
-    are ``Decimal`` (kg CO₂e, t, t·km) or ``int`` counts.
+    if tariff is None:
+        return dict.fromkeys(MONEY_KEYS)
+    return {key: economics.kzt(tally.money[key]) for key in MONEY_KEYS}
+
+
+def build_reports(
+    *,
+    basis: str,
+    group_bys: Iterable[str],
+    organisation_ids: set[int] | None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> dict[str, dict[str, Any]]:
+    """The report on one basis for several groupings at once, from one aggregation.
+
+    The records are aggregated once (in SQL on PostgreSQL) into cells by material, both
+    sectors, both districts and month; each grouping, the totals and the Sankey are roll-ups
+    of those cells. The Sankey list is built once and shared by the reports. Cached per
+    generation (:mod:`matching.report_cache`), scope, language and parameters.
     """
-    records = list(_records(params, organisation_ids))
+    from django.utils.translation import get_language
+
+    from .. import report_cache
+
+    chosen = tuple(group_bys)
+    scope = None if organisation_ids is None else tuple(sorted(organisation_ids))
+    return report_cache.cached(
+        ("impact", basis, chosen, scope, get_language(), date_from, date_to),
+        lambda: _build_reports(
+            ReportParams(basis=basis, date_from=date_from, date_to=date_to), chosen, organisation_ids
+        ),
+    )
+
+
+def _build_reports(
+    params: ReportParams, group_bys: tuple[str, ...], organisation_ids: set[int] | None
+) -> dict[str, dict[str, Any]]:
+    from ..tariffs import rates_of, tariff_active
+
+    tariff = tariff_active()
+    rates = rates_of(tariff) if tariff else None
+    cells = _cells(params, organisation_ids, rates, _dimensions(group_bys))
     catalogue = {
         m["id"]: m for m in Material.objects.values("id", "key", "category", "name_en", "name_ru", "name_kk")
     }
     keys = {pk: m["key"] for pk, m in catalogue.items()}
     categories = {pk: m["category"] for pk, m in catalogue.items()}
-    names = {m["key"]: _material_name(m) for m in catalogue.values()}
+    labels = _Labels({m["key"]: _material_name(m) for m in catalogue.values()})
     totals = Tally()
-    groups: dict[str, Tally] = defaultdict(Tally)
-    for record in records:
-        totals.add(record)
-        groups[_group_key(record, params.group_by, categories, keys)].add(record)
-    rows = [
-        {"key": key, "label": _label(params.group_by, key, names), **tally.figures()}
-        for key, tally in groups.items()
-    ]
-    report = {
-        "basis": params.basis,
-        "group_by": params.group_by,
-        "from": params.date_from,
-        "to": params.date_to,
-        "scope": "city" if organisation_ids is None else "organisation",
-        "factor_sets": sorted({record.factor_set for record in records}),
-        "totals": totals.figures(),
-        "rows": _sort_rows(rows, params.group_by),
-        "flows": _sankey(records, keys, names),
-    }
-    _add_estimated_kzt(report, records, lambda r: _group_key(r, params.group_by, categories, keys))
-    return report
+    for tally in cells.values():
+        totals.merge(tally)
+    total_figures = {**totals.figures(), **_money(totals, tariff)}
+    flows = _sankey(cells, keys, labels)
+    factor_sets = sorted(totals.factor_sets)
+    reports = {}
+    for group_by in group_bys:
+        groups: dict[str, Tally] = defaultdict(Tally)
+        for cell_key, tally in cells.items():
+            groups[_group_key(cell_key, group_by, categories, keys)].merge(tally)
+        rows = [
+            {"key": key, "label": labels.of(group_by, key), **tally.figures(), **_money(tally, tariff)}
+            for key, tally in groups.items()
+        ]
+        reports[group_by] = {
+            "basis": params.basis,
+            "group_by": group_by,
+            "from": params.date_from,
+            "to": params.date_to,
+            "scope": "city" if organisation_ids is None else "organisation",
+            "factor_sets": factor_sets,
+            "totals": dict(total_figures),
+            "rows": _sort_rows(rows, group_by),
+            "flows": flows,
+            "tariff": tariff.version if tariff else None,
+        }
+    return reports
 
 
-#: Estimated money under the active tariff, in the totals and every row (None without a tariff).
-MONEY_KEYS = ("disposal_fee_avoided_kzt", "transport_cost_kzt")
+def build_report(*, params: ReportParams, organisation_ids: set[int] | None) -> dict[str, Any]:
+    """The report for the given organisations' flows (``None``: the whole city).
 
-
-def _add_estimated_kzt(report: dict[str, Any], records: list[Record], group_of) -> None:
-    """Estimated money under the active tariff: ``disposal_fee_avoided_kzt`` and
-    ``transport_cost_kzt`` in the totals and every row (``None`` without a published tariff),
-    and the tariff's version as ``tariff``. Summed exactly from each record's rounded figures."""
-    from .. import economics
-    from ..tariffs import rates_of, tariff_active
-
-    tariff = tariff_active()
-    report["tariff"] = tariff.version if tariff else None
-    money_keys = MONEY_KEYS
-    if tariff is None:
-        for figures in (report["totals"], *report["rows"]):
-            figures.update(dict.fromkeys(money_keys))
-        return
-    rates = rates_of(tariff)
-    by_group: dict[str, dict[str, Decimal]] = defaultdict(
-        lambda: dict.fromkeys(money_keys, economics.kzt(_ZERO))
-    )
-    for record in records:
-        fee = economics.disposal_fee_avoided_kzt(
-            mass_t=record.mass_t, current_destination=record.current_destination, rates=rates
-        )
-        # A delivery's t·km is its mass × its deal's distance (already in the record).
-        transport = economics.transport_cost_kzt(tkm=record.tkm, rates=rates)
-        sums = by_group[group_of(record)]
-        sums["disposal_fee_avoided_kzt"] += fee
-        sums["transport_cost_kzt"] += transport
-    empty = dict.fromkeys(money_keys, economics.kzt(_ZERO))
-    for row in report["rows"]:
-        row.update(by_group.get(row["key"], empty))
-    report["totals"].update(
-        {key: sum((g[key] for g in by_group.values()), start=economics.kzt(_ZERO)) for key in money_keys}
-    )
+    Returns plain data: ``basis``, ``group_by``, ``from``, ``to``, ``scope``, ``factor_sets``,
+    ``totals``, ``rows`` (each with ``key`` and ``label``), ``flows`` (Sankey links) and
+    ``tariff``. Figures are ``Decimal`` (kg CO₂e, t, t·km, KZT) or ``int`` counts.
+    """
+    return build_reports(
+        basis=params.basis,
+        group_bys=(params.group_by,),
+        organisation_ids=organisation_ids,
+        date_from=params.date_from,
+        date_to=params.date_to,
+    )[params.group_by]
 
 
 def _material_name(material: Mapping[str, Any]) -> str:

@@ -25,7 +25,7 @@ from config.logs import log_context
 from marketplace.models import Material
 from marketplace.units import kg_to_tonnes
 
-from .. import compare, diagnostics, engine, notifications, services
+from .. import compare, copy_write, diagnostics, engine, notifications, services, solver_workers
 from ..models import OPEN_RUN_STATUSES, MatchRun, Proposal, RunPart, RunStatus
 from ..progress_labels import progress_message
 from ..snapshot import build_snapshot, factors_by_material, flow_amounts, impact_of, proposal_timing
@@ -102,7 +102,7 @@ def _solve_and_write(*, run: MatchRun, token: str) -> str:
             fanned = fanout.fan_out(run=run, token=token, problem=snapshot.problem, parts=parts)
             return "fanned-out" if fanned else "not-claimed"
         _before_solve()
-        solution = engine.solve(snapshot.problem)
+        solution = _solve(snapshot.problem)
         log_solved(run_id=run_id, solution=solution)
         progress(
             run_id=run_id,
@@ -134,6 +134,13 @@ def _solve_and_write(*, run: MatchRun, token: str) -> str:
 
 
 @transaction.atomic
+def _solve(problem: engine.Problem) -> engine.Solution:
+    """Solve on the worker's cores for runs large enough to gain (``MATCHING_SOLVER_WORKERS``);
+    smaller ones call ``solve()`` exactly as before."""
+    workers = solver_workers.workers_for(problem)
+    return engine.solve(problem, workers=workers) if workers > 1 else engine.solve(problem)
+
+
 def write_results(
     *,
     run: MatchRun,
@@ -262,6 +269,7 @@ def write_results(
         if problem is not None:
             diagnostics.match_status_write(run=run, problem=problem, solution=solution)
         transaction.on_commit(lambda: notifications.new_proposals(run_id=run.pk))
+        copy_write.analyze_on_commit()
     return True
 
 
@@ -325,7 +333,7 @@ def _part_solve(*, part: RunPart, run: MatchRun) -> str:
     _before_solve()
     started = time.perf_counter()
     try:
-        solution = engine.solve(fanout.part_problem(part))
+        solution = _solve(fanout.part_problem(part))
     except engine.EngineError as exc:
         match_run_fail(
             run_id=run.pk, error=f"part {part.index + 1}: {type(exc).__name__}: {exc}", token=part.claim_token
