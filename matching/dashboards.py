@@ -112,8 +112,13 @@ def city_context(*, user: User | AnonymousUser, basis: str) -> dict[str, Any]:
         group: build_report(params=ReportParams(basis=basis, group_by=group), organisation_ids=scope)
         for group in CHART_GROUPS
     }
+    figures = headline(scope)
     return {
-        "headline": headline(scope),
+        "headline": figures,
+        # The cards follow the basis chosen above them (issue 15: they showed agreed figures
+        # while the selector said "proposals").
+        "headline_basis": basis,
+        "headline_current": figures[basis],
         "basis": basis,
         "bases": BASES,
         "charts": {group: _chart(report) for group, report in reports.items()},
@@ -134,9 +139,12 @@ def city_context(*, user: User | AnonymousUser, basis: str) -> dict[str, Any]:
 def company_context(*, user: User | AnonymousUser) -> dict[str, Any]:
     orgs = member_organisation_ids(user)
     mine = {"organisation_id__in": orgs}
+    figures = headline(set(orgs))
     return {
         "organisations": Organisation.objects.filter(id__in=orgs),
-        "headline": headline(set(orgs)),
+        "headline": figures,
+        "headline_basis": "agreed",
+        "headline_current": figures["agreed"],
         "offers": Offer.objects.filter(**mine)
         .exclude(status=ListingStatus.CLOSED)
         .select_related("material", "site")

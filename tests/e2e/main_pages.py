@@ -9,6 +9,7 @@ main page a signed-out visitor, a company member and the municipality use.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils import timezone
 
@@ -57,7 +58,7 @@ def build_main_city(run_now, municipality) -> MainCity:
         else:
             city.deals[proposal.material.key] = Deal.objects.get(proposal=proposal)
     assert pending is not None
-    delivery = deliver(city, "crushed_concrete_aggregate", 40, timezone.localdate())
+    delivery: Any = deliver(city, "crushed_concrete_aggregate", 40, timezone.localdate())
     targets.target_create(
         actor=municipality.user,
         indicator="waste_diverted_t",
@@ -66,6 +67,8 @@ def build_main_city(run_now, municipality) -> MainCity:
         basis="agreed",
     )
     deal = city.deals["crushed_concrete_aggregate"]
+    factor_set = active_factor_set()
+    assert factor_set is not None
     demolition = companies["demolition"]
     return MainCity(
         city=city,
@@ -75,7 +78,7 @@ def build_main_city(run_now, municipality) -> MainCity:
         offer_id=deal.offer_id,
         need_id=city.deals["steel_scrap"].need_id,
         run_id=city.run.pk,
-        factor_set_id=active_factor_set().pk,
+        factor_set_id=factor_set.pk,
         organisation_id=demolition.organisation.pk,
         site_id=demolition.site.pk,
     )
