@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 _TAG = re.compile(r"\s*\[([^\]]*)\]")
 _CONF = re.compile(r"\bconf(?:idence)?\s*:\s*([^.;]*)", re.IGNORECASE)
@@ -23,14 +24,14 @@ _MAX_CITATION = 140
 LEVELS = ("low", "low-medium", "medium", "medium-high", "high")
 _SYNONYMS = {"medium-low": "low-medium", "high-medium": "medium-high"}
 LEVEL_LABELS = {
-    "low": _("low"),
-    "low-medium": _("low to medium"),
-    "medium": _("medium"),
-    "medium-high": _("medium to high"),
-    "high": _("high"),
-    "verified": _("verified source"),
-    "unverified": _("unverified estimate"),
-    "": _("not stated"),
+    "low": pgettext_lazy("confidence", "low"),
+    "low-medium": pgettext_lazy("confidence", "low to medium"),
+    "medium": pgettext_lazy("confidence", "medium"),
+    "medium-high": pgettext_lazy("confidence", "medium to high"),
+    "high": pgettext_lazy("confidence", "high"),
+    "verified": pgettext_lazy("confidence", "verified source"),
+    "unverified": pgettext_lazy("confidence", "unverified estimate"),
+    "": pgettext_lazy("confidence", "not stated"),
 }
 
 
