@@ -17,7 +17,7 @@
   }
   var green = ["#1f7a4d", "#4f9d6f", "#86bf95", "#c3e0c9", "#f0b400", "#a05a00"];
   var charts = data("chart-data") || {};
-  var ROW_PX = 30; // one bar pair per row of a horizontal chart
+  var ROW_PX = 34; // one bar pair per row of a horizontal chart
 
   /* Draw ``build(width)`` into ``el`` and redraw whenever the box changes size (window resize, a
      phone turned sideways, the grid folding to one column): label widths follow the box. */
@@ -50,7 +50,7 @@
     // left; months stay a vertical column chart in time order.
     var horizontal = el.dataset.chart !== "month";
     if (horizontal) {
-      el.style.height = Math.max(220, series.labels.length * ROW_PX * 1.6 + 70) + "px";
+      el.style.height = Math.max(220, series.labels.length * ROW_PX + 70) + "px";
       el.dataset.orientation = "horizontal";
     }
     responsive(el, function (width) {
