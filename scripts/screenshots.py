@@ -37,6 +37,7 @@ CHROMIUM_ARGS = [
 PASSWORD = "qaita-demo-2026"
 LANGUAGES = ("en", "ru", "kk")
 VIEWPORTS = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+MAX_PNG_BYTES = 300_000
 PHONE_SCREENS = 3  # a phone shot shows at most this many screens of a long page
 PHONE_PAGES = {"home", "dashboard-city", "offer-form", "proposals", "deal", "search", "report"}
 TILE_HOSTS = ("tile.openstreetmap.org",)
@@ -275,10 +276,14 @@ def shoot(base: str, ids: dict) -> list[Path]:
                     else:
                         page.screenshot(path=str(target), full_page=True)
                     # A 256-colour palette keeps a page of flat UI at a fraction of the size.
+                    # Fewer colours for a page that is still heavier than MAX_PNG_BYTES.
                     with Image.open(target) as image:
-                        image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(
-                            target, optimize=True
-                        )
+                        rgb = image.convert("RGB")
+                    for colors in (256, 128, 64):
+                        palette = rgb.quantize(colors=colors, method=Image.Quantize.MEDIANCUT)
+                        palette.save(target, optimize=True)
+                        if target.stat().st_size <= MAX_PNG_BYTES:
+                            break
                     saved.append(target)
                     print(
                         f"  {target.relative_to(ROOT)}  ({status}, {target.stat().st_size // 1024} KB)",
