@@ -63,3 +63,15 @@ def test_the_printable_report_prints_citations_and_confidence_not_notes(client, 
     assert "DOCf 0.5" not in html
     assert f'href="{reverse("matching:dashboard")}?basis=agreed">Back to the dashboard' in html
     assert "<main" in html
+
+
+def test_the_act_and_the_report_have_a_main_landmark_and_no_empty_headers(
+    client, city, brewery, municipality
+):
+    client.force_login(brewery.user)
+    act = client.get(reverse("reports:delivery-act", args=[city.deliveries[0].pk])).content.decode()
+    client.force_login(municipality.user)
+    report = client.get(reverse("reports:impact")).content.decode()
+    for html in (act, report):
+        assert html.count('<main id="main">') == 1
+        assert "<th></th>" not in html
