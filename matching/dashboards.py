@@ -124,8 +124,13 @@ def city_context(*, user: User | AnonymousUser, basis: str) -> dict[str, Any]:
     scope = report_scope(user)
     # One aggregation for the three charts, the Sankey and this basis's headline; one per other basis.
     reports = build_reports(basis=basis, group_bys=CHART_GROUPS, organisation_ids=scope)
+    figures = headline(scope, known={basis: reports["material"]})
     return {
-        "headline": headline(scope, known={basis: reports["material"]}),
+        "headline": figures,
+        # The cards follow the basis chosen above them (issue 15: they showed agreed figures
+        # while the selector said "proposals").
+        "headline_basis": basis,
+        "headline_current": figures[basis],
         "basis": basis,
         "bases": BASES,
         "charts": {group: _chart(report) for group, report in reports.items()},
@@ -146,9 +151,12 @@ def city_context(*, user: User | AnonymousUser, basis: str) -> dict[str, Any]:
 def company_context(*, user: User | AnonymousUser) -> dict[str, Any]:
     orgs = member_organisation_ids(user)
     mine = {"organisation_id__in": orgs}
+    figures = headline(set(orgs))
     return {
         "organisations": Organisation.objects.filter(id__in=orgs),
-        "headline": headline(set(orgs)),
+        "headline": figures,
+        "headline_basis": "agreed",
+        "headline_current": figures["agreed"],
         "offers": Offer.objects.filter(**mine)
         .exclude(status=ListingStatus.CLOSED)
         .select_related("material", "site")

@@ -1,10 +1,13 @@
-"""`make screenshots`: full-page PNGs of every main page, in English and Russian.
+"""`make screenshots`: PNGs of the main pages in English, Russian and Kazakh, on a desktop
+(1366×768, full page) and on a phone (390×844, up to three screens).
 
 Builds a throwaway SQLite database (migrate, import_factors, load_almaty_demo, run_matching, then
 a few accepted proposals, a delivery, a photo and a draft factor set through the services),
 serves it with `manage.py runserver` on a free port and photographs the pages with Debian's
-Chromium through Playwright. Map tiles are answered empty (no network); any other request that
-leaves the app is refused and reported. Output: docs/screenshots/<lang>-<page>.png.
+Chromium through Playwright. Map tiles are answered with a plain placeholder tile (no network);
+any other request that leaves the app is refused and reported. Output:
+docs/screenshots/<lang>-<page>.png and docs/screenshots/<lang>-phone-<page>.png; earlier PNGs in
+that folder are removed first, so the set is exactly what this run made.
 """
 
 from __future__ import annotations
@@ -32,8 +35,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PASSWORD = "qaita-demo-2026"
-LANGUAGES = ("en", "ru")
-VIEWPORT = {"width": 1280, "height": 900}
+LANGUAGES = ("en", "ru", "kk")
+VIEWPORTS = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+MAX_PNG_BYTES = 300_000
+PHONE_SCREENS = 3  # a phone shot shows at most this many screens of a long page
+PHONE_PAGES = {"home", "dashboard-city", "offer-form", "proposals", "deal", "search", "report"}
 TILE_HOSTS = ("tile.openstreetmap.org",)
 
 
@@ -166,6 +172,20 @@ BAD_IMPORT = (
 ).encode()
 
 
+def placeholder_tile() -> bytes:
+    """A pale 256 px tile with a faint grid: the maps look like maps without the network."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (256, 256), (236, 240, 236))
+    draw = ImageDraw.Draw(image)
+    for xy in range(0, 256, 64):
+        draw.line([(xy, 0), (xy, 256)], fill=(222, 228, 222))
+        draw.line([(0, xy), (256, xy)], fill=(222, 228, 222))
+    data = io.BytesIO()
+    image.save(data, format="PNG", optimize=True)
+    return data.getvalue()
+
+
 def shoot(base: str, ids: dict) -> list[Path]:
     from PIL import Image
     from playwright.sync_api import sync_playwright
@@ -173,6 +193,7 @@ def shoot(base: str, ids: dict) -> list[Path]:
     app = urlparse(base).netloc
     outside: list[str] = []
     saved: list[Path] = []
+    tile = placeholder_tile()
 
     def route(route):
         url = route.request.url
@@ -180,7 +201,7 @@ def shoot(base: str, ids: dict) -> list[Path]:
         if host == app or url.startswith("data:"):
             return route.continue_()
         if any(host.endswith(t) for t in TILE_HOSTS):
-            return route.fulfill(status=204, body="")
+            return route.fulfill(status=200, body=tile, content_type="image/png")
         outside.append(url)
         return route.abort()
 
@@ -197,15 +218,7 @@ def shoot(base: str, ids: dict) -> list[Path]:
         (None, "login", "/login/", None),
         ("akimat", "dashboard-city", "/matching/dashboard/", None),
         ("akimat", "runs", "/matching/runs/", None),
-        ("akimat", "run", f"/matching/runs/{ids['run']}/", None),
-        ("akimat", "factor-sets", "/marketplace/factor-sets/", None),
         ("akimat", "factor-set", f"/marketplace/factor-sets/{ids['factor_b']}/", None),
-        (
-            "akimat",
-            "factor-diff",
-            f"/marketplace/factor-sets/diff/?a={ids['factor_a']}&b={ids['factor_b']}",
-            None,
-        ),
         ("akimat", "report", "/reports/impact/?basis=proposed", None),
         ("brewery", "dashboard-company", "/matching/dashboard/", None),
         ("brewery", "my-listings", "/marketplace/mine/", None),
@@ -217,46 +230,67 @@ def shoot(base: str, ids: dict) -> list[Path]:
         (ids["viewer"], "listing-detail", f"/marketplace/offers/{ids['offer']}/", None),
     ]
     OUT.mkdir(parents=True, exist_ok=True)
+    for old in OUT.glob("*.png"):
+        old.unlink()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for lang in LANGUAGES:
-            current_user = "—"
-            context = page = None
-            for user, name, path, action in pages:
-                if user != current_user:
-                    if context is not None:
-                        context.close()
-                    context = browser.new_context(viewport=VIEWPORT, locale=lang)
-                    context.add_cookies([{"name": "django_language", "value": lang, "url": base}])
-                    page = context.new_page()
-                    page.route("**/*", route)
-                    if user:
-                        page.goto(f"{base}/login/")
-                        page.fill("#id_username", user)
-                        page.fill("#id_password", PASSWORD)
-                        page.locator("main form button[type=submit]").click()
-                        page.wait_for_url("**/matching/dashboard/")
-                    current_user = user
-                response = page.goto(f"{base}{path}")
-                page.wait_for_load_state("networkidle")
-                if action:
-                    action(page)
-                status = response.status if response else "?"
-                page.wait_for_timeout(400)  # charts animate in
-                target = OUT / f"{lang}-{name}.png"
-                page.screenshot(path=str(target), full_page=True)
-                # A 256-colour palette keeps a page of flat UI at a fraction of the size.
-                with Image.open(target) as image:
-                    image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(
-                        target, optimize=True
+        for device, viewport in VIEWPORTS.items():
+            for lang in LANGUAGES:
+                current_user = "—"
+                context = page = None
+                for user, name, path, action in pages:
+                    if device == "phone" and name not in PHONE_PAGES:
+                        continue
+                    if user != current_user:
+                        if context is not None:
+                            context.close()
+                        context = browser.new_context(viewport=viewport, locale=lang)
+                        context.add_cookies([{"name": "django_language", "value": lang, "url": base}])
+                        page = context.new_page()
+                        page.route("**/*", route)
+                        if user:
+                            page.goto(f"{base}/login/")
+                            page.fill("#id_username", user)
+                            page.fill("#id_password", PASSWORD)
+                            page.locator("main form button[type=submit]").click()
+                            page.wait_for_url("**/matching/dashboard/")
+                        current_user = user
+                    response = page.goto(f"{base}{path}")
+                    page.wait_for_load_state("networkidle")
+                    if action:
+                        action(page)
+                    status = response.status if response else "?"
+                    page.wait_for_timeout(600)  # charts animate in
+                    suffix = "-phone" if device == "phone" else ""
+                    target = OUT / f"{lang}{suffix}-{name}.png"
+                    if device == "phone":
+                        height = min(
+                            page.evaluate("document.documentElement.scrollHeight"),
+                            viewport["height"] * PHONE_SCREENS,
+                        )
+                        page.screenshot(
+                            path=str(target),
+                            full_page=True,
+                            clip={"x": 0, "y": 0, "width": viewport["width"], "height": height},
+                        )
+                    else:
+                        page.screenshot(path=str(target), full_page=True)
+                    # A 256-colour palette keeps a page of flat UI at a fraction of the size.
+                    # Fewer colours for a page that is still heavier than MAX_PNG_BYTES.
+                    with Image.open(target) as image:
+                        rgb = image.convert("RGB")
+                    for colors in (256, 128, 64):
+                        palette = rgb.quantize(colors=colors, method=Image.Quantize.MEDIANCUT)
+                        palette.save(target, optimize=True)
+                        if target.stat().st_size <= MAX_PNG_BYTES:
+                            break
+                    saved.append(target)
+                    print(
+                        f"  {target.relative_to(ROOT)}  ({status}, {target.stat().st_size // 1024} KB)",
+                        flush=True,
                     )
-                saved.append(target)
-                print(
-                    f"  {target.relative_to(ROOT)}  ({status}, {target.stat().st_size // 1024} KB)",
-                    flush=True,
-                )
-            if context is not None:
-                context.close()
+                if context is not None:
+                    context.close()
         browser.close()
     if outside:
         raise SystemExit(f"requests left the app: {sorted(set(outside))[:10]}")

@@ -451,6 +451,8 @@ def _origin(url: str) -> str:
     from urllib.parse import urlparse
 
     parsed = urlparse(url.replace("{s}", "a"))
+    if not parsed.netloc:  # a path on this site ("/tiles/{z}/{x}/{y}.png", behind the same proxy)
+        return "'self'"
     host = parsed.netloc.replace("a.", "*.", 1) if "{s}" in url else parsed.netloc
     return f"{parsed.scheme}://{host}"
 

@@ -20,6 +20,7 @@ from marketplace.models import Factor, FactorSet
 from marketplace.units import KG_PER_TONNE
 
 from .impact_report import ReportParams, basis_label, build_report
+from .sources import citation, factor_source
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -68,6 +69,13 @@ def printable_context(*, user: User | AnonymousUser, params: ReportParams) -> di
         .select_related("material", "factor_set")
         .order_by("factor_set__version", "material__key")
     )
+    # The report cites sources and says how far to trust them; the working notes stay in the
+    # factor file and on the factor-set pages.
+    for factor in factors:
+        factor.report_source = factor_source(factor)  # type: ignore[attr-defined]
+    for factor_set in factor_sets:
+        factor_set.report_freight_source = citation(factor_set.road_freight_source)  # type: ignore[attr-defined]
+        factor_set.report_gwp_source = citation(factor_set.gwp_basis)  # type: ignore[attr-defined]
     return {
         "params": params,
         "basis_label": basis_label(params.basis),

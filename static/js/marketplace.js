@@ -16,7 +16,7 @@
 
   function tiles(map, el, done) {
     function add(url, attribution) {
-      if (url) L.tileLayer(url, { maxZoom: 18, attribution: attribution || "" }).addTo(map);
+      window.Qaita.tileLayer(map, url, attribution);
       if (done) done();
     }
     if (el.dataset.tileUrl) return add(el.dataset.tileUrl, el.dataset.attribution);

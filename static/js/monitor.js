@@ -11,6 +11,13 @@
   var U = window.Qaita.l10n;
   function num(v) { return U.num(Array.isArray(v) ? v[1] : v); }
 
+  // Redraw when the box changes size (window resize, a phone turned, the grid folding).
+  function follow(el, chart) {
+    var redraw = function () { chart.resize(); };
+    if (typeof ResizeObserver === "function") new ResizeObserver(redraw).observe(el);
+    window.addEventListener("resize", redraw);
+  }
+
   var targets = data("target-chart-data") || [];
   document.querySelectorAll("[data-target-chart]").forEach(function (el) {
     var t = targets[Number(el.dataset.targetChart)];
@@ -29,7 +36,7 @@
       ]
     });
     el.dataset.drawn = "true";
-    window.addEventListener("resize", function () { chart.resize(); });
+    follow(el, chart);
   });
 
   var trendEl = document.getElementById("public-trend");
@@ -50,6 +57,6 @@
       ]
     });
     trendEl.dataset.drawn = "true";
-    window.addEventListener("resize", function () { chart.resize(); });
+    follow(trendEl, chart);
   }
 })();

@@ -1,0 +1,136 @@
+"""The main pages of the site, with a small city behind them, for the phone-width and axe tests.
+
+``build_main_city`` lists the monitor tests' nine companies (tests/monitor/city.py), runs the
+match and agrees four of the five proposals; the fifth (glass cullet) waits for the receiver, and
+the crushed-concrete deal has one delivery. ``main_pages`` returns (persona, name, path) for every
+main page a signed-out visitor, a company member and the municipality use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+from matching import services
+from matching.models import Deal, Proposal
+from monitor import targets
+from tests.monitor.city import City, deliver, list_market, make_companies
+
+ANON = ""
+COMPANY = "demolition-user"
+AUTHORITY = "analyst"
+
+
+@dataclass
+class MainCity:
+    city: City
+    pending: Proposal
+    deal: Deal
+    delivery_id: int
+    offer_id: int
+    need_id: int
+    run_id: int
+    factor_set_id: int
+    organisation_id: int
+    site_id: int
+
+
+def build_main_city(run_now, municipality) -> MainCity:
+    from marketplace.factor_services import active_factor_set
+
+    companies = make_companies()
+    list_market(companies)
+    city = City(companies=companies)
+    city.run = run_now()
+    assert city.run.status == "succeeded", city.run.error
+    pending = None
+    for proposal in Proposal.objects.filter(run=city.run).select_related("material", "offer", "need"):
+        sides = [proposal.offer.organisation_id, proposal.need.organisation_id]
+        if proposal.material.key == "glass_cullet":
+            sides = sides[:1]  # the supplier accepted; the glass works has not answered yet
+        for side in sides:
+            actor = next(c.user for c in companies.values() if c.organisation.pk == side)
+            services.proposal_accept(proposal=Proposal.objects.get(pk=proposal.pk), actor=actor)
+        if proposal.material.key == "glass_cullet":
+            pending = Proposal.objects.get(pk=proposal.pk)
+        else:
+            city.deals[proposal.material.key] = Deal.objects.get(proposal=proposal)
+    assert pending is not None
+    delivery: Any = deliver(city, "crushed_concrete_aggregate", 40, timezone.localdate())
+    targets.target_create(
+        actor=municipality.user,
+        indicator="waste_diverted_t",
+        year=timezone.localdate().year,
+        value="3000",
+        basis="agreed",
+    )
+    deal = city.deals["crushed_concrete_aggregate"]
+    factor_set = active_factor_set()
+    assert factor_set is not None
+    demolition = companies["demolition"]
+    return MainCity(
+        city=city,
+        pending=pending,
+        deal=deal,
+        delivery_id=delivery.pk,
+        offer_id=deal.offer_id,
+        need_id=city.deals["steel_scrap"].need_id,
+        run_id=city.run.pk,
+        factor_set_id=factor_set.pk,
+        organisation_id=demolition.organisation.pk,
+        site_id=demolition.site.pk,
+    )
+
+
+def main_pages(c: MainCity) -> list[tuple[str, str, str]]:
+    return [
+        (ANON, "home", "/"),
+        (ANON, "login", "/login/"),
+        (ANON, "signup", "/signup/"),
+        (ANON, "public", "/public/"),
+        (ANON, "not-found", "/no-such-page/"),
+        (COMPANY, "dashboard-company", "/matching/dashboard/"),
+        (COMPANY, "search", "/marketplace/search/"),
+        (COMPANY, "my-listings", "/marketplace/mine/"),
+        (COMPANY, "offer-form", "/marketplace/offers/new/"),
+        (COMPANY, "need-form", "/marketplace/needs/new/"),
+        (COMPANY, "offer", f"/marketplace/offers/{c.offer_id}/"),
+        (COMPANY, "offer-edit", f"/marketplace/offers/{c.offer_id}/edit/"),
+        (COMPANY, "import", "/marketplace/import/"),
+        (COMPANY, "organisations", "/accounts/dashboard/"),
+        (COMPANY, "organisation", f"/accounts/organisations/{c.organisation_id}/"),
+        (COMPANY, "site-form", "/accounts/sites/new/"),
+        (COMPANY, "proposals", "/matching/proposals/?status=all"),
+        (COMPANY, "proposal", f"/matching/proposals/{c.pending.pk}/"),
+        (COMPANY, "notifications", "/matching/notifications/"),
+        (COMPANY, "conversations", "/matching/conversations/"),
+        (COMPANY, "deals", "/matching/deals/"),
+        (COMPANY, "deal", f"/matching/deals/{c.deal.pk}/"),
+        (COMPANY, "act", f"/reports/deliveries/{c.delivery_id}/act/"),
+        (COMPANY, "runs", "/matching/runs/"),
+        (AUTHORITY, "dashboard-city", "/matching/dashboard/"),
+        (AUTHORITY, "dashboard-city-proposed", "/matching/dashboard/?basis=proposed"),
+        (AUTHORITY, "runs-city", "/matching/runs/"),
+        (AUTHORITY, "run", f"/matching/runs/{c.run_id}/"),
+        (AUTHORITY, "factor-sets", "/marketplace/factor-sets/"),
+        (AUTHORITY, "factor-set", f"/marketplace/factor-sets/{c.factor_set_id}/"),
+        (AUTHORITY, "tariffs", "/matching/tariffs/"),
+        (AUTHORITY, "verification", "/accounts/verification/"),
+        (AUTHORITY, "targets", "/monitor/targets/"),
+        (AUTHORITY, "events", "/accounts/events/"),
+        (AUTHORITY, "report", "/reports/impact/"),
+    ]
+
+
+def sign_in(context, base: str, username: str, password: str):
+    """A page of ``context`` signed in as ``username`` (through the login form)."""
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/matching/dashboard/")
+    return page
