@@ -87,10 +87,10 @@ class Material(models.Model):
     substituted_virgin_material = models.CharField(_("virgin material displaced"), max_length=300, blank=True)
     # Blend and storage properties (material-properties.csv); empty: not known / not a feedstock.
     moisture_pct = models.DecimalField(
-        _("moisture (% of wet mass)"), max_digits=5, decimal_places=2, null=True, blank=True
+        _("moisture (wet-mass %)"), max_digits=5, decimal_places=2, null=True, blank=True
     )
     nitrogen_pct_dry = models.DecimalField(
-        _("nitrogen (% of dry matter)"), max_digits=6, decimal_places=3, null=True, blank=True
+        _("nitrogen (dry-matter %)"), max_digits=6, decimal_places=3, null=True, blank=True
     )
     c_to_n = models.DecimalField(_("C:N ratio"), max_digits=8, decimal_places=2, null=True, blank=True)
     max_storage_days = models.PositiveIntegerField(

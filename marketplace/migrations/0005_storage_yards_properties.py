@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
             model_name="material",
             name="moisture_pct",
             field=models.DecimalField(
-                blank=True, decimal_places=2, max_digits=5, null=True, verbose_name="moisture (% of wet mass)"
+                blank=True, decimal_places=2, max_digits=5, null=True, verbose_name="moisture (wet-mass %)"
             ),
         ),
         migrations.AddField(
@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
                 decimal_places=3,
                 max_digits=6,
                 null=True,
-                verbose_name="nitrogen (% of dry matter)",
+                verbose_name="nitrogen (dry-matter %)",
             ),
         ),
         migrations.AddField(

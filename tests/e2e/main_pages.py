@@ -91,6 +91,7 @@ def main_pages(c: MainCity) -> list[tuple[str, str, str]]:
         (ANON, "signup", "/signup/"),
         (ANON, "public", "/public/"),
         (ANON, "not-found", "/no-such-page/"),
+        (ANON, "password-reset", "/password-reset/"),
         (COMPANY, "dashboard-company", "/matching/dashboard/"),
         (COMPANY, "search", "/marketplace/search/"),
         (COMPANY, "my-listings", "/marketplace/mine/"),
@@ -110,6 +111,11 @@ def main_pages(c: MainCity) -> list[tuple[str, str, str]]:
         (COMPANY, "deal", f"/matching/deals/{c.deal.pk}/"),
         (COMPANY, "act", f"/reports/deliveries/{c.delivery_id}/act/"),
         (COMPANY, "runs", "/matching/runs/"),
+        (COMPANY, "profile", "/accounts/profile/"),
+        (COMPANY, "password-change", "/password-change/"),
+        (COMPANY, "storages", "/marketplace/storages/"),
+        (COMPANY, "storage-form", "/marketplace/storages/new/"),
+        (COMPANY, "material-request-form", "/marketplace/material-requests/new/"),
         (AUTHORITY, "dashboard-city", "/matching/dashboard/"),
         (AUTHORITY, "dashboard-city-proposed", "/matching/dashboard/?basis=proposed"),
         (AUTHORITY, "runs-city", "/matching/runs/"),
@@ -121,6 +127,7 @@ def main_pages(c: MainCity) -> list[tuple[str, str, str]]:
         (AUTHORITY, "targets", "/monitor/targets/"),
         (AUTHORITY, "events", "/accounts/events/"),
         (AUTHORITY, "report", "/reports/impact/"),
+        (AUTHORITY, "material-requests", "/marketplace/material-requests/"),
     ]
 
 
