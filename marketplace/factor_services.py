@@ -216,7 +216,7 @@ def _publish(factor_set: FactorSet, actor) -> FactorSet:
     list(FactorSet.objects.select_for_update().filter(is_active=True))
     FactorSet.objects.filter(is_active=True).update(is_active=False)
     FactorSet.objects.filter(pk=factor_set.pk).update(is_active=True)
-    from matching import report_cache
+    from config import generation_cache as report_cache
 
     report_cache.bump()
     factor_set.refresh_from_db()

@@ -241,7 +241,7 @@ def _apply_status(listing: Listing, actor: User | None, new_status: str) -> List
     # Conditional update: two concurrent changes cannot both start from the same status.
     if not model.objects.filter(pk=listing.pk, status=old_status).update(status=new_status):
         raise conflict(_("The listing changed meanwhile; reload and try again."))
-    from matching import report_cache
+    from config import generation_cache as report_cache
 
     report_cache.bump()  # the monitor's waste picture counts live listings
     listing.refresh_from_db()

@@ -17,13 +17,13 @@ from .engine import Problem
 
 
 def configured_workers() -> int:
-    value = getattr(settings, "MATCHING_SOLVER_WORKERS", None)
+    value = settings.MATCHING_SOLVER_WORKERS
     return max(1, int(value) if value else (os.cpu_count() or 1))
 
 
 def workers_for(problem: Problem) -> int:
     """The ``workers`` to pass to ``engine.solve`` for this problem."""
     listings = len(problem.offers) + len(problem.needs)
-    if listings < int(getattr(settings, "MATCHING_PARALLEL_MIN_LISTINGS", 2000)):
+    if listings < int(settings.MATCHING_PARALLEL_MIN_LISTINGS):
         return 1
     return configured_workers()

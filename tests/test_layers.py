@@ -19,7 +19,9 @@ from django.utils.module_loading import import_string
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS = ("accounts", "marketplace", "matching", "monitor", "config")
-CONFIG_LEAVES = frozenset({"config.strict", "config.web", "config.logs", "config.units"})
+CONFIG_LEAVES = frozenset(
+    {"config.strict", "config.web", "config.logs", "config.units", "config.generation_cache"}
+)
 
 # What each app may import besides itself (and the config leaves).
 ALLOWED = {

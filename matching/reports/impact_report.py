@@ -501,7 +501,7 @@ def _cells_sql(
 def _use_sql(params: ReportParams, organisation_ids: set[int] | None) -> bool:
     from django.db import connection
 
-    if connection.vendor != "postgresql" or not getattr(settings, "IMPACT_REPORT_SQL", True):
+    if connection.vendor != "postgresql" or not settings.IMPACT_REPORT_SQL:
         return False
     # A company's proposed basis shows the other party's distance as it may see it, per record.
     return not (params.basis == "proposed" and organisation_ids is not None)
