@@ -535,18 +535,90 @@ def _network(
     return np.asarray(smcf.flows(arcs), dtype=np.int64)
 
 
-def _solve_network(prep: Prepared, net: _Net, arcs: Any, comp: _Comp) -> np.ndarray:
-    """The time-expanded network of a component without yards and recipes: flows per comp.x."""
-    offers, needs = comp.offers, comp.needs
-    n_off, n_need = offers.size, needs.size
+def _solve_network(
+    prep: Prepared, net: _Net, arcs: Any, comp: _Comp, *, decompose: bool = True
+) -> np.ndarray:
+    """The time-expanded network of a component without yards and recipes: flows per comp.x.
+
+    With ``decompose`` (the default) the network is first cut into its independent parts, see
+    :func:`_bucket_parts`: each part is solved on its own (sequentially, so only one part's
+    network is in memory) and the flows are put back in place. Every level of the objective is a
+    sum over the parts and the parts share no constraint, so the combination of the parts'
+    lexicographic optima is the lexicographic optimum of the whole.
+    """
+    if not decompose:
+        return _expanded_flow(prep, net, arcs, comp.x, comp.offers, comp.needs)
+    parts = _bucket_parts(prep, net, arcs, comp.x)
+    if len(parts) == 1:
+        return _expanded_flow(prep, net, arcs, comp.x, comp.offers, comp.needs)
+    flows = np.zeros(comp.x.size, dtype=np.int64)
+    for local in parts:
+        flows[local] = _expanded_flow(prep, net, arcs, comp.x[local])
+    return flows
+
+
+def _bucket_parts(prep: Prepared, net: _Net, arcs: Any, x: np.ndarray) -> list[np.ndarray]:
+    """The direct variables ``x`` (indices into net.x_arc) cut into independent parts.
+
+    Nodes are listing *groups*: a periodic listing in one bucket (its slot: it may send or take
+    there only, up to the slot's quantity), or a ``once`` listing as a whole (its lot may leave or
+    arrive in any bucket of its window, against one total). A variable joins its offer's group and
+    its need's group; the connected parts share no constraint. Without ``once`` listings spanning
+    buckets, every part lies inside one bucket. Parts are returned as positions into ``x``, in a
+    deterministic order (by their first variable).
+    """
     n_b = len(net.buckets)
-    xa = net.x_arc[comp.x]
-    xb = net.x_bucket[comp.x]
+    xa = net.x_arc[x]
+    xb = net.x_bucket[x]
     xo = arcs.offer[xa]
     xn = arcs.need[xa]
+    g_o = xo * n_b + np.where(net.offer_once[xo], 0, xb)
+    g_n = xn * n_b + np.where(net.need_once[xn], 0, xb)
+    keys_o, inv_o = np.unique(g_o, return_inverse=True)
+    keys_n, inv_n = np.unique(g_n, return_inverse=True)
+    size = keys_o.size + keys_n.size
+    graph = coo_matrix(
+        (np.ones(x.size, dtype=np.int8), (inv_o.ravel(), keys_o.size + inv_n.ravel())), shape=(size, size)
+    )
+    count, labels = connected_components(graph, directed=False)
+    if count == 1:
+        return [np.arange(x.size)]
+    x_label = labels[inv_o.ravel()]
+    order = np.argsort(x_label, kind="stable")
+    cuts = np.flatnonzero(np.diff(x_label[order])) + 1
+    parts = np.split(order, cuts)
+    parts.sort(key=lambda p: int(p[0]))
+    return parts
+
+
+def _expanded_flow(
+    prep: Prepared,
+    net: _Net,
+    arcs: Any,
+    x: np.ndarray,
+    offers: np.ndarray | None = None,
+    needs: np.ndarray | None = None,
+) -> np.ndarray:
+    """The lexicographic optimum of the time-expanded network on the direct variables ``x``.
+
+    With ``offers`` and ``needs`` (a whole component) their nodes carry the horizon totals.
+    Without them ``x`` is one part of :func:`_bucket_parts`: a periodic listing's node carries
+    the sum of its slots in the part (its periodic total is that of its slots, and its other
+    slots are in other parts); a ``once`` listing keeps its whole total (all its slots are here).
+    """
+    part = offers is None or needs is None
+    n_b = len(net.buckets)
+    xa = net.x_arc[x]
+    xb = net.x_bucket[x]
+    xo = arcs.offer[xa]
+    xn = arcs.need[xa]
+    if offers is None or needs is None:
+        offers, needs = np.unique(xo), np.unique(xn)
+    n_off, n_need = offers.size, needs.size
     # nodes: offers, needs, then one per offer slot and one per need slot in use
     slot_o, inv_o = np.unique(xo * n_b + xb, return_inverse=True)
     slot_n, inv_n = np.unique(xn * n_b + xb, return_inverse=True)
+    inv_o, inv_n = inv_o.ravel(), inv_n.ravel()
     first_o = n_off + n_need
     first_n = first_o + slot_o.size
     next_node = first_n + slot_n.size
@@ -567,13 +639,23 @@ def _solve_network(prep: Prepared, net: _Net, arcs: Any, comp: _Comp) -> np.ndar
         ]
     )
     costs = np.concatenate([arcs.cost[xa], np.zeros(slot_o.size + slot_n.size, dtype=np.int64)])
+    supply = prep.offer_supply[offers].astype(np.int64)
+    demand = prep.need_demand[needs].astype(np.int64)
+    if part:
+        # a periodic listing's node carries its slots in this part
+        o_slot = np.zeros(n_off, dtype=np.int64)
+        np.add.at(o_slot, np.searchsorted(offers, so_offer), net.offer_cap[so_offer, so_bucket])
+        n_slot = np.zeros(n_need, dtype=np.int64)
+        np.add.at(n_slot, np.searchsorted(needs, sn_need), net.need_cap[sn_need, sn_bucket])
+        supply = np.where(net.offer_once[offers], supply, np.minimum(supply, o_slot))
+        demand = np.where(net.need_once[needs], demand, np.minimum(demand, n_slot))
     flows = _network(
         next_node,
         np.arange(n_off, dtype=np.int64),
-        prep.offer_supply[offers],
+        supply,
         prep.offer_waste[offers],
         np.arange(n_off, n_off + n_need, dtype=np.int64),
-        prep.need_demand[needs],
+        demand,
         tails.astype(np.int64),
         heads.astype(np.int64),
         caps.astype(np.int64),
@@ -1150,8 +1232,14 @@ def _solution(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Result, s
     )
 
 
-def solve_timed(problem: Problem, provider: DistanceProvider, deadline: float) -> tuple[Solution, Prepared]:
-    """Solve ``problem`` over its time buckets (see the module docstring)."""
+def solve_timed(
+    problem: Problem, provider: DistanceProvider, deadline: float, *, _decompose: bool = True
+) -> tuple[Solution, Prepared]:
+    """Solve ``problem`` over its time buckets (see the module docstring).
+
+    ``_decompose=False`` (tests only) solves every network component as one time-expanded
+    network instead of its independent per-bucket parts (:func:`_bucket_parts`).
+    """
     from .solve import _isolated_solution, merge
 
     started = time.perf_counter()
@@ -1169,7 +1257,7 @@ def solve_timed(problem: Problem, provider: DistanceProvider, deadline: float) -
         plain = not comp.yards and not any(prep.needs[n].recipe is not None for n in comp.needs.tolist())
         res: _Result | None = None
         if plain:
-            x = _solve_network(prep, net, arcs, comp)
+            x = _solve_network(prep, net, arcs, comp, decompose=_decompose)
             if _lots_ok(arcs, net, comp, x):
                 res = _Result(
                     x, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), True, 0.0, "min_cost_flow"
