@@ -392,33 +392,42 @@ class _Comp:
 def _components(prep: Prepared, net: _Net, arcs: Any) -> list[_Comp]:
     n_o, n_n, n_y = len(prep.offers), len(prep.needs), len(net.yards)
     size = n_o + n_n + n_y
-    rows: list[int] = []
-    cols: list[int] = []
-    if net.x_arc.size:
-        rows.extend(arcs.offer[net.x_arc].tolist())
-        cols.extend((arcs.need[net.x_arc] + n_o).tolist())
-    for o, y, _, _ in net.entries:
-        rows.append(o)
-        cols.append(n_o + n_n + y)
-    for y, _, _, n, _, _ in net.exits:
-        rows.append(n_o + n_n + y)
-        cols.append(n_o + n)
-    if not rows:
+    # the arcs in use (a candidate arc may have variables in several buckets) link their ends
+    in_use = np.unique(net.x_arc) if net.x_arc.size else np.zeros(0, dtype=np.int64)
+    rows = np.concatenate(
+        [
+            arcs.offer[in_use],
+            np.array([o for o, _, _, _ in net.entries], dtype=np.int64),
+            np.array([n_o + n_n + y for y, _, _, _, _, _ in net.exits], dtype=np.int64),
+        ]
+    ).astype(np.int64)
+    cols = np.concatenate(
+        [
+            arcs.need[in_use] + n_o,
+            np.array([n_o + n_n + y for _, y, _, _ in net.entries], dtype=np.int64),
+            np.array([n_o + n for _, _, _, n, _, _ in net.exits], dtype=np.int64),
+        ]
+    ).astype(np.int64)
+    if not rows.size:
         return []
-    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(size, size))
+    graph = coo_matrix((np.ones(rows.size, dtype=np.int8), (rows, cols)), shape=(size, size))
     _, labels = connected_components(graph, directed=False)
     used = np.zeros(size, dtype=bool)
     used[rows] = True
     used[cols] = True
     x_label = labels[arcs.offer[net.x_arc]] if net.x_arc.size else np.zeros(0, dtype=np.int64)
+    # the variables of each label, ascending (a stable sort by label keeps their order)
+    x_order = np.argsort(x_label, kind="stable")
+    x_sorted = x_label[x_order]
     comps: dict[int, _Comp] = {}
     for label in sorted(set(labels[used].tolist())):
         members = np.flatnonzero((labels == label) & used)
+        lo, hi = np.searchsorted(x_sorted, [label, label + 1])
         comps[label] = _Comp(
             offers=members[members < n_o],
             needs=members[(members >= n_o) & (members < n_o + n_n)] - n_o,
             yards=(members[members >= n_o + n_n] - n_o - n_n).tolist(),
-            x=np.flatnonzero(x_label == label),
+            x=x_order[lo:hi].astype(np.int64),
             entries=[],
             exits=[],
         )
@@ -1115,11 +1124,10 @@ def _solution(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Result, s
     freight = float(problem.road_freight_kg_per_tkm)
     # (offer, need, yard) -> {schedule bucket: q}, {entry bucket: q}, distance, legs
     agg: dict[tuple[int, int, int | None], dict[str, Any]] = {}
-    xa = net.x_arc[comp.x]
-    xb = net.x_bucket[comp.x]
-    for a, b, q in zip(xa.tolist(), xb.tolist(), res.x.tolist(), strict=True):
-        if q <= 0:
-            continue
+    nonzero = np.flatnonzero(res.x > 0)
+    xa = net.x_arc[comp.x[nonzero]]
+    xb = net.x_bucket[comp.x[nonzero]]
+    for a, b, q in zip(xa.tolist(), xb.tolist(), res.x[nonzero].tolist(), strict=True):
         o, n = int(arcs.offer[a]), int(arcs.need[a])
         item = agg.setdefault((o, n, None), {"s": {}, "e": {}, "d": float(arcs.distance_km[a]), "legs": None})
         item["s"][b] = item["s"].get(b, 0) + q
