@@ -371,13 +371,14 @@ def _build(prep: Prepared, provider: DistanceProvider) -> tuple[_Net, Any]:
         )
     # a direct variable per arc and bucket in which its offer can send and its need receive
     both = (net.offer_cap[arcs.offer] > 0) & (net.need_cap[arcs.need] > 0)
-    xa, xb = np.nonzero(both)
+    # int32 halves the largest arrays of the run (one entry per candidate arc and bucket);
+    # the variables are ordered by arc, then bucket
+    flat = np.flatnonzero(both).astype(np.int32)
     del both
-    # int32 halves the largest arrays of the run (one entry per candidate arc and bucket)
-    net.x_arc = xa.astype(np.int32)
-    del xa
-    net.x_bucket = xb.astype(np.int32)
-    del xb
+    n_b = np.int32(len(buckets))
+    net.x_arc = flat // n_b
+    net.x_bucket = flat % n_b
+    del flat
     _yard_legs(prep, net, provider)
     return net, arcs
 
@@ -418,19 +419,28 @@ def _components(prep: Prepared, net: _Net, arcs: Any) -> list[_Comp]:
     used = np.zeros(size, dtype=bool)
     used[rows] = True
     used[cols] = True
-    x_label = labels[arcs.offer[net.x_arc]] if net.x_arc.size else np.zeros(0, dtype=np.int64)
-    # the variables of each label, ascending (a stable sort by label keeps their order)
-    x_order = np.argsort(x_label, kind="stable")
-    x_sorted = x_label[x_order]
+    # the variables are ordered by arc: those of arc a are x_start[a] .. x_start[a + 1] - 1
+    arc_label = labels[arcs.offer]
+    x_count = (
+        np.bincount(net.x_arc, minlength=len(arcs.offer))
+        if net.x_arc.size
+        else np.zeros(len(arcs.offer), dtype=np.int64)
+    )
+    x_start = np.concatenate([[0], np.cumsum(x_count)]).astype(np.int64)
     comps: dict[int, _Comp] = {}
     for label in sorted(set(labels[used].tolist())):
         members = np.flatnonzero((labels == label) & used)
-        lo, hi = np.searchsorted(x_sorted, [label, label + 1])
+        own = np.flatnonzero((arc_label == label) & (x_count > 0))
+        counts = x_count[own]
+        # ranges x_start[a] .. + count, concatenated (ascending, as the arcs are)
+        x = np.repeat(x_start[own] - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts) + np.arange(
+            int(counts.sum())
+        )
         comps[label] = _Comp(
             offers=members[members < n_o],
             needs=members[(members >= n_o) & (members < n_o + n_n)] - n_o,
             yards=(members[members >= n_o + n_n] - n_o - n_n).tolist(),
-            x=x_order[lo:hi].astype(np.int64),
+            x=x.astype(np.int64),
             entries=[],
             exits=[],
         )
