@@ -370,7 +370,7 @@ def _build(prep: Prepared, provider: DistanceProvider) -> tuple[_Net, Any]:
             arcs.offer[keep], arcs.need[keep], arcs.distance_km[keep], arcs.cost[keep], arcs.lot[keep]
         )
     # a direct variable per arc and bucket in which its offer can send and its need receive
-    both = (net.offer_cap[arcs.offer] > 0) & (net.need_cap[arcs.need] > 0)
+    both = (net.offer_cap > 0)[arcs.offer] & (net.need_cap > 0)[arcs.need]
     # int32 halves the largest arrays of the run (one entry per candidate arc and bucket);
     # the variables are ordered by arc, then bucket
     flat = np.flatnonzero(both).astype(np.int32)
@@ -440,7 +440,7 @@ def _components(prep: Prepared, net: _Net, arcs: Any) -> list[_Comp]:
             offers=members[members < n_o],
             needs=members[(members >= n_o) & (members < n_o + n_n)] - n_o,
             yards=(members[members >= n_o + n_n] - n_o - n_n).tolist(),
-            x=x.astype(np.int64),
+            x=x.astype(np.int32),
             entries=[],
             exits=[],
         )
@@ -579,10 +579,6 @@ def _solve_network(
     g = _Groups(prep, net, arcs, comp.x)
     if g.count == 1:
         return _expanded_flow(prep, net, arcs, comp.x, comp.offers, comp.needs)
-    xa = net.x_arc[comp.x]
-    caps = np.minimum(net.offer_cap[g.xo, g.xb], net.need_cap[g.xn, g.xb]).astype(np.int64)
-    costs = arcs.cost[xa].astype(np.int64)
-    del xa
     g_offer, g_need = g.keys_o // g.n_b, g.keys_n // g.n_b
     supply = np.where(
         net.offer_once[g_offer], prep.offer_supply[g_offer], net.offer_cap[g_offer, g.keys_o % g.n_b]
@@ -616,8 +612,8 @@ def _solve_network(
             demand[gn],
             np.searchsorted(go, g.inv_o[idx]).astype(np.int64),
             (n_off + np.searchsorted(gn, g.inv_n[idx])).astype(np.int64),
-            caps[idx],
-            costs[idx],
+            np.minimum(net.offer_cap[g.xo[idx], g.xb[idx]], net.need_cap[g.xn[idx], g.xb[idx]]),
+            arcs.cost[net.x_arc[comp.x[idx]]].astype(np.int64),
             prep.problem.objective,
         )
     return flows
@@ -638,17 +634,24 @@ class _Groups:
         self.n_b = n_b = len(net.buckets)
         xa = net.x_arc[x]
         self.xb = xb = net.x_bucket[x]
-        self.xo = xo = arcs.offer[xa]
-        self.xn = xn = arcs.need[xa]
+        # int32 throughout: listings × buckets stays far below 2**31
+        self.xo = xo = arcs.offer[xa].astype(np.int32)
+        self.xn = xn = arcs.need[xa].astype(np.int32)
         del xa
-        self.keys_o, inv_o = np.unique(xo * n_b + np.where(net.offer_once[xo], 0, xb), return_inverse=True)
-        self.keys_n, inv_n = np.unique(xn * n_b + np.where(net.need_once[xn], 0, xb), return_inverse=True)
-        self.inv_o, self.inv_n = inv_o.ravel(), inv_n.ravel()
+        nb = np.int32(n_b)
+        self.keys_o, inv_o = np.unique(xo * nb + np.where(net.offer_once[xo], 0, xb), return_inverse=True)
+        self.keys_n, inv_n = np.unique(xn * nb + np.where(net.need_once[xn], 0, xb), return_inverse=True)
+        self.inv_o = inv_o.ravel().astype(np.int32)
+        del inv_o
+        self.inv_n = inv_n.ravel().astype(np.int32)
+        del inv_n
         size = self.keys_o.size + self.keys_n.size
         graph = coo_matrix(
-            (np.ones(x.size, dtype=np.int8), (self.inv_o, self.keys_o.size + self.inv_n)), shape=(size, size)
+            (np.ones(x.size, dtype=np.int8), (self.inv_o, self.inv_n + np.int32(self.keys_o.size))),
+            shape=(size, size),
         )
         self.count, self.labels = connected_components(graph, directed=False)
+        del graph
 
 
 def _bucket_parts(prep: Prepared, net: _Net, arcs: Any, x: np.ndarray) -> list[np.ndarray]:
