@@ -32,6 +32,9 @@ CO2e, with transport on both legs and the yard's handling emissions per tonne en
 
 Solvers: a component without yards and recipes is a time-expanded network solved exactly by
 min-cost flow (as today; if its minimum lots are broken by that relaxation it goes to the MIP).
+That network is first cut into its independent parts (:class:`_Groups`: a periodic listing's
+slot in one bucket, or a ``once`` listing's whole window, per node), each solved on its own, in
+turn: without ``once`` listings spanning buckets, one min-cost flow per bucket.
 Others are LPs with MathOpt/HiGHS, each lexicographic level solved and its optimum fixed before
 the next (a last level prefers the shortest stays in yards among equal optima). Integer base
 units (kilograms or pieces) in the answer:
