@@ -57,6 +57,7 @@ Python is not bounded by it).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 import time
 from dataclasses import dataclass, field
@@ -599,6 +600,9 @@ def _solve_network(
     ord_x = np.argsort(x_label, kind="stable")
     cut_x = np.searchsorted(x_label[ord_x], np.arange(g.count + 1))
     flows = np.zeros(comp.x.size, dtype=np.int64)
+    # parts with the very same network (arcs, capacities, supplies: e.g. whole weeks of steady
+    # listings) share one solve; the solver is deterministic, so the flows are the same
+    solved: dict[bytes, np.ndarray] = {}
     for label in range(g.count):
         idx = ord_x[cut_x[label] : cut_x[label + 1]]
         if not idx.size:
@@ -606,19 +610,36 @@ def _solve_network(
         go = ord_o[cut_o[label] : cut_o[label + 1]]  # ascending: a stable sort of the labels
         gn = ord_n[cut_n[label] : cut_n[label + 1]]
         n_off, n_need = go.size, gn.size
-        flows[idx] = _network(
-            n_off + n_need,
-            np.arange(n_off, dtype=np.int64),
+        network = (
             supply[go],
             waste[go],
-            np.arange(n_off, n_off + n_need, dtype=np.int64),
             demand[gn],
             np.searchsorted(go, g.inv_o[idx]).astype(np.int64),
             (n_off + np.searchsorted(gn, g.inv_n[idx])).astype(np.int64),
             np.minimum(net.offer_cap[g.xo[idx], g.xb[idx]], net.need_cap[g.xn[idx], g.xb[idx]]),
             arcs.cost[net.x_arc[comp.x[idx]]].astype(np.int64),
-            prep.problem.objective,
         )
+        digest = hashlib.sha256()
+        for arr in network:
+            digest.update(np.ascontiguousarray(arr).tobytes())
+            digest.update(b"|")
+        key = digest.digest()
+        if key not in solved:
+            part_supply, part_waste, part_demand, tails, heads, caps, costs = network
+            solved[key] = _network(
+                n_off + n_need,
+                np.arange(n_off, dtype=np.int64),
+                part_supply,
+                part_waste,
+                np.arange(n_off, n_off + n_need, dtype=np.int64),
+                part_demand,
+                tails,
+                heads,
+                caps,
+                costs,
+                prep.problem.objective,
+            )
+        flows[idx] = solved[key]
     return flows
 
 

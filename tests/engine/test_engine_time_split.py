@@ -127,3 +127,52 @@ def test_periodic_listings_fall_into_one_part_per_bucket_and_once_lots_join_thei
     assert (split.diverted_kg, split.tkm) == (whole.diverted_kg, pytest.approx(whole.tkm))
     # supply is twice the demand in every bucket: both needs get all they ask for
     assert split.diverted_kg == int(prepare(problem).need_demand.sum())
+
+
+def test_weeks_with_the_very_same_network_share_one_solve(monkeypatch) -> None:
+    from datetime import date
+
+    from matching.engine import MaterialSpec, NeedInput, OfferInput, timed
+
+    mat = MaterialSpec(
+        "timber", "t", None, Decimal("0.5"), Decimal("3583"), Decimal("269.5"), Decimal("38.5")
+    )
+    offers = tuple(
+        OfferInput(
+            i, "timber", 43.24 + i / 100, 76.92, Decimal(7), "t", "week", None, None, None, None, "landfill"
+        )
+        for i in (1, 2)
+    )
+    needs = tuple(
+        NeedInput(
+            10 + j,
+            ("timber",),
+            43.25 + j / 100,
+            76.95,
+            Decimal(5),
+            "t",
+            "week",
+            None,
+            None,
+            None,
+            Decimal(50),
+        )
+        for j in (0, 1)
+    )
+    # four whole ISO weeks (a Monday start): every week holds the same slots
+    problem = Problem(
+        offers, needs, (mat,), horizon_start=date(2026, 1, 5), horizon_days=28, time_step="week"
+    )
+    calls = []
+    real = timed._network
+
+    def counting(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(timed, "_network", counting)
+    split, whole = _both(problem)
+    assert len(calls) == 2  # one shared solve for the four weeks, one for the whole network
+    assert split.flows == whole.flows
+    assert all(len(f.schedule) == 4 and {q for _, q in f.schedule} == {f.quantity // 4} for f in split.flows)
+    assert split.diverted_kg == 4 * 10_000
