@@ -32,6 +32,9 @@ CO2e, with transport on both legs and the yard's handling emissions per tonne en
 
 Solvers: a component without yards and recipes is a time-expanded network solved exactly by
 min-cost flow (as today; if its minimum lots are broken by that relaxation it goes to the MIP).
+That network is first cut into its independent parts (:class:`_Groups`: a periodic listing's
+slot in one bucket, or a ``once`` listing's whole window, per node), each solved on its own, in
+turn: without ``once`` listings spanning buckets, one min-cost flow per bucket.
 Others are LPs with MathOpt/HiGHS, each lexicographic level solved and its optimum fixed before
 the next (a last level prefers the shortest stays in yards among equal optima). Integer base
 units (kilograms or pieces) in the answer:
@@ -54,6 +57,7 @@ Python is not bounded by it).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 import time
 from dataclasses import dataclass, field
@@ -370,11 +374,15 @@ def _build(prep: Prepared, provider: DistanceProvider) -> tuple[_Net, Any]:
             arcs.offer[keep], arcs.need[keep], arcs.distance_km[keep], arcs.cost[keep], arcs.lot[keep]
         )
     # a direct variable per arc and bucket in which its offer can send and its need receive
-    both = (net.offer_cap[arcs.offer] > 0) & (net.need_cap[arcs.need] > 0)
-    xa, xb = np.nonzero(both)
-    net.x_arc = xa.astype(np.int64)
-    net.x_bucket = xb.astype(np.int64)
+    both = (net.offer_cap > 0)[arcs.offer] & (net.need_cap > 0)[arcs.need]
+    # int32 halves the largest arrays of the run (one entry per candidate arc and bucket);
+    # the variables are ordered by arc, then bucket
+    flat = np.flatnonzero(both).astype(np.int32)
     del both
+    n_b = np.int32(len(buckets))
+    net.x_arc = flat // n_b
+    net.x_bucket = flat % n_b
+    del flat
     _yard_legs(prep, net, provider)
     return net, arcs
 
@@ -392,33 +400,51 @@ class _Comp:
 def _components(prep: Prepared, net: _Net, arcs: Any) -> list[_Comp]:
     n_o, n_n, n_y = len(prep.offers), len(prep.needs), len(net.yards)
     size = n_o + n_n + n_y
-    rows: list[int] = []
-    cols: list[int] = []
-    if net.x_arc.size:
-        rows.extend(arcs.offer[net.x_arc].tolist())
-        cols.extend((arcs.need[net.x_arc] + n_o).tolist())
-    for o, y, _, _ in net.entries:
-        rows.append(o)
-        cols.append(n_o + n_n + y)
-    for y, _, _, n, _, _ in net.exits:
-        rows.append(n_o + n_n + y)
-        cols.append(n_o + n)
-    if not rows:
+    # the arcs in use (a candidate arc may have variables in several buckets) link their ends
+    in_use = np.unique(net.x_arc) if net.x_arc.size else np.zeros(0, dtype=np.int64)
+    rows = np.concatenate(
+        [
+            arcs.offer[in_use],
+            np.array([o for o, _, _, _ in net.entries], dtype=np.int64),
+            np.array([n_o + n_n + y for y, _, _, _, _, _ in net.exits], dtype=np.int64),
+        ]
+    ).astype(np.int64)
+    cols = np.concatenate(
+        [
+            arcs.need[in_use] + n_o,
+            np.array([n_o + n_n + y for _, y, _, _ in net.entries], dtype=np.int64),
+            np.array([n_o + n for _, _, _, n, _, _ in net.exits], dtype=np.int64),
+        ]
+    ).astype(np.int64)
+    if not rows.size:
         return []
-    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(size, size))
+    graph = coo_matrix((np.ones(rows.size, dtype=np.int8), (rows, cols)), shape=(size, size))
     _, labels = connected_components(graph, directed=False)
     used = np.zeros(size, dtype=bool)
     used[rows] = True
     used[cols] = True
-    x_label = labels[arcs.offer[net.x_arc]] if net.x_arc.size else np.zeros(0, dtype=np.int64)
+    # the variables are ordered by arc: those of arc a are x_start[a] .. x_start[a + 1] - 1
+    arc_label = labels[arcs.offer]
+    x_count = (
+        np.bincount(net.x_arc, minlength=len(arcs.offer))
+        if net.x_arc.size
+        else np.zeros(len(arcs.offer), dtype=np.int64)
+    )
+    x_start = np.concatenate([[0], np.cumsum(x_count)]).astype(np.int64)
     comps: dict[int, _Comp] = {}
     for label in sorted(set(labels[used].tolist())):
         members = np.flatnonzero((labels == label) & used)
+        own = np.flatnonzero((arc_label == label) & (x_count > 0))
+        counts = x_count[own]
+        # ranges x_start[a] .. + count, concatenated (ascending, as the arcs are)
+        x = np.repeat(x_start[own] - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts) + np.arange(
+            int(counts.sum())
+        )
         comps[label] = _Comp(
             offers=members[members < n_o],
             needs=members[(members >= n_o) & (members < n_o + n_n)] - n_o,
             yards=(members[members >= n_o + n_n] - n_o - n_n).tolist(),
-            x=np.flatnonzero(x_label == label),
+            x=x.astype(np.int32),
             entries=[],
             exits=[],
         )
@@ -535,18 +561,157 @@ def _network(
     return np.asarray(smcf.flows(arcs), dtype=np.int64)
 
 
-def _solve_network(prep: Prepared, net: _Net, arcs: Any, comp: _Comp) -> np.ndarray:
-    """The time-expanded network of a component without yards and recipes: flows per comp.x."""
-    offers, needs = comp.offers, comp.needs
-    n_off, n_need = offers.size, needs.size
+def _solve_network(
+    prep: Prepared, net: _Net, arcs: Any, comp: _Comp, *, decompose: bool = True
+) -> np.ndarray:
+    """The time-expanded network of a component without yards and recipes: flows per comp.x.
+
+    With ``decompose`` (the default) the network is first cut into its independent parts, see
+    :func:`_bucket_parts`: each part is solved on its own (sequentially, so only one part's
+    network is in memory) and the flows are put back in place. Every level of the objective is a
+    sum over the parts and the parts share no constraint, so the combination of the parts'
+    lexicographic optima is the lexicographic optimum of the whole.
+
+    A part is solved as a bipartite network with one node per listing group: a periodic
+    listing's slot (supply or demand: the slot's quantity; its horizon total is the sum of its
+    slots) or a ``once`` listing (its whole total; each of its slots holds that whole total too,
+    so no slot node is needed) — the same optimum as the part of the time-expanded network of
+    :func:`_expanded_flow`, with about half the nodes.
+    """
+    if not decompose:
+        return _expanded_flow(prep, net, arcs, comp.x, comp.offers, comp.needs)
+    g = _Groups(prep, net, arcs, comp.x)
+    if g.count == 1:
+        return _expanded_flow(prep, net, arcs, comp.x, comp.offers, comp.needs)
+    g_offer, g_need = g.keys_o // g.n_b, g.keys_n // g.n_b
+    supply = np.where(
+        net.offer_once[g_offer], prep.offer_supply[g_offer], net.offer_cap[g_offer, g.keys_o % g.n_b]
+    ).astype(np.int64)
+    demand = np.where(
+        net.need_once[g_need], prep.need_demand[g_need], net.need_cap[g_need, g.keys_n % g.n_b]
+    ).astype(np.int64)
+    waste = prep.offer_waste[g_offer]
+    lab_o, lab_n = g.labels[: g.keys_o.size], g.labels[g.keys_o.size :]
+    ord_o = np.argsort(lab_o, kind="stable")
+    ord_n = np.argsort(lab_n, kind="stable")
+    cut_o = np.searchsorted(lab_o[ord_o], np.arange(g.count + 1))
+    cut_n = np.searchsorted(lab_n[ord_n], np.arange(g.count + 1))
+    x_label = lab_o[g.inv_o]
+    ord_x = np.argsort(x_label, kind="stable")
+    cut_x = np.searchsorted(x_label[ord_x], np.arange(g.count + 1))
+    flows = np.zeros(comp.x.size, dtype=np.int64)
+    # parts with the very same network (arcs, capacities, supplies: e.g. whole weeks of steady
+    # listings) share one solve; the solver is deterministic, so the flows are the same
+    solved: dict[bytes, np.ndarray] = {}
+    for label in range(g.count):
+        idx = ord_x[cut_x[label] : cut_x[label + 1]]
+        if not idx.size:
+            continue
+        go = ord_o[cut_o[label] : cut_o[label + 1]]  # ascending: a stable sort of the labels
+        gn = ord_n[cut_n[label] : cut_n[label + 1]]
+        n_off, n_need = go.size, gn.size
+        network = (
+            supply[go],
+            waste[go],
+            demand[gn],
+            np.searchsorted(go, g.inv_o[idx]).astype(np.int64),
+            (n_off + np.searchsorted(gn, g.inv_n[idx])).astype(np.int64),
+            np.minimum(net.offer_cap[g.xo[idx], g.xb[idx]], net.need_cap[g.xn[idx], g.xb[idx]]),
+            arcs.cost[net.x_arc[comp.x[idx]]].astype(np.int64),
+        )
+        digest = hashlib.sha256()
+        for arr in network:
+            digest.update(np.ascontiguousarray(arr).tobytes())
+            digest.update(b"|")
+        key = digest.digest()
+        if key not in solved:
+            part_supply, part_waste, part_demand, tails, heads, caps, costs = network
+            solved[key] = _network(
+                n_off + n_need,
+                np.arange(n_off, dtype=np.int64),
+                part_supply,
+                part_waste,
+                np.arange(n_off, n_off + n_need, dtype=np.int64),
+                part_demand,
+                tails,
+                heads,
+                caps,
+                costs,
+                prep.problem.objective,
+            )
+        flows[idx] = solved[key]
+    return flows
+
+
+class _Groups:
+    """The listing groups of the direct variables ``x`` and their connected parts.
+
+    Nodes are listing *groups*: a periodic listing in one bucket (its slot: it may send or take
+    there only, up to the slot's quantity), or a ``once`` listing as a whole (its lot may leave or
+    arrive in any bucket of its window, against one total). A variable joins its offer's group and
+    its need's group; the connected parts (``labels`` of the offer groups, then the need groups)
+    share no constraint. Without ``once`` listings spanning buckets, every part lies inside one
+    bucket.
+    """
+
+    def __init__(self, prep: Prepared, net: _Net, arcs: Any, x: np.ndarray) -> None:
+        self.n_b = n_b = len(net.buckets)
+        xa = net.x_arc[x]
+        self.xb = xb = net.x_bucket[x]
+        # int32 throughout: listings × buckets stays far below 2**31
+        self.xo = xo = arcs.offer[xa].astype(np.int32)
+        self.xn = xn = arcs.need[xa].astype(np.int32)
+        del xa
+        nb = np.int32(n_b)
+        self.keys_o, inv_o = np.unique(xo * nb + np.where(net.offer_once[xo], 0, xb), return_inverse=True)
+        self.keys_n, inv_n = np.unique(xn * nb + np.where(net.need_once[xn], 0, xb), return_inverse=True)
+        self.inv_o = inv_o.ravel().astype(np.int32)
+        del inv_o
+        self.inv_n = inv_n.ravel().astype(np.int32)
+        del inv_n
+        size = self.keys_o.size + self.keys_n.size
+        graph = coo_matrix(
+            (np.ones(x.size, dtype=np.int8), (self.inv_o, self.inv_n + np.int32(self.keys_o.size))),
+            shape=(size, size),
+        )
+        self.count, self.labels = connected_components(graph, directed=False)
+        del graph
+
+
+def _bucket_parts(prep: Prepared, net: _Net, arcs: Any, x: np.ndarray) -> list[np.ndarray]:
+    """The direct variables ``x`` (indices into net.x_arc) cut into independent parts (see
+    :class:`_Groups`), as positions into ``x``, ordered by their first variable."""
+    g = _Groups(prep, net, arcs, x)
+    if g.count == 1:
+        return [np.arange(x.size)]
+    x_label = g.labels[g.inv_o]
+    order = np.argsort(x_label, kind="stable")
+    cuts = np.flatnonzero(np.diff(x_label[order])) + 1
+    parts = np.split(order, cuts)
+    parts.sort(key=lambda p: int(p[0]))
+    return parts
+
+
+def _expanded_flow(
+    prep: Prepared,
+    net: _Net,
+    arcs: Any,
+    x: np.ndarray,
+    offers: np.ndarray,
+    needs: np.ndarray,
+) -> np.ndarray:
+    """The lexicographic optimum of a component's whole time-expanded network (the direct
+    variables ``x``): offer and need nodes carry the horizon totals, slot nodes below them."""
     n_b = len(net.buckets)
-    xa = net.x_arc[comp.x]
-    xb = net.x_bucket[comp.x]
+    xa = net.x_arc[x]
+    xb = net.x_bucket[x]
     xo = arcs.offer[xa]
     xn = arcs.need[xa]
+    n_off, n_need = offers.size, needs.size
     # nodes: offers, needs, then one per offer slot and one per need slot in use
     slot_o, inv_o = np.unique(xo * n_b + xb, return_inverse=True)
     slot_n, inv_n = np.unique(xn * n_b + xb, return_inverse=True)
+    inv_o, inv_n = inv_o.ravel(), inv_n.ravel()
     first_o = n_off + n_need
     first_n = first_o + slot_o.size
     next_node = first_n + slot_n.size
@@ -567,13 +732,15 @@ def _solve_network(prep: Prepared, net: _Net, arcs: Any, comp: _Comp) -> np.ndar
         ]
     )
     costs = np.concatenate([arcs.cost[xa], np.zeros(slot_o.size + slot_n.size, dtype=np.int64)])
+    supply = prep.offer_supply[offers].astype(np.int64)
+    demand = prep.need_demand[needs].astype(np.int64)
     flows = _network(
         next_node,
         np.arange(n_off, dtype=np.int64),
-        prep.offer_supply[offers],
+        supply,
         prep.offer_waste[offers],
         np.arange(n_off, n_off + n_need, dtype=np.int64),
-        prep.need_demand[needs],
+        demand,
         tails.astype(np.int64),
         heads.astype(np.int64),
         caps.astype(np.int64),
@@ -1033,11 +1200,10 @@ def _solution(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Result, s
     freight = float(problem.road_freight_kg_per_tkm)
     # (offer, need, yard) -> {schedule bucket: q}, {entry bucket: q}, distance, legs
     agg: dict[tuple[int, int, int | None], dict[str, Any]] = {}
-    xa = net.x_arc[comp.x]
-    xb = net.x_bucket[comp.x]
-    for a, b, q in zip(xa.tolist(), xb.tolist(), res.x.tolist(), strict=True):
-        if q <= 0:
-            continue
+    nonzero = np.flatnonzero(res.x > 0)
+    xa = net.x_arc[comp.x[nonzero]]
+    xb = net.x_bucket[comp.x[nonzero]]
+    for a, b, q in zip(xa.tolist(), xb.tolist(), res.x[nonzero].tolist(), strict=True):
         o, n = int(arcs.offer[a]), int(arcs.need[a])
         item = agg.setdefault((o, n, None), {"s": {}, "e": {}, "d": float(arcs.distance_km[a]), "legs": None})
         item["s"][b] = item["s"].get(b, 0) + q
@@ -1150,8 +1316,14 @@ def _solution(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Result, s
     )
 
 
-def solve_timed(problem: Problem, provider: DistanceProvider, deadline: float) -> tuple[Solution, Prepared]:
-    """Solve ``problem`` over its time buckets (see the module docstring)."""
+def solve_timed(
+    problem: Problem, provider: DistanceProvider, deadline: float, *, _decompose: bool = True
+) -> tuple[Solution, Prepared]:
+    """Solve ``problem`` over its time buckets (see the module docstring).
+
+    ``_decompose=False`` (tests only) solves every network component as one time-expanded
+    network instead of its independent per-bucket parts (:func:`_bucket_parts`).
+    """
     from .results import _isolated_solution, merge
 
     started = time.perf_counter()
@@ -1169,7 +1341,7 @@ def solve_timed(problem: Problem, provider: DistanceProvider, deadline: float) -
         plain = not comp.yards and not any(prep.needs[n].recipe is not None for n in comp.needs.tolist())
         res: _Result | None = None
         if plain:
-            x = _solve_network(prep, net, arcs, comp)
+            x = _solve_network(prep, net, arcs, comp, decompose=_decompose)
             if _lots_ok(arcs, net, comp, x):
                 res = _Result(
                     x, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), True, 0.0, "min_cost_flow"
