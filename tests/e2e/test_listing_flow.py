@@ -20,7 +20,12 @@ def catalogue(db):
 
 
 def _nav(page, name):
-    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name=name, exact=True).click()
+    # Wait for the new page's load event: htmx must be listening before a decision is clicked
+    # (under load a click can otherwise land first and post the plain form).
+    with page.expect_navigation():
+        page.get_by_role("navigation", name="Main navigation").get_by_role(
+            "link", name=name, exact=True
+        ).click()
 
 
 def _logout(page):

@@ -26,7 +26,7 @@ def test_the_cards_show_the_figures_of_the_chosen_basis(client, municipality, ru
     url = reverse("matching:dashboard")
 
     agreed = client.get(url, {"basis": "agreed"}).content.decode()
-    assert _cards(agreed) == ("agreed", "1,780.0 t")  # the five deals of tests/monitor/city.py
+    assert _cards(agreed) == ("agreed", "1 780.0 t")  # the five deals of tests/monitor/city.py
     assert "diverted from waste (agreed)" in agreed
 
     delivered = client.get(url, {"basis": "delivered"}).content.decode()
