@@ -40,18 +40,23 @@ lint: venv
 
 # The gates, then the whole suite on SQLite with eager Celery; then, when DATABASE_URL points at
 # a reachable PostgreSQL, again on PostgreSQL, with the real-worker tests when REDIS_URL is too.
+# The browser tests and the schema fuzz are backend-independent and slow: when PostgreSQL is
+# reachable they run once, in the PostgreSQL pass (the production-like one), not twice.
+BACKEND_FREE := --ignore=tests/e2e --ignore=tests/api/test_schema_fuzz.py
+
 test: venv
 	@$(MAKE) --no-print-directory lint
-	@$(MAKE) --no-print-directory test-sqlite
 	@if $(PY) scripts/backends.py postgres; then \
+		$(MAKE) --no-print-directory test-sqlite SQLITE_ONLY_ARGS="$(BACKEND_FREE)" && \
 		$(MAKE) --no-print-directory test-postgres; \
 	else \
+		$(MAKE) --no-print-directory test-sqlite && \
 		echo "== PostgreSQL: not configured or unreachable (DATABASE_URL); skipped the PostgreSQL run"; \
 	fi
 
 test-sqlite: venv
-	@echo "== Backend: SQLite (in memory), Celery eager"
-	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -q $(PYTEST_ARGS)
+	@echo "== Backend: SQLite (in memory), Celery eager $(if $(SQLITE_ONLY_ARGS),(browser tests and schema fuzz run in the PostgreSQL pass),)"
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -q $(SQLITE_ONLY_ARGS) $(PYTEST_ARGS)
 
 test-postgres: venv
 	@if $(PY) scripts/backends.py redis; then \
