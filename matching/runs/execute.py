@@ -133,7 +133,6 @@ def _solve_and_write(*, run: MatchRun, token: str) -> str:
     return "succeeded" if written else "not-claimed"
 
 
-@transaction.atomic
 def _solve(problem: engine.Problem) -> engine.Solution:
     """Solve on the worker's cores for runs large enough to gain (``MATCHING_SOLVER_WORKERS``);
     smaller ones call ``solve()`` exactly as before."""
@@ -141,6 +140,7 @@ def _solve(problem: engine.Problem) -> engine.Solution:
     return engine.solve(problem, workers=workers) if workers > 1 else engine.solve(problem)
 
 
+@transaction.atomic
 def write_results(
     *,
     run: MatchRun,
