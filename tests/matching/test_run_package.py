@@ -191,3 +191,28 @@ def test_the_deal_email_is_sent_by_a_task_queued_on_commit(
         "farmer@example.kz",
     ]
     assert all("agreed" in m.subject for m in mail.outbox)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_results_are_written_inside_one_transaction_and_the_solve_outside_any(
+    grain_market, run_now, monkeypatch
+):
+    """The run row lock of ``write_results`` needs a transaction (PostgreSQL refuses
+    ``select_for_update`` outside one); the solve must not hold one open."""
+    from django.db import connection
+
+    seen: dict[str, bool] = {}
+    solve, factors = execute.engine.solve, execute.factors_by_material
+
+    def solve_spy(*args, **kwargs):
+        seen["solve"] = connection.in_atomic_block
+        return solve(*args, **kwargs)
+
+    def factors_spy(*args, **kwargs):
+        seen["write"] = connection.in_atomic_block
+        return factors(*args, **kwargs)
+
+    monkeypatch.setattr(execute.engine, "solve", solve_spy)
+    monkeypatch.setattr(execute, "factors_by_material", factors_spy)
+    assert run_now(time_step="none").status == "succeeded"
+    assert seen == {"solve": False, "write": True}
