@@ -21,8 +21,11 @@ yard legs):
   in every bucket from ``e`` to ``t``. Each leg is checked against one end's limit: offer → yard
   within the offer's maximum distance (if any), yard → need within the need's. The stock at the
   end of every bucket (all that entered at or before it and leaves after it) stays within the
-  yard's capacity (tonnes by mass, or pieces). Perishable materials never enter a yard. Declined
-  pairs exclude direct flows only (a yard flow is re-dispatched from the yard).
+  yard's capacity (tonnes by mass, or pieces) less what agreed deals and reserving proposals
+  already hold there (``StorageInput.booked``). Perishable materials never enter a yard. A
+  declined pair goes neither direct nor through any yard; a triple the yard's owner declined
+  (``declined_storage_triples``) not through that yard: an offer with such exclusions at a yard
+  enters a lot of its own there, which only its allowed needs leave (a lot is otherwise shared).
 * **Recipes** bound the mass mix a need receives over the horizon (linear constraints, see
   :func:`_recipe_rows`); a need with a quality bound takes no material lacking the properties.
 
@@ -200,6 +203,7 @@ class _Net:
     yards: list[StorageInput]
     yard_active: list[set[int]]
     yard_cap: list[float]  # kg (t-yards) or pieces
+    yard_booked: list[list[float]] = field(default_factory=list)  # per yard and bucket, same unit
     # direct variables: (arc index, bucket)
     x_arc: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     x_bucket: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -207,6 +211,62 @@ class _Net:
     entries: list[tuple[int, int, int, float]] = field(default_factory=list)
     # yard exits v: (yard, material, entry bucket, need, exit bucket, leg km)
     exits: list[tuple[int, str, int, int, int, float]] = field(default_factory=list)
+    # the lot of each entry / exit besides (yard, material, entry bucket): -1 shared, else the
+    # offer whose own lot it is (an offer with declined needs at that yard)
+    entry_tags: list[int] = field(default_factory=list)
+    exit_tags: list[int] = field(default_factory=list)
+
+
+def _entry_lot(prep: Prepared, net: _Net, i: int) -> tuple[int, str, int, int]:
+    o, y, e, _ = net.entries[i]
+    return (y, prep.offers[o].material, e, net.entry_tags[i])
+
+
+def _exit_lot(net: _Net, i: int) -> tuple[int, str, int, int]:
+    y, key, e, _, _, _ = net.exits[i]
+    return (y, key, e, net.exit_tags[i])
+
+
+def _booked(yard: StorageInput, buckets: Buckets, scale: int) -> list[float]:
+    """The largest stock ``yard.booked`` holds during each bucket (kg or pieces)."""
+    steps = sorted(yard.booked)
+    if not steps:
+        return [0.0] * len(buckets)
+    starts = [d.toordinal() for d, _ in steps]
+    ends = [s - 1 for s in starts[1:]] + [2**62]
+    return [
+        float(
+            max(
+                (
+                    exact(q)
+                    for (_, q), a, b in zip(steps, starts, ends, strict=True)
+                    if a <= last and b >= first
+                ),
+                default=0,
+            )
+            * scale
+        )
+        for first, last in zip(buckets.first, buckets.last, strict=True)
+    ]
+
+
+def _yard_exclusions(prep: Prepared, net: _Net) -> dict[tuple[int, int], set[int]]:
+    """(offer position, yard index) → need positions it may not reach through that yard."""
+    problem = prep.problem
+    if not net.yards or not (problem.declined_pairs or problem.declined_storage_triples):
+        return {}
+    offer_pos = {int(i): p for p, i in enumerate(prep.offer_id.tolist())}
+    need_pos = {int(i): p for p, i in enumerate(prep.need_id.tolist())}
+    yard_index = {yard.id: y for y, yard in enumerate(net.yards)}
+    out: dict[tuple[int, int], set[int]] = {}
+    for a, b in problem.declined_pairs:
+        if a in offer_pos and b in need_pos:
+            for y in range(len(net.yards)):
+                out.setdefault((offer_pos[a], y), set()).add(need_pos[b])
+    for a, b, c in problem.declined_storage_triples:
+        if a in offer_pos and b in need_pos and c in yard_index:
+            out.setdefault((offer_pos[a], yard_index[c]), set()).add(need_pos[b])
+    return out
 
 
 def _slots(prep: Prepared, buckets: Buckets) -> tuple[list[dict[int, int]], list[dict[int, int]]]:
@@ -252,6 +312,7 @@ def _yard_legs(prep: Prepared, net: _Net, provider: DistanceProvider) -> None:
     if n_b < 2:
         return
     offer_material = [o.material for o in prep.offers]
+    excluded = _yard_exclusions(prep, net)
     for y, yard in enumerate(net.yards):
         active = net.yard_active[y]
         if len(active) < 2 or net.yard_cap[y] <= 0:
@@ -305,20 +366,28 @@ def _yard_legs(prep: Prepared, net: _Net, provider: DistanceProvider) -> None:
                 for b in sorted(net.offer_slots[o])
                 if b in active and b + 1 in active
             ]
-            entry_buckets = sorted({b for _, _, b, _ in entries})
+            # an offer with needs excluded at this yard gets lots of its own (tag: the offer)
+            reachable = {j for j, ok in zip(needs.tolist(), ok_n.tolist(), strict=True) if ok}
+            tags = [en[0] if excluded.get((en[0], y), set()) & reachable else -1 for en in entries]
             exits = []
-            for e in entry_buckets:
+            exit_tags = []
+            for e, tag in sorted({(en[2], tag) for en, tag in zip(entries, tags, strict=True)}):
+                barred = excluded.get((tag, y), set()) if tag >= 0 else set()
                 for j, d, ok in zip(needs.tolist(), leg2.tolist(), ok_n.tolist(), strict=True):
-                    if not ok:
+                    if not ok or j in barred:
                         continue
                     for t in sorted(net.need_slots[j]):
                         if t <= e or not all(b in active for b in range(e, t + 1)):
                             continue
                         if may_wait(spec, buckets, e, t):
                             exits.append((y, key, e, int(j), t, float(d)))
-            exit_buckets = {e for _, _, e, _, _, _ in exits}
-            net.entries.extend(en for en in entries if en[2] in exit_buckets)
+                            exit_tags.append(tag)
+            open_lots = {(ex[2], tag) for ex, tag in zip(exits, exit_tags, strict=True)}
+            kept = [(en, tag) for en, tag in zip(entries, tags, strict=True) if (en[2], tag) in open_lots]
+            net.entries.extend(en for en, _ in kept)
+            net.entry_tags.extend(tag for _, tag in kept)
             net.exits.extend(exits)
+            net.exit_tags.extend(exit_tags)
 
 
 def _candidates(prep: Prepared, provider: DistanceProvider) -> Any:
@@ -359,6 +428,7 @@ def _build(prep: Prepared, provider: DistanceProvider) -> tuple[_Net, Any]:
         yards=yards,
         yard_active=yard_active,
         yard_cap=yard_cap,
+        yard_booked=[_booked(yard, buckets, KG_PER_TONNE if yard.unit == "t" else 1) for yard in yards],
     )
     arcs = _candidates(prep, provider)
     # a need with a quality bound takes nothing it cannot blend
@@ -821,14 +891,12 @@ class _LP:
         for n, vs in sorted(in_total.items()):
             m.add_linear_constraint(mathopt.fast_sum(vs) <= int(prep.need_demand[n]))
         # yards: what enters a lot (yard, material, bucket) leaves it later; stock within capacity
-        lot_in: dict[tuple[int, str, int], list[Any]] = {}
-        lot_out: dict[tuple[int, str, int], list[Any]] = {}
+        lot_in: dict[tuple[int, str, int, int], list[Any]] = {}
+        lot_out: dict[tuple[int, str, int, int], list[Any]] = {}
         for var_, i in zip(self.u, comp.entries, strict=True):
-            o, y, b, _ = net.entries[i]
-            lot_in.setdefault((y, prep.offers[o].material, b), []).append(var_)
+            lot_in.setdefault(_entry_lot(prep, net, i), []).append(var_)
         for var_, i in zip(self.v, comp.exits, strict=True):
-            y, key, e, _, _, _ = net.exits[i]
-            lot_out.setdefault((y, key, e), []).append(var_)
+            lot_out.setdefault(_exit_lot(net, i), []).append(var_)
         for lot_key in sorted(set(lot_in) | set(lot_out)):
             m.add_linear_constraint(
                 mathopt.fast_sum(lot_in.get(lot_key, [])) - mathopt.fast_sum(lot_out.get(lot_key, [])) == 0
@@ -846,7 +914,8 @@ class _LP:
                     if yy == y and e <= t < tt
                 ]
                 if terms:
-                    m.add_linear_constraint(mathopt.fast_sum(terms) <= net.yard_cap[y])
+                    room = max(net.yard_cap[y] - net.yard_booked[y][t], 0.0)
+                    m.add_linear_constraint(mathopt.fast_sum(terms) <= room)
         # minimum lots (integer model only): direct pairs over the horizon, yard legs per offer/need
         if integer:
             groups: dict[tuple[str, int, int], list[Any]] = {}
@@ -1098,14 +1167,12 @@ def _repair_lots(
 
 def _balance_yards(prep: Prepared, net: _Net, comp: _Comp, u: np.ndarray, v: np.ndarray) -> None:
     """Make what enters each yard lot equal what leaves it, by lowering the larger side."""
-    ins: dict[tuple[int, str, int], list[int]] = {}
-    outs: dict[tuple[int, str, int], list[int]] = {}
+    ins: dict[tuple[int, str, int, int], list[int]] = {}
+    outs: dict[tuple[int, str, int, int], list[int]] = {}
     for i, en in enumerate(comp.entries):
-        o, y, e, _ = net.entries[en]
-        ins.setdefault((y, prep.offers[o].material, e), []).append(i)
+        ins.setdefault(_entry_lot(prep, net, en), []).append(i)
     for i, ex in enumerate(comp.exits):
-        y, key, e, _, _, _ = net.exits[ex]
-        outs.setdefault((y, key, e), []).append(i)
+        outs.setdefault(_exit_lot(net, ex), []).append(i)
     for lot in sorted(set(ins) | set(outs)):
         a, b = ins.get(lot, []), outs.get(lot, [])
         excess = int(u[a].sum()) - int(v[b].sum())
@@ -1157,14 +1224,11 @@ def _repair_recipes(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Res
             arr[i] -= 1
             if arr is res.v:
                 # keep the yard lot balanced: one unit less enters it, from its largest entry
-                y, key, e, _, _, _ = net.exits[comp.exits[i]]
+                lot = _exit_lot(net, comp.exits[i])
                 same = [
                     j
                     for j, en in enumerate(comp.entries)
-                    if net.entries[en][1] == y
-                    and net.entries[en][2] == e
-                    and prep.offers[net.entries[en][0]].material == key
-                    and res.u[j] > 0
+                    if _entry_lot(prep, net, en) == lot and res.u[j] > 0
                 ]
                 j = max(same, key=lambda j: (int(res.u[j]), -j))
                 res.u[j] -= 1
@@ -1207,20 +1271,20 @@ def _solution(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Result, s
         o, n = int(arcs.offer[a]), int(arcs.need[a])
         item = agg.setdefault((o, n, None), {"s": {}, "e": {}, "d": float(arcs.distance_km[a]), "legs": None})
         item["s"][b] = item["s"].get(b, 0) + q
-    lots: dict[tuple[int, str, int], tuple[list[tuple[int, int]], list[tuple[int, int, int]]]] = {}
+    lots: dict[tuple[int, str, int, int], tuple[list[tuple[int, int]], list[tuple[int, int, int]]]] = {}
     leg1: dict[tuple[int, int], float] = {}
     leg2: dict[tuple[int, int], float] = {}
     for i, q in zip(comp.entries, res.u.tolist(), strict=True):
         o, y, e, d = net.entries[i]
         leg1[(o, y)] = d
         if q > 0:
-            lots.setdefault((y, prep.offers[o].material, e), ([], []))[0].append((o, q))
+            lots.setdefault(_entry_lot(prep, net, i), ([], []))[0].append((o, q))
     for i, q in zip(comp.exits, res.v.tolist(), strict=True):
         y, key, e, n, t, d = net.exits[i]
         leg2[(y, n)] = d
         if q > 0:
-            lots.setdefault((y, key, e), ([], []))[1].append((t, n, q))
-    for (yard, _, e), (ins, outs) in sorted(lots.items()):
+            lots.setdefault(_exit_lot(net, i), ([], []))[1].append((t, n, q))
+    for (yard, _, e, _), (ins, outs) in sorted(lots.items()):
         for o, n, t, q in _fifo(sorted(ins), sorted(outs)):
             l1, l2 = leg1[(o, yard)], leg2[(yard, n)]
             item = agg.setdefault((o, n, yard), {"s": {}, "e": {}, "d": l1 + l2, "legs": (l1, l2)})
