@@ -22,10 +22,15 @@ yard legs):
   within the offer's maximum distance (if any), yard → need within the need's. The stock at the
   end of every bucket (all that entered at or before it and leaves after it) stays within the
   yard's capacity (tonnes by mass, or pieces) less what agreed deals and reserving proposals
-  already hold there (``StorageInput.booked``). Perishable materials never enter a yard. A
-  declined pair goes neither direct nor through any yard; a triple the yard's owner declined
-  (``declined_storage_triples``) not through that yard: an offer with such exclusions at a yard
-  enters a lot of its own there, which only its allowed needs leave (a lot is otherwise shared).
+  already hold there (``StorageInput.booked``). Perishable materials never enter a yard.
+* **Declines and yards.** A declined pair goes neither direct nor through any yard; a triple the
+  yard's owner declined (``declined_storage_triples``) not through that yard. In a lot (yard,
+  material, entry bucket) where some entering offers are *barred* from some leaving needs, the
+  units must still pair up offer → need without a barred pair: Hall's condition, one row per
+  set S of barred offers (what S brings in ≤ what the needs that some offer of S may serve take
+  out; beyond ``HALL_MAX_OFFERS`` barred offers in one lot, the stricter single row over all of
+  them and the needs none of them bars). Such lots are paired by a max flow, not first in
+  first out (:func:`_pair_lot`); after rounding, what cannot be paired is trimmed.
 * **Recipes** bound the mass mix a need receives over the horizon (linear constraints, see
   :func:`_recipe_rows`); a need with a quality bound takes no material lacking the properties.
 
@@ -203,7 +208,6 @@ class _Net:
     yards: list[StorageInput]
     yard_active: list[set[int]]
     yard_cap: list[float]  # kg (t-yards) or pieces
-    yard_booked: list[list[float]] = field(default_factory=list)  # per yard and bucket, same unit
     # direct variables: (arc index, bucket)
     x_arc: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     x_bucket: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -211,20 +215,9 @@ class _Net:
     entries: list[tuple[int, int, int, float]] = field(default_factory=list)
     # yard exits v: (yard, material, entry bucket, need, exit bucket, leg km)
     exits: list[tuple[int, str, int, int, int, float]] = field(default_factory=list)
-    # the lot of each entry / exit besides (yard, material, entry bucket): -1 shared, else the
-    # offer whose own lot it is (an offer with declined needs at that yard)
-    entry_tags: list[int] = field(default_factory=list)
-    exit_tags: list[int] = field(default_factory=list)
-
-
-def _entry_lot(prep: Prepared, net: _Net, i: int) -> tuple[int, str, int, int]:
-    o, y, e, _ = net.entries[i]
-    return (y, prep.offers[o].material, e, net.entry_tags[i])
-
-
-def _exit_lot(net: _Net, i: int) -> tuple[int, str, int, int]:
-    y, key, e, _, _, _ = net.exits[i]
-    return (y, key, e, net.exit_tags[i])
+    yard_booked: list[list[float]] = field(default_factory=list)  # per yard and bucket, as yard_cap
+    # lots (yard, material, entry bucket) with barred entries: {barred offer: needs it may not reach}
+    barred: dict[tuple[int, str, int], dict[int, frozenset[int]]] = field(default_factory=dict)
 
 
 def _booked(yard: StorageInput, buckets: Buckets, scale: int) -> list[float]:
@@ -266,6 +259,85 @@ def _yard_exclusions(prep: Prepared, net: _Net) -> dict[tuple[int, int], set[int
     for a, b, c in problem.declined_storage_triples:
         if a in offer_pos and b in need_pos and c in yard_index:
             out.setdefault((offer_pos[a], yard_index[c]), set()).add(need_pos[b])
+    return out
+
+
+def _barred_lots(prep: Prepared, net: _Net) -> None:
+    """Fill ``net.barred``: per lot, the entering offers barred from some leaving need."""
+    excluded = _yard_exclusions(prep, net)
+    if not excluded:
+        return
+    leaving: dict[tuple[int, str, int], set[int]] = {}
+    for y, key, e, n, _, _ in net.exits:
+        leaving.setdefault((y, key, e), set()).add(n)
+    bars: dict[tuple[int, str, int], dict[int, set[int]]] = {}
+    for o, y, e, _ in net.entries:
+        lot = (y, prep.offers[o].material, e)
+        hit = excluded.get((o, y), set()) & leaving.get(lot, set())
+        if hit:
+            bars.setdefault(lot, {})[o] = hit
+    for lot, by_offer in bars.items():
+        net.barred[lot] = {o: frozenset(hit) for o, hit in sorted(by_offer.items())}
+
+
+#: Hall's condition gets a row per set of barred offers in a lot up to this many barred offers
+HALL_MAX_OFFERS = 6
+
+
+def _hall_rows(bars: dict[int, frozenset[int]]) -> list[tuple[list[int], frozenset[int]]]:
+    """(offers S, needs T) rows of a barred lot: Σ_S in ≤ Σ out − Σ_T out (T: barred by all of S)."""
+    offers = sorted(bars)
+    if len(offers) > HALL_MAX_OFFERS:
+        return [(offers, frozenset().union(*bars.values()))]
+    rows = []
+    for mask in range(1, 2 ** len(offers)):
+        group = [o for k, o in enumerate(offers) if mask >> k & 1]
+        common = frozenset.intersection(*(bars[o] for o in group))
+        if common:
+            rows.append((group, common))
+    return rows
+
+
+def _pair_lot(
+    ins: list[tuple[int, int]], outs: list[tuple[int, int, int]], bars: dict[int, frozenset[int]]
+) -> list[tuple[int, int, int, int]]:
+    """Pair a barred lot's entries (offer, qty) with its exits (bucket, need, qty) without a barred
+    pair, as far as possible (a max flow): (offer, need, bucket, q), each need's share in bucket
+    order. Unpaired units are left out."""
+    offers = sorted({o for o, _ in ins})
+    needs = sorted({n for _, n, _ in outs})
+    supply = {o: sum(q for oo, q in ins if oo == o) for o in offers}
+    demand = {n: sum(q for _, nn, q in outs if nn == n) for n in needs}
+    graph = max_flow.SimpleMaxFlow()
+    source, sink = 0, 1
+    node_o = {o: 2 + k for k, o in enumerate(offers)}
+    node_n = {n: 2 + len(offers) + k for k, n in enumerate(needs)}
+    for o in offers:
+        graph.add_arc_with_capacity(source, node_o[o], supply[o])
+    pair_arcs = {}
+    for o in offers:
+        for n in needs:
+            if n not in bars.get(o, ()):
+                pair_arcs[(o, n)] = graph.add_arc_with_capacity(node_o[o], node_n[n], supply[o])
+    for n in needs:
+        graph.add_arc_with_capacity(node_n[n], sink, demand[n])
+    if graph.solve(source, sink) != graph.OPTIMAL:
+        raise SolverFailure("max flow failed on a yard lot", status="max_flow")
+    out = []
+    for n in needs:
+        given = [(o, int(graph.flow(pair_arcs[(o, n)]))) for o in offers if (o, n) in pair_arcs]
+        given = [(o, q) for o, q in given if q > 0]
+        for t, nn, q in sorted(outs):
+            if nn != n:
+                continue
+            while q > 0 and given:
+                o, g = given[0]
+                take = min(q, g)
+                out.append((o, n, t, take))
+                q -= take
+                given[0] = (o, g - take)
+                if given[0][1] == 0:
+                    given.pop(0)
     return out
 
 
@@ -312,7 +384,6 @@ def _yard_legs(prep: Prepared, net: _Net, provider: DistanceProvider) -> None:
     if n_b < 2:
         return
     offer_material = [o.material for o in prep.offers]
-    excluded = _yard_exclusions(prep, net)
     for y, yard in enumerate(net.yards):
         active = net.yard_active[y]
         if len(active) < 2 or net.yard_cap[y] <= 0:
@@ -366,28 +437,20 @@ def _yard_legs(prep: Prepared, net: _Net, provider: DistanceProvider) -> None:
                 for b in sorted(net.offer_slots[o])
                 if b in active and b + 1 in active
             ]
-            # an offer with needs excluded at this yard gets lots of its own (tag: the offer)
-            reachable = {j for j, ok in zip(needs.tolist(), ok_n.tolist(), strict=True) if ok}
-            tags = [en[0] if excluded.get((en[0], y), set()) & reachable else -1 for en in entries]
+            entry_buckets = sorted({b for _, _, b, _ in entries})
             exits = []
-            exit_tags = []
-            for e, tag in sorted({(en[2], tag) for en, tag in zip(entries, tags, strict=True)}):
-                barred = excluded.get((tag, y), set()) if tag >= 0 else set()
+            for e in entry_buckets:
                 for j, d, ok in zip(needs.tolist(), leg2.tolist(), ok_n.tolist(), strict=True):
-                    if not ok or j in barred:
+                    if not ok:
                         continue
                     for t in sorted(net.need_slots[j]):
                         if t <= e or not all(b in active for b in range(e, t + 1)):
                             continue
                         if may_wait(spec, buckets, e, t):
                             exits.append((y, key, e, int(j), t, float(d)))
-                            exit_tags.append(tag)
-            open_lots = {(ex[2], tag) for ex, tag in zip(exits, exit_tags, strict=True)}
-            kept = [(en, tag) for en, tag in zip(entries, tags, strict=True) if (en[2], tag) in open_lots]
-            net.entries.extend(en for en, _ in kept)
-            net.entry_tags.extend(tag for _, tag in kept)
+            exit_buckets = {e for _, _, e, _, _, _ in exits}
+            net.entries.extend(en for en in entries if en[2] in exit_buckets)
             net.exits.extend(exits)
-            net.exit_tags.extend(exit_tags)
 
 
 def _candidates(prep: Prepared, provider: DistanceProvider) -> Any:
@@ -454,6 +517,7 @@ def _build(prep: Prepared, provider: DistanceProvider) -> tuple[_Net, Any]:
     net.x_bucket = flat % n_b
     del flat
     _yard_legs(prep, net, provider)
+    _barred_lots(prep, net)
     return net, arcs
 
 
@@ -891,16 +955,37 @@ class _LP:
         for n, vs in sorted(in_total.items()):
             m.add_linear_constraint(mathopt.fast_sum(vs) <= int(prep.need_demand[n]))
         # yards: what enters a lot (yard, material, bucket) leaves it later; stock within capacity
-        lot_in: dict[tuple[int, str, int, int], list[Any]] = {}
-        lot_out: dict[tuple[int, str, int, int], list[Any]] = {}
+        lot_in: dict[tuple[int, str, int], list[Any]] = {}
+        lot_out: dict[tuple[int, str, int], list[Any]] = {}
         for var_, i in zip(self.u, comp.entries, strict=True):
-            lot_in.setdefault(_entry_lot(prep, net, i), []).append(var_)
+            o, y, b, _ = net.entries[i]
+            lot_in.setdefault((y, prep.offers[o].material, b), []).append(var_)
         for var_, i in zip(self.v, comp.exits, strict=True):
-            lot_out.setdefault(_exit_lot(net, i), []).append(var_)
+            y, key, e, _, _, _ = net.exits[i]
+            lot_out.setdefault((y, key, e), []).append(var_)
         for lot_key in sorted(set(lot_in) | set(lot_out)):
             m.add_linear_constraint(
                 mathopt.fast_sum(lot_in.get(lot_key, [])) - mathopt.fast_sum(lot_out.get(lot_key, [])) == 0
             )
+        # declines: Hall's condition in every barred lot (see the module's docstring)
+        lot_u: dict[tuple[int, str, int], dict[int, Any]] = {}
+        lot_v: dict[tuple[int, str, int], dict[int, list[Any]]] = {}
+        for var_, i in zip(self.u, comp.entries, strict=True):
+            o, y, b, _ = net.entries[i]
+            lot = (y, prep.offers[o].material, b)
+            if lot in net.barred:
+                lot_u.setdefault(lot, {})[o] = var_
+        for var_, i in zip(self.v, comp.exits, strict=True):
+            y, key, e, n, _, _ = net.exits[i]
+            if (y, key, e) in lot_u:
+                lot_v.setdefault((y, key, e), {}).setdefault(n, []).append(var_)
+        for lot, entering in sorted(lot_u.items()):
+            leaving = lot_v.get(lot, {})
+            for subset, common in _hall_rows(net.barred[lot]):
+                served = [var_ for n, vs in sorted(leaving.items()) if n not in common for var_ in vs]
+                brought = [entering[o] for o in subset if o in entering]
+                if brought:
+                    m.add_linear_constraint(mathopt.fast_sum(brought) - mathopt.fast_sum(served) <= 0)
         for y in comp.yards:
             weight = {
                 k: float(prep.unit_mass_kg(k)) if net.yards[y].unit == "t" else 1.0
@@ -1106,6 +1191,7 @@ def _solve_lp(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, seconds: float)
     if method != "mip":
         _repair_lots(prep, net, arcs, comp, x, u, v)
     _balance_yards(prep, net, comp, u, v)
+    _bar_declined(prep, net, comp, u, v)
     gap = 0.0 if proven else abs(bound - primary) / max(1.0, abs(bound))
     return _Result(x, u, v, proven, bound if not proven else primary, method, gap)
 
@@ -1167,12 +1253,14 @@ def _repair_lots(
 
 def _balance_yards(prep: Prepared, net: _Net, comp: _Comp, u: np.ndarray, v: np.ndarray) -> None:
     """Make what enters each yard lot equal what leaves it, by lowering the larger side."""
-    ins: dict[tuple[int, str, int, int], list[int]] = {}
-    outs: dict[tuple[int, str, int, int], list[int]] = {}
+    ins: dict[tuple[int, str, int], list[int]] = {}
+    outs: dict[tuple[int, str, int], list[int]] = {}
     for i, en in enumerate(comp.entries):
-        ins.setdefault(_entry_lot(prep, net, en), []).append(i)
+        o, y, e, _ = net.entries[en]
+        ins.setdefault((y, prep.offers[o].material, e), []).append(i)
     for i, ex in enumerate(comp.exits):
-        outs.setdefault(_exit_lot(net, ex), []).append(i)
+        y, key, e, _, _, _ = net.exits[ex]
+        outs.setdefault((y, key, e), []).append(i)
     for lot in sorted(set(ins) | set(outs)):
         a, b = ins.get(lot, []), outs.get(lot, [])
         excess = int(u[a].sum()) - int(v[b].sum())
@@ -1186,6 +1274,61 @@ def _balance_yards(prep: Prepared, net: _Net, comp: _Comp, u: np.ndarray, v: np.
             excess -= take
 
 
+def _barred_index(
+    prep: Prepared, net: _Net, comp: _Comp
+) -> dict[tuple[int, str, int], tuple[list[int], list[int]]]:
+    """Per barred lot of the component: its indices into comp.entries and comp.exits."""
+    index: dict[tuple[int, str, int], tuple[list[int], list[int]]] = {}
+    if not net.barred:
+        return index
+    for i, en in enumerate(comp.entries):
+        o, y, e, _ = net.entries[en]
+        lot = (y, prep.offers[o].material, e)
+        if lot in net.barred:
+            index.setdefault(lot, ([], []))[0].append(i)
+    for i, ex in enumerate(comp.exits):
+        lot = net.exits[ex][:3]
+        if lot in index:
+            index[lot][1].append(i)
+    return index
+
+
+def _lot_pairs(
+    net: _Net,
+    comp: _Comp,
+    lot: tuple[int, str, int],
+    members: tuple[list[int], list[int]],
+    u: np.ndarray,
+    v: np.ndarray,
+) -> list[tuple[int, int, int, int]]:
+    """The pairing of a barred lot's current entries ``u`` and exits ``v`` (see :func:`_pair_lot`)."""
+    ins = [(net.entries[comp.entries[i]][0], int(u[i])) for i in members[0] if u[i] > 0]
+    outs = [
+        (net.exits[comp.exits[i]][4], net.exits[comp.exits[i]][3], int(v[i])) for i in members[1] if v[i] > 0
+    ]
+    return _pair_lot(ins, outs, net.barred[lot])
+
+
+def _bar_declined(prep: Prepared, net: _Net, comp: _Comp, u: np.ndarray, v: np.ndarray) -> None:
+    """After rounding: trim what a barred lot cannot pair without a barred pair (entries and exits
+    alike, so the lot stays balanced)."""
+    for lot, members in sorted(_barred_index(prep, net, comp).items()):
+        pairs = _lot_pairs(net, comp, lot, members, u, v)
+        if sum(q for *_, q in pairs) == int(u[members[0]].sum()):
+            continue
+        sent: dict[int, int] = {}
+        got: dict[tuple[int, int], int] = {}
+        for o, n, t, q in pairs:
+            sent[o] = sent.get(o, 0) + q
+            got[(n, t)] = got.get((n, t), 0) + q
+        for i in members[0]:
+            o = net.entries[comp.entries[i]][0]
+            u[i], sent[o] = min(int(u[i]), sent.get(o, 0)), max(sent.get(o, 0) - int(u[i]), 0)
+        for i in members[1]:
+            _, _, _, n, t, _ = net.exits[comp.exits[i]]
+            v[i], got[(n, t)] = min(int(v[i]), got.get((n, t), 0)), max(got.get((n, t), 0) - int(v[i]), 0)
+
+
 # ---------------------------------------------------------------------------------------------
 # integer repair, decomposition and the solution
 
@@ -1193,6 +1336,7 @@ def _balance_yards(prep: Prepared, net: _Net, comp: _Comp, u: np.ndarray, v: np.
 def _repair_recipes(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Result) -> None:
     """Remove single units until every recipe row holds exactly (LP rounding is within 1e-6)."""
     xa = net.x_arc[comp.x]
+    barred: dict[tuple[int, str, int], tuple[list[int], list[int]]] | None = None
     for n in comp.needs.tolist():
         need = prep.needs[n]
         if need.recipe is None:
@@ -1224,12 +1368,28 @@ def _repair_recipes(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Res
             arr[i] -= 1
             if arr is res.v:
                 # keep the yard lot balanced: one unit less enters it, from its largest entry
-                lot = _exit_lot(net, comp.exits[i])
+                y, key, e, _, _, _ = net.exits[comp.exits[i]]
                 same = [
                     j
                     for j, en in enumerate(comp.entries)
-                    if _entry_lot(prep, net, en) == lot and res.u[j] > 0
+                    if net.entries[en][1] == y
+                    and net.entries[en][2] == e
+                    and prep.offers[net.entries[en][0]].material == key
+                    and res.u[j] > 0
                 ]
+                lot = (y, key, e)
+                if lot in net.barred:
+                    # a barred lot: the unit comes back from an entry that keeps the lot pairable
+                    barred = barred if barred is not None else _barred_index(prep, net, comp)
+                    members = barred[lot]
+                    total = int(res.u[members[0]].sum()) - 1
+                    for j in sorted(same, key=lambda j: (-int(res.u[j]), j)):
+                        res.u[j] -= 1
+                        paired = sum(q for *_, q in _lot_pairs(net, comp, lot, members, res.u, res.v))
+                        res.u[j] += 1
+                        if paired == total:
+                            same = [j]
+                            break
                 j = max(same, key=lambda j: (int(res.u[j]), -j))
                 res.u[j] -= 1
             res.proven = False
@@ -1271,21 +1431,24 @@ def _solution(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Result, s
         o, n = int(arcs.offer[a]), int(arcs.need[a])
         item = agg.setdefault((o, n, None), {"s": {}, "e": {}, "d": float(arcs.distance_km[a]), "legs": None})
         item["s"][b] = item["s"].get(b, 0) + q
-    lots: dict[tuple[int, str, int, int], tuple[list[tuple[int, int]], list[tuple[int, int, int]]]] = {}
+    lots: dict[tuple[int, str, int], tuple[list[tuple[int, int]], list[tuple[int, int, int]]]] = {}
     leg1: dict[tuple[int, int], float] = {}
     leg2: dict[tuple[int, int], float] = {}
     for i, q in zip(comp.entries, res.u.tolist(), strict=True):
         o, y, e, d = net.entries[i]
         leg1[(o, y)] = d
         if q > 0:
-            lots.setdefault(_entry_lot(prep, net, i), ([], []))[0].append((o, q))
+            lots.setdefault((y, prep.offers[o].material, e), ([], []))[0].append((o, q))
     for i, q in zip(comp.exits, res.v.tolist(), strict=True):
         y, key, e, n, t, d = net.exits[i]
         leg2[(y, n)] = d
         if q > 0:
-            lots.setdefault(_exit_lot(net, i), ([], []))[1].append((t, n, q))
-    for (yard, _, e, _), (ins, outs) in sorted(lots.items()):
-        for o, n, t, q in _fifo(sorted(ins), sorted(outs)):
+            lots.setdefault((y, key, e), ([], []))[1].append((t, n, q))
+    for (yard, key, e), (ins, outs) in sorted(lots.items()):
+        bars = net.barred.get((yard, key, e))
+        # a barred lot pairs without its barred pairs (Hall's rows make it possible)
+        pairs = _fifo(sorted(ins), sorted(outs)) if bars is None else _pair_lot(ins, outs, bars)
+        for o, n, t, q in pairs:
             l1, l2 = leg1[(o, yard)], leg2[(yard, n)]
             item = agg.setdefault((o, n, yard), {"s": {}, "e": {}, "d": l1 + l2, "legs": (l1, l2)})
             item["s"][t] = item["s"].get(t, 0) + q

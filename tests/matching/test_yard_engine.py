@@ -10,6 +10,8 @@ import dataclasses
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from matching.engine import MaterialSpec, NeedInput, OfferInput, Problem, solve
 from matching.engine.codec import problem_from_json, problem_to_json
 from matching.engine.problem import StorageInput
@@ -175,3 +177,63 @@ def test_a_part_stored_before_these_fields_still_reads() -> None:
     old = problem_from_json(data)
     assert old.declined_storage_triples == frozenset() and old.storages[0].booked == ()
     assert old == dataclasses.replace(problem([panels(1)], [builder(2)], [yard(7, 60)]))
+
+
+def test_two_barred_suppliers_in_one_lot_still_cross_over() -> None:
+    # the owner declined 1 → 3 and 2 → 4 through the yard: 1 → 4 and 2 → 3 are still fine
+    offers = [panels(1, 30), panels(2, 30, lat=43.241)]
+    needs = [builder(3, 30), builder(4, 30)]
+    triples = frozenset({(1, 3, 7), (2, 4, 7)})
+    solution = solve(problem(offers, needs, [yard(7, 100)], declined_storage_triples=triples))
+    pairs = {(f.offer_id, f.need_id): f.quantity for f in solution.flows}
+    assert pairs == {(1, 4): 30, (2, 3): 30}
+    assert all(f.via_storage == 7 for f in solution.flows) and solution.proven_optimal
+    # three suppliers, two of them barred from the same builder: the third one serves it
+    offers.append(panels(5, 30, lat=43.242))
+    needs.append(builder(6, 30))
+    triples = frozenset({(1, 3, 7), (2, 3, 7)})
+    solution = solve(problem(offers, needs, [yard(7, 100)], declined_storage_triples=triples))
+    pairs = {(f.offer_id, f.need_id): f.quantity for f in solution.flows}
+    assert sum(pairs.values()) == 90 and pairs.get((5, 3)) == 30
+    assert (1, 3) not in pairs and (2, 3) not in pairs
+
+
+def test_a_lot_that_cannot_pair_fully_is_paired_as_far_as_it_goes() -> None:
+    from matching.engine.timed import _hall_rows, _pair_lot
+
+    bars = {1: frozenset({3}), 2: frozenset({3})}
+    assert _hall_rows(bars) == [([1], frozenset({3})), ([2], frozenset({3})), ([1, 2], frozenset({3}))]
+    # 1 and 2 may not reach 3: only 4's 10 units pair; 3's 20 stay unpaired (trimmed after rounding)
+    pairs = _pair_lot([(1, 15), (2, 15)], [(5, 3, 20), (6, 4, 10)], bars)
+    assert all(n == 4 for _, n, _, _ in pairs) and sum(q for *_, q in pairs) == 10
+
+
+@pytest.mark.parametrize("rounded", [False, True])
+@pytest.mark.parametrize("seed", range(12))
+def test_random_declines_never_come_back_through_a_yard(seed: int, rounded: bool, monkeypatch) -> None:
+    import random
+
+    from matching.engine import timed
+
+    if rounded:  # the LP optimum rounded down and repaired, not the MIP
+        monkeypatch.setattr(timed, "MIP_MAX_VARIABLES", 0)
+    rng = random.Random(seed)
+    offers = [panels(i, rng.choice([10, 20, 30]), lat=43.24 + i / 1000) for i in range(1, 5)]
+    needs = [builder(10 + j, rng.choice([10, 20, 30])) for j in range(1, 5)]
+    storages = [yard(7, rng.choice([30, 60])), yard(8, rng.choice([20, 40]), lat=43.26)]
+    ids = [(o.id, n.id) for o in offers for n in needs]
+    pairs = frozenset(rng.sample(ids, 2))
+    triples = frozenset((a, b, rng.choice([7, 8])) for a, b in rng.sample(ids, 5))
+    booked = ((JUNE, Decimal(rng.choice([0, 10]))), (SEPTEMBER, Decimal(0)))
+    storages[0] = dataclasses.replace(storages[0], booked=booked)
+    solution = solve(problem(offers, needs, storages, declined_pairs=pairs, declined_storage_triples=triples))
+    for flow in solution.flows:
+        assert (flow.offer_id, flow.need_id) not in pairs
+        assert (flow.offer_id, flow.need_id, flow.via_storage) not in triples
+        assert sum(q for _, q in flow.schedule) == flow.quantity
+    for s in storages:
+        held = sum(f.quantity for f in solution.flows if f.via_storage == s.id)  # all wait Jun–Aug
+        assert held + (booked[0][1] if s.id == 7 else 0) <= s.capacity
+    supply = {o.id: int(o.quantity) for o in offers}
+    for o in offers:
+        assert sum(f.quantity for f in solution.flows if f.offer_id == o.id) <= supply[o.id]
