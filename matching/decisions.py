@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from accounts.access import member_organisation_ids
 
-from .models import ACCEPTED_BY_ONE_SIDE_STATUSES, Proposal
-from .services import TRANSITIONS
+from .models import ACCEPTED_BY_ONE_SIDE_STATUSES, UNDECIDED_PROPOSAL_STATUSES, Proposal
+from .services import TRANSITIONS, is_storage_side
 
 MAX_REASON_LENGTH = 500
 
@@ -27,6 +27,8 @@ class Decisions:
     can_accept: bool = False
     can_decline: bool = False
     is_party: bool = False
+    #: the viewer decides for the storage yard the flow goes through (issue 13)
+    for_yard: bool = False
     waiting: str = ""
     waiting_for: list = field(default_factory=list)
 
@@ -75,12 +77,24 @@ def proposal_decisions_for(*, user, proposal: Proposal) -> Decisions:
         and proposal.respond_by is not None
         and proposal.respond_by <= timezone.now()
     )
-    can_accept = action is not None and (proposal.status, action) in TRANSITIONS and not overdue
-    can_decline = (offer_side or need_side) and (proposal.status, "decline") in TRANSITIONS
+    # the yard's owner accepts once, while the proposal is undecided (services.proposal_accept)
+    # (a member of a party too accepts as the party, the yard's acceptance going with it)
+    yard_side = is_storage_side(user, proposal)
+    yard_accepts = (
+        yard_side
+        and not (offer_side or need_side)
+        and proposal.storage_accepted_at is None
+        and proposal.status in UNDECIDED_PROPOSAL_STATUSES
+    )
+    can_accept = (
+        (action is not None and (proposal.status, action) in TRANSITIONS) or yard_accepts
+    ) and not overdue
+    can_decline = (offer_side or need_side or yard_side) and (proposal.status, "decline") in TRANSITIONS
     return Decisions(
         can_accept=can_accept,
         can_decline=can_decline,
         is_party=offer_side or need_side,
+        for_yard=yard_side and not (offer_side or need_side),
         waiting=waiting_sentence(proposal),
         waiting_for=proposal.waiting_for_organisations(),
     )

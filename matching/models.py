@@ -186,6 +186,15 @@ class ScheduleEvery(models.TextChoices):
     MONTH = "month", _("Every month")
 
 
+class DeclinedBy(models.TextChoices):
+    """Who declined a proposal (issue 13): a party declines the pair, the yard's owner only the
+    flow through its yard."""
+
+    SUPPLIER = "supplier", _("The supplier")
+    RECEIVER = "receiver", _("The receiver")
+    YARD = "yard", _("The storage yard's owner")
+
+
 class Proposal(FlowFields):
     """The optimiser's suggestion: this much, from this offer to this need.
 
@@ -223,6 +232,8 @@ class Proposal(FlowFields):
     storage_schedule = models.JSONField(default=list, blank=True)
     # The yard owner's acceptance (needed unless the yard accepts automatically).
     storage_accepted_at = models.DateTimeField(null=True, blank=True)
+    # Who declined it (empty: not declined, or declined before this was recorded — by a party).
+    declined_by = models.CharField(max_length=10, choices=DeclinedBy.choices, blank=True, default="")
 
     class Meta:
         ordering = ["-run_id", "offer_id", "need_id"]

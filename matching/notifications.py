@@ -96,16 +96,30 @@ def _send(messages: list[Message]) -> None:
 
 
 def new_proposals(*, run_id: int) -> None:
-    """One e-mail per organisation (and language) counting the proposals new to it in this run."""
+    """One e-mail per organisation (and language) counting the proposals new to it in this run.
+
+    The owner of a storage yard a new flow goes through, when it must accept it (issue 13), is
+    told too: the flow counts for its organisation, and the e-mail says how many go through its
+    yards."""
     from .models import Proposal
 
     counts: dict[int, int] = defaultdict(int)
-    for offer_org, need_org in Proposal.objects.filter(run_id=run_id, first_run_id=run_id).values_list(
-        "offer__organisation_id", "need__organisation_id"
+    yard_counts: dict[int, int] = defaultdict(int)
+    for offer_org, need_org, yard_org, automatic in Proposal.objects.filter(
+        run_id=run_id, first_run_id=run_id
+    ).values_list(
+        "offer__organisation_id",
+        "need__organisation_id",
+        "via_storage__organisation_id",
+        "via_storage__accept_automatically",
     ):
         counts[offer_org] += 1
         if need_org != offer_org:
             counts[need_org] += 1
+        if yard_org is not None and not automatic:
+            yard_counts[yard_org] += 1
+            if yard_org not in (offer_org, need_org):
+                counts[yard_org] += 1
 
     def compose(org_id: int) -> tuple[str, str]:
         n = counts[org_id]
@@ -117,6 +131,12 @@ def new_proposals(*, run_id: int) -> None:
             "The city-wide matching found %(n)d new proposals for your organisation.",
             n,
         ) % {"n": n}
+        if yard_counts.get(org_id):
+            body += " " + ngettext(
+                "%(n)d of them goes through your storage yard and needs your acceptance too.",
+                "%(n)d of them go through your storage yards and need your acceptance too.",
+                yard_counts[org_id],
+            ) % {"n": yard_counts[org_id]}
         review = _("Review and decide in your proposals inbox: %(url)s") % {
             "url": site_link(reverse("matching:proposals"))
         }

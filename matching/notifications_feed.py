@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import member_organisation_ids
 
-from .models import Deal, Delivery, Proposal, ProposalStatus
+from .models import UNDECIDED_PROPOSAL_STATUSES, Deal, Delivery, Proposal, ProposalStatus
 from .notice import Notice
 from .selectors import party_q
 
@@ -43,8 +43,31 @@ def awaiting_my_decision(orgs: set[int]):
     mine_need = Q(need__organisation_id__in=orgs) & Q(
         status__in=[ProposalStatus.PROPOSED, ProposalStatus.ACCEPTED_BY_OFFER]
     )
+    # the owner of the yard a flow goes through, until it accepts (issue 13)
+    mine_yard = Q(
+        via_storage__organisation_id__in=orgs,
+        via_storage__accept_automatically=False,
+        storage_accepted_at__isnull=True,
+        status__in=UNDECIDED_PROPOSAL_STATUSES,
+    )
     open_window = Q(respond_by__isnull=True) | Q(respond_by__gt=timezone.now())
-    return Proposal.objects.filter(mine_offer | mine_need).filter(open_window)
+    return Proposal.objects.filter(mine_offer | mine_need | mine_yard).filter(open_window)
+
+
+def _yard_notice(p: Proposal, inbox: str) -> Notice:
+    """A flow through the viewer's storage yard that waits for the yard's acceptance."""
+    assert p.via_storage is not None  # awaiting_my_decision: only flows through my yards
+    text = _(
+        "New flow through your storage yard at %(site)s: %(mass)s t of %(material)s "
+        "from %(supplier)s to %(receiver)s; accept or decline it."
+    ) % {
+        "site": p.via_storage.site.name,
+        "mass": f"{p.mass_t.normalize():f}",
+        "material": p.material.name,
+        "supplier": p.offer.organisation.name,
+        "receiver": p.need.organisation.name,
+    }
+    return Notice(when=p.created_at, text=text, url=inbox, needs_action=True)
 
 
 def action_count(user: User | AnonymousUser) -> int:
@@ -61,9 +84,12 @@ def feed_for(user: User, *, limit: int = 50) -> list[Notice]:
     notices: list[Notice] = []
     inbox = reverse("matching:proposals")
     waiting = awaiting_my_decision(orgs).select_related(
-        "offer__organisation", "need__organisation", "material"
+        "offer__organisation", "need__organisation", "material", "via_storage__site"
     )
     for p in waiting.order_by("-created_at")[:limit]:
+        if p.offer.organisation_id not in orgs and p.need.organisation_id not in orgs:
+            notices.append(_yard_notice(p, inbox))
+            continue
         other = p.need.organisation if p.offer.organisation_id in orgs else p.offer.organisation
         accepted_by_other = p.status != ProposalStatus.PROPOSED
         text = (

@@ -37,6 +37,7 @@ from .models import (
     ACCEPTED_BY_ONE_SIDE_STATUSES,
     UNDECIDED_PROPOSAL_STATUSES,
     Deal,
+    DeclinedBy,
     Delivery,
     MatchRun,
     Message,
@@ -124,8 +125,9 @@ def _transition(proposal: Proposal, action: str, *, target: str | None = "", **f
     return proposal
 
 
-def _storage_side(user, proposal: Proposal) -> bool:
-    """The actor speaks for the yard a flow goes through (when its owner must accept it)."""
+def is_storage_side(user, proposal: Proposal) -> bool:
+    """The actor speaks for the yard a flow goes through (when its owner must accept it): it may
+    accept and decline that flow (``matching.decisions`` shows the buttons)."""
     storage = proposal.via_storage
     return (
         storage is not None
@@ -153,9 +155,9 @@ def proposal_accept(*, proposal: Proposal, actor: User) -> Proposal:
         list(Proposal.objects.select_for_update().filter(pk=proposal.pk).values_list("pk", flat=True))
         proposal.refresh_from_db()
     offer_side, need_side = _sides(actor, proposal)
-    storage_side = _storage_side(actor, proposal) and proposal.storage_accepted_at is None
+    storage_side = is_storage_side(actor, proposal) and proposal.storage_accepted_at is None
     if not (offer_side or need_side or storage_side):
-        if _storage_side(actor, proposal):
+        if is_storage_side(actor, proposal):
             raise conflict(_("The storage yard has accepted this proposal already."), status=proposal.status)
         raise forbidden(_("Only the two parties can accept a proposal."))
     now = timezone.now()
@@ -233,17 +235,33 @@ def proposal_accept(*, proposal: Proposal, actor: User) -> Proposal:
 
 @transaction.atomic
 def proposal_decline(*, proposal: Proposal, actor: User, reason: str = "") -> Proposal:
-    """Either side declines; the pair is never proposed again."""
+    """Either side declines: the pair is never proposed again, direct or through any yard. The
+    owner of the yard a flow goes through (when it must accept it, issue 13) may decline too:
+    then only that flow through that yard is not proposed again. ``declined_by`` records which
+    (a member of a party and of the yard declines as the party)."""
     offer_side, need_side = _sides(actor, proposal)
-    if not (offer_side or need_side):
+    storage_side = not (offer_side or need_side) and is_storage_side(actor, proposal)
+    if not (offer_side or need_side or storage_side):
+        if proposal.needs_storage_acceptance:
+            raise forbidden(_("Only the two parties or the storage yard's owner can decline this proposal."))
         raise forbidden(_("Only the two parties can decline a proposal."))
-    proposal = _transition(proposal, "decline", decided_at=timezone.now())
+    if offer_side:
+        declined_by, organisation = DeclinedBy.SUPPLIER, proposal.offer.organisation
+    elif need_side:
+        declined_by, organisation = DeclinedBy.RECEIVER, proposal.need.organisation
+    else:
+        assert proposal.via_storage is not None  # storage_side
+        declined_by, organisation = DeclinedBy.YARD, proposal.via_storage.organisation
+    proposal = _transition(proposal, "decline", decided_at=timezone.now(), declined_by=declined_by)
     event_record(
         actor=actor,
         action="proposal.declined",
         obj=proposal,
-        organisation=proposal.offer.organisation if offer_side else proposal.need.organisation,
-        data={"reason": (reason or "")[:500]},
+        organisation=organisation,
+        data={
+            "reason": (reason or "")[:500],
+            **({"storage": proposal.via_storage_id} if storage_side else {}),
+        },
     )
     return proposal
 

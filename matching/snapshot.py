@@ -31,7 +31,7 @@ from marketplace.units import KG_PER_TONNE, kg_to_tonnes, tonnes_in_unit
 from . import engine
 from .engine.problem import Recipe, ShareBound, StorageInput
 from .impact import FlowFactors, Impact, flow_impact
-from .models import ACCEPTED_BY_ONE_SIDE_STATUSES, Deal, Proposal, ProposalStatus
+from .models import ACCEPTED_BY_ONE_SIDE_STATUSES, Deal, DeclinedBy, Proposal, ProposalStatus
 
 
 @dataclass(frozen=True)
@@ -181,8 +181,62 @@ def recipe_input(recipe: dict[str, Any] | None) -> Recipe | None:
     return Recipe(shares=shares, c_to_n=bounds("c_to_n"), moisture_pct=bounds("moisture_pct"))
 
 
-def storage_inputs(by_id: dict[int, Material]) -> tuple[StorageInput, ...]:
-    """Active storage yards of verified organisations (issue 13), in the engine's terms."""
+def _in_yard_unit(quantity: Decimal, unit: str, *, yard_unit: str, per_piece_t: Decimal) -> Decimal:
+    """A flow's amount (tonnes, or pieces) in its yard's unit: tonnes by mass, or pieces."""
+    if unit == Unit.PIECE:
+        return quantity if yard_unit == Unit.PIECE else quantity * per_piece_t
+    return quantity if yard_unit != Unit.PIECE else Decimal(0)  # piece yards hold piece materials only
+
+
+def storage_bookings(
+    units: dict[int, str], by_id: dict[int, Material], *, horizon_start: date, horizon_days: int
+) -> dict[int, tuple[tuple[date, Decimal], ...]]:
+    """Stock the yards already hold for agreed deals (within the last horizon, like
+    :func:`committed_amounts`) and reserving proposals: per yard, steps ``(date, stock)`` in
+    the yard's unit (``StorageInput.booked``).
+
+    Each flow holds its amount from its ``storage_schedule`` entries (what enters the yard, per
+    period start) until its delivery ``schedule`` (what leaves it): + at the one, − at the other.
+    A deal agreed on another quantity than its proposal's holds its schedules scaled to it.
+    """
+    since = horizon_start - timedelta(days=horizon_days)
+    fields = ("via_storage_id", "storage_schedule", "schedule", "quantity", "unit", "mass_t", "material_id")
+    rows = [
+        (*row, Decimal(1))
+        for row in reserving_proposals().filter(via_storage_id__in=list(units)).values_list(*fields)
+    ]
+    for *row, agreed in Deal.objects.filter(
+        agreed_at__date__gt=since, proposal__via_storage_id__in=list(units)
+    ).values_list(*(f"proposal__{name}" for name in fields), "quantity"):
+        rows.append((*row, agreed / row[3] if row[3] else Decimal(1)))
+    changes: dict[int, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for storage_id, entering, leaving, quantity, unit, mass_t, material_id, scale in rows:
+        per_piece_t = by_id[material_id].mass_per_piece_t or (mass_t / quantity if quantity else Decimal(0))
+        for entries, sign in ((entering, 1), (leaving, -1)):
+            for entry in entries or []:
+                amount = _in_yard_unit(
+                    Decimal(entry["quantity"]) * scale,
+                    unit,
+                    yard_unit=units[storage_id],
+                    per_piece_t=per_piece_t,
+                )
+                changes[storage_id][date.fromisoformat(entry["period_start"])] += sign * amount
+    booked = {}
+    for storage_id, by_day in changes.items():
+        stock, steps = Decimal(0), []
+        for day in sorted(by_day):
+            stock += by_day[day]
+            steps.append((day, max(stock, Decimal(0)).quantize(Decimal("0.001"))))
+        booked[storage_id] = tuple(steps)
+    return booked
+
+
+def storage_inputs(
+    by_id: dict[int, Material], *, horizon_start: date | None = None, horizon_days: int = 365
+) -> tuple[StorageInput, ...]:
+    """Active storage yards of verified organisations (issue 13), in the engine's terms, with
+    the stock deals and reserving proposals already hold in them (from ``horizon_start``'s
+    point of view; none without one)."""
     live = {"status": ListingStatus.ACTIVE, "organisation__verified": True}
     stored: dict[int, list[str]] = defaultdict(list)
     for storage_id, material_id in Storage.materials.through.objects.filter(
@@ -190,7 +244,7 @@ def storage_inputs(by_id: dict[int, Material]) -> tuple[StorageInput, ...]:
     ).values_list("storage_id", "material_id"):
         stored[storage_id].append(by_id[material_id].key)
     inputs = []
-    for row in (
+    rows = list(
         Storage.objects.filter(**live)
         .order_by("id")
         .values(
@@ -205,7 +259,18 @@ def storage_inputs(by_id: dict[int, Material]) -> tuple[StorageInput, ...]:
             "handling_cost_kzt_per_t",
             "organisation_id",
         )
-    ):
+    )
+    booked = (
+        {}
+        if horizon_start is None
+        else storage_bookings(
+            {row["id"]: row["unit"] for row in rows if stored.get(row["id"])},
+            by_id,
+            horizon_start=horizon_start,
+            horizon_days=horizon_days,
+        )
+    )
+    for row in rows:
         if not stored.get(row["id"]):
             continue
         inputs.append(
@@ -221,6 +286,7 @@ def storage_inputs(by_id: dict[int, Material]) -> tuple[StorageInput, ...]:
                 handling_kg_co2e_per_t=row["handling_kg_co2e_per_t"] or Decimal(0),
                 handling_cost_kzt_per_t=row["handling_cost_kzt_per_t"] or Decimal(0),
                 owner=row["organisation_id"],
+                booked=booked.get(row["id"], ()),
             )
         )
     return tuple(inputs)
@@ -354,10 +420,7 @@ def build_snapshot(
             )
         )
     specs = tuple(material_spec(m, factors[m.key]) for m in sorted(materials.values(), key=lambda m: m.key))
-    # Pairs never proposed (again): declined ones, and those awaiting the other side's decision.
-    declined = frozenset(
-        Proposal.objects.filter(status=ProposalStatus.DECLINED).values_list("offer_id", "need_id").distinct()
-    ) | frozenset(reserving_proposals().values_list("offer_id", "need_id"))
+    declined, declined_triples = declined_pairs_and_triples()
     problem = engine.Problem(
         offers=tuple(offer_inputs),
         needs=tuple(need_inputs),
@@ -370,9 +433,28 @@ def build_snapshot(
         road_freight_kg_per_tkm=factor_set.road_freight_kg_per_tkm,
         time_limit_s=time_limit_s,
         time_step=time_step,
-        storages=storage_inputs(by_id),
+        storages=storage_inputs(by_id, horizon_start=horizon_start, horizon_days=horizon_days),
+        declined_storage_triples=declined_triples,
     )
     return Snapshot(problem=problem)
+
+
+def declined_pairs_and_triples() -> tuple[frozenset[tuple[int, int]], frozenset[tuple[int, int, int]]]:
+    """Pairs never proposed (again), direct or through any yard: those a party declined, and
+    those awaiting the other side's decision; and (offer, need, yard) triples the yard's owner
+    declined, never proposed through that yard again (issue 13)."""
+    pairs: set[tuple[int, int]] = set(reserving_proposals().values_list("offer_id", "need_id"))
+    triples: set[tuple[int, int, int]] = set()
+    for offer_id, need_id, storage_id, declined_by in (
+        Proposal.objects.filter(status=ProposalStatus.DECLINED)
+        .values_list("offer_id", "need_id", "via_storage_id", "declined_by")
+        .distinct()
+    ):
+        if declined_by == DeclinedBy.YARD and storage_id is not None:
+            triples.add((offer_id, need_id, storage_id))
+        else:
+            pairs.add((offer_id, need_id))
+    return frozenset(pairs), frozenset(triples)
 
 
 #: the group (district) of hypothetical offers in a what-if run's figures

@@ -17,7 +17,7 @@ from config.web import safe_next
 
 from . import access, compare, decisions, runs, schedule, selectors, services
 from .forms import CompareForm, DeliveryForm, RunForm, ScheduleForm, WhatIfForm
-from .models import UNDECIDED_PROPOSAL_STATUSES, MatchRun, ProposalStatus, RunStatus
+from .models import UNDECIDED_PROPOSAL_STATUSES, DeclinedBy, MatchRun, ProposalStatus, RunStatus
 
 PAGE_SIZE = 25
 
@@ -93,6 +93,10 @@ def proposal_decide(request, pk: int, decision: str):
     else:
         if proposal.status == ProposalStatus.AGREED:
             messages.success(request, _("Agreed: the deal is on your deals page."))
+        elif proposal.status == ProposalStatus.DECLINED and proposal.declined_by == DeclinedBy.YARD:
+            messages.success(
+                request, _("Declined: this flow will not be proposed through your storage yard again.")
+            )
         elif proposal.status == ProposalStatus.DECLINED:
             messages.success(request, _("Declined: the pair will not be proposed again."))
         else:

@@ -321,11 +321,16 @@ class ProposalSerializer(EconomicsMixin, _ImpactMixin, serializers.ModelSerializ
             "via_storage",
             "storage_schedule",
             "storage_accepted_at",
+            "declined_by",
         ]
         read_only_fields = fields
         extra_kwargs = {
             "via_storage": {"help_text": "The storage yard the flow goes through (issue 13), or null."},
             "storage_accepted_at": {"help_text": "When the storage yard's owner accepted the flow."},
+            "declined_by": {
+                "help_text": '"supplier" or "receiver" (the pair is not proposed again, direct or through '
+                'any yard), "yard" (the yard\'s owner: not through that yard again), or "" (not declined).'
+            },
             "origin": {"help_text": '"run" (a match run proposed it) or "request" (a party asked directly).'},
             "run": {
                 "help_text": "The latest run that proposed it (a kept proposal moves to each new run); "

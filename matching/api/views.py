@@ -162,7 +162,8 @@ class ProposalViewSet(
     @extend_schema(
         request=DeclineInputSerializer,
         responses={200: ProposalSerializer},
-        summary="Decline; the pair is never proposed again",
+        summary="Decline: by a party, the pair is never proposed again (direct or through any yard); "
+        "by the storage yard's owner, the flow is not proposed through that yard again",
     )
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):

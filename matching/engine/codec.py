@@ -112,6 +112,7 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
     return {
         **{k: encode_value(getattr(problem, k)) for k in PROBLEM_SETTINGS},
         "declined_pairs": sorted([list(p) for p in problem.declined_pairs]),
+        "declined_storage_triples": sorted([list(t) for t in problem.declined_storage_triples]),
         "offers": [_record(o) for o in problem.offers],
         "needs": [_need_record(n) for n in problem.needs],
         "materials": [_record(m) for m in problem.materials],
@@ -125,7 +126,9 @@ def problem_from_json(data: dict[str, Any]) -> Problem:
         needs=tuple(_need_build(n) for n in data["needs"]),
         materials=tuple(_build(MaterialSpec, m) for m in data["materials"]),
         declined_pairs=frozenset((a, b) for a, b in data["declined_pairs"]),
+        # parts stored before these fields: no yards, no triples, nothing booked (the defaults)
         storages=tuple(_build(StorageInput, s) for s in data.get("storages", [])),
+        declined_storage_triples=frozenset((a, b, c) for a, b, c in data.get("declined_storage_triples", [])),
         **{k: decode_value(data[k]) if k in data else SETTING_DEFAULTS[k] for k in PROBLEM_SETTINGS},
     )
 

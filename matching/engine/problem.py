@@ -117,6 +117,12 @@ class StorageInput:
     accepted material by mass) or pieces (``unit='piece'``, piece materials only). Handling
     emissions count against ``net_climate`` per tonne entering the yard; the handling cost is
     informational (it is not part of any objective).
+
+    ``booked`` is the stock already held in the yard by agreed deals and reserving proposals, in
+    the yard's unit, as steps ``(date, stock)``: from that date on (until the next entry) the yard
+    holds that much. A bucket's room is the capacity less the largest booked stock during it
+    (never below 0); with the run's own buckets, an entry per bucket start is the stock held at
+    the end of that bucket.
     """
 
     id: int
@@ -130,6 +136,7 @@ class StorageInput:
     handling_kg_co2e_per_t: Decimal = Decimal(0)
     handling_cost_kzt_per_t: Decimal = Decimal(0)
     owner: int | None = None
+    booked: tuple[tuple[date, Decimal], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -193,6 +200,9 @@ class Problem:
     #: one of :data:`TIME_STEPS`; ``none`` is the aggregate model (yards are then ignored)
     time_step: str = field(default="none", kw_only=True)
     storages: tuple[StorageInput, ...] = field(default=(), kw_only=True)
+    #: (offer id, need id, storage id) that a yard's owner declined: never through that yard
+    #: again (a pair in ``declined_pairs`` goes neither direct nor through any yard)
+    declined_storage_triples: frozenset[tuple[int, int, int]] = field(default=frozenset(), kw_only=True)
 
 
 @dataclass(frozen=True)

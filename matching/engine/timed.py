@@ -21,8 +21,16 @@ yard legs):
   in every bucket from ``e`` to ``t``. Each leg is checked against one end's limit: offer → yard
   within the offer's maximum distance (if any), yard → need within the need's. The stock at the
   end of every bucket (all that entered at or before it and leaves after it) stays within the
-  yard's capacity (tonnes by mass, or pieces). Perishable materials never enter a yard. Declined
-  pairs exclude direct flows only (a yard flow is re-dispatched from the yard).
+  yard's capacity (tonnes by mass, or pieces) less what agreed deals and reserving proposals
+  already hold there (``StorageInput.booked``). Perishable materials never enter a yard.
+* **Declines and yards.** A declined pair goes neither direct nor through any yard; a triple the
+  yard's owner declined (``declined_storage_triples``) not through that yard. In a lot (yard,
+  material, entry bucket) where some entering offers are *barred* from some leaving needs, the
+  units must still pair up offer → need without a barred pair: Hall's condition, one row per
+  set S of barred offers (what S brings in ≤ what the needs that some offer of S may serve take
+  out; beyond ``HALL_MAX_OFFERS`` barred offers in one lot, the stricter single row over all of
+  them and the needs none of them bars). Such lots are paired by a max flow, not first in
+  first out (:func:`_pair_lot`); after rounding, what cannot be paired is trimmed.
 * **Recipes** bound the mass mix a need receives over the horizon (linear constraints, see
   :func:`_recipe_rows`); a need with a quality bound takes no material lacking the properties.
 
@@ -207,6 +215,130 @@ class _Net:
     entries: list[tuple[int, int, int, float]] = field(default_factory=list)
     # yard exits v: (yard, material, entry bucket, need, exit bucket, leg km)
     exits: list[tuple[int, str, int, int, int, float]] = field(default_factory=list)
+    yard_booked: list[list[float]] = field(default_factory=list)  # per yard and bucket, as yard_cap
+    # lots (yard, material, entry bucket) with barred entries: {barred offer: needs it may not reach}
+    barred: dict[tuple[int, str, int], dict[int, frozenset[int]]] = field(default_factory=dict)
+
+
+def _booked(yard: StorageInput, buckets: Buckets, scale: int) -> list[float]:
+    """The largest stock ``yard.booked`` holds during each bucket (kg or pieces)."""
+    steps = sorted(yard.booked)
+    if not steps:
+        return [0.0] * len(buckets)
+    starts = [d.toordinal() for d, _ in steps]
+    ends = [s - 1 for s in starts[1:]] + [2**62]
+    return [
+        float(
+            max(
+                (
+                    exact(q)
+                    for (_, q), a, b in zip(steps, starts, ends, strict=True)
+                    if a <= last and b >= first
+                ),
+                default=0,
+            )
+            * scale
+        )
+        for first, last in zip(buckets.first, buckets.last, strict=True)
+    ]
+
+
+def _yard_exclusions(prep: Prepared, net: _Net) -> dict[tuple[int, int], set[int]]:
+    """(offer position, yard index) → need positions it may not reach through that yard."""
+    problem = prep.problem
+    if not net.yards or not (problem.declined_pairs or problem.declined_storage_triples):
+        return {}
+    offer_pos = {int(i): p for p, i in enumerate(prep.offer_id.tolist())}
+    need_pos = {int(i): p for p, i in enumerate(prep.need_id.tolist())}
+    yard_index = {yard.id: y for y, yard in enumerate(net.yards)}
+    out: dict[tuple[int, int], set[int]] = {}
+    for a, b in problem.declined_pairs:
+        if a in offer_pos and b in need_pos:
+            for y in range(len(net.yards)):
+                out.setdefault((offer_pos[a], y), set()).add(need_pos[b])
+    for a, b, c in problem.declined_storage_triples:
+        if a in offer_pos and b in need_pos and c in yard_index:
+            out.setdefault((offer_pos[a], yard_index[c]), set()).add(need_pos[b])
+    return out
+
+
+def _barred_lots(prep: Prepared, net: _Net) -> None:
+    """Fill ``net.barred``: per lot, the entering offers barred from some leaving need."""
+    excluded = _yard_exclusions(prep, net)
+    if not excluded:
+        return
+    leaving: dict[tuple[int, str, int], set[int]] = {}
+    for y, key, e, n, _, _ in net.exits:
+        leaving.setdefault((y, key, e), set()).add(n)
+    bars: dict[tuple[int, str, int], dict[int, set[int]]] = {}
+    for o, y, e, _ in net.entries:
+        lot = (y, prep.offers[o].material, e)
+        hit = excluded.get((o, y), set()) & leaving.get(lot, set())
+        if hit:
+            bars.setdefault(lot, {})[o] = hit
+    for lot, by_offer in bars.items():
+        net.barred[lot] = {o: frozenset(hit) for o, hit in sorted(by_offer.items())}
+
+
+#: Hall's condition gets a row per set of barred offers in a lot up to this many barred offers
+HALL_MAX_OFFERS = 6
+
+
+def _hall_rows(bars: dict[int, frozenset[int]]) -> list[tuple[list[int], frozenset[int]]]:
+    """(offers S, needs T) rows of a barred lot: Σ_S in ≤ Σ out − Σ_T out (T: barred by all of S)."""
+    offers = sorted(bars)
+    if len(offers) > HALL_MAX_OFFERS:
+        return [(offers, frozenset().union(*bars.values()))]
+    rows = []
+    for mask in range(1, 2 ** len(offers)):
+        group = [o for k, o in enumerate(offers) if mask >> k & 1]
+        common = frozenset.intersection(*(bars[o] for o in group))
+        if common:
+            rows.append((group, common))
+    return rows
+
+
+def _pair_lot(
+    ins: list[tuple[int, int]], outs: list[tuple[int, int, int]], bars: dict[int, frozenset[int]]
+) -> list[tuple[int, int, int, int]]:
+    """Pair a barred lot's entries (offer, qty) with its exits (bucket, need, qty) without a barred
+    pair, as far as possible (a max flow): (offer, need, bucket, q), each need's share in bucket
+    order. Unpaired units are left out."""
+    offers = sorted({o for o, _ in ins})
+    needs = sorted({n for _, n, _ in outs})
+    supply = {o: sum(q for oo, q in ins if oo == o) for o in offers}
+    demand = {n: sum(q for _, nn, q in outs if nn == n) for n in needs}
+    graph = max_flow.SimpleMaxFlow()
+    source, sink = 0, 1
+    node_o = {o: 2 + k for k, o in enumerate(offers)}
+    node_n = {n: 2 + len(offers) + k for k, n in enumerate(needs)}
+    for o in offers:
+        graph.add_arc_with_capacity(source, node_o[o], supply[o])
+    pair_arcs = {}
+    for o in offers:
+        for n in needs:
+            if n not in bars.get(o, ()):
+                pair_arcs[(o, n)] = graph.add_arc_with_capacity(node_o[o], node_n[n], supply[o])
+    for n in needs:
+        graph.add_arc_with_capacity(node_n[n], sink, demand[n])
+    if graph.solve(source, sink) != graph.OPTIMAL:
+        raise SolverFailure("max flow failed on a yard lot", status="max_flow")
+    out = []
+    for n in needs:
+        given = [(o, int(graph.flow(pair_arcs[(o, n)]))) for o in offers if (o, n) in pair_arcs]
+        given = [(o, q) for o, q in given if q > 0]
+        for t, nn, q in sorted(outs):
+            if nn != n:
+                continue
+            while q > 0 and given:
+                o, g = given[0]
+                take = min(q, g)
+                out.append((o, n, t, take))
+                q -= take
+                given[0] = (o, g - take)
+                if given[0][1] == 0:
+                    given.pop(0)
+    return out
 
 
 def _slots(prep: Prepared, buckets: Buckets) -> tuple[list[dict[int, int]], list[dict[int, int]]]:
@@ -359,6 +491,7 @@ def _build(prep: Prepared, provider: DistanceProvider) -> tuple[_Net, Any]:
         yards=yards,
         yard_active=yard_active,
         yard_cap=yard_cap,
+        yard_booked=[_booked(yard, buckets, KG_PER_TONNE if yard.unit == "t" else 1) for yard in yards],
     )
     arcs = _candidates(prep, provider)
     # a need with a quality bound takes nothing it cannot blend
@@ -384,6 +517,7 @@ def _build(prep: Prepared, provider: DistanceProvider) -> tuple[_Net, Any]:
     net.x_bucket = flat % n_b
     del flat
     _yard_legs(prep, net, provider)
+    _barred_lots(prep, net)
     return net, arcs
 
 
@@ -833,6 +967,25 @@ class _LP:
             m.add_linear_constraint(
                 mathopt.fast_sum(lot_in.get(lot_key, [])) - mathopt.fast_sum(lot_out.get(lot_key, [])) == 0
             )
+        # declines: Hall's condition in every barred lot (see the module's docstring)
+        lot_u: dict[tuple[int, str, int], dict[int, Any]] = {}
+        lot_v: dict[tuple[int, str, int], dict[int, list[Any]]] = {}
+        for var_, i in zip(self.u, comp.entries, strict=True):
+            o, y, b, _ = net.entries[i]
+            lot = (y, prep.offers[o].material, b)
+            if lot in net.barred:
+                lot_u.setdefault(lot, {})[o] = var_
+        for var_, i in zip(self.v, comp.exits, strict=True):
+            y, key, e, n, _, _ = net.exits[i]
+            if (y, key, e) in lot_u:
+                lot_v.setdefault((y, key, e), {}).setdefault(n, []).append(var_)
+        for lot, entering in sorted(lot_u.items()):
+            leaving = lot_v.get(lot, {})
+            for subset, common in _hall_rows(net.barred[lot]):
+                served = [var_ for n, vs in sorted(leaving.items()) if n not in common for var_ in vs]
+                brought = [entering[o] for o in subset if o in entering]
+                if brought:
+                    m.add_linear_constraint(mathopt.fast_sum(brought) - mathopt.fast_sum(served) <= 0)
         for y in comp.yards:
             weight = {
                 k: float(prep.unit_mass_kg(k)) if net.yards[y].unit == "t" else 1.0
@@ -846,7 +999,8 @@ class _LP:
                     if yy == y and e <= t < tt
                 ]
                 if terms:
-                    m.add_linear_constraint(mathopt.fast_sum(terms) <= net.yard_cap[y])
+                    room = max(net.yard_cap[y] - net.yard_booked[y][t], 0.0)
+                    m.add_linear_constraint(mathopt.fast_sum(terms) <= room)
         # minimum lots (integer model only): direct pairs over the horizon, yard legs per offer/need
         if integer:
             groups: dict[tuple[str, int, int], list[Any]] = {}
@@ -1037,6 +1191,7 @@ def _solve_lp(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, seconds: float)
     if method != "mip":
         _repair_lots(prep, net, arcs, comp, x, u, v)
     _balance_yards(prep, net, comp, u, v)
+    _bar_declined(prep, net, comp, u, v)
     gap = 0.0 if proven else abs(bound - primary) / max(1.0, abs(bound))
     return _Result(x, u, v, proven, bound if not proven else primary, method, gap)
 
@@ -1119,6 +1274,61 @@ def _balance_yards(prep: Prepared, net: _Net, comp: _Comp, u: np.ndarray, v: np.
             excess -= take
 
 
+def _barred_index(
+    prep: Prepared, net: _Net, comp: _Comp
+) -> dict[tuple[int, str, int], tuple[list[int], list[int]]]:
+    """Per barred lot of the component: its indices into comp.entries and comp.exits."""
+    index: dict[tuple[int, str, int], tuple[list[int], list[int]]] = {}
+    if not net.barred:
+        return index
+    for i, en in enumerate(comp.entries):
+        o, y, e, _ = net.entries[en]
+        lot = (y, prep.offers[o].material, e)
+        if lot in net.barred:
+            index.setdefault(lot, ([], []))[0].append(i)
+    for i, ex in enumerate(comp.exits):
+        lot = net.exits[ex][:3]
+        if lot in index:
+            index[lot][1].append(i)
+    return index
+
+
+def _lot_pairs(
+    net: _Net,
+    comp: _Comp,
+    lot: tuple[int, str, int],
+    members: tuple[list[int], list[int]],
+    u: np.ndarray,
+    v: np.ndarray,
+) -> list[tuple[int, int, int, int]]:
+    """The pairing of a barred lot's current entries ``u`` and exits ``v`` (see :func:`_pair_lot`)."""
+    ins = [(net.entries[comp.entries[i]][0], int(u[i])) for i in members[0] if u[i] > 0]
+    outs = [
+        (net.exits[comp.exits[i]][4], net.exits[comp.exits[i]][3], int(v[i])) for i in members[1] if v[i] > 0
+    ]
+    return _pair_lot(ins, outs, net.barred[lot])
+
+
+def _bar_declined(prep: Prepared, net: _Net, comp: _Comp, u: np.ndarray, v: np.ndarray) -> None:
+    """After rounding: trim what a barred lot cannot pair without a barred pair (entries and exits
+    alike, so the lot stays balanced)."""
+    for lot, members in sorted(_barred_index(prep, net, comp).items()):
+        pairs = _lot_pairs(net, comp, lot, members, u, v)
+        if sum(q for *_, q in pairs) == int(u[members[0]].sum()):
+            continue
+        sent: dict[int, int] = {}
+        got: dict[tuple[int, int], int] = {}
+        for o, n, t, q in pairs:
+            sent[o] = sent.get(o, 0) + q
+            got[(n, t)] = got.get((n, t), 0) + q
+        for i in members[0]:
+            o = net.entries[comp.entries[i]][0]
+            u[i], sent[o] = min(int(u[i]), sent.get(o, 0)), max(sent.get(o, 0) - int(u[i]), 0)
+        for i in members[1]:
+            _, _, _, n, t, _ = net.exits[comp.exits[i]]
+            v[i], got[(n, t)] = min(int(v[i]), got.get((n, t), 0)), max(got.get((n, t), 0) - int(v[i]), 0)
+
+
 # ---------------------------------------------------------------------------------------------
 # integer repair, decomposition and the solution
 
@@ -1126,6 +1336,7 @@ def _balance_yards(prep: Prepared, net: _Net, comp: _Comp, u: np.ndarray, v: np.
 def _repair_recipes(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Result) -> None:
     """Remove single units until every recipe row holds exactly (LP rounding is within 1e-6)."""
     xa = net.x_arc[comp.x]
+    barred: dict[tuple[int, str, int], tuple[list[int], list[int]]] | None = None
     for n in comp.needs.tolist():
         need = prep.needs[n]
         if need.recipe is None:
@@ -1166,6 +1377,19 @@ def _repair_recipes(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Res
                     and prep.offers[net.entries[en][0]].material == key
                     and res.u[j] > 0
                 ]
+                lot = (y, key, e)
+                if lot in net.barred:
+                    # a barred lot: the unit comes back from an entry that keeps the lot pairable
+                    barred = barred if barred is not None else _barred_index(prep, net, comp)
+                    members = barred[lot]
+                    total = int(res.u[members[0]].sum()) - 1
+                    for j in sorted(same, key=lambda j: (-int(res.u[j]), j)):
+                        res.u[j] -= 1
+                        paired = sum(q for *_, q in _lot_pairs(net, comp, lot, members, res.u, res.v))
+                        res.u[j] += 1
+                        if paired == total:
+                            same = [j]
+                            break
                 j = max(same, key=lambda j: (int(res.u[j]), -j))
                 res.u[j] -= 1
             res.proven = False
@@ -1220,8 +1444,11 @@ def _solution(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Result, s
         leg2[(y, n)] = d
         if q > 0:
             lots.setdefault((y, key, e), ([], []))[1].append((t, n, q))
-    for (yard, _, e), (ins, outs) in sorted(lots.items()):
-        for o, n, t, q in _fifo(sorted(ins), sorted(outs)):
+    for (yard, key, e), (ins, outs) in sorted(lots.items()):
+        bars = net.barred.get((yard, key, e))
+        # a barred lot pairs without its barred pairs (Hall's rows make it possible)
+        pairs = _fifo(sorted(ins), sorted(outs)) if bars is None else _pair_lot(ins, outs, bars)
+        for o, n, t, q in pairs:
             l1, l2 = leg1[(o, yard)], leg2[(yard, n)]
             item = agg.setdefault((o, n, yard), {"s": {}, "e": {}, "d": l1 + l2, "legs": (l1, l2)})
             item["s"][t] = item["s"].get(t, 0) + q

@@ -13,59 +13,35 @@ import pytest
 from accounts.errors import DomainError
 from accounts.models import Event
 from marketplace import storages
-from marketplace.models import Material
 from matching import engine, runs, services
 from matching.engine.problem import Recipe, ShareBound
 from matching.models import Deal, MatchRun, Proposal, ProposalStatus
 from matching.snapshot import build_snapshot
 from tests import factories as f
-from tests.conftest import _persona
-
-PANEL = "precast_concrete_panel"
+from tests.yards import (
+    PANEL,
+    direct_panel_flow,
+    grain_flow,
+    panel_flow,
+    panel_need,
+    panel_offer,
+    panel_yard,
+    propose,
+    schedule_total,
+    yard_owner_persona,
+)
 
 
 @pytest.fixture
 def yard_owner(db):
-    return _persona("yardkeeper", "Alatau Storage Yard", sector="construction", lat="43.2700", lon="77.0500")
+    return yard_owner_persona()
 
 
 @pytest.fixture
 def panels(brewery, farm, yard_owner):
     """Façade panels released in June, a builder who needs them from September, a yard between."""
     f.ensure_factor_set()
-    offer = f.make_offer(
-        brewery.organisation,
-        brewery.site,
-        PANEL,
-        40,
-        unit="piece",
-        period="once",
-        available_from=date(2027, 6, 1),
-        available_until=date(2027, 6, 30),
-    )
-    need = f.make_need(
-        farm.organisation,
-        farm.site,
-        [PANEL],
-        40,
-        unit="piece",
-        period="once",
-        available_from=date(2027, 9, 1),
-        available_until=date(2027, 10, 31),
-    )
-    yard = storages.storage_create(
-        organisation=yard_owner.organisation,
-        actor=yard_owner.user,
-        site=yard_owner.site.pk,
-        materials=[PANEL],
-        capacity="100",
-        unit="piece",
-        available_from=date(2027, 5, 1),
-        available_until=date(2027, 12, 31),
-        handling_kg_co2e_per_t="4.5",
-        status="active",
-    )
-    return offer, need, yard
+    return panel_offer(brewery), panel_need(farm), panel_yard(yard_owner, handling_kg_co2e_per_t="4.5")
 
 
 def snapshot(**kwargs):
@@ -177,51 +153,24 @@ def test_the_run_passes_its_time_step_to_the_engine(grain_market, run_now, monke
     assert run.status == "succeeded" and seen == ["week"]
 
 
-# --- proposals from a hand-made solution -----------------------------------------------------
-def write(run: MatchRun, flows: tuple[engine.Flow, ...]) -> None:
-    token = runs.claim(run_id=run.pk, worker="test-worker")
-    assert token is not None
-    solution = engine.Solution(
-        flows=flows,
-        objective="divert_then_distance",
-        proven_optimal=True,
-        bound=0.0,
-        supply_kg=0,
-        waste_kg=0,
-        diverted_kg=0,
-        landfilled_kg=0,
-        other_moved_kg=0,
-        tkm=0.0,
-        net_co2e_kg=0.0,
-    )
-    destinations = {flow.offer_id: "landfill" for flow in flows}
-    assert runs.write_results(run=run, token=token, solution=solution, destinations=destinations, seconds=0.1)
-
-
-def panel_flow(offer, need, yard) -> engine.Flow:
-    mass = Material.objects.get(key=PANEL).mass_per_piece_t
-    assert mass is not None
-    return engine.Flow(
-        offer_id=offer.pk,
-        need_id=need.pk,
-        material=PANEL,
-        quantity=40,
-        unit="piece",
-        mass_kg=int(40 * mass * 1000),
-        distance_km=18.5,
-        schedule=((date(2027, 9, 1), 40),),
-        via_storage=yard.pk,
-        storage_schedule=((date(2027, 6, 1), 40),),
-        legs_km=(8.0, 10.5),
-    )
-
-
+# --- proposals from a hand-made solution (tests.yards.propose) ------------------------------
 @pytest.fixture
 def yard_proposal(panels, municipality):
     offer, need, yard = panels
-    run = runs.match_run_start(actor=municipality.user, enqueue=False)
-    write(run, (panel_flow(offer, need, yard),))
-    return Proposal.objects.get()
+    (proposal,) = propose(municipality, panel_flow(offer, need, yard))
+    return proposal
+
+
+@pytest.fixture
+def grain_proposal(grain_market, municipality):
+    """A proposal brewery → farm with the given monthly schedule (kg per period start)."""
+
+    def make(*schedule: tuple[date, int]) -> Proposal:
+        offer, need = grain_market
+        (proposal,) = propose(municipality, grain_flow(offer, need, schedule))
+        return proposal
+
+    return make
 
 
 def test_a_flow_through_a_yard_is_one_proposal_with_its_schedules(yard_proposal, panels, yard_owner):
@@ -236,24 +185,12 @@ def test_a_flow_through_a_yard_is_one_proposal_with_its_schedules(yard_proposal,
     assert body["waiting_for"] == ["supplier", "receiver", "yard"]
 
 
-def test_a_bulk_schedule_is_in_tonnes_and_sums_to_the_quantity(grain_market, municipality):
-    offer, need = grain_market
-    run = runs.match_run_start(actor=municipality.user, enqueue=False)
-    months = ((date(2027, 1, 1), 500_000), (date(2027, 2, 1), 499_999), (date(2027, 3, 1), 500_001))
-    flow = engine.Flow(
-        offer_id=offer.pk,
-        need_id=need.pk,
-        material="brewers_spent_grain",
-        quantity=1_500_000,
-        unit="kg",
-        mass_kg=1_500_000,
-        distance_km=32.0,
-        schedule=months,
+def test_a_bulk_schedule_is_in_tonnes_and_sums_to_the_quantity(grain_proposal):
+    proposal = grain_proposal(
+        (date(2027, 1, 1), 500_000), (date(2027, 2, 1), 499_999), (date(2027, 3, 1), 500_001)
     )
-    write(run, (flow,))
-    proposal = Proposal.objects.get()
     assert [row["quantity"] for row in proposal.schedule] == ["500.000", "499.999", "500.001"]
-    assert sum(Decimal(row["quantity"]) for row in proposal.schedule) == proposal.quantity == Decimal(1500)
+    assert schedule_total(proposal.schedule) == proposal.quantity == Decimal(1500)
     assert proposal.via_storage_id is None and proposal.storage_schedule == []
 
 
@@ -330,28 +267,8 @@ def test_a_member_of_both_parties_still_waits_for_the_yard(yard_proposal, brewer
 
 
 # --- the delivery plan --------------------------------------------------------------------
-def test_the_schedule_seeds_the_deals_delivery_plan_one_delivery_per_period(
-    grain_market, municipality, brewery, farm
-):
-    offer, need = grain_market
-    run = runs.match_run_start(actor=municipality.user, enqueue=False)
-    months = ((date(2027, 1, 1), 400_000), (date(2027, 2, 1), 0), (date(2027, 3, 1), 600_000))
-    write(
-        run,
-        (
-            engine.Flow(
-                offer_id=offer.pk,
-                need_id=need.pk,
-                material="brewers_spent_grain",
-                quantity=1_000_000,
-                unit="kg",
-                mass_kg=1_000_000,
-                distance_km=32.0,
-                schedule=months,
-            ),
-        ),
-    )
-    proposal = Proposal.objects.get()
+def test_the_schedule_seeds_the_deals_delivery_plan_one_delivery_per_period(grain_proposal, brewery, farm):
+    proposal = grain_proposal((date(2027, 1, 1), 400_000), (date(2027, 2, 1), 0), (date(2027, 3, 1), 600_000))
     accept(brewery, proposal)
     accept(farm, proposal)
     deal = Deal.objects.get()
@@ -390,25 +307,8 @@ def test_a_smaller_agreed_quantity_is_spread_over_the_schedule_exactly():
     ]
 
 
-def test_an_overdue_seeded_plan_entry_is_reminded_once(grain_market, municipality, brewery, farm):
-    offer, need = grain_market
-    run = runs.match_run_start(actor=municipality.user, enqueue=False)
-    write(
-        run,
-        (
-            engine.Flow(
-                offer_id=offer.pk,
-                need_id=need.pk,
-                material="brewers_spent_grain",
-                quantity=1_000_000,
-                unit="kg",
-                mass_kg=1_000_000,
-                distance_km=32.0,
-                schedule=((date(2027, 1, 1), 1_000_000),),
-            ),
-        ),
-    )
-    proposal = Proposal.objects.get()
+def test_an_overdue_seeded_plan_entry_is_reminded_once(grain_proposal, brewery, farm):
+    proposal = grain_proposal((date(2027, 1, 1), 1_000_000))
     accept(brewery, proposal)
     accept(farm, proposal)
     assert len(services.deliveries_remind_overdue(today=date(2027, 1, 10))) == 1
@@ -417,19 +317,8 @@ def test_an_overdue_seeded_plan_entry_is_reminded_once(grain_market, municipalit
 
 def test_a_changed_yard_makes_a_new_proposal_not_a_kept_one(panels, municipality, yard_owner):
     offer, need, yard = panels
-    first = runs.match_run_start(actor=municipality.user, enqueue=False)
-    write(first, (panel_flow(offer, need, yard),))
-    old = Proposal.objects.get()
-    second = runs.match_run_start(actor=municipality.user, enqueue=False)
-    direct = panel_flow(offer, need, yard)
-    write(
-        second,
-        (
-            engine.Flow(
-                **{**direct.__dict__, "via_storage": None, "storage_schedule": (), "legs_km": None},
-            ),
-        ),
-    )
+    (old,) = propose(municipality, panel_flow(offer, need, yard))
+    propose(municipality, direct_panel_flow(offer, need))
     old.refresh_from_db()
     assert old.status == ProposalStatus.EXPIRED
     new = Proposal.objects.exclude(pk=old.pk).get()
