@@ -247,3 +247,17 @@ def test_the_listings_owner_is_told_by_email(grain_market, farm, brewery, django
     assert message.to == ["b@example.kz"]
     assert "Talgar Dairy Farm asks for your listing" in message.subject
     assert f"/matching/proposals/{Proposal.objects.get().pk}/" in message.body
+
+
+def test_a_pair_only_a_yard_owner_declined_may_still_be_requested(grain_market, farm, run_now):
+    """A yard owner's decline bars the flow through its yard, not the pair (issue 13)."""
+    offer, need = grain_market
+    run_now()
+    proposal = Proposal.objects.get(offer=offer, need=need)
+    Proposal.objects.filter(pk=proposal.pk).update(status="declined", declined_by="yard")
+    response = ask_for_offer(farm, offer, need.pk)
+    assert response.status_code == 201, response.content
+    Proposal.objects.filter(pk=response.json()["id"]).delete()
+    Proposal.objects.filter(pk=proposal.pk).update(declined_by="receiver")
+    refused = ask_for_offer(farm, offer, need.pk)
+    assert refused.status_code == 400 and "declined" in refused.content.decode()
