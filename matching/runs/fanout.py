@@ -68,6 +68,7 @@ def batches(problem: engine.Problem, parts: int) -> list[engine.Problem]:
                 horizon_days=problem.horizon_days,
                 circuity=problem.circuity,
                 declined_pairs=frozenset(pair for p in group for pair in p.declined_pairs),
+                declined_storage_triples=frozenset(t for p in group for t in p.declined_storage_triples),
                 road_freight_kg_per_tkm=problem.road_freight_kg_per_tkm,
                 time_limit_s=problem.time_limit_s,
                 time_step=problem.time_step,
@@ -93,6 +94,7 @@ def union(problems: list[engine.Problem]) -> engine.Problem:
         time_limit_s=first.time_limit_s,
         time_step=first.time_step,
         storages=first.storages,
+        declined_storage_triples=frozenset().union(*(p.declined_storage_triples for p in problems)),
     )
 
 
