@@ -4,23 +4,46 @@
 match and agrees four of the five proposals; the fifth (glass cullet) waits for the receiver, and
 the crushed-concrete deal has one delivery. ``main_pages`` returns (persona, name, path) for every
 main page a signed-out visitor, a company member and the municipality use.
+
+``language_plan`` says in which language each page is visited: every page in one language,
+rotated by its place in the list (so English, Russian and Kazakh each get a third of the pages,
+the same ones on every run), and the few ``EVERY_LANGUAGE`` pages in all three. ``visit_pages``
+opens each planned page (one browser context per language and persona) and collects what a
+check finds there.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from matching import services
 from matching.models import Deal, Proposal
 from monitor import targets
+from tests.e2e.conftest import route_for
+from tests.factories import PASSWORD
 from tests.monitor.city import City, deliver, list_market, make_companies
 
 ANON = ""
 COMPANY = "demolition-user"
 AUTHORITY = "analyst"
+
+LANGUAGES = ("en", "ru", "kk")
+# Visited in every language: the first page, both dashboards (the densest) and the proposals list.
+EVERY_LANGUAGE = frozenset({"home", "dashboard-company", "dashboard-city", "proposals"})
+
+AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
+RUN_AXE = """async () => {
+  const result = await axe.run(document, { resultTypes: ['violations'] });
+  return result.violations
+    .filter(v => v.impact === 'critical' || v.impact === 'serious')
+    .map(v => v.impact + ' ' + v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
+}"""
 
 
 @dataclass
@@ -129,6 +152,66 @@ def main_pages(c: MainCity) -> list[tuple[str, str, str]]:
         (AUTHORITY, "report", "/reports/impact/"),
         (AUTHORITY, "material-requests", "/marketplace/material-requests/"),
     ]
+
+
+Visit = tuple[str, str, str, str]  # language, persona, name, path
+
+
+def language_plan(
+    pages: list[tuple[str, str, str]], *, offset: int = 0, every_language: frozenset[str] = EVERY_LANGUAGE
+) -> list[Visit]:
+    """Page ``i`` in ``LANGUAGES[(i + offset) % 3]``; the ``every_language`` pages in all three."""
+    plan: list[Visit] = []
+    for i, (persona, name, path) in enumerate(pages):
+        own = LANGUAGES[(i + offset) % len(LANGUAGES)]
+        langs = LANGUAGES if name in every_language else (own,)
+        plan.extend((lang, persona, name, path) for lang in langs)
+    return plan
+
+
+def settle(page, url: str) -> None:
+    """Open ``url`` and wait for its scripts and charts (a page that polls never goes quiet)."""
+    page.goto(url)
+    try:
+        page.wait_for_load_state("networkidle", timeout=5000)
+    except PlaywrightTimeout:
+        pass
+    page.wait_for_timeout(100)
+
+
+def axe_lines(page) -> list[str]:
+    """axe-core's critical and serious violations on the open page, one line each."""
+    page.evaluate(AXE)
+    return page.evaluate(RUN_AXE)
+
+
+Check = Callable[[Any, str, str, str], list[str]]  # (page, lang, name, path) -> problems
+
+
+def visit_pages(browser, base: str, plan: list[Visit], viewport: dict[str, int], check: Check) -> list[str]:
+    """Open every planned page as its persona in its language; return what ``check`` finds.
+
+    Each page must be served in the language asked for (the ``lang`` of its ``<html>``).
+    """
+    problems: list[str] = []
+    groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for lang, persona, name, path in plan:
+        groups.setdefault((lang, persona), []).append((name, path))
+    for (lang, persona), visits in groups.items():
+        context = browser.new_context(viewport=viewport, locale=lang)
+        context.add_cookies([{"name": "django_language", "value": lang, "url": base}])
+        context.route("**/*", route_for(base))
+        if persona == ANON:
+            page = context.new_page()
+            page.set_default_timeout(15000)
+        else:
+            page = sign_in(context, base, persona, PASSWORD)
+        for name, path in visits:
+            settle(page, f"{base}{path}")
+            assert page.locator("html").get_attribute("lang") == lang, (name, path)
+            problems.extend(check(page, lang, name, path))
+        context.close()
+    return problems
 
 
 def sign_in(context, base: str, username: str, password: str):
