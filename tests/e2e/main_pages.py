@@ -14,13 +14,13 @@ check finds there.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from matching import services
 from matching.models import Deal, Proposal
@@ -169,14 +169,41 @@ def language_plan(
     return plan
 
 
-def settle(page, url: str) -> None:
-    """Open ``url`` and wait for its scripts and charts (a page that polls never goes quiet)."""
-    page.goto(url)
+QUIET_MS = 150  # no request in flight this long after the load event: the page is settled
+SETTLE_LIMIT_S = 5  # a page that polls never goes quiet: measure it as it is by then
+
+
+def settle(page, url: str):
+    """Open ``url`` and wait for its scripts and charts: the load event, then no request in
+    flight for ``QUIET_MS`` (Playwright's ``networkidle`` waits a fixed 500 ms of silence on
+    every page; this waits for the same silence, only shorter). Returns the page's response."""
+    in_flight: set[Any] = set()
+
+    def started(request) -> None:
+        in_flight.add(request)
+
+    def ended(request) -> None:
+        in_flight.discard(request)
+
+    page.on("request", started)
+    page.on("requestfinished", ended)
+    page.on("requestfailed", ended)
     try:
-        page.wait_for_load_state("networkidle", timeout=5000)
-    except PlaywrightTimeout:
-        pass
+        response = page.goto(url)
+        deadline = time.monotonic() + SETTLE_LIMIT_S
+        quiet_since = time.monotonic()
+        while time.monotonic() < deadline:
+            page.wait_for_timeout(25)
+            if in_flight:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= QUIET_MS / 1000:
+                break
+    finally:
+        page.remove_listener("request", started)
+        page.remove_listener("requestfinished", ended)
+        page.remove_listener("requestfailed", ended)
     page.wait_for_timeout(100)
+    return response
 
 
 def axe_lines(page) -> list[str]:
