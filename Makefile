@@ -43,11 +43,12 @@ lint: venv
 # The browser tests and the schema fuzz are backend-independent and slow: when PostgreSQL is
 # reachable they run once, in the PostgreSQL pass (the production-like one), not twice.
 # The other way round, the tests that only start subprocesses with their own settings and their
-# own SQLite file (the production build, the e-mail, Sentry and security settings) never touch
-# the suite's database: they run once, in the SQLite pass, which always runs.
+# own SQLite file (the production build; the deploy, e-mail, Sentry and security settings) never
+# touch the suite's database: they run once, in the SQLite pass, which always runs (the one
+# in-process check of tests/test_settings.py is SQLite's own and skipped on PostgreSQL).
 BACKEND_FREE := --ignore=tests/e2e --ignore=tests/api/test_schema_fuzz.py
-OWN_DATABASE := --ignore=tests/test_production_build.py --ignore=tests/test_email_settings.py \
-	--ignore=tests/test_sentry.py --ignore=tests/test_security_settings.py
+OWN_DATABASE := --ignore=tests/test_production_build.py --ignore=tests/test_settings.py \
+	--ignore=tests/test_email_settings.py --ignore=tests/test_sentry.py --ignore=tests/test_security_settings.py
 
 test: venv
 	@$(MAKE) --no-print-directory lint
