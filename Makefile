@@ -42,13 +42,19 @@ lint: venv
 # a reachable PostgreSQL, again on PostgreSQL, with the real-worker tests when REDIS_URL is too.
 # The browser tests and the schema fuzz are backend-independent and slow: when PostgreSQL is
 # reachable they run once, in the PostgreSQL pass (the production-like one), not twice.
+# The other way round, the tests that only start subprocesses with their own settings and their
+# own SQLite file (the production build; the deploy, e-mail, Sentry and security settings) never
+# touch the suite's database: they run once, in the SQLite pass, which always runs (the one
+# in-process check of tests/test_settings.py is SQLite's own and skipped on PostgreSQL).
 BACKEND_FREE := --ignore=tests/e2e --ignore=tests/api/test_schema_fuzz.py
+OWN_DATABASE := --ignore=tests/test_production_build.py --ignore=tests/test_settings.py \
+	--ignore=tests/test_email_settings.py --ignore=tests/test_sentry.py --ignore=tests/test_security_settings.py
 
 test: venv
 	@$(MAKE) --no-print-directory lint
 	@if $(PY) scripts/backends.py postgres; then \
 		$(MAKE) --no-print-directory test-sqlite SQLITE_ONLY_ARGS="$(BACKEND_FREE)" && \
-		$(MAKE) --no-print-directory test-postgres; \
+		$(MAKE) --no-print-directory test-postgres POSTGRES_ONLY_ARGS="$(OWN_DATABASE)"; \
 	else \
 		$(MAKE) --no-print-directory test-sqlite && \
 		echo "== PostgreSQL: not configured or unreachable (DATABASE_URL); skipped the PostgreSQL run"; \
@@ -60,11 +66,11 @@ test-sqlite: venv
 
 test-postgres: venv
 	@if $(PY) scripts/backends.py redis; then \
-		echo "== Backend: PostgreSQL ($$DATABASE_URL) + real Celery worker over Redis ($$REDIS_URL)"; \
+		echo "== Backend: PostgreSQL ($$DATABASE_URL) + real Celery worker over Redis ($$REDIS_URL) $(if $(POSTGRES_ONLY_ARGS),(the subprocess-only settings and build tests ran in the SQLite pass),)"; \
 	else \
 		echo "== Backend: PostgreSQL ($$DATABASE_URL); Redis unreachable, real-worker tests skipped"; \
 	fi
-	$(PY) -m pytest -q --ignore=tests/engine $(PYTEST_ARGS)
+	$(PY) -m pytest -q --ignore=tests/engine $(POSTGRES_ONLY_ARGS) $(PYTEST_ARGS)
 
 check-deploy: venv
 	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=check-only-$$(date +%s)-a-long-enough-random-looking-string \

@@ -78,12 +78,12 @@ def flow_lines(*, user: User | AnonymousUser, basis: str) -> list[dict]:
 
     The municipality sees exact sites; a company sees its own exactly and others rounded to
     about a kilometre, as everywhere else in the marketplace (agreed deals show both exactly).
-    Cached like the reports (per generation, viewer's scope and basis).
+    Cached like the reports (per generation, viewer's scope, basis and language).
     """
     orgs = member_organisation_ids(user)
     authority = is_authority(user)
     return report_cache.cached(
-        ("flow-lines", basis, authority, tuple(sorted(orgs))),
+        report_cache.flow_lines_key(basis=basis, authority=authority, organisation_ids=orgs),
         lambda: _flow_lines(orgs=orgs, authority=authority, basis=basis),
     )
 

@@ -101,19 +101,8 @@ class CachedListMixin:
     rows; a repeated one is a cache read."""
 
     def list(self, request, *args, **kwargs):
-        from django.utils import timezone
-        from django.utils.translation import get_language
-
         build = super().list
-        key = (
-            "api-list",
-            type(self).__name__,
-            request.user.pk,
-            request.get_full_path(),
-            request.accepted_renderer.format,
-            get_language(),
-            timezone.localdate(),
-        )
+        key = report_cache.list_key(view=type(self).__name__, request=request)
         return Response(report_cache.cached(key, lambda: build(request, *args, **kwargs).data))
 
 

@@ -10,7 +10,6 @@ format was asked for.
 from __future__ import annotations
 
 from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -204,7 +203,7 @@ class ImpactReportView(JSONErrorsMixin, APIView):
             # parameters): a repeated request costs a cache read, not a DRF serialization.
             scope = impact_report.report_scope(request.user)
             data = report_cache.cached(
-                ("impact-api", params, None if scope is None else tuple(sorted(scope)), get_language()),
+                report_cache.impact_api_key(params=params, organisation_ids=scope),
                 lambda: dict(
                     ImpactReportSerializer(
                         impact_report.build_report(params=params, organisation_ids=scope)

@@ -615,14 +615,14 @@ def build_reports(
     of those cells. The Sankey list is built once and shared by the reports. Cached per
     generation (:mod:`matching.report_cache`), scope, language and parameters.
     """
-    from django.utils.translation import get_language
-
     from .. import report_cache
 
     chosen = tuple(group_bys)
-    scope = None if organisation_ids is None else tuple(sorted(organisation_ids))
+    key = report_cache.impact_key(
+        basis=basis, group_bys=chosen, organisation_ids=organisation_ids, date_from=date_from, date_to=date_to
+    )
     return report_cache.cached(
-        ("impact", basis, chosen, scope, get_language(), date_from, date_to),
+        key,
         lambda: _build_reports(
             ReportParams(basis=basis, date_from=date_from, date_to=date_to), chosen, organisation_ids
         ),

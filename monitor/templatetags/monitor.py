@@ -11,7 +11,6 @@ from django import template
 from django.conf import settings
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 
 from accounts.access import is_authority
 from matching import report_cache
@@ -56,7 +55,7 @@ def city_monitor(context, basis: str = "agreed") -> dict[str, Any]:
         "target_charts": [charts.chart_series(entry) for entry in entries],
         # Cached like the reports (matching.report_cache): per generation, basis, day and language.
         "picture": report_cache.cached(
-            ("waste-picture", picture_basis, timezone.localdate(), get_language()),
+            report_cache.waste_picture_key(basis=picture_basis),
             lambda: waste_picture(basis=picture_basis).as_dict(),
         ),
         "k": settings.PUBLIC_K_ANONYMITY,

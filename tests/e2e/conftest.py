@@ -50,10 +50,10 @@ def outside_requests():
     return []
 
 
-@pytest.fixture
-def page(page, live_server, outside_requests):
-    """A page that answers tile requests with nothing and records any other request off the app."""
-    app = urlparse(live_server.url).netloc
+def route_for(base: str, outside: list[str] | None = None):
+    """Requests to the live server go through; tiles get an empty answer; any other request is
+    refused (and recorded in ``outside`` when given)."""
+    app = urlparse(base).netloc
 
     def route(route):
         host = urlparse(route.request.url).netloc
@@ -61,10 +61,17 @@ def page(page, live_server, outside_requests):
             return route.continue_()
         if any(host.endswith(t) for t in TILE_HOSTS):
             return route.fulfill(status=204, body="")
-        outside_requests.append(route.request.url)
+        if outside is not None:
+            outside.append(route.request.url)
         return route.abort()
 
-    page.route("**/*", route)
+    return route
+
+
+@pytest.fixture
+def page(page, live_server, outside_requests):
+    """A page that answers tile requests with nothing and records any other request off the app."""
+    page.route("**/*", route_for(live_server.url, outside_requests))
     page.set_default_timeout(15000)
     return page
 

@@ -17,66 +17,19 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
+import time_builders as tb
+from time_builders import HORIZON
 from time_reference import reference
 
-from matching.engine import MaterialSpec, NeedInput, OfferInput, Problem, solve
-from matching.engine.problem import Recipe, ShareBound, StorageInput
-
-HORIZON = date(2026, 1, 1)
+from matching.engine import Problem, solve
+from matching.engine.problem import Recipe, ShareBound
 
 MATS = (
-    MaterialSpec(
-        "manure",
-        "t",
-        None,
-        Decimal("0.6"),
-        Decimal("1000"),
-        Decimal("80"),
-        Decimal("189"),
-        moisture_pct=Decimal("46"),
-        nitrogen_pct_dry=Decimal("3.6"),
-        c_to_n=Decimal("10"),
-        max_storage_days=180,
-    ),
-    MaterialSpec(
-        "straw",
-        "t",
-        None,
-        Decimal("0.12"),
-        Decimal("3471"),
-        Decimal("0"),
-        Decimal("0"),
-        moisture_pct=Decimal("10"),
-        nitrogen_pct_dry=Decimal("0.4"),
-        c_to_n=Decimal("127"),
-        max_storage_days=365,
-    ),
-    MaterialSpec(
-        "grain",
-        "t",
-        None,
-        Decimal("0.8"),
-        Decimal("697"),
-        Decimal("100"),
-        Decimal("0"),
-        moisture_pct=Decimal("78"),
-        nitrogen_pct_dry=Decimal("3.8"),
-        c_to_n=Decimal("13"),
-        max_storage_days=4,
-    ),
-    MaterialSpec(
-        "timber",
-        "t",
-        None,
-        Decimal("0.5"),
-        Decimal("3583"),
-        Decimal("269.5"),
-        Decimal("38.5"),
-        max_storage_days=40,
-    ),
-    MaterialSpec(
-        "panel", "piece", Decimal("0.5"), Decimal("2.4"), Decimal("1.26"), Decimal("269"), Decimal("20")
-    ),
+    tb.manure("manure"),
+    tb.straw(),
+    tb.grain("grain"),
+    tb.timber(),
+    tb.panel("panel", mass_per_piece_t="0.5"),
 )
 BULK = ("manure", "straw", "grain", "timber")
 FATES = ("landfill", "landfill", "other_use", "open_burning")
@@ -107,19 +60,18 @@ def random_problem(seed: int) -> Problem:
         lat, lon = _point(rng)
         start, end = _window(rng, days, rng.choice(("early", "any")))
         offers.append(
-            OfferInput(
-                id=i + 1,
-                material=key,
+            tb.offer(
+                i + 1,
+                key,
+                Decimal(rng.randint(1, 12)) * (10 if pieces else 1),
+                "piece" if pieces else "t",
+                rng.choice(("once", "month", "week")),
+                start,
+                end,
                 lat=lat,
                 lon=lon,
-                quantity=Decimal(rng.randint(1, 12)) * (10 if pieces else 1),
-                unit="piece" if pieces else "t",
-                period=rng.choice(("once", "month", "week")),
-                available_from=start,
-                available_until=end,
-                min_lot=None,
                 max_distance_km=None if rng.random() < 0.6 else Decimal(rng.randint(5, 30)),
-                current_destination=rng.choice(FATES),
+                destination=rng.choice(FATES),
             )
         )
     for j in range(rng.randint(1, 3)):
@@ -139,46 +91,37 @@ def random_problem(seed: int) -> Problem:
                 m = rng.choice(accepted)
                 recipe = Recipe(shares=(ShareBound(m, Decimal("0.2"), Decimal("0.7")),))
         needs.append(
-            NeedInput(
-                id=100 + j,
-                materials=accepted,
+            tb.need(
+                100 + j,
+                accepted,
+                Decimal(rng.randint(1, 15)) * (10 if pieces else 1),
+                "piece" if pieces else "t",
+                rng.choice(("once", "month", "week")),
+                start,
+                end,
+                recipe=recipe,
                 lat=lat,
                 lon=lon,
-                quantity=Decimal(rng.randint(1, 15)) * (10 if pieces else 1),
-                unit="piece" if pieces else "t",
-                period=rng.choice(("once", "month", "week")),
-                available_from=start,
-                available_until=end,
-                min_lot=None,
                 max_distance_km=Decimal(rng.randint(8, 40)),
-                recipe=recipe,
             )
         )
     for k in range(rng.choice((0, 1, 1, 2))):
         lat, lon = _point(rng)
         start, end = (None, None) if rng.random() < 0.6 else _window(rng, days)
         yards.append(
-            StorageInput(
-                id=500 + k,
-                materials=("panel",) if pieces else tuple(sorted(rng.sample(BULK, 2))),
+            tb.yard(
+                500 + k,
+                ("panel",) if pieces else tuple(sorted(rng.sample(BULK, 2))),
+                Decimal(rng.randint(1, 40)) if pieces else Decimal(rng.randint(1, 15)),
+                "piece" if pieces and rng.random() < 0.5 else "t",
                 lat=lat,
                 lon=lon,
-                capacity=Decimal(rng.randint(1, 40)) if pieces else Decimal(rng.randint(1, 15)),
-                unit="piece" if pieces and rng.random() < 0.5 else "t",
-                available_from=start,
-                available_until=end,
+                start=start,
+                end=end,
                 handling_kg_co2e_per_t=Decimal(3),
             )
         )
-    return Problem(
-        tuple(offers),
-        tuple(needs),
-        MATS,
-        horizon_start=HORIZON,
-        horizon_days=days,
-        time_step=step,
-        storages=tuple(yards),
-    )
+    return tb.timed_problem(offers, needs, MATS, step=step, storages=yards, days=days)
 
 
 def check_feasible(problem: Problem, solution) -> None:

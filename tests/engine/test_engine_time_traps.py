@@ -10,77 +10,21 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+import time_builders as tb
 from engine_support import random_problem
+from time_builders import HORIZON as H
+from time_builders import need, offer, timed_problem, yard
 
-from matching.engine import MaterialSpec, NeedInput, OfferInput, Problem, solve
+from matching.engine import MaterialSpec, Problem, solve
 from matching.engine.buckets import largest_remainder, make_buckets, spread
 from matching.engine.distance import GreatCircleDistance
 from matching.engine.problem import Recipe, StorageInput
 from matching.engine.timed import solve_timed
 
-H = date(2026, 1, 1)
-PANEL = MaterialSpec(
-    "precast_concrete_panel",
-    "piece",
-    Decimal("5"),
-    Decimal("2.4"),
-    Decimal("1.26"),
-    Decimal("269"),
-    Decimal("20"),
-)
-GRAIN = MaterialSpec(
-    "brewers_spent_grain",
-    "t",
-    None,
-    Decimal("0.8"),
-    Decimal("697"),
-    Decimal("100"),
-    Decimal("0"),
-    moisture_pct=Decimal("78"),
-    nitrogen_pct_dry=Decimal("3.8"),
-    c_to_n=Decimal("13"),
-    max_storage_days=4,
-)
-MANURE = MaterialSpec(
-    "chicken_manure",
-    "t",
-    None,
-    Decimal("0.6"),
-    Decimal("1000"),
-    Decimal("80"),
-    Decimal("189"),
-    moisture_pct=Decimal("46"),
-    nitrogen_pct_dry=Decimal("3.6"),
-    c_to_n=Decimal("10"),
-    max_storage_days=180,
-)
-STRAW = MaterialSpec(
-    "straw",
-    "t",
-    None,
-    Decimal("0.12"),
-    Decimal("3471"),
-    Decimal("0"),
-    Decimal("0"),
-    moisture_pct=Decimal("10"),
-    nitrogen_pct_dry=Decimal("0.4"),
-    c_to_n=Decimal("127"),
-    max_storage_days=365,
-)
-
-
-def offer(id_, material, qty, unit, period, start=None, end=None, lat=43.24, lon=76.92):
-    return OfferInput(id_, material, lat, lon, Decimal(qty), unit, period, start, end, None, None)
-
-
-def need(id_, materials, qty, unit, period, start=None, end=None, recipe=None, lat=43.25, lon=76.95):
-    return NeedInput(
-        id_, materials, lat, lon, Decimal(qty), unit, period, start, end, None, Decimal(60), recipe=recipe
-    )
-
-
-def yard(id_, materials, capacity, unit="t"):
-    return StorageInput(id_, materials, 43.245, 76.93, Decimal(capacity), unit, None, None, Decimal("2.5"))
+PANEL = tb.panel()
+GRAIN = tb.grain()
+MANURE = tb.manure()
+STRAW = tb.straw()
 
 
 def test_facade_panels_released_in_june_reach_a_september_builder_through_a_yard() -> None:
@@ -89,7 +33,7 @@ def test_facade_panels_released_in_june_reach_a_september_builder_through_a_yard
     depot = yard(7, (PANEL.key,), 400)
 
     def problem(step: str, storage: StorageInput = depot) -> Problem:
-        return Problem((panels,), (builder,), (PANEL,), horizon_start=H, time_step=step, storages=(storage,))
+        return timed_problem((panels,), (builder,), (PANEL,), step=step, storages=(storage,))
 
     # the aggregate model cannot: the windows do not overlap
     assert solve(problem("none")).flows == ()
@@ -113,25 +57,15 @@ def test_spent_grain_never_waits_across_a_bucket_nor_goes_through_a_yard() -> No
     grain = offer(1, GRAIN.key, 40, "t", "once", date(2026, 3, 2), date(2026, 3, 31))
     farm = need(2, (GRAIN.key,), 40, "t", "once", date(2026, 4, 1), date(2026, 4, 30))
     for step in ("month", "week"):
-        problem = Problem(
-            (grain,),
-            (farm,),
-            (GRAIN,),
-            horizon_start=H,
-            time_step=step,
-            storages=(yard(3, (GRAIN.key,), 500),),
+        problem = timed_problem(
+            (grain,), (farm,), (GRAIN,), step=step, storages=(yard(3, (GRAIN.key,), 500),)
         )
         assert solve(problem).flows == ()
     # a weekly supply reaches a weekly need only within each bucket, never a later one
     weekly = offer(1, GRAIN.key, 10, "t", "week", date(2026, 1, 5), date(2026, 2, 1))
     later = need(2, (GRAIN.key,), 100, "t", "once", date(2026, 1, 26), date(2026, 3, 1))
-    problem = Problem(
-        (weekly,),
-        (later,),
-        (GRAIN,),
-        horizon_start=H,
-        time_step="week",
-        storages=(yard(3, (GRAIN.key,), 500),),
+    problem = timed_problem(
+        (weekly,), (later,), (GRAIN,), step="week", storages=(yard(3, (GRAIN.key,), 500),)
     )
     (flow,) = solve(problem).flows
     assert flow.via_storage is None and flow.schedule == ((date(2026, 1, 26), 10_000),)
@@ -160,7 +94,7 @@ def test_manure_and_straw_blended_inside_c_to_n_25_30_with_the_most_waste_moved(
         recipe=Recipe(c_to_n=(Decimal(25), Decimal(30)), moisture_pct=(Decimal(20), Decimal(60))),
     )
     mats = {m.key: m for m in (MANURE, STRAW)}
-    problem = Problem((manure, straw), (mushroom,), (MANURE, STRAW), horizon_start=H, time_step=time_step)
+    problem = timed_problem((manure, straw), (mushroom,), (MANURE, STRAW), step=time_step)
     solution = solve(problem)
     assert solution.proven_optimal
     assert Fraction(25) <= _cn(solution.flows, mats) <= Fraction(30)
@@ -187,7 +121,7 @@ def test_manure_and_straw_blended_inside_c_to_n_25_30_with_the_most_waste_moved(
 def test_a_quality_bound_excludes_materials_without_properties() -> None:
     bare = MaterialSpec("sawdust", "t", None, Decimal("0.2"), Decimal("100"), Decimal("0"), Decimal("0"))
     need_ = need(5, ("sawdust",), 10, "t", "once", recipe=Recipe(moisture_pct=(Decimal(40), Decimal(60))))
-    problem = Problem((offer(1, "sawdust", 10, "t", "once"),), (need_,), (bare,), horizon_start=H)
+    problem = timed_problem((offer(1, "sawdust", 10, "t", "once"),), (need_,), (bare,), step="none")
     assert solve(problem).flows == ()
 
 
@@ -272,13 +206,8 @@ def test_a_problem_over_time_is_not_split_and_merges_back_to_itself() -> None:
 
     panels = offer(1, PANEL.key, 60, "piece", "once", date(2026, 6, 1), date(2026, 6, 30))
     builder = need(2, (PANEL.key,), 60, "piece", "once", date(2026, 9, 1), date(2026, 12, 31))
-    problem = Problem(
-        (panels,),
-        (builder,),
-        (PANEL,),
-        horizon_start=H,
-        time_step="month",
-        storages=(yard(7, (PANEL.key,), 400),),
+    problem = timed_problem(
+        (panels,), (builder,), (PANEL,), step="month", storages=(yard(7, (PANEL.key,), 400),)
     )
     parts = split_components(problem)
     assert parts == [problem]
@@ -295,7 +224,7 @@ def test_an_lp_too_large_to_build_falls_back_to_the_network_without_blends(monke
         10, (MANURE.key, STRAW.key), 400, "t", "year", recipe=Recipe(c_to_n=(Decimal(25), Decimal(30)))
     )
     plain = need(11, (MANURE.key,), 100, "t", "year")
-    problem = Problem((manure, straw), (blend, plain), (MANURE, STRAW), horizon_start=H, time_step="month")
+    problem = timed_problem((manure, straw), (blend, plain), (MANURE, STRAW), step="month")
     solution = solve(problem)
     assert not solution.proven_optimal
     assert {f.need_id for f in solution.flows} == {11}  # the blend receives nothing, the plain need is served

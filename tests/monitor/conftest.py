@@ -1,17 +1,10 @@
-"""Fixtures of the monitor tests: the nine-company city, and a clean cache for each test (the
-public payload and the throttle live there, and ids repeat between tests on SQLite)."""
+"""Fixtures of the monitor tests: the nine-company city. Each test starts with an empty cache
+(the public payload and the throttle live there, and ids repeat between tests on SQLite): the
+suite's ``_fresh_cache`` (tests/conftest.py) empties it before and after every test."""
 
 import pytest
-from django.core.cache import cache
 
 from tests.monitor.city import build_city
-
-
-@pytest.fixture(autouse=True)
-def _clean_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -41,3 +41,33 @@ def test_the_cards_show_the_figures_of_the_chosen_basis(client, municipality, ru
     # The strip under the cards compares all three bases and marks the chosen one.
     assert re.search(r'<div class="current"><dt>proposed by the optimiser', proposed)
     assert 'data-figure="delivered">50' in proposed
+
+
+@pytest.mark.parametrize(
+    ("lang", "card", "text"),
+    [
+        ("en", "1 780.0 t", "· 2 345.7 t moved in all"),
+        ("ru", "1 780,0 т", "· всего перемещено 2 345,7 т"),
+        ("kk", "1 780,0 т", "· барлығы 2 345,7 т тасымалданған"),
+    ],
+)
+def test_moved_in_all_reads_the_qty_format_of_the_other_figures(lang, card, text):
+    """The "moved in all" note beside the diverted card: the same ``qty`` format as the cards."""
+    from decimal import Decimal
+
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    figures = {"diverted_t": Decimal("1780"), "mass_t": Decimal("2345.67"), "net_t": Decimal("12.5")}
+    figures |= {"tkm": Decimal("100"), "deals": 5}
+    context = {
+        "headline_current": figures,
+        "headline_basis": "agreed",
+        "headline": {"proposed": figures, "agreed": figures, "delivered": figures},
+    }
+    with translation.override(lang):
+        html = render_to_string("matching/partials/headline.html", context)
+    flat = re.sub(r"\s+", " ", html.replace("\xa0", " "))
+    assert text in flat
+    # the card beside it reads the same format
+    assert f'data-figure="diverted">{card}<' in flat
