@@ -13,6 +13,17 @@ networkx (maximum flows, then network simplex at those values), where they finis
 time; skipped sizes are reported as skipped. ``--fates`` picks the offers' current destinations
 (``mixed``, the default, or ``landfill``: the mix before issue 10), ``--repeat`` solves the
 instance several times and reports the median.
+
+``--baseline`` (issue 16, needs ``--fates landfill``) adds the plain OR-Tools baseline of
+:func:`plain_baseline` and runs engine and baseline alternately, each in a fresh process,
+``--rounds`` times per size. Per size it prints both times (wall and CPU, with the phases), their
+ratio, bytes per arc at peak for both — (VmHWM after the solve − VmRSS after imports and
+instance, the high-water mark reset just before the solve) / arcs — and checks that both find
+the same arcs (a digest of the sorted id pairs) and the same objective (units moved,
+unit·metres).
+
+    .venv/bin/python benchmarks/engine_bench.py --sizes 5000 20000 --fates landfill \
+        --no-references --workers 1 --baseline --rounds 3
 """
 
 from __future__ import annotations
@@ -194,6 +205,7 @@ def plain_baseline(problem, start_kb: int) -> dict:
     from matching.engine.prepare import prepare
 
     radius_km = 6371.0088
+    cpu0 = time.process_time()
     t0 = time.perf_counter()
     prep = prepare(problem)
     if not prep.offer_waste.all():
@@ -303,6 +315,7 @@ def plain_baseline(problem, start_kb: int) -> dict:
         "components_s": t3 - t2,
         "flow_s": t4 - t3,
         "total_s": t4 - t0,
+        "cpu_s": time.process_time() - cpu0,
         "units": units,
         "unit_metres": cost,
         "pairs": _pairs_digest(prep.offer_id[arc_o], prep.need_id[arc_n]),
@@ -343,10 +356,13 @@ def run_size(
     runs = []
     for _ in range(repeat):
         t = time.perf_counter()
+        cpu = time.process_time()
         solution = solve(problem, workers=workers)
-        runs.append((time.perf_counter() - t, solution.stats["timings"]))
+        runs.append((time.perf_counter() - t, solution.stats["timings"], time.process_time() - cpu))
     result["engine_runs_s"] = [round(r[0], 3) for r in runs]
     result["engine_s"] = statistics.median(r[0] for r in runs)
+    # CPU seconds of this process (all its threads; forked workers not included)
+    result["engine_cpu_s"] = statistics.median(r[2] for r in runs)
     timings = {key: statistics.median(r[1][key] for r in runs) for key in runs[0][1]}
     result.update(
         prepare_s=timings["prepare"],
@@ -504,6 +520,7 @@ def comparison(pairs: list[tuple[list[dict], list[dict]]]) -> str:
         "engine s (cand / comp / flow)",
         "baseline s (cand / comp / flow)",
         "ratio (target ≤ 1.1)",
+        "CPU-time ratio",
         "engine B/arc (target ≤ 80)",
         "baseline B/arc",
         "same objective (units, unit·m)",
@@ -517,6 +534,7 @@ def comparison(pairs: list[tuple[list[dict], list[dict]]]) -> str:
 
         both = list(zip(engine_rows, base_rows, strict=True))
         ratio = statistics.median(er["engine_s"] / br["total_s"] for er, br in both)
+        cpu_ratio = statistics.median(er["engine_cpu_s"] / br["cpu_s"] for er, br in both)
         same_obj = all(
             (er["units"], er["unit_metres"]) == (br["units"], br["unit_metres"]) for er, br in both
         )
@@ -529,6 +547,7 @@ def comparison(pairs: list[tuple[list[dict], list[dict]]]) -> str:
             f"{med(base_rows, 'total_s'):.2f} ({med(base_rows, 'candidates_s'):.2f} / "
             f"{med(base_rows, 'components_s'):.2f} / {med(base_rows, 'flow_s'):.2f})",
             f"{ratio:.2f} ({'met' if ratio <= 1.1 else 'NOT met'})",
+            f"{cpu_ratio:.2f}",
             f"{bpa:.0f} ({'met' if bpa <= 80 else 'NOT met'})",
             f"{med(base_rows, 'bytes_per_arc'):.0f}",
             f"{'yes' if same_obj else 'NO'} ({e['units']:,}, {e['unit_metres']:,})",
