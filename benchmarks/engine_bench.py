@@ -633,16 +633,17 @@ def main() -> None:
     for size in args.sizes:
         engine_rows, base_rows = [], []
         for round_ in range(args.rounds if args.baseline else 1):
+            # odd rounds run the baseline first, so a drift in the host's load favours neither
+            base = _child(args, size, "--child-baseline") if args.baseline and round_ % 2 else None
             row = _child(args, size, *(["--child-lean"] if round_ else []))
             if row is None:
                 break
             if not round_:
                 rows.append(row)
             engine_rows.append(row)
-            if args.baseline:
+            if args.baseline and base is None:
                 base = _child(args, size, "--child-baseline")
-                if base is None:
-                    break
+            if base is not None:
                 base_rows.append(base)
             print(f"load average: {os.getloadavg()}", flush=True)
         if args.baseline and engine_rows and len(base_rows) == len(engine_rows):

@@ -197,9 +197,11 @@ def candidate_arcs(prep: Prepared, provider: DistanceProvider) -> Arcs:
                 needs_of.setdefault(key, []).append(j)
     offer_xyz = unit_vectors(prep.offer_lat, prep.offer_lon)
     need_xyz = unit_vectors(prep.need_lat, prep.need_lon)
+    metres = problem.objective != "net_climate"
     o_parts: list[np.ndarray] = []
     n_parts: list[np.ndarray] = []
     d_parts: list[np.ndarray] = []
+    c_parts: list[np.ndarray] = []
     for key in sorted(prep.materials):
         if key in offers_of and key in needs_of:
             offers = np.array(offers_of[key], dtype=np.int32)
@@ -208,10 +210,14 @@ def candidate_arcs(prep: Prepared, provider: DistanceProvider) -> Arcs:
             o_parts.append(o_part)
             n_parts.append(n_part)
             d_parts.append(d_part)
+            if metres:
+                # per material: the temporaries of the rounding stay small
+                c_parts.append(distance_cost_m(d_part))
     del offer_xyz, need_xyz
     if not o_parts:
         return _empty()
     o, n, d = _concatenate(o_parts), _concatenate(n_parts), _concatenate(d_parts)
+    cost_m = _concatenate(c_parts) if metres else None
 
     if problem.declined_pairs:
         n_needs = len(prep.needs)
@@ -227,16 +233,17 @@ def candidate_arcs(prep: Prepared, provider: DistanceProvider) -> Arcs:
         )
         allowed = ~np.isin(o.astype(np.int64) * n_needs + n, declined)
         o, n, d = o[allowed], n[allowed], d[allowed]
+        cost_m = None if cost_m is None else cost_m[allowed]
 
     if prep.offer_lot.any() or prep.need_lot.any():
         lot = np.maximum(prep.offer_lot[o], prep.need_lot[n])
     else:
         # no lots anywhere: zeros from calloc, which take no memory until written
         lot = np.zeros(o.size, dtype=np.int64)
-    if problem.objective == "net_climate":
+    if cost_m is None:
         cost, keep = _climate_costs(prep, o, d)
         return Arcs(o[keep], n[keep], d[keep], cost[keep], lot[keep], _road_km_of(prep, provider))
-    return Arcs(o, n, d, distance_cost_m(d), lot, _road_km_of(prep, provider))
+    return Arcs(o, n, d, cost_m, lot, _road_km_of(prep, provider))
 
 
 def _climate_costs(prep: Prepared, o: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
