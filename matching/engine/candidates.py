@@ -52,27 +52,29 @@ def _empty() -> Arcs:
     return Arcs(i, i, np.zeros(0), e, e)
 
 
-def _road_km_of(prep: Prepared, provider: DistanceProvider) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
-    """Road km of (offer, need) position pairs, exactly as the candidate search measured them."""
-    if isinstance(provider, GreatCircleDistance):
-        gc = provider
+class PairDistances:
+    """Road km of (offer, need) position pairs, exactly as the candidate search measured them.
 
-        def from_vectors(o: np.ndarray, n: np.ndarray) -> np.ndarray:
+    A plain object (not a closure), so whatever holds it — an :class:`Arcs`, a component — can
+    still be pickled.
+    """
+
+    def __init__(self, prep: Prepared, provider: DistanceProvider) -> None:
+        self.prep = prep
+        self.provider = provider
+
+    def __call__(self, o: np.ndarray, n: np.ndarray) -> np.ndarray:
+        prep, provider = self.prep, self.provider
+        if isinstance(provider, GreatCircleDistance):
             # the trees' chords equal these differences of unit vectors bit for bit
-            return gc.road_km_from_unit_vectors(
+            return provider.road_km_from_unit_vectors(
                 unit_vectors(prep.offer_lat[o], prep.offer_lon[o]),
                 unit_vectors(prep.need_lat[n], prep.need_lon[n]),
             )
-
-        return from_vectors
-
-    def from_provider(o: np.ndarray, n: np.ndarray) -> np.ndarray:
         return np.asarray(
             provider.road_km(prep.offer_lat[o], prep.offer_lon[o], prep.need_lat[n], prep.need_lon[n]),
             dtype=np.float64,
         )
-
-    return from_provider
 
 
 def _radius_groups(chords: np.ndarray) -> list[np.ndarray]:
@@ -152,7 +154,7 @@ def _material_arcs(
     need_xyz: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Admissible (offer, need, distance) of one material, in (need, offer) position order."""
-    road_km = _road_km_of(prep, provider)
+    road_km = PairDistances(prep, provider)
     chords = chord_for_km(prep.need_max_km[needs] / provider.min_circuity)
     local_o, local_n, chord = _within_radius(offer_xyz[offers], need_xyz[needs], chords)
     o, n = offers[local_o], needs[local_n]
@@ -242,8 +244,8 @@ def candidate_arcs(prep: Prepared, provider: DistanceProvider) -> Arcs:
         lot = np.zeros(o.size, dtype=np.int64)
     if cost_m is None:
         cost, keep = _climate_costs(prep, o, d)
-        return Arcs(o[keep], n[keep], d[keep], cost[keep], lot[keep], _road_km_of(prep, provider))
-    return Arcs(o, n, d, cost_m, lot, _road_km_of(prep, provider))
+        return Arcs(o[keep], n[keep], d[keep], cost[keep], lot[keep], PairDistances(prep, provider))
+    return Arcs(o, n, d, cost_m, lot, PairDistances(prep, provider))
 
 
 def _climate_costs(prep: Prepared, o: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -191,6 +191,18 @@ def test_a_road_provider_measures_the_component_distances_again_the_same_way():
         assert comp.distance_km[np.arange(comp.num_arcs)].tolist() == expected
 
 
+def test_components_can_still_be_pickled():
+    import pickle
+
+    problem = random_problem(2)
+    prep = prepare(problem)
+    components = find_components(prep, candidate_arcs(prep, GreatCircleDistance(problem.circuity)))
+    assert components
+    for comp, back in zip(components, pickle.loads(pickle.dumps(components)), strict=True):
+        assert np.asarray(back.distance_km).tobytes() == np.asarray(comp.distance_km).tobytes()
+        assert np.array_equal(back.arc_offer, comp.arc_offer) and np.array_equal(back.cost, comp.cost)
+
+
 def test_without_lots_the_lot_column_is_all_zero():
     problem = random_problem(1)
     problem = dataclasses.replace(
