@@ -56,7 +56,10 @@ class GreatCircleDistance:
 
     def road_km_from_unit_vectors(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """The same distances from unit vectors the candidate search already holds (faster)."""
-        chord = np.sqrt(((a - b) ** 2).sum(axis=1))
+        return self.road_km_from_chords(np.sqrt(((a - b) ** 2).sum(axis=1)))
+
+    def road_km_from_chords(self, chord: np.ndarray) -> np.ndarray:
+        """The same distances from unit-sphere chords (a k-d tree over unit vectors gives them)."""
         km: np.ndarray = 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2.0, 1.0)) * self.circuity
         return km
 
