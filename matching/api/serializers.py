@@ -13,7 +13,7 @@ from matching.api.deal_room import CounterpartMixin, EconomicsMixin
 from matching.api.terms import PlanEntrySerializer, TermsSerializer
 from matching.explain import explanation
 from matching.flow_view import FlowView, flow_view_for, viewer_of
-from matching.models import Deal, Delivery, MatchRun, Objective, Proposal
+from matching.models import Deal, DeclinedBy, Delivery, MatchRun, Objective, Proposal
 from matching.progress import progress_text
 from matching.runs import DEFAULT_TIME_STEP, TIME_STEPS
 
@@ -283,6 +283,15 @@ class ProposalSerializer(EconomicsMixin, _ImpactMixin, serializers.ModelSerializ
         many=True, read_only=True, help_text="For a flow through a storage yard: when it enters the yard."
     )
     waiting_for_organisations = serializers.SerializerMethodField()
+    # declared, not generated: a generated read-only choice field loses allow_blank, and the
+    # schema would then refuse the "" of a proposal nobody declined
+    declined_by = serializers.ChoiceField(
+        choices=DeclinedBy.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text='"supplier" or "receiver" (the pair is not proposed again, direct or through '
+        'any yard), "yard" (the yard\'s owner: not through that yard again), or "" (not declined).',
+    )
     terms = serializers.SerializerMethodField(help_text="The current terms (the latest revision), or null.")
     terms_revisions = serializers.SerializerMethodField(
         help_text="Every revision of the terms, oldest first."
@@ -327,10 +336,6 @@ class ProposalSerializer(EconomicsMixin, _ImpactMixin, serializers.ModelSerializ
         extra_kwargs = {
             "via_storage": {"help_text": "The storage yard the flow goes through (issue 13), or null."},
             "storage_accepted_at": {"help_text": "When the storage yard's owner accepted the flow."},
-            "declined_by": {
-                "help_text": '"supplier" or "receiver" (the pair is not proposed again, direct or through '
-                'any yard), "yard" (the yard\'s owner: not through that yard again), or "" (not declined).'
-            },
             "origin": {"help_text": '"run" (a match run proposed it) or "request" (a party asked directly).'},
             "run": {
                 "help_text": "The latest run that proposed it (a kept proposal moves to each new run); "
