@@ -19,7 +19,7 @@ import numpy as np
 
 from .candidates import Arcs, candidate_arcs
 from .components import Component, find_components
-from .discrete import solve_discrete
+from .discrete import DiscreteResult, solve_discrete
 from .distance import DistanceProvider, GreatCircleDistance
 from .errors import SolverTimeout
 from .flow import FlowResult, solve_min_cost_flow
@@ -123,7 +123,11 @@ def _component_solution(prep: Prepared, comp: Component, result: FlowResult, sec
             "arcs": comp.num_arcs,
             "components": 1,
             "discrete_components": int(comp.is_discrete),
+            # components whose relaxation broke a lot, so that a search was needed; of those, the
+            # ones that fell back on CP-SAT; and the min-cost flows the search solved
+            "lot_search_components": int(result.method in ("branch_and_bound", "cp_sat")),
             "cp_sat_components": int(result.method == "cp_sat"),
+            "lot_search_nodes": result.nodes if isinstance(result, DiscreteResult) else 0,
             "solve_seconds": seconds,
             **split,
         },
@@ -174,6 +178,7 @@ def solve(
     discrete_left = sum(1 for c in components if c.is_discrete)
     discrete_seconds = 0.0
     for index, comp in enumerate(components):
+        result: FlowResult
         if comp.is_discrete:
             t = time.perf_counter()
             # share what is left of the time limit among the discrete components still to solve
