@@ -25,7 +25,7 @@ from ortools.sat.python import cp_model
 from .components import Component
 from .errors import SolverFailure
 from .flow import FlowResult, solve_min_cost_flow
-from .lots import branch_and_bound, levels
+from .lots import MAX_NODES, branch_and_bound, levels
 from .scaling import check_linear_range
 
 CPSAT_RANDOM_SEED = 20190601
@@ -186,14 +186,23 @@ def _cp_sat(
     return FlowResult(values, proven, primary_bound, "cp_sat")
 
 
-def solve_discrete(component: Component, objective: str, *, seconds: float) -> DiscreteResult:
-    """Optimal (or best found within ``seconds``) flows of a component with minimum lots."""
+def solve_discrete(
+    component: Component, objective: str, *, seconds: float, max_nodes: int = MAX_NODES
+) -> DiscreteResult:
+    """Optimal (or best found within ``seconds``) flows of a component with minimum lots.
+
+    The branch and bound solves at most ``max_nodes`` min-cost flows before CP-SAT takes over.
+    """
     started = time.perf_counter()
     relaxed = solve_min_cost_flow(component, objective)
     if lots_respected(component, relaxed.flows):
         return DiscreteResult(relaxed.flows, True, relaxed.primary_bound_units, "relaxation", 1)
     search = branch_and_bound(
-        component, objective, relaxed.flows, seconds=seconds - (time.perf_counter() - started)
+        component,
+        objective,
+        relaxed.flows,
+        seconds=seconds - (time.perf_counter() - started),
+        max_nodes=max_nodes,
     )
     primary = _primary(component, objective, search.bound)
     if search.proven_optimal:
