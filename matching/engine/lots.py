@@ -28,11 +28,11 @@ bound; :mod:`.discrete` then falls back on CP-SAT for what time is left.
 from __future__ import annotations
 
 import dataclasses
-import heapq
 import time
 from dataclasses import dataclass
 
 import numpy as np
+from ortools.graph.python import min_cost_flow
 
 from .components import Component
 from .flow import solve_min_cost_flow
@@ -41,6 +41,9 @@ from .flow import solve_min_cost_flow
 MAX_NODES = 400
 
 Levels = tuple[int, ...]
+ArcsFixed = tuple[int, ...]
+#: a node's potentials, and whether they are the duals of its own relaxation
+Labels = tuple[np.ndarray | None, bool]
 
 
 def levels(component: Component, flows: np.ndarray, objective: str) -> Levels:
@@ -69,10 +72,18 @@ class SearchResult:
     exhausted: str | None  # None, or "nodes" / "time" when the search stopped early
 
 
-def _solve_node(
-    component: Component, objective: str, zero: tuple[int, ...], lower: tuple[int, ...]
-) -> np.ndarray | None:
-    """Optimal flows of the node's relaxation (full arc vector), or None if the node is empty."""
+@dataclass(frozen=True)
+class _Node:
+    """A node's fixings, reduced to what its relaxation needs."""
+
+    supply: np.ndarray  # what each offer has left after the lots sent in advance
+    demand: np.ndarray
+    usable: np.ndarray  # bool per arc: neither fixed to 0 nor forced to 0 by a lot that no longer fits
+    lower: np.ndarray  # arcs fixed to at least their lot
+
+
+def _node(component: Component, zero: tuple[int, ...], lower: tuple[int, ...]) -> _Node | None:
+    """The node's reduced ends and usable arcs, or None if its lots cannot all be sent."""
     supply = component.supply.copy()
     demand = component.demand.copy()
     fixed_lower = np.array(lower, dtype=np.int64)
@@ -81,14 +92,19 @@ def _solve_node(
         np.subtract.at(demand, component.arc_need[fixed_lower], component.lot[fixed_lower])
         if (supply < 0).any() or (demand < 0).any():
             return None  # the lots sent in advance exceed an offer's supply or a need's demand
-    keep = np.ones(component.num_arcs, dtype=bool)
-    keep[list(zero)] = False
+    usable = np.ones(component.num_arcs, dtype=bool)
+    usable[list(zero)] = False
     # an unfixed lot that no longer fits at one of its ends forces its arc to 0
     room = np.minimum(supply[component.arc_offer], demand[component.arc_need])
     free = np.ones(component.num_arcs, dtype=bool)
     free[fixed_lower] = False
-    keep &= ~(free & (component.lot > room))
-    index = np.flatnonzero(keep)
+    usable &= ~(free & (component.lot > room))
+    return _Node(supply, demand, usable, fixed_lower)
+
+
+def _solve_fully(component: Component, objective: str, node: _Node) -> np.ndarray:
+    """The node's relaxation over all its arcs by :func:`solve_min_cost_flow` (full arc vector)."""
+    index = np.flatnonzero(node.usable)
     sub = dataclasses.replace(
         component,
         arc_offer=component.arc_offer[index],
@@ -96,15 +112,108 @@ def _solve_node(
         distance_km=component.distance_km[index],
         cost=component.cost[index],
         lot=component.lot[index],
-        supply=supply,
-        demand=demand,
+        supply=node.supply,
+        demand=node.demand,
     )
     flows = np.zeros(component.num_arcs, dtype=np.int64)
     if index.size:
         flows[index] = solve_min_cost_flow(sub, objective).flows
-    if fixed_lower.size:
-        flows[fixed_lower] += component.lot[fixed_lower]
+    flows[node.lower] += component.lot[node.lower]
     return flows
+
+
+def _potentials(
+    size: int,
+    tails: np.ndarray,
+    heads: np.ndarray,
+    cost: np.ndarray,
+    residual: tuple[np.ndarray, np.ndarray],
+    start: np.ndarray,
+) -> np.ndarray | None:
+    """Node potentials d with cost + d[tail] − d[head] ≥ 0 on every residual arc (Bellman–Ford
+    from the labels ``start``), or None if there are none (a negative cycle: not optimal)."""
+    forward, backward = residual
+    t = np.concatenate([tails[forward], heads[backward]])
+    h = np.concatenate([heads[forward], tails[backward]])
+    w = np.concatenate([cost[forward], -cost[backward]])
+    d = start.copy()
+    for _ in range(size + 1):
+        reach = d[t] + w
+        better = np.flatnonzero(reach < d[h])
+        if not better.size:
+            return d
+        np.minimum.at(d, h[better], reach[better])
+    return None
+
+
+def _solve_priced(
+    component: Component,
+    objective: str,
+    node: _Node,
+    targets: tuple[int, int] | None,
+    active: np.ndarray,
+    start: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The node's relaxation over the working arcs, priced out against all its arcs.
+
+    The model is the last lexicographic stage with its levels given (``targets``: waste-bound and
+    other units, which the caller knows to be the node's optimum if they can be reached), or the
+    landfill network of ``net_climate``. Its min-cost flow over the working arcs comes with node
+    potentials (Bellman–Ford on the residual network); an arc outside the working set with a
+    negative reduced cost joins it and the model is solved again. When none is left the flow is
+    optimal over every arc of the node (no residual arc has a negative reduced cost). Returns the
+    flows (full arc vector) and the potentials, or None when the targets cannot be reached over
+    the working arcs (the caller then solves the node in full).
+    """
+    n_off, n_need = component.supply.size, component.demand.size
+    offers = np.arange(n_off, dtype=np.int64)
+    needs = np.arange(n_off, n_off + n_need, dtype=np.int64)
+    zeros_o, zeros_n = np.zeros(n_off, dtype=np.int64), np.zeros(n_need, dtype=np.int64)
+    if targets is None:  # net_climate: supply left in place goes to the landfill sink at no cost
+        sink = n_off + n_need
+        size = sink + 1
+        hub_tails = np.concatenate([offers, needs])
+        hub_heads = np.full(n_off + n_need, sink, dtype=np.int64)
+        nodes = np.r_[offers, sink].astype(np.int64)
+        supplies = np.r_[node.supply, -int(node.supply.sum())].astype(np.int64)
+    else:  # each class's source feeds its own offers; the sink takes exactly both targets
+        s_waste, s_other, sink = n_off + n_need, n_off + n_need + 1, n_off + n_need + 2
+        size = sink + 1
+        hub_tails = np.concatenate([np.where(component.waste, s_waste, s_other).astype(np.int64), needs])
+        hub_heads = np.concatenate([offers, np.full(n_need, sink, dtype=np.int64)])
+        nodes = np.array([s_waste, s_other, sink], dtype=np.int64)
+        supplies = np.array([targets[0], targets[1], -(targets[0] + targets[1])], dtype=np.int64)
+    hub_cap = np.concatenate([node.supply, node.demand])
+    hub_cost = np.concatenate([zeros_o, zeros_n])
+    room = np.minimum(node.supply[component.arc_offer], node.demand[component.arc_need])
+    labels = np.zeros(size, dtype=np.int64) if start is None else start
+    while True:
+        index = np.flatnonzero(active & node.usable)
+        tails = np.concatenate([component.arc_offer[index], hub_tails])
+        heads = np.concatenate([component.arc_need[index] + n_off, hub_heads])
+        cap = np.concatenate([room[index], hub_cap])
+        cost = np.concatenate([component.cost[index], hub_cost])
+        smcf = min_cost_flow.SimpleMinCostFlow()
+        arcs = smcf.add_arcs_with_capacity_and_unit_cost(tails, heads, cap, cost)
+        smcf.set_nodes_supplies(nodes, supplies)
+        if smcf.solve() != min_cost_flow.SimpleMinCostFlow.Status.OPTIMAL:
+            return None
+        flow = np.asarray(smcf.flows(arcs), dtype=np.int64)
+        found = _potentials(size, tails, heads, cost, (flow < cap, flow > 0), labels)
+        if found is None:
+            return None
+        labels = found
+        # price every usable arc outside the working set (its flow is 0, so only its forward
+        # residual arc exists, when it has room)
+        outside = node.usable & ~active & (room > 0)
+        reduced = component.cost + labels[component.arc_offer] - labels[component.arc_need + n_off]
+        entering = outside & (reduced < 0)
+        if not entering.any():
+            flows = np.zeros(component.num_arcs, dtype=np.int64)
+            flows[index] = flow[: index.size]
+            flows[node.lower] += component.lot[node.lower]
+            return flows, labels
+        active |= entering
 
 
 def _repaired(component: Component, flows: np.ndarray) -> np.ndarray:
@@ -114,6 +223,128 @@ def _repaired(component: Component, flows: np.ndarray) -> np.ndarray:
     return repaired
 
 
+def _working_set(component: Component, root: np.ndarray, per_listing: int) -> np.ndarray:
+    """The arcs the priced models start from: the root's flows, every lot arc, and each
+    listing's ``per_listing`` cheapest arcs (pricing adds whatever else a node needs)."""
+    active = (root > 0) | (component.lot > 1)
+    for ends in (component.arc_offer, component.arc_need):
+        order = np.lexsort((np.arange(component.num_arcs), component.cost, ends))
+        grouped = ends[order]
+        first = np.searchsorted(grouped, grouped)  # position of each arc's group in ``order``
+        active[order[np.arange(order.size) - first < per_listing]] = True
+    return active
+
+
+def _targets(component: Component, objective: str, node: _Node, parent: Levels) -> tuple[int, int] | None:
+    """The waste-bound and other units the node's model must move so that it reaches the
+    parent's first two levels (lots sent in advance count towards them), or None if it cannot."""
+    sent = component.lot[node.lower]
+    sent_waste = int(sent[component.arc_waste[node.lower]].sum())
+    waste, other = parent[0] - sent_waste, parent[1] - parent[0] - (int(sent.sum()) - sent_waste)
+    return (waste, other) if waste >= 0 and other >= 0 else None
+
+
+#: each listing's cheapest arcs in the starting working set of the priced models
+WORKING_ARCS_PER_LISTING = 8
+
+
+class _NodeSolver:
+    """Solves nodes' relaxations: priced over the working arcs when the node can keep its parent's
+    first levels, in full otherwise; the working set grows with what the nodes use."""
+
+    def __init__(self, component: Component, objective: str, active: np.ndarray) -> None:
+        self.component, self.objective, self.active = component, objective, active
+
+    def priced(
+        self, node: _Node, parent: Levels, start: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        targets = None
+        if self.objective != "net_climate":
+            targets = _targets(self.component, self.objective, node, parent)
+            if targets is None:
+                return None
+        return _solve_priced(self.component, self.objective, node, targets, self.active, start)
+
+    def solve(self, node: _Node, parent: Levels, start: np.ndarray | None) -> tuple[np.ndarray, Labels]:
+        priced = self.priced(node, parent, start)
+        if priced is not None:
+            return priced[0], (priced[1], True)
+        flows = _solve_fully(self.component, self.objective, node)
+        self.active |= flows > 0
+        return flows, (start, False)
+
+
+#: rounds of the dive for a first solution before the search proper
+DIVE_ROUNDS = 12
+
+
+def _dive(
+    component: Component,
+    solver: _NodeSolver,
+    root: np.ndarray,
+    root_levels: Levels,
+    labels: np.ndarray | None,
+) -> tuple[np.ndarray | None, int]:
+    """A first discrete solution, usually at the relaxation's first levels: forbid every lot arc
+    that does not carry its lot yet, solve, and repeat with the arcs that broke a lot since.
+
+    Every round solves a restriction of the component, so what it finds is feasible; it is only
+    a start for the search (whose proof does not depend on it). Returns the flows (or None) and
+    the number of min-cost flows solved.
+    """
+    zero = set(np.flatnonzero((component.lot > 1) & (root < component.lot)).tolist())
+    for rounds in range(1, DIVE_ROUNDS + 1):
+        node = _node(component, tuple(sorted(zero)), ())
+        if node is None:
+            return None, rounds - 1
+        flows, (found, exact) = solver.solve(node, root_levels, labels)
+        labels = found if exact else labels
+        broken = violated(component, flows)
+        if not broken.size:
+            return flows, rounds
+        zero |= set(broken.tolist())
+    return None, DIVE_ROUNDS
+
+
+@dataclass
+class _Open:
+    """An open node: its bound, its fixings, its flows (where they differ from the root's) and
+    its potentials (``exact`` when they are the duals of its own relaxation)."""
+
+    bound: Levels
+    zero: ArcsFixed
+    lower: ArcsFixed
+    changed: np.ndarray
+    values: np.ndarray
+    labels: np.ndarray | None
+    exact: bool
+    order: int
+
+    @property
+    def depth(self) -> int:
+        return len(self.lower) + len(self.zero)
+
+
+def _fixed_by_reduced_cost(
+    component: Component, node: _Open, flows: np.ndarray, best: Levels, objective: str
+) -> np.ndarray:
+    """Lot arcs that carry nothing at ``node`` and cannot carry their lot in any solution of its
+    subtree that beats the incumbent ``best``.
+
+    With the node's potentials d (the duals of its relaxation), any flow of that relaxation costs
+    at least the node's cost plus (cost + d[offer] − d[need]) · x on each arc carrying nothing at
+    the node; an arc whose reduced cost times its lot reaches the gap to the incumbent can only
+    carry 0 in a better solution. Only when the incumbent has the node's other levels (a better
+    solution must then cost less), and only with the node's own duals.
+    """
+    if node.labels is None or not node.exact or node.bound[:-1] != best[:-1]:
+        return np.zeros(0, dtype=np.int64)
+    gap = node.bound[-1] - best[-1]
+    n_off = component.supply.size
+    reduced = component.cost + node.labels[component.arc_offer] - node.labels[component.arc_need + n_off]
+    return np.flatnonzero((component.lot > 1) & (flows == 0) & (reduced * component.lot >= gap))
+
+
 def branch_and_bound(
     component: Component,
     objective: str,
@@ -121,34 +352,53 @@ def branch_and_bound(
     *,
     seconds: float,
     max_nodes: int = MAX_NODES,
+    per_listing: int = WORKING_ARCS_PER_LISTING,
 ) -> SearchResult:
-    """The lexicographic optimum of ``component`` with its lots, from the relaxation ``root``."""
+    """The lexicographic optimum of ``component`` with its lots, from the relaxation ``root``.
+
+    A child keeps its parent's first two levels whenever it can; it is then solved as the last
+    lexicographic stage over a small working set of arcs, priced out against all of them (see
+    :func:`_solve_priced`), and only otherwise in full by :func:`solve_min_cost_flow`. Until the
+    search has found a solution of its own it dives (deepest node first, the better child first);
+    then it takes the best bound first. At each node, lot arcs that the node's duals show cannot
+    beat the incumbent are fixed to 0 for its subtree.
+    """
     started = time.perf_counter()
-    incumbent = _repaired(component, root)
-    best = levels(component, incumbent, objective)
     nodes = 1
-    # heap entries: (negated bound, −depth, counter, zero-fixed arcs, lower-fixed arcs, the arc
-    # to branch on); a node keeps only its first broken arc, not its flows
-    counter = 0
-    heap: list[tuple[tuple[int, ...], int, int, tuple[int, ...], tuple[int, ...], int]] = []
-
-    def push(bound: Levels, zero: tuple[int, ...], lower: tuple[int, ...], flows: np.ndarray) -> None:
-        nonlocal counter
-        depth = len(zero) + len(lower)
-        arc = int(violated(component, flows)[0])
-        heapq.heappush(heap, (tuple(-v for v in bound), -depth, counter, zero, lower, arc))
-        counter += 1
-
     root_levels = levels(component, root, objective)
     if not violated(component, root).size:
         return SearchResult(root, root_levels, True, root_levels, nodes, None)
-    push(root_levels, (), (), root)
+    active = _working_set(component, root, per_listing)
+    solver = _NodeSolver(component, objective, active)
+    # the root again, priced, for its duals (same levels: the relaxation's optimum)
+    root_labels: Labels = (None, False)
+    whole = _node(component, (), ())
+    assert whole is not None  # nothing is sent in advance at the root
+    priced_root = solver.priced(whole, root_levels, None)
+    if priced_root is not None and levels(component, priced_root[0], objective) == root_levels:
+        root, root_labels = priced_root[0], (priced_root[1], True)
+        nodes += 1
+        if not violated(component, root).size:
+            return SearchResult(root, root_levels, True, root_levels, nodes, None)
+    incumbent = _repaired(component, root)
+    best = levels(component, incumbent, objective)
+    dived, nodes_dived = _dive(component, solver, root, root_levels, root_labels[0])
+    nodes += nodes_dived
+    if dived is not None and levels(component, dived, objective) > best:
+        incumbent, best = dived, levels(component, dived, objective)
+    opened: list[_Open] = []
+    # dive (deepest first, the child with the lot sent first) until the search has a solution of
+    # its own or the dive's reaches the relaxation's first levels; then the best bound first
+    found = dived is not None and best[:-1] == root_levels[:-1]
 
+    def add(bound: Levels, zero: ArcsFixed, lower: ArcsFixed, flows: np.ndarray, labels: Labels) -> None:
+        changed = np.flatnonzero(flows != root)
+        opened.append(_Open(bound, zero, lower, changed, flows[changed], *labels, nodes))
+
+    add(root_levels, (), (), root, root_labels)
     exhausted: str | None = None
-    while heap:
-        negated, _, _, zero, lower, arc = heap[0]
-        bound = tuple(-v for v in negated)
-        if bound <= best:
+    while opened:
+        if max(o.bound for o in opened) <= best:
             break  # no open node can beat the incumbent: it is optimal
         if nodes >= max_nodes:
             exhausted = "nodes"
@@ -156,23 +406,38 @@ def branch_and_bound(
         if time.perf_counter() - started >= seconds:
             exhausted = "time"
             break
-        heapq.heappop(heap)
+        if found:
+            pick = max(range(len(opened)), key=lambda i: (opened[i].bound, opened[i].depth, -opened[i].order))
+        else:
+            pick = max(
+                range(len(opened)),
+                key=lambda i: (opened[i].depth, len(opened[i].lower), opened[i].bound, -opened[i].order),
+            )
+        node = opened.pop(pick)
+        if node.bound <= best:
+            continue
+        flows = root.copy()
+        flows[node.changed] = node.values
+        fixed = _fixed_by_reduced_cost(component, node, flows, best, objective)
+        zero = tuple(sorted(set(node.zero) | set(fixed.tolist())))
         # the node's relaxation broke a lot: branch on its first broken arc; both children are
-        # solved now, so each enters the heap with its own (tighter) bound
-        for child_zero, child_lower in ((zero + (arc,), lower), (zero, lower + (arc,))):
-            child = _solve_node(component, objective, child_zero, child_lower)
+        # solved now, so each enters the open list with its own (tighter) bound
+        arc = int(violated(component, flows)[0])
+        for child_zero, child_lower in ((zero + (arc,), node.lower), (zero, node.lower + (arc,))):
+            reduced = _node(component, child_zero, child_lower)
             nodes += 1
-            if child is None:
+            if reduced is None:
                 continue
+            child, labels = solver.solve(reduced, node.bound, node.labels)
             child_levels = levels(component, child, objective)
             if child_levels <= best:
                 continue  # not better than the incumbent
             if not violated(component, child).size:
-                incumbent, best = child, child_levels
+                incumbent, best, found = child, child_levels, True
                 continue
-            push(child_levels, child_zero, child_lower, child)
+            add(child_levels, child_zero, child_lower, child, labels)
 
-    if not heap or exhausted is None:
+    if not opened or exhausted is None:
         return SearchResult(incumbent, best, True, best, nodes, None)
-    open_bound = tuple(-v for v in heap[0][0])
+    open_bound = max(o.bound for o in opened)
     return SearchResult(incumbent, best, False, max(open_bound, best), nodes, exhausted)

@@ -175,16 +175,17 @@ def solve(
     flow_results = _solve_flow_components(components, problem.objective, workers)
     flow_seconds = time.perf_counter() - t
     parts = []
-    discrete_left = sum(1 for c in components if c.is_discrete)
+    # arcs of the discrete components still to solve: what is left of the time limit is shared
+    # among them in proportion to their arcs (most relaxations respect the lots at once)
+    discrete_left = sum(c.num_arcs for c in components if c.is_discrete)
     discrete_seconds = 0.0
     for index, comp in enumerate(components):
         result: FlowResult
         if comp.is_discrete:
             t = time.perf_counter()
-            # share what is left of the time limit among the discrete components still to solve
-            budget = max(deadline - t, 0.0) / discrete_left
+            budget = max(deadline - t, 0.0) * comp.num_arcs / discrete_left
             result = solve_discrete(comp, problem.objective, seconds=budget)
-            discrete_left -= 1
+            discrete_left -= comp.num_arcs
             elapsed = time.perf_counter() - t
             discrete_seconds += elapsed
         else:
