@@ -129,6 +129,7 @@ def _potentials(
     cost: np.ndarray,
     residual: tuple[np.ndarray, np.ndarray],
     start: np.ndarray,
+    rounds: int | None = None,
 ) -> np.ndarray | None:
     """Node potentials d with cost + d[tail] − d[head] ≥ 0 on every residual arc (Bellman–Ford
     from the labels ``start``), or None if there are none (a negative cycle: not optimal)."""
@@ -137,13 +138,54 @@ def _potentials(
     h = np.concatenate([heads[forward], tails[backward]])
     w = np.concatenate([cost[forward], -cost[backward]])
     d = start.copy()
-    for _ in range(size + 1):
+    for _ in range(size + 1 if rounds is None else rounds):
         reach = d[t] + w
         better = np.flatnonzero(reach < d[h])
         if not better.size:
             return d
         np.minimum.at(d, h[better], reach[better])
     return None
+
+
+@dataclass(frozen=True)
+class _Network:
+    """A node's model as a network: offers, needs, then the hubs (the landfill sink, or the two
+    class sources and the sink); the hub arcs and every node's balance (supply > 0)."""
+
+    hub_tails: np.ndarray
+    hub_heads: np.ndarray
+    hub_cap: np.ndarray
+    hub_cost: np.ndarray
+    room: np.ndarray  # capacity of each component arc at this node
+    balance: np.ndarray
+    size: int
+
+
+def _network(component: Component, node: _Node, targets: tuple[int, int] | None) -> _Network:
+    n_off, n_need = component.supply.size, component.demand.size
+    offers = np.arange(n_off, dtype=np.int64)
+    needs = np.arange(n_off, n_off + n_need, dtype=np.int64)
+    if targets is None:  # net_climate: supply left in place goes to the landfill sink at no cost
+        sink = n_off + n_need
+        hub_tails = np.concatenate([offers, needs])
+        hub_heads = np.full(n_off + n_need, sink, dtype=np.int64)
+        balance = np.r_[node.supply, np.zeros(n_need, dtype=np.int64), -int(node.supply.sum())]
+    else:  # each class's source feeds its own offers; the sink takes exactly both targets
+        s_waste, s_other, sink = n_off + n_need, n_off + n_need + 1, n_off + n_need + 2
+        hub_tails = np.concatenate([np.where(component.waste, s_waste, s_other).astype(np.int64), needs])
+        hub_heads = np.concatenate([offers, np.full(n_need, sink, dtype=np.int64)])
+        balance = np.r_[
+            np.zeros(n_off + n_need, dtype=np.int64), targets[0], targets[1], -(targets[0] + targets[1])
+        ]
+    return _Network(
+        hub_tails=hub_tails,
+        hub_heads=hub_heads,
+        hub_cap=np.concatenate([node.supply, node.demand]),
+        hub_cost=np.zeros(n_off + n_need, dtype=np.int64),
+        room=np.minimum(node.supply[component.arc_offer], node.demand[component.arc_need]),
+        balance=balance.astype(np.int64),
+        size=sink + 1,
+    )
 
 
 def _solve_priced(
@@ -165,27 +207,18 @@ def _solve_priced(
     flows (full arc vector) and the potentials, or None when the targets cannot be reached over
     the working arcs (the caller then solves the node in full).
     """
-    n_off, n_need = component.supply.size, component.demand.size
-    offers = np.arange(n_off, dtype=np.int64)
-    needs = np.arange(n_off, n_off + n_need, dtype=np.int64)
-    zeros_o, zeros_n = np.zeros(n_off, dtype=np.int64), np.zeros(n_need, dtype=np.int64)
-    if targets is None:  # net_climate: supply left in place goes to the landfill sink at no cost
-        sink = n_off + n_need
-        size = sink + 1
-        hub_tails = np.concatenate([offers, needs])
-        hub_heads = np.full(n_off + n_need, sink, dtype=np.int64)
-        nodes = np.r_[offers, sink].astype(np.int64)
-        supplies = np.r_[node.supply, -int(node.supply.sum())].astype(np.int64)
-    else:  # each class's source feeds its own offers; the sink takes exactly both targets
-        s_waste, s_other, sink = n_off + n_need, n_off + n_need + 1, n_off + n_need + 2
-        size = sink + 1
-        hub_tails = np.concatenate([np.where(component.waste, s_waste, s_other).astype(np.int64), needs])
-        hub_heads = np.concatenate([offers, np.full(n_need, sink, dtype=np.int64)])
-        nodes = np.array([s_waste, s_other, sink], dtype=np.int64)
-        supplies = np.array([targets[0], targets[1], -(targets[0] + targets[1])], dtype=np.int64)
-    hub_cap = np.concatenate([node.supply, node.demand])
-    hub_cost = np.concatenate([zeros_o, zeros_n])
-    room = np.minimum(node.supply[component.arc_offer], node.demand[component.arc_need])
+    n_off = component.supply.size
+    net = _network(component, node, targets)
+    hub_tails, hub_heads, hub_cap, hub_cost, room, size = (
+        net.hub_tails,
+        net.hub_heads,
+        net.hub_cap,
+        net.hub_cost,
+        net.room,
+        net.size,
+    )
+    nodes = np.arange(size, dtype=np.int64)
+    supplies = net.balance
     labels = np.zeros(size, dtype=np.int64) if start is None else start
     while True:
         index = np.flatnonzero(active & node.usable)
@@ -248,12 +281,106 @@ def _targets(component: Component, objective: str, node: _Node, parent: Levels) 
 WORKING_ARCS_PER_LISTING = 8
 
 
+#: hops around the branching arc whose listings a local re-solve may change
+LOCAL_HOPS = 2
+#: Bellman-Ford rounds the certificate of a local re-solve may take before the full working set
+#: is solved instead
+LOCAL_ROUNDS = 64
+
+
+def _solve_local(
+    component: Component,
+    node: _Node,
+    targets: tuple[int, int] | None,
+    active: np.ndarray,
+    parent: np.ndarray,
+    labels: np.ndarray,
+    arc: int,
+    hops: int,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """A child re-solved around its branching arc only, then proven optimal over all its arcs.
+
+    The flows outside a neighbourhood of ``arc`` (its listings and those within ``hops``
+    working arcs, plus the hubs) stay as in the parent; the neighbourhood's min-cost flow takes
+    what the fixed boundary flows leave. The glued flow is optimal for the whole child iff there
+    are potentials with no negative reduced cost on any residual arc: Bellman-Ford from the
+    parent's potentials (which hold wherever nothing changed) finds them, or gives up after
+    ``LOCAL_ROUNDS`` rounds, and every arc outside the working set is priced as in
+    :func:`_solve_priced`. Returns None whenever that proof is not obtained.
+    """
+    n_off = component.supply.size
+    net = _network(component, node, targets)
+    work = np.flatnonzero(active & node.usable)
+    tails = np.concatenate([component.arc_offer[work], net.hub_tails])
+    heads = np.concatenate([component.arc_need[work] + n_off, net.hub_heads])
+    cap = np.concatenate([net.room[work], net.hub_cap])
+    cost = np.concatenate([component.cost[work], net.hub_cost])
+    # the parent's flows in the child's model: lots sent in advance are not part of it
+    sub = parent.copy()
+    sub[node.lower] -= component.lot[node.lower]
+    in_model = active & node.usable
+    out = np.bincount(component.arc_offer[work], weights=sub[work], minlength=n_off).astype(np.int64)
+    into = np.bincount(component.arc_need[work], weights=sub[work], minlength=component.demand.size).astype(
+        np.int64
+    )
+    if targets is None:
+        hub_flow = np.concatenate([node.supply - out, into])
+    else:
+        hub_flow = np.concatenate([out, into])
+    flow = np.concatenate([sub[work], hub_flow])
+    # the neighbourhood: the branching arc's listings and their working neighbours, the hubs
+    inside = np.zeros(net.size, dtype=bool)
+    inside[[int(component.arc_offer[arc]), int(component.arc_need[arc]) + n_off]] = True
+    arc_tail, arc_head = tails[: work.size], heads[: work.size]
+    for _ in range(hops):
+        touch = inside[arc_tail] | inside[arc_head]
+        inside[arc_tail[touch]] = True
+        inside[arc_head[touch]] = True
+    inside[n_off + component.demand.size :] = True
+    # a flow of the parent on an arc the child cannot use vanishes: only inside the neighbourhood
+    # (whose balances are worked out afresh) is that allowed
+    gone = np.flatnonzero((sub != 0) & ~in_model)
+    if not (inside[component.arc_offer[gone]] & inside[component.arc_need[gone] + n_off]).all():
+        return None
+    local = inside[tails] & inside[heads]
+    boundary = ~local
+    if (flow[boundary] > cap[boundary]).any() or (flow[boundary] < 0).any():
+        return None  # the child changed what a fixed flow may carry
+    # what the fixed boundary flows leave to each node of the neighbourhood
+    balance = net.balance.copy()
+    np.subtract.at(balance, tails[boundary], flow[boundary])
+    np.add.at(balance, heads[boundary], flow[boundary])
+    index = np.flatnonzero(inside)
+    position = np.full(net.size, -1, dtype=np.int64)
+    position[index] = np.arange(index.size)
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    arcs = smcf.add_arcs_with_capacity_and_unit_cost(
+        position[tails[local]], position[heads[local]], cap[local], cost[local]
+    )
+    smcf.set_nodes_supplies(np.arange(index.size, dtype=np.int64), balance[index])
+    if smcf.solve() != min_cost_flow.SimpleMinCostFlow.Status.OPTIMAL:
+        return None
+    flow[local] = np.asarray(smcf.flows(arcs), dtype=np.int64)
+    found = _potentials(net.size, tails, heads, cost, (flow < cap, flow > 0), labels, LOCAL_ROUNDS)
+    if found is None:
+        return None
+    outside = node.usable & ~active & (net.room > 0)
+    reduced = component.cost + found[component.arc_offer] - found[component.arc_need + n_off]
+    if (outside & (reduced < 0)).any():
+        return None
+    flows = np.zeros(component.num_arcs, dtype=np.int64)
+    flows[work] = flow[: work.size]
+    flows[node.lower] += component.lot[node.lower]
+    return flows, found
+
+
 class _NodeSolver:
     """Solves nodes' relaxations: priced over the working arcs when the node can keep its parent's
     first levels, in full otherwise; the working set grows with what the nodes use."""
 
-    def __init__(self, component: Component, objective: str, active: np.ndarray) -> None:
-        self.component, self.objective, self.active = component, objective, active
+    def __init__(self, component: Component, objective: str, active: np.ndarray, hops: int) -> None:
+        self.component, self.objective, self.active, self.hops = component, objective, active, hops
+        self.local = 0  # children re-solved locally
 
     def priced(
         self, node: _Node, parent: Levels, start: np.ndarray | None
@@ -265,7 +392,29 @@ class _NodeSolver:
                 return None
         return _solve_priced(self.component, self.objective, node, targets, self.active, start)
 
-    def solve(self, node: _Node, parent: Levels, start: np.ndarray | None) -> tuple[np.ndarray, Labels]:
+    def solve(
+        self,
+        node: _Node,
+        parent: Levels,
+        start: np.ndarray | None,
+        around: tuple[np.ndarray, int] | None = None,
+    ) -> tuple[np.ndarray, Labels]:
+        """The node's optimum and potentials: re-solved ``around`` (the parent's flows, the
+        branching arc) if the parent's potentials are its duals, else priced, else in full."""
+        targets = None
+        if self.objective != "net_climate":
+            targets = _targets(self.component, self.objective, node, parent)
+        if (
+            around is not None
+            and start is not None
+            and (targets is not None or self.objective == "net_climate")
+        ):
+            local = _solve_local(
+                self.component, node, targets, self.active, around[0], start, around[1], self.hops
+            )
+            if local is not None:
+                self.local += 1
+                return local[0], (local[1], True)
         priced = self.priced(node, parent, start)
         if priced is not None:
             return priced[0], (priced[1], True)
@@ -353,6 +502,7 @@ def branch_and_bound(
     seconds: float,
     max_nodes: int = MAX_NODES,
     per_listing: int = WORKING_ARCS_PER_LISTING,
+    hops: int = LOCAL_HOPS,
 ) -> SearchResult:
     """The lexicographic optimum of ``component`` with its lots, from the relaxation ``root``.
 
@@ -369,7 +519,7 @@ def branch_and_bound(
     if not violated(component, root).size:
         return SearchResult(root, root_levels, True, root_levels, nodes, None)
     active = _working_set(component, root, per_listing)
-    solver = _NodeSolver(component, objective, active)
+    solver = _NodeSolver(component, objective, active, hops)
     # the root again, priced, for its duals (same levels: the relaxation's optimum)
     root_labels: Labels = (None, False)
     whole = _node(component, (), ())
@@ -428,7 +578,8 @@ def branch_and_bound(
             nodes += 1
             if reduced is None:
                 continue
-            child, labels = solver.solve(reduced, node.bound, node.labels)
+            around = (flows, arc) if node.exact else None
+            child, labels = solver.solve(reduced, node.bound, node.labels, around)
             child_levels = levels(component, child, objective)
             if child_levels <= best:
                 continue  # not better than the incumbent

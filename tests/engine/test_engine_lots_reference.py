@@ -130,13 +130,16 @@ def test_the_search_reaches_the_reference_optimum(seed, objective):
     assert levels(c, result.flows, objective) == reference_levels(c, objective)
 
 
+@pytest.mark.parametrize("hops", [0, 1])
 @pytest.mark.parametrize("objective", OBJECTIVES)
-def test_a_working_set_of_one_arc_per_listing_prices_in_what_the_optimum_needs(objective):
-    """The priced node models start from almost nothing here, so pricing must bring in the arcs."""
+def test_small_working_sets_and_neighbourhoods_still_reach_the_optimum(objective, hops):
+    """The priced node models start from the root's flows and the lot arcs only, so pricing must
+    bring in the arcs; children are re-solved around their branching arc's listings (hops=0) or
+    those and their neighbours (1), so the boundary flows and the certificate are exercised."""
     searched = 0
     for c, relaxed in contested(objective):
         searched += 1
-        search = branch_and_bound(c, objective, relaxed, seconds=30, per_listing=0)
+        search = branch_and_bound(c, objective, relaxed, seconds=30, per_listing=0, hops=hops)
         assert search.proven_optimal and respects_the_model(c, search.flows)
         assert search.levels == levels(c, search.flows, objective) == reference_levels(c, objective)
     assert searched >= 120
