@@ -1,17 +1,18 @@
 """Components with minimum lots: a flow is 0 or at least the lot of both ends.
 
 First the min-cost-flow relaxation (lots ignored) is solved. Its optimum bounds the discrete
-optimum, so when it happens to respect every lot it *is* the discrete optimum and CP-SAT is not
-needed. Otherwise CP-SAT solves the semi-continuous model, hinted with the relaxation repaired by
-zeroing the flows below their lot (always feasible, since every constraint is "at most").
+optimum, so when it happens to respect every lot it *is* the discrete optimum. Otherwise the
+branch and bound of :mod:`.lots`, whose nodes are min-cost flows, finds and proves the
+lexicographic optimum. Only when its node budget runs out does CP-SAT take over, on the
+semi-continuous model of the whole component, hinted with the search's best solution.
 
-``divert_then_distance`` is one CP-SAT solve per lexicographic level, each optimum fixed before
+CP-SAT's ``divert_then_distance`` is one solve per lexicographic level, each optimum fixed before
 the next: (1) the most waste-bound units moved, (2) the most units moved in all, (3) the least
 transport (a component whose offers are all waste-bound, or none, merges levels 1 and 2). The
 relaxation's optima of levels 1 and 2 bound the discrete ones and are added as cuts. CP-SAT runs
 with a fixed seed and a fixed worker count, because results can differ with the worker count (or-tools
-#3842). If the time limit is hit the best solution found is returned with its bound and
-``proven_optimal`` false.
+#3842). If the time limit is hit the best solution found is returned with the tighter of the
+search's and CP-SAT's bounds and ``proven_optimal`` false.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ A flow on an arc with a lot is 0 or at least the lot. The min-cost flow that ign
 (the relaxation) is the root. A node of the search fixes some lot arcs to 0 (the arc is removed)
 and some to "at least the lot" (the lot is sent in advance: it is taken off the offer's supply
 and the need's demand, and added back to the flow afterwards; the rest of the arc is free). Every
-node is again a plain transportation problem, solved exactly by :func:`solve_min_cost_flow` with
-the same lexicographic levels, so its optimum bounds every discrete solution inside the node:
+node is again a plain transportation problem with the same lexicographic levels, so its optimum
+bounds every discrete solution inside the node:
 
 * ``divert_then_distance``: (waste-bound units moved, units moved, −transport cost);
 * ``net_climate``: (net value,),
@@ -13,15 +13,33 @@ the same lexicographic levels, so its optimum bounds every discrete solution ins
 compared as tuples, larger being better. A node whose flow respects every lot is feasible for the
 component and becomes the incumbent if it is better. Otherwise the search branches on the
 violated arc (0 < x < lot) of smallest index: one child with x = 0, one with x ≥ lot, which
-together hold every discrete solution of the node. Nodes are taken best bound first (ties: the
-deeper one, then the older one), so when the best open bound is not better than the incumbent,
-the incumbent is the lexicographic optimum of the discrete model — proven, not estimated.
+together hold every discrete solution of the node. Until the search has a solution at the
+relaxation's first levels it dives (deepest node first, the child with the lot sent first), then
+it takes the best bound first; when no open bound is better than the incumbent, the incumbent is
+the lexicographic optimum of the discrete model — proven, not estimated.
 
-At a node, an arc that is not fixed and whose lot exceeds what is left at either end can only
-carry 0 in a discrete solution, so it is removed there too (a valid tightening). The order of
-everything is fixed (arc indices, a counter), so the search is deterministic.
+How a node is solved, exactly, without a min-cost flow over the whole component each time:
 
-When the node budget or the time runs out the search stops with its incumbent and the best open
+* A child that can keep its parent's first two levels (waste-bound and other units: the parent's
+  minus the lots it sends in advance) is the *last lexicographic stage* only: a min-cost flow with
+  those levels as exact supplies of two sources (the landfill network for ``net_climate``). If it
+  is feasible, those are the child's own first levels, since a child never moves more than its
+  parent. Otherwise two maximum flows give the child's own levels.
+* That stage is solved over a *working set* of arcs (the root's flows, every lot arc, each
+  listing's cheapest arcs) with node potentials from Bellman–Ford on the residual network; any
+  arc outside the set with a negative reduced cost joins it and the stage is solved again. With
+  none left, no residual arc of the whole node has a negative reduced cost: optimal.
+* First, the child is re-solved only *around its branching arc* (listings within a few working
+  arcs of it, and the hubs), the parent's flows fixed elsewhere. That result is kept only if
+  Bellman–Ford, started from the parent's potentials, proves it optimal for the whole child and
+  pricing finds no entering arc; otherwise the working-set model decides.
+* A node whose potentials are its duals fixes to 0, for its subtree, each lot arc carrying
+  nothing whose reduced cost times its lot reaches the gap to an incumbent at the node's first
+  levels (such an arc cannot be part of a better solution). An arc whose lot exceeds what is
+  left at one of its ends is removed as well.
+
+The order of everything is fixed (arc indices, counters), so the search is deterministic. When
+the node budget or the time runs out the search stops with its incumbent and the best open
 bound; :mod:`.discrete` then falls back on CP-SAT for what time is left.
 """
 
@@ -35,7 +53,7 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from .components import Component
-from .flow import solve_min_cost_flow
+from .flow import _max_flows, solve_min_cost_flow
 
 #: nodes solved (the root included) before the search gives up and hands over to CP-SAT
 MAX_NODES = 400
@@ -102,10 +120,10 @@ def _node(component: Component, zero: tuple[int, ...], lower: tuple[int, ...]) -
     return _Node(supply, demand, usable, fixed_lower)
 
 
-def _solve_fully(component: Component, objective: str, node: _Node) -> np.ndarray:
-    """The node's relaxation over all its arcs by :func:`solve_min_cost_flow` (full arc vector)."""
+def _sub_component(component: Component, node: _Node) -> Component:
+    """The node's relaxation as a component of its own: its usable arcs, what its ends have left."""
     index = np.flatnonzero(node.usable)
-    sub = dataclasses.replace(
+    return dataclasses.replace(
         component,
         arc_offer=component.arc_offer[index],
         arc_need=component.arc_need[index],
@@ -115,6 +133,20 @@ def _solve_fully(component: Component, objective: str, node: _Node) -> np.ndarra
         supply=node.supply,
         demand=node.demand,
     )
+
+
+def _own_targets(component: Component, node: _Node) -> tuple[int, int]:
+    """The node's own first two levels (waste-bound, other units) by two maximum flows."""
+    sub = _sub_component(component, node)
+    capacity = np.minimum(sub.supply[sub.arc_offer], sub.demand[sub.arc_need])
+    waste, total = _max_flows(sub, sub.arc_offer, sub.arc_need + sub.supply.size, capacity)
+    return waste, total - waste
+
+
+def _solve_fully(component: Component, objective: str, node: _Node) -> np.ndarray:
+    """The node's relaxation over all its arcs by :func:`solve_min_cost_flow` (full arc vector)."""
+    index = np.flatnonzero(node.usable)
+    sub = _sub_component(component, node)
     flows = np.zeros(component.num_arcs, dtype=np.int64)
     if index.size:
         flows[index] = solve_min_cost_flow(sub, objective).flows
@@ -282,10 +314,10 @@ WORKING_ARCS_PER_LISTING = 8
 
 
 #: hops around the branching arc whose listings a local re-solve may change
-LOCAL_HOPS = 2
+LOCAL_HOPS = 3
 #: Bellman-Ford rounds the certificate of a local re-solve may take before the full working set
 #: is solved instead
-LOCAL_ROUNDS = 64
+LOCAL_ROUNDS = 200
 
 
 def _solve_local(
@@ -416,6 +448,10 @@ class _NodeSolver:
                 self.local += 1
                 return local[0], (local[1], True)
         priced = self.priced(node, parent, start)
+        if priced is None and self.objective != "net_climate" and node.usable.any():
+            # the parent's levels are out of reach: the node's own, by maximum flows, then priced
+            own = _own_targets(self.component, node)
+            priced = _solve_priced(self.component, self.objective, node, own, self.active, start)
         if priced is not None:
             return priced[0], (priced[1], True)
         flows = _solve_fully(self.component, self.objective, node)

@@ -144,10 +144,11 @@ def solve(
     """Solve ``problem`` to proven optimality for its objective, or as far as the time allows.
 
     Components without minimum lots are solved exactly by min-cost flow; components with lots
-    by the relaxation, then CP-SAT if the relaxation breaks a lot. Identical input (in any
-    order) gives identical flows. If the time limit stops CP-SAT first, the best solution is
-    returned with ``proven_optimal=False`` and ``bound`` set — or, with
-    ``require_proven_optimal=True``, :class:`SolverTimeout` is raised carrying both.
+    by the relaxation, then, if it breaks a lot, by a branch and bound over min-cost flows (CP-SAT
+    once its node budget runs out). Identical input (in any order) gives identical flows. If the
+    time limit stops the search first, the best solution is returned with ``proven_optimal=False``
+    and ``bound`` set — or, with ``require_proven_optimal=True``, :class:`SolverTimeout` is raised
+    carrying both.
 
     ``workers`` > 1 solves the min-cost-flow components in that many forked processes (largest
     first); the flows are identical to a serial solve. Where processes cannot be forked (a
