@@ -222,7 +222,6 @@ def _network(component: Component, node: _Node, targets: tuple[int, int] | None)
 
 def _solve_priced(
     component: Component,
-    objective: str,
     node: _Node,
     targets: tuple[int, int] | None,
     active: np.ndarray,
@@ -300,7 +299,7 @@ def _working_set(component: Component, root: np.ndarray, per_listing: int) -> np
     return active
 
 
-def _targets(component: Component, objective: str, node: _Node, parent: Levels) -> tuple[int, int] | None:
+def _targets(component: Component, node: _Node, parent: Levels) -> tuple[int, int] | None:
     """The waste-bound and other units the node's model must move so that it reaches the
     parent's first two levels (lots sent in advance count towards them), or None if it cannot."""
     sent = component.lot[node.lower]
@@ -412,17 +411,16 @@ class _NodeSolver:
 
     def __init__(self, component: Component, objective: str, active: np.ndarray, hops: int) -> None:
         self.component, self.objective, self.active, self.hops = component, objective, active, hops
-        self.local = 0  # children re-solved locally
 
     def priced(
         self, node: _Node, parent: Levels, start: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray] | None:
         targets = None
         if self.objective != "net_climate":
-            targets = _targets(self.component, self.objective, node, parent)
+            targets = _targets(self.component, node, parent)
             if targets is None:
                 return None
-        return _solve_priced(self.component, self.objective, node, targets, self.active, start)
+        return _solve_priced(self.component, node, targets, self.active, start)
 
     def solve(
         self,
@@ -435,7 +433,7 @@ class _NodeSolver:
         branching arc) if the parent's potentials are its duals, else priced, else in full."""
         targets = None
         if self.objective != "net_climate":
-            targets = _targets(self.component, self.objective, node, parent)
+            targets = _targets(self.component, node, parent)
         if (
             around is not None
             and start is not None
@@ -445,13 +443,12 @@ class _NodeSolver:
                 self.component, node, targets, self.active, around[0], start, around[1], self.hops
             )
             if local is not None:
-                self.local += 1
                 return local[0], (local[1], True)
         priced = self.priced(node, parent, start)
         if priced is None and self.objective != "net_climate" and node.usable.any():
             # the parent's levels are out of reach: the node's own, by maximum flows, then priced
             own = _own_targets(self.component, node)
-            priced = _solve_priced(self.component, self.objective, node, own, self.active, start)
+            priced = _solve_priced(self.component, node, own, self.active, start)
         if priced is not None:
             return priced[0], (priced[1], True)
         flows = _solve_fully(self.component, self.objective, node)
@@ -510,9 +507,7 @@ class _Open:
         return len(self.lower) + len(self.zero)
 
 
-def _fixed_by_reduced_cost(
-    component: Component, node: _Open, flows: np.ndarray, best: Levels, objective: str
-) -> np.ndarray:
+def _fixed_by_reduced_cost(component: Component, node: _Open, flows: np.ndarray, best: Levels) -> np.ndarray:
     """Lot arcs that carry nothing at ``node`` and cannot carry their lot in any solution of its
     subtree that beats the incumbent ``best``.
 
@@ -604,7 +599,7 @@ def branch_and_bound(
             continue
         flows = root.copy()
         flows[node.changed] = node.values
-        fixed = _fixed_by_reduced_cost(component, node, flows, best, objective)
+        fixed = _fixed_by_reduced_cost(component, node, flows, best)
         zero = tuple(sorted(set(node.zero) | set(fixed.tolist())))
         # the node's relaxation broke a lot: branch on its first broken arc; both children are
         # solved now, so each enters the open list with its own (tighter) bound
