@@ -466,18 +466,19 @@ def _dive(
     root: np.ndarray,
     root_levels: Levels,
     labels: np.ndarray | None,
+    deadline: float,
 ) -> tuple[np.ndarray | None, int]:
     """A first discrete solution, usually at the relaxation's first levels: forbid every lot arc
     that does not carry its lot yet, solve, and repeat with the arcs that broke a lot since.
 
     Every round solves a restriction of the component, so what it finds is feasible; it is only
     a start for the search (whose proof does not depend on it). Returns the flows (or None) and
-    the number of min-cost flows solved.
+    the number of min-cost flows solved; gives up at ``deadline`` (``time.perf_counter()``).
     """
     zero = set(np.flatnonzero((component.lot > 1) & (root < component.lot)).tolist())
     for rounds in range(1, DIVE_ROUNDS + 1):
         node = _node(component, tuple(sorted(zero)), ())
-        if node is None:
+        if node is None or time.perf_counter() >= deadline:
             return None, rounds - 1
         flows, (found, exact) = solver.solve(node, root_levels, labels)
         labels = found if exact else labels
@@ -563,7 +564,7 @@ def branch_and_bound(
             return SearchResult(root, root_levels, True, root_levels, nodes, None)
     incumbent = _repaired(component, root)
     best = levels(component, incumbent, objective)
-    dived, nodes_dived = _dive(component, solver, root, root_levels, root_labels[0])
+    dived, nodes_dived = _dive(component, solver, root, root_levels, root_labels[0], started + seconds)
     nodes += nodes_dived
     if dived is not None and levels(component, dived, objective) > best:
         incumbent, best = dived, levels(component, dived, objective)
