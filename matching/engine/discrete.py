@@ -1,22 +1,24 @@
 """Components with minimum lots: a flow is 0 or at least the lot of both ends.
 
 First the min-cost-flow relaxation (lots ignored) is solved. Its optimum bounds the discrete
-optimum, so when it happens to respect every lot it *is* the discrete optimum and CP-SAT is not
-needed. Otherwise CP-SAT solves the semi-continuous model, hinted with the relaxation repaired by
-zeroing the flows below their lot (always feasible, since every constraint is "at most").
+optimum, so when it happens to respect every lot it *is* the discrete optimum. Otherwise the
+branch and bound of :mod:`.lots`, whose nodes are min-cost flows, finds and proves the
+lexicographic optimum. Only when its node budget runs out does CP-SAT take over, on the
+semi-continuous model of the whole component, hinted with the search's best solution.
 
-``divert_then_distance`` is one CP-SAT solve per lexicographic level, each optimum fixed before
+CP-SAT's ``divert_then_distance`` is one solve per lexicographic level, each optimum fixed before
 the next: (1) the most waste-bound units moved, (2) the most units moved in all, (3) the least
 transport (a component whose offers are all waste-bound, or none, merges levels 1 and 2). The
 relaxation's optima of levels 1 and 2 bound the discrete ones and are added as cuts. CP-SAT runs
 with a fixed seed and a fixed worker count, because results can differ with the worker count (or-tools
-#3842). If the time limit is hit the best solution found is returned with its bound and
-``proven_optimal`` false.
+#3842). If the time limit is hit the best solution found is returned with the tighter of the
+search's and CP-SAT's bounds and ``proven_optimal`` false.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -24,6 +26,7 @@ from ortools.sat.python import cp_model
 from .components import Component
 from .errors import SolverFailure
 from .flow import FlowResult, solve_min_cost_flow
+from .lots import MAX_NODES, branch_and_bound, levels
 from .scaling import check_linear_range
 
 CPSAT_RANDOM_SEED = 20190601
@@ -31,17 +34,17 @@ CPSAT_RANDOM_SEED = 20190601
 CPSAT_NUM_WORKERS = 1
 
 
+@dataclass(frozen=True)
+class DiscreteResult(FlowResult):
+    """A component's flows with lots, and how many min-cost flows the search solved for it."""
+
+    nodes: int = 1
+
+
 def lots_respected(component: Component, flows: np.ndarray) -> bool:
     """Every flow is 0 or at least the arc's lot."""
     used = flows > 0
     return bool(np.all(flows[used] >= component.lot[used]))
-
-
-def _repair(component: Component, flows: np.ndarray) -> np.ndarray:
-    """The relaxation with every flow below its lot set to 0: feasible for the discrete model."""
-    repaired = flows.copy()
-    repaired[(repaired > 0) & (repaired < component.lot)] = 0
-    return repaired
 
 
 class _Model:
@@ -102,13 +105,9 @@ def _tighter(cp_sat_bound: float | None, relaxation_bound: float) -> float:
     return float(relaxation_bound if cp_sat_bound is None else min(cp_sat_bound, relaxation_bound))
 
 
-def _levels(component: Component, values: np.ndarray) -> tuple[int, int, int]:
+def _levels(component: Component, values: np.ndarray) -> tuple[int, ...]:
     """(waste-bound units moved, units moved, −transport cost): larger is better, in this order."""
-    return (
-        int(values[component.arc_waste].sum()),
-        int(values.sum()),
-        -int(np.dot(values, component.cost)),
-    )
+    return levels(component, values, "divert_then_distance")
 
 
 def _lexicographically_better(component: Component, candidate: np.ndarray, incumbent: np.ndarray) -> bool:
@@ -116,15 +115,12 @@ def _lexicographically_better(component: Component, candidate: np.ndarray, incum
     return _levels(component, candidate) >= _levels(component, incumbent)
 
 
-def solve_discrete(component: Component, objective: str, *, seconds: float) -> FlowResult:
-    """Optimal (or best found within ``seconds``) flows of a component with minimum lots."""
+def _cp_sat(
+    component: Component, objective: str, relaxed: FlowResult, incumbent: np.ndarray, seconds: float
+) -> FlowResult:
+    """CP-SAT over the whole component, hinted with ``incumbent``: the search's fallback."""
     started = time.perf_counter()
-    relaxed = solve_min_cost_flow(component, objective)
-    if lots_respected(component, relaxed.flows):
-        return FlowResult(relaxed.flows, True, relaxed.primary_bound_units, "relaxation")
-
     model = _Model(component)
-    incumbent = _repair(component, relaxed.flows)
 
     def remaining() -> float:
         return seconds - (time.perf_counter() - started)
@@ -189,3 +185,42 @@ def solve_discrete(component: Component, objective: str, *, seconds: float) -> F
         values = found
     proven = proven and status == cp_model.OPTIMAL
     return FlowResult(values, proven, primary_bound, "cp_sat")
+
+
+def solve_discrete(
+    component: Component, objective: str, *, seconds: float, max_nodes: int = MAX_NODES
+) -> DiscreteResult:
+    """Optimal (or best found within ``seconds``) flows of a component with minimum lots.
+
+    The branch and bound solves at most ``max_nodes`` min-cost flows before CP-SAT takes over.
+    """
+    started = time.perf_counter()
+    relaxed = solve_min_cost_flow(component, objective)
+    if lots_respected(component, relaxed.flows):
+        return DiscreteResult(relaxed.flows, True, relaxed.primary_bound_units, "relaxation", 1)
+    search = branch_and_bound(
+        component,
+        objective,
+        relaxed.flows,
+        seconds=seconds - (time.perf_counter() - started),
+        max_nodes=max_nodes,
+    )
+    primary = _primary(component, objective, search.bound)
+    if search.proven_optimal:
+        return DiscreteResult(search.flows, True, primary, "branch_and_bound", search.nodes)
+    left = seconds - (time.perf_counter() - started)
+    if search.exhausted == "time" or left <= 0:
+        return DiscreteResult(search.flows, False, primary, "branch_and_bound", search.nodes)
+    # the node budget ran out: CP-SAT over the whole component for the time that is left
+    fallback = _cp_sat(component, objective, relaxed, search.flows, left)
+    bound = fallback.primary_bound_units
+    if not fallback.proven_optimal:
+        bound = min(bound, primary)  # both bounds are valid: keep the tighter
+    return DiscreteResult(fallback.flows, fallback.proven_optimal, bound, "cp_sat", search.nodes)
+
+
+def _primary(component: Component, objective: str, bound: tuple[int, ...]) -> float:
+    """The primary objective's bound: net value, or waste-bound units (0 if no offer is waste)."""
+    if objective == "net_climate" or component.waste.any():
+        return float(bound[0])
+    return 0.0

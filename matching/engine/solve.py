@@ -19,7 +19,7 @@ import numpy as np
 
 from .candidates import Arcs, candidate_arcs
 from .components import Component, find_components
-from .discrete import solve_discrete
+from .discrete import DiscreteResult, solve_discrete
 from .distance import DistanceProvider, GreatCircleDistance
 from .errors import SolverTimeout
 from .flow import FlowResult, solve_min_cost_flow
@@ -123,7 +123,11 @@ def _component_solution(prep: Prepared, comp: Component, result: FlowResult, sec
             "arcs": comp.num_arcs,
             "components": 1,
             "discrete_components": int(comp.is_discrete),
+            # components whose relaxation broke a lot, so that a search was needed; of those, the
+            # ones that fell back on CP-SAT; and the min-cost flows the search solved
+            "lot_search_components": int(result.method in ("branch_and_bound", "cp_sat")),
             "cp_sat_components": int(result.method == "cp_sat"),
+            "lot_search_nodes": result.nodes if isinstance(result, DiscreteResult) else 0,
             "solve_seconds": seconds,
             **split,
         },
@@ -140,10 +144,11 @@ def solve(
     """Solve ``problem`` to proven optimality for its objective, or as far as the time allows.
 
     Components without minimum lots are solved exactly by min-cost flow; components with lots
-    by the relaxation, then CP-SAT if the relaxation breaks a lot. Identical input (in any
-    order) gives identical flows. If the time limit stops CP-SAT first, the best solution is
-    returned with ``proven_optimal=False`` and ``bound`` set — or, with
-    ``require_proven_optimal=True``, :class:`SolverTimeout` is raised carrying both.
+    by the relaxation, then, if it breaks a lot, by a branch and bound over min-cost flows (CP-SAT
+    once its node budget runs out). Identical input (in any order) gives identical flows. If the
+    time limit stops the search first, the best solution is returned with ``proven_optimal=False``
+    and ``bound`` set — or, with ``require_proven_optimal=True``, :class:`SolverTimeout` is raised
+    carrying both.
 
     ``workers`` > 1 solves the min-cost-flow components in that many forked processes (largest
     first); the flows are identical to a serial solve. Where processes cannot be forked (a
@@ -171,15 +176,17 @@ def solve(
     flow_results = _solve_flow_components(components, problem.objective, workers)
     flow_seconds = time.perf_counter() - t
     parts = []
-    discrete_left = sum(1 for c in components if c.is_discrete)
+    # arcs of the discrete components still to solve: what is left of the time limit is shared
+    # among them in proportion to their arcs (most relaxations respect the lots at once)
+    discrete_left = sum(c.num_arcs for c in components if c.is_discrete)
     discrete_seconds = 0.0
     for index, comp in enumerate(components):
+        result: FlowResult
         if comp.is_discrete:
             t = time.perf_counter()
-            # share what is left of the time limit among the discrete components still to solve
-            budget = max(deadline - t, 0.0) / discrete_left
+            budget = max(deadline - t, 0.0) * comp.num_arcs / discrete_left
             result = solve_discrete(comp, problem.objective, seconds=budget)
-            discrete_left -= 1
+            discrete_left -= comp.num_arcs
             elapsed = time.perf_counter() - t
             discrete_seconds += elapsed
         else:

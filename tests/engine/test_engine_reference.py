@@ -91,15 +91,15 @@ def test_the_random_instances_exercise_lots_pieces_cp_sat_fates_and_several_comp
     assert sum(s.stats["discrete_components"] > 0 for s in solutions) >= 15
     assert sum(s.stats["components"] > 1 for s in solutions) >= 20
     assert sum(any(f.unit == "piece" for f in s.flows) for s in solutions) >= 20
-    assert sum(s.stats["cp_sat_components"] > 0 for s in contested) >= 25
+    assert sum(s.stats["lot_search_components"] > 0 for s in contested) >= 25
     # every fate occurs, and supply already in other use is both moved and left, next to waste
     fates = {o.current_destination for p in problems + contested_problems for o in p.offers}
     assert fates == set(FATES)
     for group in (solutions, contested):
         assert sum(s.other_moved_kg > 0 and s.diverted_kg > 0 for s in group) >= 10
         assert sum(s.waste_kg < s.supply_kg for s in group) >= 20
-    # CP-SAT components whose offers are mixed, so that its three levels are all exercised
+    # searched components whose offers are mixed, so that all three levels are exercised
     mixed_cp_sat = sum(
-        s.stats["cp_sat_components"] > 0 and s.other_moved_kg > 0 and s.diverted_kg > 0 for s in contested
+        s.stats["lot_search_components"] > 0 and s.other_moved_kg > 0 and s.diverted_kg > 0 for s in contested
     )
     assert mixed_cp_sat >= 5

@@ -180,7 +180,7 @@ def test_cp_sat_fixes_each_level_before_the_next():
         horizon_start=HORIZON,
     )
     solution = solve(problem)
-    assert solution.stats["cp_sat_components"] == 1
+    assert solution.stats["lot_search_components"] == 1
     assert solution.proven_optimal
     assert {(f.offer_id, f.need_id, f.mass_kg) for f in solution.flows} == {(1, 10, 6000), (2, 11, 6000)}
     assert solution.diverted_kg == 6000 and solution.landfilled_kg == 3000 and solution.other_moved_kg == 6000
