@@ -472,6 +472,8 @@ class _Result:
     bound: float  # primary objective bound (kg or kg CO2e)
     method: str
     gap: float = 0.0
+    #: LP columns: in the whole LP, in the restricted LP at the end, pricing rounds
+    lp: dict[str, int] = field(default_factory=dict)
 
 
 def _network(
@@ -1001,20 +1003,22 @@ class _LP:
         # the columns a restricted LP starts with (all of them unless told otherwise)
         self.start = np.ones(n_cols, dtype=bool)
         self.rounds = 0
-        self.priced = 0
+        self.restricted = 0
 
     def _proto(
         self,
         cols: np.ndarray,
         objective: np.ndarray,
         maximise: bool,
+        bounds: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
         fixed: list[tuple[np.ndarray, float, float]],
     ) -> Any:
+        col_lo, col_hi, row_lo, row_hi = bounds
         model = model_pb2.ModelProto(name="qaita-timed")
         k = cols.size
         model.variables.ids.extend(range(k))
-        model.variables.lower_bounds.extend(np.zeros(k).tolist())
-        model.variables.upper_bounds.extend(self.ub[cols].tolist())
+        model.variables.lower_bounds.extend(col_lo[cols].tolist())
+        model.variables.upper_bounds.extend(col_hi[cols].tolist())
         model.variables.integers.extend([self.integer] * k)
         sub = self.matrix[:, cols].tocsr()
         sub.sort_indices()
@@ -1027,8 +1031,8 @@ class _LP:
             extra_c.append(nz)
             extra_v.append(part[nz])
         model.linear_constraints.ids.extend(range(n_rows + len(fixed)))
-        model.linear_constraints.lower_bounds.extend(self.row_lo.tolist() + [lo for _, lo, _ in fixed])
-        model.linear_constraints.upper_bounds.extend(self.row_hi.tolist() + [hi for _, _, hi in fixed])
+        model.linear_constraints.lower_bounds.extend(row_lo.tolist() + [lo for _, lo, _ in fixed])
+        model.linear_constraints.upper_bounds.extend(row_hi.tolist() + [hi for _, _, hi in fixed])
         matrix = model.linear_constraint_matrix
         matrix.row_ids.extend(
             np.concatenate([np.repeat(np.arange(n_rows), np.diff(sub.indptr)), *extra_r]).tolist()
@@ -1048,22 +1052,41 @@ class _LP:
         Each level is solved on a restricted set of columns (``start``, then those added): after
         each solve every column left out is priced with the duals (reduced cost ``c − Aᵀy``,
         vectorised) and the attractive ones are added, until none is left — then the restricted
-        optimum is the optimum of the whole LP. The level's optimum is fixed before the next.
+        optimum is the optimum of the whole LP.
+
+        A level's optimum is then kept for the next levels by restricting them to its *optimal
+        face*, read off the optimal duals ``y`` (complementary slackness: a solution is optimal
+        iff it is feasible and complementary to any one optimal dual): a column with a nonzero
+        reduced cost stays at the bound it is at (at zero: it is dropped for good, priced out),
+        a row with a nonzero dual stays tight. This keeps the LP sparse (a dense row fixing the
+        objective, as the MIP and a level stopped by the time limit use, slows interior point
+        down several times).
         """
         started = time.perf_counter()
         proven = True
         primary = primary_bound = 0.0
         values = np.zeros(self.n_cols)
-        active = self.start.copy()
+        n_rows = self.matrix.shape[0]
+        col_lo, col_hi = np.zeros(self.n_cols), self.ub.copy()
+        row_lo, row_hi = self.row_lo.copy(), self.row_hi.copy()
+        active = self.start & (col_hi > 0)
         fixed: list[tuple[np.ndarray, float, float]] = []
         matrix_t = self.matrix.T.tocsr()
         for index, (vec, maximise) in enumerate(self.levels):
             left = max(seconds - (time.perf_counter() - started), 0.01) / (len(self.levels) - index)
             level_end = time.perf_counter() + left
-            scale = max(1.0, float(np.abs(vec).max()) if vec.size else 1.0)
+            tol = 1e-9 * max(1.0, float(np.abs(vec).max()) if vec.size else 1.0)
+            reduced = dual = None
             while True:
                 cols = np.flatnonzero(active)
-                result = self._run(cols, vec, maximise, fixed, max(level_end - time.perf_counter(), 0.01))
+                result = self._run(
+                    cols,
+                    vec,
+                    maximise,
+                    (col_lo, col_hi, row_lo, row_hi),
+                    fixed,
+                    max(level_end - time.perf_counter(), 0.01),
+                )
                 reason = result.termination.reason
                 solution = next(
                     (
@@ -1082,26 +1105,25 @@ class _LP:
                 var = solution.primal_solution.variable_values
                 level_values[cols[np.array(var.ids, dtype=np.int64)]] = np.array(var.values, dtype=np.float64)
                 missing = 0.0
-                if level_proven and cols.size < self.n_cols and solution.HasField("dual_solution"):
-                    dual = np.zeros(self.matrix.shape[0] + len(fixed))
+                reduced = dual = None
+                if level_proven and not self.integer and solution.HasField("dual_solution"):
+                    dual = np.zeros(n_rows + len(fixed))
                     dv = solution.dual_solution.dual_values
                     dual[np.array(dv.ids, dtype=np.int64)] = np.array(dv.values, dtype=np.float64)
-                    reduced = vec - matrix_t @ dual[: self.matrix.shape[0]]
+                    reduced = vec - matrix_t @ dual[:n_rows]
                     for i, (fvec, _, _) in enumerate(fixed):
-                        reduced -= fvec * dual[self.matrix.shape[0] + i]
+                        reduced -= fvec * dual[n_rows + i]
                     gain = reduced if maximise else -reduced
-                    gain[active] = 0.0
-                    gain[self.ub <= 0] = 0.0
-                    # the most any left-out column could add: its bound times its reduced cost
-                    missing = float((np.maximum(gain, 0.0) * self.ub).sum())
-                    better = np.flatnonzero(gain > 1e-9 * scale)
+                    out = ~active & (col_hi > col_lo)
+                    # the most the columns left out could add: bound times reduced cost
+                    missing = float((np.maximum(gain[out], 0.0) * col_hi[out]).sum())
+                    better = np.flatnonzero(out & (gain > tol))
                     if better.size and time.perf_counter() < level_end:
                         take = max(10_000, cols.size // 2)
                         if better.size > take:
                             better = better[np.argsort(-gain[better], kind="stable")[:take]]
                         active[better] = True
                         self.rounds += 1
-                        self.priced += better.size
                         continue
                     if better.size:
                         level_proven = False
@@ -1112,6 +1134,7 @@ class _LP:
                 proven = False
                 break
             values = level_values
+            self.restricted = int(active.sum())
             if index == 0:
                 primary = value
                 if level_proven:
@@ -1125,8 +1148,27 @@ class _LP:
                     bound = float((np.maximum(vec, 0.0) * self.ub).sum())
                 primary_bound = bound if math.isfinite(bound) else value
             proven = proven and level_proven
-            slack = LEVEL_TOLERANCE * max(1.0, abs(value))
-            fixed.append((vec, value - slack, np.inf) if maximise else (vec, -np.inf, value + slack))
+            if index == len(self.levels) - 1:
+                break
+            if level_proven and reduced is not None and dual is not None and not fixed:
+                # the optimal face: nonzero reduced costs keep their bound, nonzero duals their row
+                face_tol = 1e-7 * max(1.0, float(np.abs(vec).max()))
+                gain = reduced if maximise else -reduced
+                free = col_lo < col_hi  # a column fixed by an earlier level stays where it is
+                at_zero = free & (gain < -face_tol)
+                at_top = free & (gain > face_tol)
+                col_hi[at_zero] = 0.0
+                col_lo[at_top] = col_hi[at_top]
+                active &= col_hi > 0
+                upper = (dual[:n_rows] > face_tol) if maximise else (dual[:n_rows] < -face_tol)
+                lower = (dual[:n_rows] < -face_tol) if maximise else (dual[:n_rows] > face_tol)
+                upper &= np.isfinite(row_hi)
+                lower &= np.isfinite(row_lo)
+                row_lo[upper] = row_hi[upper]
+                row_hi[lower] = row_lo[lower]
+            else:
+                slack = LEVEL_TOLERANCE * max(1.0, abs(value))
+                fixed.append((vec, value - slack, np.inf) if maximise else (vec, -np.inf, value + slack))
         return values, proven, primary, primary_bound
 
     def _run(
@@ -1134,6 +1176,7 @@ class _LP:
         cols: np.ndarray,
         vec: np.ndarray,
         maximise: bool,
+        bounds: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
         fixed: list[tuple[np.ndarray, float, float]],
         seconds: float,
     ) -> Any:
@@ -1143,14 +1186,15 @@ class _LP:
             highs=_HIGHS_OPTIONS,
             relative_gap_tolerance=1e-9,
             absolute_gap_tolerance=1e-6,
-            # large LPs: interior point (with crossover to a vertex) is several times faster
+            # large LPs: interior point (with crossover to a vertex, whose duals price the columns
+            # left out) was faster than dual or primal simplex on the 5k benchmark's blend LP
             lp_algorithm=(
                 mathopt.LPAlgorithm.BARRIER if not self.integer and cols.size > MIP_MAX_VARIABLES else None
             ),
         )
         try:
             return solver.solve(
-                self._proto(cols, vec, maximise, fixed),
+                self._proto(cols, vec, maximise, bounds, fixed),
                 mathopt.SolverType.HIGHS.value,
                 init_arguments.StreamableSolverInitArguments().to_proto(),
                 params.to_proto(),
@@ -1164,9 +1208,50 @@ class _LP:
             raise SolverFailure(f"HiGHS failed: {exc}", status="error") from exc
 
 
-#: an LP larger than this is not built at all (building it in Python alone would outlast any
-#: time limit): the component gets the network fallback, not proven optimal, with its gap
-LP_MAX_VARIABLES = 400_000
+#: an LP larger than this is not built at all (its arrays would not fit in memory): the
+#: component gets the network fallback, not proven optimal, with its gap
+LP_MAX_VARIABLES = 20_000_000
+#: an LP with more columns than this is solved by column generation from a restricted start
+CG_MIN_COLUMNS = 20_000
+#: the start's cheapest direct arcs per offer slot, need slot and blending need slot and material
+CG_NEAREST = 3
+
+
+def _nearest(key: np.ndarray, cost: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` cheapest entries of every key (ties: the earlier position)."""
+    order = np.lexsort((np.arange(key.size), cost, key))
+    ranked = key[order]
+    first = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+    rank = np.arange(key.size) - np.repeat(first, np.diff(np.r_[first, key.size]))
+    return order[rank < k]
+
+
+def _start_columns(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, n_cols: int) -> np.ndarray:
+    """The columns a large component's restricted LP starts with: every yard leg, the support of
+    the exact network flow without the blending needs, and the few cheapest direct arcs of every
+    offer slot, need slot and (blending needs) need slot and material. Pricing adds the rest."""
+    n_b = len(net.buckets)
+    start = np.zeros(n_cols, dtype=bool)
+    start[comp.x.size :] = True
+    xa = net.x_arc[comp.x]
+    xb = net.x_bucket[comp.x].astype(np.int64)
+    xo = arcs.offer[xa].astype(np.int64)
+    xn = arcs.need[xa].astype(np.int64)
+    cost = arcs.cost[xa]
+    blending = np.array([n.recipe is not None for n in prep.needs], dtype=bool)[xn]
+    keys = sorted(prep.materials)
+    offer_mat = np.array([keys.index(o.material) for o in prep.offers], dtype=np.int64)[xo]
+    start[_nearest(xo * n_b + xb, cost, CG_NEAREST)] = True
+    start[_nearest(xn * n_b + xb, cost, CG_NEAREST)] = True
+    into = np.flatnonzero(blending)
+    start[
+        into[_nearest((xn[into] * len(keys) + offer_mat[into]) * n_b + xb[into], cost[into], CG_NEAREST)]
+    ] = True
+    plain = np.flatnonzero(~blending)
+    if plain.size:
+        sub = _Comp(comp.offers, comp.needs, [], comp.x[plain], [], [])
+        start[plain[_solve_network(prep, net, arcs, sub) > 0]] = True
+    return start
 
 
 def _solve_lp(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, seconds: float) -> _Result:
@@ -1175,6 +1260,8 @@ def _solve_lp(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, seconds: float)
     if n_x + n_u + len(comp.exits) > LP_MAX_VARIABLES:
         return _fallback(prep, net, arcs, comp)
     relaxed = _LP(prep, net, arcs, comp, integer=False)
+    if relaxed.n_cols > CG_MIN_COLUMNS:
+        relaxed.start = _start_columns(prep, net, arcs, comp, relaxed.n_cols)
     try:
         values, proven, primary, bound = relaxed.solve(seconds)
     except SolverFailure:
@@ -1213,7 +1300,8 @@ def _solve_lp(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, seconds: float)
         _repair_lots(prep, net, arcs, comp, x, u, v)
     _balance_yards(prep, net, comp, u, v)
     gap = 0.0 if proven else abs(bound - primary) / max(1.0, abs(bound))
-    return _Result(x, u, v, proven, bound if not proven else primary, method, gap)
+    lp = {"columns": relaxed.n_cols, "restricted": relaxed.restricted, "rounds": relaxed.rounds}
+    return _Result(x, u, v, proven, bound if not proven else primary, method, gap, lp)
 
 
 def _fallback(prep: Prepared, net: _Net, arcs: Any, comp: _Comp) -> _Result:
@@ -1493,6 +1581,7 @@ def _solution(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Result, s
             "storages": len(comp.yards),
             "solve_seconds": seconds,
             "gap": gap,
+            **({"lp": res.lp} if res.lp else {}),
             **split,
         },
     )
