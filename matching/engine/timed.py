@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import math
 import time
 from dataclasses import dataclass, field
@@ -82,6 +83,8 @@ from .horizon import exact
 from .prepare import Prepared, prepare
 from .problem import STORAGE_UNITS, Flow, MaterialSpec, NeedInput, Problem, Solution, StorageInput
 from .scaling import KG_PER_TONNE, check_flow_range
+
+log = logging.getLogger(__name__)
 
 HIGHS_SEED = 20190601
 #: relative slack when a level's optimum is fixed before the next (LP values are floats)
@@ -1077,8 +1080,12 @@ class _LP:
             level_end = time.perf_counter() + left
             tol = 1e-9 * max(1.0, float(np.abs(vec).max()) if vec.size else 1.0)
             reduced = dual = None
+            # the last round solved to optimality (a feasible point of the whole LP): kept when
+            # the next round runs out of time
+            prev: tuple[Any, np.ndarray, float, float, Any] | None = None
             while True:
                 cols = np.flatnonzero(active)
+                tick = time.perf_counter()
                 result = self._run(
                     cols,
                     vec,
@@ -1088,6 +1095,15 @@ class _LP:
                     max(level_end - time.perf_counter(), 0.01),
                 )
                 reason = result.termination.reason
+                log.debug(
+                    "timed LP level %d: %d of %d columns, %d rows, %.2f s, %s",
+                    index,
+                    cols.size,
+                    self.n_cols,
+                    n_rows,
+                    time.perf_counter() - tick,
+                    result_pb2.TerminationReasonProto.Name(reason),
+                )
                 solution = next(
                     (
                         s
@@ -1098,6 +1114,10 @@ class _LP:
                     None,
                 )
                 if solution is None:
+                    if prev is not None:
+                        solution, level_values, value, missing, result = prev
+                        level_proven = False
+                        reduced = dual = None
                     break
                 level_proven = reason == result_pb2.TERMINATION_REASON_OPTIMAL
                 value = float(solution.primal_solution.objective_value)
@@ -1122,6 +1142,7 @@ class _LP:
                         take = max(10_000, cols.size // 2)
                         if better.size > take:
                             better = better[np.argsort(-gain[better], kind="stable")[:take]]
+                        prev = (solution, level_values, value, missing, result)
                         active[better] = True
                         self.rounds += 1
                         continue
@@ -1587,6 +1608,10 @@ def _solution(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Result, s
     )
 
 
+def _columns(comp: _Comp) -> int:
+    return int(comp.x.size) + len(comp.entries) + len(comp.exits)
+
+
 def solve_timed(
     problem: Problem, provider: DistanceProvider, deadline: float, *, _decompose: bool = True
 ) -> tuple[Solution, Prepared]:
@@ -1604,8 +1629,11 @@ def solve_timed(
     comps = _components(prep, net, arcs)
     built = time.perf_counter()
     parts: list[Solution] = []
+    # the LP components share the time left in proportion to their columns
     lp_left = sum(
-        1 for c in comps if c.yards or any(prep.needs[n].recipe is not None for n in c.needs.tolist())
+        _columns(c)
+        for c in comps
+        if c.yards or any(prep.needs[n].recipe is not None for n in c.needs.tolist())
     )
     for comp in comps:
         t = time.perf_counter()
@@ -1618,12 +1646,12 @@ def solve_timed(
                     x, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), True, 0.0, "min_cost_flow"
                 )
             else:
-                lp_left += 1
+                lp_left += _columns(comp)
         if res is None:
-            budget = max(deadline - time.perf_counter(), 0.05) / max(lp_left, 1)
+            budget = max(deadline - time.perf_counter(), 0.05) * _columns(comp) / max(lp_left, 1)
             res = _solve_lp(prep, net, arcs, comp, budget)
             _repair_recipes(prep, net, arcs, comp, res)
-            lp_left -= 1
+            lp_left -= _columns(comp)
         parts.append(_solution(prep, net, arcs, comp, res, time.perf_counter() - t))
     parts.append(_isolated_solution(prep, comps))  # type: ignore[arg-type]
     solution = merge(parts)
