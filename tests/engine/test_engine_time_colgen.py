@@ -23,43 +23,28 @@ from matching.engine.prepare import prepare
 from matching.engine.problem import Recipe, StorageInput
 
 H = date(2026, 1, 1)
-MATS = (
+#: key: (density t/m³, landfill, substitution, treatment kg CO2e/t, moisture %, N % of dry
+#: matter, C:N, max storage days) — the blending properties of shared/material-properties.csv
+_PROPS = {
+    "manure": ("0.6", "1000", "80", "189", "46", "3.6", "10", 180),
+    "straw": ("0.12", "3471", "0", "0", "10", "0.4", "127", 365),
+    "timber": ("0.5", "3583", "269.5", "38.5", None, None, None, 90),
+}
+MATS = tuple(
     MaterialSpec(
-        "manure",
+        key,
         "t",
         None,
-        Decimal("0.6"),
-        Decimal("1000"),
-        Decimal("80"),
-        Decimal("189"),
-        moisture_pct=Decimal("46"),
-        nitrogen_pct_dry=Decimal("3.6"),
-        c_to_n=Decimal("10"),
-        max_storage_days=180,
-    ),
-    MaterialSpec(
-        "straw",
-        "t",
-        None,
-        Decimal("0.12"),
-        Decimal("3471"),
-        Decimal("0"),
-        Decimal("0"),
-        moisture_pct=Decimal("10"),
-        nitrogen_pct_dry=Decimal("0.4"),
-        c_to_n=Decimal("127"),
-        max_storage_days=365,
-    ),
-    MaterialSpec(
-        "timber",
-        "t",
-        None,
-        Decimal("0.5"),
-        Decimal("3583"),
-        Decimal("269.5"),
-        Decimal("38.5"),
-        max_storage_days=90,
-    ),
+        density_t_per_m3=Decimal(density),
+        landfill_kg_per_t=Decimal(landfill),
+        substitution_kg_per_t=Decimal(substitution),
+        treatment_kg_per_t=Decimal(treatment),
+        moisture_pct=Decimal(moisture) if moisture else None,
+        nitrogen_pct_dry=Decimal(nitrogen) if nitrogen else None,
+        c_to_n=Decimal(cn) if cn else None,
+        max_storage_days=days,
+    )
+    for key, (density, landfill, substitution, treatment, moisture, nitrogen, cn, days) in _PROPS.items()
 )
 KEYS = ("manure", "straw", "timber")
 
