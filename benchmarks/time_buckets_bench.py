@@ -132,6 +132,8 @@ def run_one(size: int, variant: str) -> dict[str, object]:
         "lp_components": solution.stats.get("lp_components", 0),
         "gap": solution.stats.get("gap", 0.0),
         "timings": solution.stats.get("timings", {}),
+        # column generation: the LPs' columns, those in the restricted LPs at the end, rounds
+        "lp": solution.stats.get("lp", {}),
         "load": os.getloadavg()[0],
     }
 

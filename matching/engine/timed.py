@@ -1074,6 +1074,9 @@ class _LP:
         row_lo, row_hi = self.row_lo.copy(), self.row_hi.copy()
         active = self.start & (col_hi > 0)
         fixed: list[tuple[np.ndarray, float, float]] = []
+        # before the last optimal face was applied: the bounds and columns, and that level's
+        # objective row (the way back if HiGHS fails on the face)
+        face: tuple[Any, ...] | None = None
         matrix_t = self.matrix.T.tocsr()
         for index, (vec, maximise) in enumerate(self.levels):
             left = max(seconds - (time.perf_counter() - started), 0.01) / (len(self.levels) - index)
@@ -1086,14 +1089,36 @@ class _LP:
             while True:
                 cols = np.flatnonzero(active)
                 tick = time.perf_counter()
-                result = self._run(
-                    cols,
-                    vec,
-                    maximise,
-                    (col_lo, col_hi, row_lo, row_hi),
-                    fixed,
-                    max(level_end - time.perf_counter(), 0.01),
-                )
+                try:
+                    result = self._run(
+                        cols,
+                        vec,
+                        maximise,
+                        (col_lo, col_hi, row_lo, row_hi),
+                        fixed,
+                        max(level_end - time.perf_counter(), 0.01),
+                    )
+                except SolverFailure as exc:
+                    if prev is None and face is not None:
+                        # interior point can fail numerically on an optimal face (many
+                        # equalities): the earlier level's optimum is fixed by its objective row
+                        log.debug("timed LP level %d on the optimal face: %s; objective row", index, exc)
+                        col_lo, col_hi, row_lo, row_hi, active, fixed_row = face
+                        fixed.append(fixed_row)
+                        face = None
+                        continue
+                    if prev is None and index == 0:
+                        raise
+                    # HiGHS stopped with an error (seen near its time limit): the last optimal
+                    # round stands, or the earlier levels' solution, as when time runs out
+                    log.debug("timed LP level %d: %s", index, exc)
+                    if prev is None:
+                        solution = None
+                        break
+                    solution, level_values, value, missing, result = prev
+                    level_proven = False
+                    reduced = dual = None
+                    break
                 reason = result.termination.reason
                 log.debug(
                     "timed LP level %d: %d of %d columns, %d rows, %.2f s, %s",
@@ -1138,7 +1163,7 @@ class _LP:
                     # the most the columns left out could add: bound times reduced cost
                     missing = float((np.maximum(gain[out], 0.0) * col_hi[out]).sum())
                     better = np.flatnonzero(out & (gain > tol))
-                    if better.size and time.perf_counter() < level_end:
+                    if better.size and level_end - time.perf_counter() > 1.0:
                         take = max(10_000, cols.size // 2)
                         if better.size > take:
                             better = better[np.argsort(-gain[better], kind="stable")[:take]]
@@ -1171,7 +1196,11 @@ class _LP:
             proven = proven and level_proven
             if index == len(self.levels) - 1:
                 break
+            slack = LEVEL_TOLERANCE * max(1.0, abs(value))
+            fixed_row = (vec, value - slack, np.inf) if maximise else (vec, -np.inf, value + slack)
+            face = None
             if level_proven and reduced is not None and dual is not None and not fixed:
+                face = (col_lo.copy(), col_hi.copy(), row_lo.copy(), row_hi.copy(), active.copy(), fixed_row)
                 # the optimal face: nonzero reduced costs keep their bound, nonzero duals their row
                 face_tol = 1e-7 * max(1.0, float(np.abs(vec).max()))
                 gain = reduced if maximise else -reduced
@@ -1188,8 +1217,7 @@ class _LP:
                 row_lo[upper] = row_hi[upper]
                 row_hi[lower] = row_lo[lower]
             else:
-                slack = LEVEL_TOLERANCE * max(1.0, abs(value))
-                fixed.append((vec, value - slack, np.inf) if maximise else (vec, -np.inf, value + slack))
+                fixed.append(fixed_row)
         return values, proven, primary, primary_bound
 
     def _run(
@@ -1285,7 +1313,8 @@ def _solve_lp(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, seconds: float)
         relaxed.start = _start_columns(prep, net, arcs, comp, relaxed.n_cols)
     try:
         values, proven, primary, bound = relaxed.solve(seconds)
-    except SolverFailure:
+    except SolverFailure as exc:
+        log.debug("timed LP failed, network fallback: %s", exc)
         return _fallback(prep, net, arcs, comp)
     arr = values[: relaxed.n_direct]
     integral = bool(np.all(np.abs(arr - np.rint(arr)) < 1e-6))
