@@ -35,8 +35,13 @@ min-cost flow (as today; if its minimum lots are broken by that relaxation it go
 That network is first cut into its independent parts (:class:`_Groups`: a periodic listing's
 slot in one bucket, or a ``once`` listing's whole window, per node), each solved on its own, in
 turn: without ``once`` listings spanning buckets, one min-cost flow per bucket.
-Others are LPs with MathOpt/HiGHS, each lexicographic level solved and its optimum fixed before
-the next (a last level prefers the shortest stays in yards among equal optima). Integer base
+Others are LPs solved by HiGHS (through MathOpt's model proto; the matrix is built with numpy and
+scipy.sparse, see :class:`_LP`), each lexicographic level solved and its optimum kept for the
+next through the level's optimal face (a last level prefers the shortest stays in yards among
+equal optima). An LP with more than ``CG_MIN_COLUMNS`` columns is solved by column generation:
+from every yard leg, the support of the exact network flow without the blending needs and the
+cheapest arcs of every slot, the columns left out are priced with the duals and the attractive
+ones added until none is left — the optimum of the whole LP, level by level. Integer base
 units (kilograms or pieces) in the answer:
 
 * up to ``MIP_MAX_VARIABLES`` variables, when the LP optimum is fractional or lots exist, the
@@ -45,6 +50,9 @@ units (kilograms or pieces) in the answer:
   below a lot zeroed, yard lots re-balanced and recipes repaired unit by unit so that every bound
   holds exactly; ``proven_optimal`` is then false, ``bound`` is the LP value and ``stats['gap']``
   the relative gap;
+* when time runs out during column generation, the last restricted optimum is kept (feasible
+  for the whole LP) and the bound is its value plus what the columns left out could add (each
+  column's bound times its reduced cost);
 * above ``LP_MAX_VARIABLES`` (or when HiGHS finds nothing within the time), the component gets
   the exact network flow without its blending needs and yards (always feasible), not proven, with
   a trivial bound (all its waste-bound supply).
