@@ -68,7 +68,10 @@ import dataclasses
 import hashlib
 import logging
 import math
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import timedelta
 from fractions import Fraction
@@ -577,13 +580,14 @@ def _network(
 
 
 def _solve_network(
-    prep: Prepared, net: _Net, arcs: Any, comp: _Comp, *, decompose: bool = True
+    prep: Prepared, net: _Net, arcs: Any, comp: _Comp, *, decompose: bool = True, workers: int = 1
 ) -> np.ndarray:
     """The time-expanded network of a component without yards and recipes: flows per comp.x.
 
     With ``decompose`` (the default) the network is first cut into its independent parts, see
     :func:`_bucket_parts`: each part is solved on its own (sequentially, so only one part's
-    network is in memory) and the flows are put back in place. Every level of the objective is a
+    network is in memory, or with ``workers`` > 1 on a large component in forked processes, see
+    :func:`_forked_parts`) and the flows are put back in place. Every level of the objective is a
     sum over the parts and the parts share no constraint, so the combination of the parts'
     lexicographic optima is the lexicographic optimum of the whole.
 
@@ -618,10 +622,10 @@ def _solve_network(
     # parts with the very same network (arcs, capacities, supplies: e.g. whole weeks of steady
     # listings) share one solve; the solver is deterministic, so the flows are the same
     solved: dict[bytes, np.ndarray] = {}
-    for label in range(g.count):
+
+    def part(label: int) -> np.ndarray:
+        """The flows of one part (its variables ``ord_x[cut_x[label]:cut_x[label + 1]]``)."""
         idx = ord_x[cut_x[label] : cut_x[label + 1]]
-        if not idx.size:
-            continue
         go = ord_o[cut_o[label] : cut_o[label + 1]]  # ascending: a stable sort of the labels
         gn = ord_n[cut_n[label] : cut_n[label + 1]]
         n_off, n_need = go.size, gn.size
@@ -654,8 +658,59 @@ def _solve_network(
                 costs,
                 prep.problem.objective,
             )
-        flows[idx] = solved[key]
+        return solved[key]
+
+    labels = [label for label in range(g.count) if cut_x[label + 1] > cut_x[label]]
+    done = (
+        _forked_parts(part, labels, np.diff(cut_x), workers)
+        if workers > 1 and comp.x.size >= PARALLEL_MIN_VARIABLES
+        else None
+    )
+    for label in labels:
+        flows[ord_x[cut_x[label] : cut_x[label + 1]]] = done[label] if done is not None else part(label)
     return flows
+
+
+#: a plain component with at least this many direct variables has its parts solved in forked
+#: processes when ``workers`` > 1 (smaller ones are not worth the fork)
+PARALLEL_MIN_VARIABLES = 200_000
+#: the part solver handed to forked workers; set just before the pool forks, so children inherit it
+_FORKED_PART: list[Any] = []
+
+
+def _solve_parts_forked(labels: list[int]) -> list[np.ndarray]:
+    return [_FORKED_PART[0](label) for label in labels]
+
+
+def _forked_parts(
+    part: Any, labels: list[int], sizes: np.ndarray, workers: int
+) -> dict[int, np.ndarray] | None:
+    """Every part's flows solved in ``workers`` forked processes (as ``solve`` forks its
+    components), or None where processes cannot be forked (then the caller solves serially).
+    The labels go to ``4 × workers`` batches, largest first onto the lightest batch; each part is
+    solved exactly as serially, so the flows do not depend on the number of workers."""
+    n_batches = min(len(labels), 4 * workers)
+    if n_batches < 2:
+        return None
+    batches: list[list[int]] = [[] for _ in range(n_batches)]
+    load = [0] * n_batches
+    for label in sorted(labels, key=lambda lb: (-int(sizes[lb]), lb)):
+        lightest = min(range(n_batches), key=lambda b: (load[b], b))
+        batches[lightest].append(label)
+        load[lightest] += int(sizes[label])
+    _FORKED_PART[:] = [part]
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [pool.submit(_solve_parts_forked, batch) for batch in batches]
+            out: dict[int, np.ndarray] = {}
+            for batch, future in zip(batches, futures, strict=True):
+                out.update(zip(batch, future.result(), strict=True))
+            return out
+    except (AssertionError, OSError, BrokenProcessPool):
+        return None  # no forking here (e.g. inside a daemonic pool worker)
+    finally:
+        _FORKED_PART[:] = []
 
 
 class _Groups:
@@ -1650,9 +1705,17 @@ def _columns(comp: _Comp) -> int:
 
 
 def solve_timed(
-    problem: Problem, provider: DistanceProvider, deadline: float, *, _decompose: bool = True
+    problem: Problem,
+    provider: DistanceProvider,
+    deadline: float,
+    *,
+    workers: int = 1,
+    _decompose: bool = True,
 ) -> tuple[Solution, Prepared]:
     """Solve ``problem`` over its time buckets (see the module docstring).
+
+    ``workers`` > 1 solves the independent parts of a large network component in that many forked
+    processes (the flows are identical to a serial solve).
 
     ``_decompose=False`` (tests only) solves every network component as one time-expanded
     network instead of its independent per-bucket parts (:func:`_bucket_parts`).
@@ -1677,7 +1740,7 @@ def solve_timed(
         plain = not comp.yards and not any(prep.needs[n].recipe is not None for n in comp.needs.tolist())
         res: _Result | None = None
         if plain:
-            x = _solve_network(prep, net, arcs, comp, decompose=_decompose)
+            x = _solve_network(prep, net, arcs, comp, decompose=_decompose, workers=workers)
             if _lots_ok(arcs, net, comp, x):
                 res = _Result(
                     x, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), True, 0.0, "min_cost_flow"
