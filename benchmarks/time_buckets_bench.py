@@ -30,7 +30,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from benchmarks.instances import InstanceShape, generate  # noqa: E402
 from matching.engine import Problem, solve  # noqa: E402
+from matching.engine.distance import GreatCircleDistance  # noqa: E402
 from matching.engine.problem import Recipe, StorageInput  # noqa: E402
+from matching.engine.timed import solve_timed  # noqa: E402
 
 #: key: (moisture %, N % of dry matter, C:N, max storage days) from shared/material-properties.csv
 PROPERTIES = {
@@ -108,9 +110,11 @@ def instance(size: int, time_step: str) -> Problem:
     )
 
 
-def run_one(size: int, variant: str) -> dict[str, object]:
+def run_one(size: int, variant: str, workers: int = 1) -> dict[str, object]:
     """``variant`` is a time step, or ``<time step>-plain``: the same listings without yards and
-    recipes (the time-expanded network alone)."""
+    recipes (the time-expanded network alone). ``workers`` > 1 calls the timed engine directly
+    with that many forked workers for the network parts (``solve`` does not pass ``workers`` on to
+    it yet)."""
     time_step, _, plain = variant.partition("-")
     problem = instance(size, time_step)
     if plain:
@@ -118,13 +122,21 @@ def run_one(size: int, variant: str) -> dict[str, object]:
             problem, storages=(), needs=tuple(dataclasses.replace(n, recipe=None) for n in problem.needs)
         )
     started = time.perf_counter()
-    solution = solve(problem)
+    if workers > 1:
+        solution, _ = solve_timed(
+            problem, GreatCircleDistance(problem.circuity), started + problem.time_limit_s, workers=workers
+        )
+    else:
+        solution = solve(problem)
     seconds = time.perf_counter() - started
     return {
         "size": size,
         "variant": variant,
+        "workers": workers,
         "seconds": seconds,
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        # forked workers (their largest peak; they run alongside this process)
+        "worker_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "flows": len(solution.flows),
         "via_storage": sum(1 for f in solution.flows if f.via_storage is not None),
         "diverted_t": solution.diverted_kg / 1000,
@@ -132,13 +144,15 @@ def run_one(size: int, variant: str) -> dict[str, object]:
         "lp_components": solution.stats.get("lp_components", 0),
         "gap": solution.stats.get("gap", 0.0),
         "timings": solution.stats.get("timings", {}),
+        # column generation: the LPs' columns, those in the restricted LPs at the end, rounds
+        "lp": solution.stats.get("lp", {}),
         "load": os.getloadavg()[0],
     }
 
 
-def child(size: int, time_step: str) -> dict[str, object]:
+def child(size: int, time_step: str, workers: int = 1) -> dict[str, object]:
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(size), time_step],
+        [sys.executable, __file__, "--child", str(size), time_step, "--workers", str(workers)],
         capture_output=True,
         text=True,
         check=True,
@@ -153,10 +167,13 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="5k × 5k pair only")
     parser.add_argument("--plain", action="store_true", help="also the pair without yards and recipes")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="also the plain monthly run with this many workers"
+    )
     parser.add_argument("--child", nargs=2, metavar=("SIZE", "TIME_STEP"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(run_one(int(args.child[0]), args.child[1])))
+        print(json.dumps(run_one(int(args.child[0]), args.child[1], args.workers)))
         return
     print(f"load average before: {os.getloadavg()}")
     rows = [child(5000, "none"), child(5000, "month")]
@@ -164,9 +181,16 @@ def main() -> None:
         plain = [child(5000, "none-plain"), child(5000, "month-plain")]
         for row in plain:
             print(json.dumps(row))
-        ratio = float(plain[1]["seconds"]) / float(plain[0]["seconds"])  # type: ignore[arg-type]
-        mem = float(plain[1]["peak_mb"]) / float(plain[0]["peak_mb"])  # type: ignore[arg-type]
-        print(f"5k x 5k without yards and recipes, monthly / aggregate: time {ratio:.2f}x, memory {mem:.2f}x")
+        if args.workers > 1:
+            plain.append(child(5000, "month-plain", args.workers))
+            print(json.dumps(plain[-1]))
+        for row in plain[1:]:
+            ratio = float(row["seconds"]) / float(plain[0]["seconds"])  # type: ignore[arg-type]
+            mem = float(row["peak_mb"]) / float(plain[0]["peak_mb"])  # type: ignore[arg-type]
+            print(
+                f"5k x 5k without yards and recipes, monthly ({row['workers']} worker(s)) / aggregate: "
+                f"time {ratio:.2f}x, memory {mem:.2f}x"
+            )
     if not args.quick:
         rows.append(child(20000, "month"))
     for row in rows:

@@ -161,7 +161,8 @@ def solve(
     deadline = started + problem.time_limit_s
     if needs_timed_path(problem):
         # issue 13: time buckets, yards and blends; ``time_step='none'`` without recipes stays below
-        solution, prep = solve_timed(problem, _provider(problem, distance_provider), deadline)
+        provider = _provider(problem, distance_provider)
+        solution, prep = solve_timed(problem, provider, deadline, workers=workers)
         _LAST_PREPARED[:] = [(problem, prep)]
         if require_proven_optimal and not solution.proven_optimal:
             raise SolverTimeout(

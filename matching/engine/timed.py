@@ -43,8 +43,13 @@ min-cost flow (as today; if its minimum lots are broken by that relaxation it go
 That network is first cut into its independent parts (:class:`_Groups`: a periodic listing's
 slot in one bucket, or a ``once`` listing's whole window, per node), each solved on its own, in
 turn: without ``once`` listings spanning buckets, one min-cost flow per bucket.
-Others are LPs with MathOpt/HiGHS, each lexicographic level solved and its optimum fixed before
-the next (a last level prefers the shortest stays in yards among equal optima). Integer base
+Others are LPs solved by HiGHS (through MathOpt's model proto; the matrix is built with numpy and
+scipy.sparse, see :class:`_LP`), each lexicographic level solved and its optimum kept for the
+next through the level's optimal face (a last level prefers the shortest stays in yards among
+equal optima). An LP with more than ``CG_MIN_COLUMNS`` columns is solved by column generation:
+from every yard leg, the support of the exact network flow without the blending needs and the
+cheapest arcs of every slot, the columns left out are priced with the duals and the attractive
+ones added until none is left — the optimum of the whole LP, level by level. Integer base
 units (kilograms or pieces) in the answer:
 
 * up to ``MIP_MAX_VARIABLES`` variables, when the LP optimum is fractional or lots exist, the
@@ -53,6 +58,9 @@ units (kilograms or pieces) in the answer:
   below a lot zeroed, yard lots re-balanced and recipes repaired unit by unit so that every bound
   holds exactly; ``proven_optimal`` is then false, ``bound`` is the LP value and ``stats['gap']``
   the relative gap;
+* when time runs out during column generation, the last restricted optimum is kept (feasible
+  for the whole LP) and the bound is its value plus what the columns left out could add (each
+  column's bound times its reduced cost);
 * above ``LP_MAX_VARIABLES`` (or when HiGHS finds nothing within the time), the component gets
   the exact network flow without its blending needs and yards (always feasible), not proven, with
   a trivial bound (all its waste-bound supply).
@@ -66,8 +74,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import math
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import timedelta
 from fractions import Fraction
@@ -75,9 +87,11 @@ from typing import Any
 
 import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
-from ortools.math_opt.python import mathopt
+from ortools.math_opt import model_parameters_pb2, model_pb2, result_pb2, solution_pb2
+from ortools.math_opt.core.python import solver
+from ortools.math_opt.python import callback, init_arguments, mathopt
 from ortools.math_opt.solvers import highs_pb2
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .buckets import Buckets, is_perishable, make_buckets, may_wait, spread
@@ -88,6 +102,8 @@ from .horizon import exact
 from .prepare import Prepared, prepare
 from .problem import STORAGE_UNITS, Flow, MaterialSpec, NeedInput, Problem, Solution, StorageInput
 from .scaling import KG_PER_TONNE, check_flow_range
+
+log = logging.getLogger(__name__)
 
 HIGHS_SEED = 20190601
 #: relative slack when a level's optimum is fixed before the next (LP values are floats)
@@ -604,6 +620,8 @@ class _Result:
     bound: float  # primary objective bound (kg or kg CO2e)
     method: str
     gap: float = 0.0
+    #: LP columns: in the whole LP, in the restricted LP at the end, pricing rounds
+    lp: dict[str, int] = field(default_factory=dict)
 
 
 def _network(
@@ -696,13 +714,14 @@ def _network(
 
 
 def _solve_network(
-    prep: Prepared, net: _Net, arcs: Any, comp: _Comp, *, decompose: bool = True
+    prep: Prepared, net: _Net, arcs: Any, comp: _Comp, *, decompose: bool = True, workers: int = 1
 ) -> np.ndarray:
     """The time-expanded network of a component without yards and recipes: flows per comp.x.
 
     With ``decompose`` (the default) the network is first cut into its independent parts, see
     :func:`_bucket_parts`: each part is solved on its own (sequentially, so only one part's
-    network is in memory) and the flows are put back in place. Every level of the objective is a
+    network is in memory, or with ``workers`` > 1 on a large component in forked processes, see
+    :func:`_forked_parts`) and the flows are put back in place. Every level of the objective is a
     sum over the parts and the parts share no constraint, so the combination of the parts'
     lexicographic optima is the lexicographic optimum of the whole.
 
@@ -737,10 +756,10 @@ def _solve_network(
     # parts with the very same network (arcs, capacities, supplies: e.g. whole weeks of steady
     # listings) share one solve; the solver is deterministic, so the flows are the same
     solved: dict[bytes, np.ndarray] = {}
-    for label in range(g.count):
+
+    def part(label: int) -> np.ndarray:
+        """The flows of one part (its variables ``ord_x[cut_x[label]:cut_x[label + 1]]``)."""
         idx = ord_x[cut_x[label] : cut_x[label + 1]]
-        if not idx.size:
-            continue
         go = ord_o[cut_o[label] : cut_o[label + 1]]  # ascending: a stable sort of the labels
         gn = ord_n[cut_n[label] : cut_n[label + 1]]
         n_off, n_need = go.size, gn.size
@@ -773,8 +792,59 @@ def _solve_network(
                 costs,
                 prep.problem.objective,
             )
-        flows[idx] = solved[key]
+        return solved[key]
+
+    labels = [label for label in range(g.count) if cut_x[label + 1] > cut_x[label]]
+    done = (
+        _forked_parts(part, labels, np.diff(cut_x), workers)
+        if workers > 1 and comp.x.size >= PARALLEL_MIN_VARIABLES
+        else None
+    )
+    for label in labels:
+        flows[ord_x[cut_x[label] : cut_x[label + 1]]] = done[label] if done is not None else part(label)
     return flows
+
+
+#: a plain component with at least this many direct variables has its parts solved in forked
+#: processes when ``workers`` > 1 (smaller ones are not worth the fork)
+PARALLEL_MIN_VARIABLES = 200_000
+#: the part solver handed to forked workers; set just before the pool forks, so children inherit it
+_FORKED_PART: list[Any] = []
+
+
+def _solve_parts_forked(labels: list[int]) -> list[np.ndarray]:
+    return [_FORKED_PART[0](label) for label in labels]
+
+
+def _forked_parts(
+    part: Any, labels: list[int], sizes: np.ndarray, workers: int
+) -> dict[int, np.ndarray] | None:
+    """Every part's flows solved in ``workers`` forked processes (as ``solve`` forks its
+    components), or None where processes cannot be forked (then the caller solves serially).
+    The labels go to ``4 × workers`` batches, largest first onto the lightest batch; each part is
+    solved exactly as serially, so the flows do not depend on the number of workers."""
+    n_batches = min(len(labels), 4 * workers)
+    if n_batches < 2:
+        return None
+    batches: list[list[int]] = [[] for _ in range(n_batches)]
+    load = [0] * n_batches
+    for label in sorted(labels, key=lambda lb: (-int(sizes[lb]), lb)):
+        lightest = min(range(n_batches), key=lambda b: (load[b], b))
+        batches[lightest].append(label)
+        load[lightest] += int(sizes[label])
+    _FORKED_PART[:] = [part]
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [pool.submit(_solve_parts_forked, batch) for batch in batches]
+            out: dict[int, np.ndarray] = {}
+            for batch, future in zip(batches, futures, strict=True):
+                out.update(zip(batch, future.result(), strict=True))
+            return out
+    except (AssertionError, OSError, BrokenProcessPool):
+        return None  # no forking here (e.g. inside a daemonic pool worker)
+    finally:
+        _FORKED_PART[:] = []
 
 
 class _Groups:
@@ -896,256 +966,564 @@ def _lots_ok(arcs: Any, net: _Net, comp: _Comp, x: np.ndarray) -> bool:
 
 
 class _LP:
-    """The LP/MIP of a component (MathOpt, HiGHS)."""
+    """The LP/MIP of a component as sparse arrays (HiGHS through MathOpt's model proto).
+
+    Columns: the direct variables ``x`` (per ``comp.x``), the yard entries ``u`` and exits ``v``,
+    then (integer model only) one binary per minimum-lot group. Every row is ``lo ≤ a·z ≤ hi``:
+    offer and need slots and totals, yard lots (what enters leaves later), yard stock per bucket,
+    minimum lots and recipes — the constraints listed in the module docstring. The matrix is built
+    with numpy and scipy.sparse, never through expression objects.
+    """
 
     def __init__(self, prep: Prepared, net: _Net, arcs: Any, comp: _Comp, *, integer: bool) -> None:
-        self.prep, self.net, self.comp = prep, net, comp
         self.integer = integer
         problem = prep.problem
-        m = mathopt.Model(name="qaita-timed")
-        self.model = m
-        unit_mass = [float(prep.unit_mass_kg(prep.offers[int(o)].material)) for o in range(len(prep.offers))]
-        xa = net.x_arc[comp.x]
-        xb = net.x_bucket[comp.x]
-        xo = arcs.offer[xa].tolist()
-        xn = arcs.need[xa].tolist()
+        n_b = len(net.buckets)
+        keys = sorted(prep.materials)
+        mat_of = {k: i for i, k in enumerate(keys)}
+        n_mat = len(keys)
+        mass = np.array([float(prep.unit_mass_kg(k)) for k in keys], dtype=np.float64)
+        offer_mat = np.array([mat_of[o.material] for o in prep.offers], dtype=np.int64)
+        xa = net.x_arc[comp.x].astype(np.int64)
+        xb = net.x_bucket[comp.x].astype(np.int64)
+        xo = arcs.offer[xa].astype(np.int64)
+        xn = arcs.need[xa].astype(np.int64)
+        ent = [net.entries[i] for i in comp.entries]
+        ext = [net.exits[i] for i in comp.exits]
+        u_o = np.array([e[0] for e in ent], dtype=np.int64)
+        u_y = np.array([e[1] for e in ent], dtype=np.int64)
+        u_b = np.array([e[2] for e in ent], dtype=np.int64)
+        u_d = np.array([e[3] for e in ent], dtype=np.float64)
+        v_y = np.array([e[0] for e in ext], dtype=np.int64)
+        v_m = np.array([mat_of[e[1]] for e in ext], dtype=np.int64)
+        v_e = np.array([e[2] for e in ext], dtype=np.int64)
+        v_n = np.array([e[3] for e in ext], dtype=np.int64)
+        v_t = np.array([e[4] for e in ext], dtype=np.int64)
+        v_d = np.array([e[5] for e in ext], dtype=np.float64)
+        n_x, n_u, n_v = xa.size, u_o.size, v_y.size
+        col_x = np.arange(n_x, dtype=np.int64)
+        col_u = n_x + np.arange(n_u, dtype=np.int64)
+        col_v = n_x + n_u + np.arange(n_v, dtype=np.int64)
+        w_x, w_u, w_v = mass[offer_mat[xo]], mass[offer_mat[u_o]], mass[v_m]
+        ub = np.concatenate(
+            [
+                np.minimum(net.offer_cap[xo, xb], net.need_cap[xn, xb]),
+                net.offer_cap[u_o, u_b],
+                net.need_cap[v_n, v_t],
+            ]
+        ).astype(np.float64)
+        rows: list[np.ndarray] = []
+        cols: list[np.ndarray] = []
+        vals: list[np.ndarray] = []
+        row_lo: list[np.ndarray] = []
+        row_hi: list[np.ndarray] = []
+        n_rows = 0
 
-        def var(ub: float, name: str) -> mathopt.Variable:
-            if integer:
-                return m.add_integer_variable(lb=0, ub=ub, name=name)
-            return m.add_variable(lb=0, ub=ub, name=name)
+        def add(key: np.ndarray, col: np.ndarray, val: np.ndarray, keep: Any, lo: Any, hi: Any) -> None:
+            """Rows grouping the entries (col, val) by key; ``keep``, ``lo``, ``hi`` are functions of
+            the unique keys and their counts (a mask and the bounds of the rows kept)."""
+            nonlocal n_rows
+            if not key.size:
+                return
+            uniq, inv, counts = np.unique(key, return_inverse=True, return_counts=True)
+            mask = np.asarray(keep(uniq, counts), dtype=bool)
+            if not mask.any():
+                return
+            new = np.cumsum(mask) - 1 + n_rows
+            sel = mask[inv]
+            rows.append(new[inv[sel]])
+            cols.append(col[sel])
+            vals.append(val[sel])
+            row_lo.append(np.broadcast_to(np.asarray(lo(uniq[mask]), dtype=np.float64), (int(mask.sum()),)))
+            row_hi.append(np.broadcast_to(np.asarray(hi(uniq[mask]), dtype=np.float64), (int(mask.sum()),)))
+            n_rows += int(mask.sum())
 
-        self.x = [
-            var(min(net.offer_slots[o][b], net.need_slots[n][b]), f"x{i}")
-            for i, (o, n, b) in enumerate(zip(xo, xn, xb.tolist(), strict=True))
-        ]
-        self.u = []
-        for i in comp.entries:
-            o, y, b, _ = net.entries[i]
-            self.u.append(var(net.offer_slots[o][b], f"u{i}"))
-        self.v = []
-        for i in comp.exits:
-            y, key, e, n, t, _ = net.exits[i]
-            self.v.append(var(net.need_slots[n][t], f"v{i}"))
-        # offers: per slot (periodic) and in total
-        out_slot: dict[tuple[int, int], list[Any]] = {}
-        for var_, o, b in zip(self.x, xo, xb.tolist(), strict=True):
-            out_slot.setdefault((o, b), []).append(var_)
-        for var_, i in zip(self.u, comp.entries, strict=True):
-            o, _, b, _ = net.entries[i]
-            out_slot.setdefault((o, b), []).append(var_)
-        out_total: dict[int, list[Any]] = {}
-        for (o, b), vs in sorted(out_slot.items()):
-            if not net.offer_once[o] and len(vs) > 1:
-                m.add_linear_constraint(mathopt.fast_sum(vs) <= net.offer_slots[o][b])
-            out_total.setdefault(o, []).extend(vs)
-        for o, vs in sorted(out_total.items()):
-            m.add_linear_constraint(mathopt.fast_sum(vs) <= int(prep.offer_supply[o]))
-        in_slot: dict[tuple[int, int], list[Any]] = {}
-        for var_, n, b in zip(self.x, xn, xb.tolist(), strict=True):
-            in_slot.setdefault((n, b), []).append(var_)
-        for var_, i in zip(self.v, comp.exits, strict=True):
-            _, _, _, n, t, _ = net.exits[i]
-            in_slot.setdefault((n, t), []).append(var_)
-        in_total: dict[int, list[Any]] = {}
-        for (n, b), vs in sorted(in_slot.items()):
-            if not net.need_once[n] and len(vs) > 1:
-                m.add_linear_constraint(mathopt.fast_sum(vs) <= net.need_slots[n][b])
-            in_total.setdefault(n, []).extend(vs)
-        for n, vs in sorted(in_total.items()):
-            m.add_linear_constraint(mathopt.fast_sum(vs) <= int(prep.need_demand[n]))
-        # yards: what enters a lot (yard, material, bucket) leaves it later; stock within capacity
-        lot_in: dict[tuple[int, str, int], list[Any]] = {}
-        lot_out: dict[tuple[int, str, int], list[Any]] = {}
-        for var_, i in zip(self.u, comp.entries, strict=True):
-            o, y, b, _ = net.entries[i]
-            lot_in.setdefault((y, prep.offers[o].material, b), []).append(var_)
-        for var_, i in zip(self.v, comp.exits, strict=True):
-            y, key, e, _, _, _ = net.exits[i]
-            lot_out.setdefault((y, key, e), []).append(var_)
-        for lot_key in sorted(set(lot_in) | set(lot_out)):
-            m.add_linear_constraint(
-                mathopt.fast_sum(lot_in.get(lot_key, [])) - mathopt.fast_sum(lot_out.get(lot_key, [])) == 0
+        ones = np.ones(n_x + n_u + n_v, dtype=np.float64)
+        inf = np.inf
+        # offers, then needs: per slot (periodic, when shared) and in total
+        n_all = np.concatenate([xn, v_n])
+        c_xu, c_xv = np.concatenate([col_x, col_u]), np.concatenate([col_x, col_v])
+        sides = (
+            (
+                np.concatenate([xo, u_o]),
+                np.concatenate([xb, u_b]),
+                c_xu,
+                net.offer_once,
+                net.offer_cap,
+                prep.offer_supply,
+            ),
+            (n_all, np.concatenate([xb, v_t]), c_xv, net.need_once, net.need_cap, prep.need_demand),
+        )
+        for who, when, col, once, cap, total in sides:
+            add(
+                who * n_b + when,
+                col,
+                ones[: col.size],
+                lambda k, c, once=once: ~once[k // n_b] & (c > 1),
+                lambda k: -inf,
+                lambda k, cap=cap: cap[k // n_b, k % n_b],
             )
-        # declines: Hall's condition in every barred lot (see the module's docstring)
-        lot_u: dict[tuple[int, str, int], dict[int, Any]] = {}
-        lot_v: dict[tuple[int, str, int], dict[int, list[Any]]] = {}
-        for var_, i in zip(self.u, comp.entries, strict=True):
-            o, y, b, _ = net.entries[i]
-            lot = (y, prep.offers[o].material, b)
-            if lot in net.barred:
-                lot_u.setdefault(lot, {})[o] = var_
-        for var_, i in zip(self.v, comp.exits, strict=True):
-            y, key, e, n, _, _ = net.exits[i]
-            if (y, key, e) in lot_u:
-                lot_v.setdefault((y, key, e), {}).setdefault(n, []).append(var_)
-        for lot, entering in sorted(lot_u.items()):
-            leaving = lot_v.get(lot, {})
-            for subset, common in _hall_rows(net.barred[lot]):
-                served = [var_ for n, vs in sorted(leaving.items()) if n not in common for var_ in vs]
-                brought = [entering[o] for o in subset if o in entering]
-                if brought:
-                    m.add_linear_constraint(mathopt.fast_sum(brought) - mathopt.fast_sum(served) <= 0)
-        for y in comp.yards:
-            weight = {
-                k: float(prep.unit_mass_kg(k)) if net.yards[y].unit == "t" else 1.0
-                for k in net.yards[y].materials
-            }
-            for t in sorted(net.yard_active[y]):
-                terms = [
-                    weight[key] * var_
-                    for var_, i in zip(self.v, comp.exits, strict=True)
-                    for (yy, key, e, _, tt, _) in [net.exits[i]]
-                    if yy == y and e <= t < tt
-                ]
-                if terms:
-                    room = max(net.yard_cap[y] - net.yard_booked[y][t], 0.0)
-                    m.add_linear_constraint(mathopt.fast_sum(terms) <= room)
+            add(
+                who,
+                col,
+                ones[: col.size],
+                lambda k, c: c > 0,
+                lambda k: -inf,
+                lambda k, total=total: total[k],
+            )
+        # yards: what enters a lot (yard, material, bucket) leaves it later; stock within capacity
+        add(
+            np.concatenate([(u_y * n_mat + offer_mat[u_o]) * n_b + u_b, (v_y * n_mat + v_m) * n_b + v_e]),
+            np.concatenate([col_u, col_v]),
+            np.concatenate([np.ones(n_u), -np.ones(n_v)]),
+            lambda k, c: c > 0,
+            lambda k: 0.0,
+            lambda k: 0.0,
+        )
+        if n_v:
+            stay = v_t - v_e
+            rep = np.repeat(np.arange(n_v), stay)
+            t = v_e[rep] + np.arange(rep.size) - np.repeat(np.cumsum(stay) - stay, stay)
+            active = np.zeros((len(net.yards), n_b), dtype=bool)
+            for y in comp.yards:
+                active[y, sorted(net.yard_active[y])] = True
+            on = active[v_y[rep], t]
+            rep, t = rep[on], t[on]
+            per_t = np.array([yard.unit == "t" for yard in net.yards], dtype=bool)
+            weight = np.where(per_t[v_y[rep]], w_v[rep], 1.0)
+            # the room left in each bucket by deals and reserving proposals already holding stock
+            room = np.maximum(
+                np.array(net.yard_cap, dtype=np.float64)[:, None]
+                - np.array(net.yard_booked, dtype=np.float64).reshape(len(net.yards), n_b),
+                0.0,
+            )
+            add(
+                v_y[rep] * n_b + t,
+                col_v[rep],
+                weight,
+                lambda k, c: c > 0,
+                lambda k: -inf,
+                lambda k: room[k // n_b, k % n_b],
+            )
+        # declines: Hall's condition in every barred lot (see the module's docstring): what a set S
+        # of barred offers brings in ≤ what leaves for the needs not barred to all of S
+        if net.barred and n_u:
+            u_lot = [
+                (int(y), prep.offers[int(o)].material, int(b)) for y, o, b in zip(u_y, u_o, u_b, strict=True)
+            ]
+            v_lot = [(int(y), keys[int(m)], int(e)) for y, m, e in zip(v_y, v_m, v_e, strict=True)]
+            for barred_lot in sorted({lt for lt in u_lot if lt in net.barred}):
+                in_lot = np.array([k for k, lt in enumerate(u_lot) if lt == barred_lot], dtype=np.int64)
+                out_lot = np.array([k for k, lt in enumerate(v_lot) if lt == barred_lot], dtype=np.int64)
+                for subset, common in _hall_rows(net.barred[barred_lot]):
+                    brought = in_lot[np.isin(u_o[in_lot], subset)]
+                    if not brought.size:
+                        continue
+                    served = out_lot[~np.isin(v_n[out_lot], sorted(common))] if out_lot.size else out_lot
+                    rows.append(np.full(brought.size + served.size, n_rows, dtype=np.int64))
+                    cols.append(np.concatenate([col_u[brought], col_v[served]]))
+                    vals.append(np.concatenate([np.ones(brought.size), -np.ones(served.size)]))
+                    row_lo.append(np.array([-inf]))
+                    row_hi.append(np.array([0.0]))
+                    n_rows += 1
+        n_cols = n_x + n_u + n_v
         # minimum lots (integer model only): direct pairs over the horizon, yard legs per offer/need
         if integer:
-            groups: dict[tuple[str, int, int], list[Any]] = {}
-            lots: dict[tuple[str, int, int], int] = {}
-            for var_, a in zip(self.x, xa.tolist(), strict=True):
-                if int(arcs.lot[a]) > 1:
-                    groups.setdefault(("x", a, 0), []).append(var_)
-                    lots[("x", a, 0)] = int(arcs.lot[a])
-            for var_, i in zip(self.u, comp.entries, strict=True):
-                o, y, _, _ = net.entries[i]
-                if int(prep.offer_lot[o]) > 1:
-                    groups.setdefault(("u", o, y), []).append(var_)
-                    lots[("u", o, y)] = int(prep.offer_lot[o])
-            for var_, i in zip(self.v, comp.exits, strict=True):
-                y, _, _, n, _, _ = net.exits[i]
-                if int(prep.need_lot[n]) > 1:
-                    groups.setdefault(("v", y, n), []).append(var_)
-                    lots[("v", y, n)] = int(prep.need_lot[n])
-            for group in sorted(groups):
-                used = m.add_binary_variable(name=f"y{group}")
-                flow = mathopt.fast_sum(groups[group])
-                cap = sum(v.upper_bound for v in groups[group])
-                m.add_linear_constraint(flow >= lots[group] * used)
-                m.add_linear_constraint(flow <= cap * used)
+            lot = np.concatenate(
+                [arcs.lot[xa], prep.offer_lot[u_o], prep.need_lot[v_n]] if n_x + n_u + n_v else [np.zeros(0)]
+            ).astype(np.int64)
+            group = np.concatenate(
+                [xa * 3, (u_o * len(net.yards) + u_y) * 3 + 1, (v_y * len(prep.needs) + v_n) * 3 + 2]
+            ).astype(np.int64)
+            lotted = np.flatnonzero(lot > 1)
+            if lotted.size:
+                uniq, inv = np.unique(group[lotted], return_inverse=True)
+                inv = inv.ravel()
+                g_lot = np.zeros(uniq.size, dtype=np.float64)
+                g_lot[inv] = lot[lotted]
+                g_cap = np.bincount(inv, weights=ub[lotted], minlength=uniq.size)
+                binary = n_cols + np.arange(uniq.size, dtype=np.int64)
+                for sign, coef, lo, hi in ((1, g_lot, 0.0, inf), (-1, g_cap, -inf, 0.0)):
+                    del sign
+                    rows.append(np.concatenate([n_rows + inv, n_rows + np.arange(uniq.size)]))
+                    cols.append(np.concatenate([lotted, binary]))
+                    vals.append(np.concatenate([np.ones(lotted.size), -coef]))
+                    row_lo.append(np.full(uniq.size, lo))
+                    row_hi.append(np.full(uniq.size, hi))
+                    n_rows += uniq.size
+                ub = np.concatenate([ub, np.ones(uniq.size)])
+                n_cols += uniq.size
         # recipes over the horizon, by wet mass
-        received: dict[int, dict[str, list[Any]]] = {}
-        for var_, o, n in zip(self.x, xo, xn, strict=True):
-            received.setdefault(n, {}).setdefault(prep.offers[o].material, []).append((unit_mass[o], var_))
-        for var_, i in zip(self.v, comp.exits, strict=True):
-            _, key, _, n, _, _ = net.exits[i]
-            received.setdefault(n, {}).setdefault(key, []).append((float(prep.unit_mass_kg(key)), var_))
-        self.recipe_rows: dict[int, list[dict[str, Fraction]]] = {}
-        for n in comp.needs.tolist():
-            need = prep.needs[n]
-            if need.recipe is None or n not in received:
-                continue
-            rows = recipe_rows(need, prep.materials)
-            self.recipe_rows[n] = rows
-            for row in rows:
-                terms = [
-                    float(row.get(key, 0)) * w * var_
-                    for key, pairs in received[n].items()
-                    for w, var_ in pairs
-                ]
-                m.add_linear_constraint(mathopt.fast_sum(terms) >= 0)
-        # objective expressions
+        col_m = np.concatenate([offer_mat[xo], v_m])
+        col_w = np.concatenate([w_x, w_v])
+        recipe_need = np.array([prep.needs[int(n)].recipe is not None for n in n_all.tolist()], dtype=bool)
+        if recipe_need.any():
+            order = np.argsort(n_all, kind="stable")
+            order = order[recipe_need[order]]
+            sorted_n = n_all[order]
+            for n in np.unique(sorted_n).tolist():
+                lo_i, hi_i = np.searchsorted(sorted_n, [n, n + 1])
+                pick = order[lo_i:hi_i]
+                table = np.array(
+                    [
+                        [float(row.get(k, 0)) for k in keys]
+                        for row in recipe_rows(prep.needs[n], prep.materials)
+                    ],
+                    dtype=np.float64,
+                ).reshape(-1, n_mat)
+                for r in range(table.shape[0]):
+                    rows.append(np.full(pick.size, n_rows, dtype=np.int64))
+                    cols.append(c_xv[pick])
+                    vals.append(table[r, col_m[pick]] * col_w[pick])
+                    row_lo.append(np.zeros(1))
+                    row_hi.append(np.full(1, inf))
+                    n_rows += 1
+        flat_r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        self.matrix = csr_matrix(
+            (
+                np.concatenate(vals) if vals else np.zeros(0),
+                (flat_r, np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)),
+            ),
+            shape=(n_rows, n_cols),
+        )
+        self.matrix.sum_duplicates()
+        self.row_lo = np.concatenate(row_lo) if row_lo else np.zeros(0)
+        self.row_hi = np.concatenate(row_hi) if row_hi else np.zeros(0)
+        self.ub = ub
+        self.n_cols = n_cols
+        self.n_direct = n_x + n_u + n_v
+        # objective vectors over all columns (binaries: 0)
+        pad = np.zeros(n_cols - (n_x + n_u + n_v))
+        waste_x = prep.offer_waste[xo]
+        waste_u = prep.offer_waste[u_o]
         freight = float(problem.road_freight_kg_per_tkm)
         gross = prep.offer_gross_per_t
-        waste_terms, all_terms, km_terms, climate_terms = [], [], [], []
-        distance = arcs.distance_km[xa].tolist()
-        for var_, o, d in zip(self.x, xo, distance, strict=True):
-            w = unit_mass[o]
-            all_terms.append(w * var_)
-            if prep.offer_waste[o]:
-                waste_terms.append(w * var_)
-            km_terms.append(w * d * var_)
-            climate_terms.append(w / KG_PER_TONNE * (float(gross[o]) - d * freight) * var_)
-        for var_, i in zip(self.u, comp.entries, strict=True):
-            o, y, _, d = net.entries[i]
-            w = unit_mass[o]
-            all_terms.append(w * var_)
-            if prep.offer_waste[o]:
-                waste_terms.append(w * var_)
-            km_terms.append(w * d * var_)
-            handling = float(net.yards[y].handling_kg_co2e_per_t)
-            climate_terms.append(w / KG_PER_TONNE * (float(gross[o]) - d * freight - handling) * var_)
-        for var_, i in zip(self.v, comp.exits, strict=True):
-            _, key, _, _, _, d = net.exits[i]
-            w = float(prep.unit_mass_kg(key))
-            km_terms.append(w * d * var_)
-            climate_terms.append(-w / KG_PER_TONNE * d * freight * var_)
-        if problem.objective == "net_climate":
-            self.levels = [(mathopt.fast_sum(climate_terms), True)]
-        else:
-            self.levels = [(mathopt.fast_sum(waste_terms), True)]
-            if any(not prep.offer_waste[o] for o in comp.offers.tolist()) and any(
-                prep.offer_waste[o] for o in comp.offers.tolist()
-            ):
-                self.levels.append((mathopt.fast_sum(all_terms), True))
-            elif not any(prep.offer_waste[o] for o in comp.offers.tolist()):
-                self.levels = [(mathopt.fast_sum(all_terms), True)]
-            self.levels.append((mathopt.fast_sum(km_terms), False))
-        if self.v:
-            # last, a tie-break among equal optima: the shortest stays in yards (earliest delivery)
-            stay = [
-                float(prep.unit_mass_kg(net.exits[i][1])) * (net.exits[i][4] - net.exits[i][2]) * var_
-                for var_, i in zip(self.v, comp.exits, strict=True)
+        dist = arcs.distance_km[xa].astype(np.float64)
+        handling = np.array([float(yard.handling_kg_co2e_per_t) for yard in net.yards], dtype=np.float64)
+        waste_vec = np.concatenate([w_x * waste_x, w_u * waste_u, np.zeros(n_v), pad])
+        all_vec = np.concatenate([w_x, w_u, np.zeros(n_v), pad])
+        km_vec = np.concatenate([w_x * dist, w_u * u_d, w_v * v_d, pad])
+        climate_vec = np.concatenate(
+            [
+                w_x / KG_PER_TONNE * (gross[xo] - dist * freight),
+                w_u / KG_PER_TONNE * (gross[u_o] - u_d * freight - (handling[u_y] if n_u else 0.0)),
+                -w_v / KG_PER_TONNE * v_d * freight,
+                pad,
             ]
-            self.levels.append((mathopt.fast_sum(stay), False))
-        self.all_vars = self.x + self.u + self.v
+        )
+        comp_waste = prep.offer_waste[comp.offers]
+        self.levels: list[tuple[np.ndarray, bool]]
+        if problem.objective == "net_climate":
+            self.levels = [(climate_vec, True)]
+        else:
+            if comp_waste.any() and not comp_waste.all():
+                self.levels = [(waste_vec, True), (all_vec, True)]
+            elif comp_waste.any():
+                self.levels = [(waste_vec, True)]
+            else:
+                self.levels = [(all_vec, True)]
+            self.levels.append((km_vec, False))
+        if n_v:
+            # last, a tie-break among equal optima: the shortest stays in yards (earliest delivery)
+            self.levels.append((np.concatenate([np.zeros(n_x + n_u), w_v * (v_t - v_e), pad]), False))
+        # the columns a restricted LP starts with (all of them unless told otherwise)
+        self.start = np.ones(n_cols, dtype=bool)
+        self.rounds = 0
+        self.restricted = 0
 
-    def solve(
-        self, seconds: float, *, fixed: list[float] | None = None
-    ) -> tuple[list[float], bool, float, float]:
-        """Levels in turn: (values, proven, primary value, primary bound)."""
+    def _proto(
+        self,
+        cols: np.ndarray,
+        objective: np.ndarray,
+        maximise: bool,
+        bounds: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+        fixed: list[tuple[np.ndarray, float, float]],
+    ) -> Any:
+        col_lo, col_hi, row_lo, row_hi = bounds
+        model = model_pb2.ModelProto(name="qaita-timed")
+        k = cols.size
+        model.variables.ids.extend(range(k))
+        model.variables.lower_bounds.extend(col_lo[cols].tolist())
+        model.variables.upper_bounds.extend(col_hi[cols].tolist())
+        model.variables.integers.extend([self.integer] * k)
+        sub = self.matrix[:, cols].tocsr()
+        sub.sort_indices()
+        n_rows = sub.shape[0]
+        extra_r, extra_c, extra_v = [], [], []
+        for i, (vec, _, _) in enumerate(fixed):
+            part = vec[cols]
+            nz = np.flatnonzero(part)
+            extra_r.append(np.full(nz.size, n_rows + i, dtype=np.int64))
+            extra_c.append(nz)
+            extra_v.append(part[nz])
+        model.linear_constraints.ids.extend(range(n_rows + len(fixed)))
+        model.linear_constraints.lower_bounds.extend(row_lo.tolist() + [lo for _, lo, _ in fixed])
+        model.linear_constraints.upper_bounds.extend(row_hi.tolist() + [hi for _, _, hi in fixed])
+        matrix = model.linear_constraint_matrix
+        matrix.row_ids.extend(
+            np.concatenate([np.repeat(np.arange(n_rows), np.diff(sub.indptr)), *extra_r]).tolist()
+        )
+        matrix.column_ids.extend(np.concatenate([sub.indices.astype(np.int64), *extra_c]).tolist())
+        matrix.coefficients.extend(np.concatenate([sub.data, *extra_v]).tolist())
+        obj = objective[cols]
+        nz = np.flatnonzero(obj)
+        model.objective.maximize = maximise
+        model.objective.linear_coefficients.ids.extend(nz.tolist())
+        model.objective.linear_coefficients.values.extend(obj[nz].tolist())
+        return model
+
+    def solve(self, seconds: float) -> tuple[np.ndarray, bool, float, float]:
+        """Levels in turn: (values, proven, primary value, primary bound).
+
+        Each level is solved on a restricted set of columns (``start``, then those added): after
+        each solve every column left out is priced with the duals (reduced cost ``c − Aᵀy``,
+        vectorised) and the attractive ones are added, until none is left — then the restricted
+        optimum is the optimum of the whole LP.
+
+        A level's optimum is then kept for the next levels by restricting them to its *optimal
+        face*, read off the optimal duals ``y`` (complementary slackness: a solution is optimal
+        iff it is feasible and complementary to any one optimal dual): a column with a nonzero
+        reduced cost stays at the bound it is at (at zero: it is dropped for good, priced out),
+        a row with a nonzero dual stays tight. This keeps the LP sparse (a dense row fixing the
+        objective, as the MIP and a level stopped by the time limit use, slows interior point
+        down several times).
+        """
         started = time.perf_counter()
-        m = self.model
         proven = True
         primary = primary_bound = 0.0
-        values: list[float] = [0.0] * len(self.all_vars)
-        for index, (expr, maximise) in enumerate(self.levels):
+        values = np.zeros(self.n_cols)
+        n_rows = self.matrix.shape[0]
+        col_lo, col_hi = np.zeros(self.n_cols), self.ub.copy()
+        row_lo, row_hi = self.row_lo.copy(), self.row_hi.copy()
+        active = self.start & (col_hi > 0)
+        fixed: list[tuple[np.ndarray, float, float]] = []
+        # before the last optimal face was applied: the bounds and columns, and that level's
+        # objective row (the way back if HiGHS fails on the face)
+        face: tuple[Any, ...] | None = None
+        matrix_t = self.matrix.T.tocsr()
+        for index, (vec, maximise) in enumerate(self.levels):
             left = max(seconds - (time.perf_counter() - started), 0.01) / (len(self.levels) - index)
-            if maximise:
-                m.maximize(expr)
-            else:
-                m.minimize(expr)
-            params = mathopt.SolveParameters(
-                time_limit=timedelta(seconds=left),
-                random_seed=HIGHS_SEED,
-                highs=_HIGHS_OPTIONS,
-                relative_gap_tolerance=1e-9,
-                absolute_gap_tolerance=1e-6,
-                # large LPs: interior point (with crossover to a vertex) is several times faster
-                lp_algorithm=(
-                    mathopt.LPAlgorithm.BARRIER
-                    if not self.integer and len(self.all_vars) > MIP_MAX_VARIABLES
-                    else None
-                ),
-            )
-            result = mathopt.solve(m, mathopt.SolverType.HIGHS, params=params)
-            reason = result.termination.reason
-            if not result.has_primal_feasible_solution():
+            level_end = time.perf_counter() + left
+            tol = 1e-9 * max(1.0, float(np.abs(vec).max()) if vec.size else 1.0)
+            reduced = dual = None
+            # the last round solved to optimality (a feasible point of the whole LP): kept when
+            # the next round runs out of time
+            prev: tuple[Any, np.ndarray, float, float, Any] | None = None
+            while True:
+                cols = np.flatnonzero(active)
+                tick = time.perf_counter()
+                try:
+                    result = self._run(
+                        cols,
+                        vec,
+                        maximise,
+                        (col_lo, col_hi, row_lo, row_hi),
+                        fixed,
+                        max(level_end - time.perf_counter(), 0.01),
+                    )
+                except SolverFailure as exc:
+                    if prev is None and face is not None:
+                        # interior point can fail numerically on an optimal face (many
+                        # equalities): the earlier level's optimum is fixed by its objective row
+                        log.debug("timed LP level %d on the optimal face: %s; objective row", index, exc)
+                        col_lo, col_hi, row_lo, row_hi, active, fixed_row = face
+                        fixed.append(fixed_row)
+                        face = None
+                        continue
+                    if prev is None and index == 0:
+                        raise
+                    # HiGHS stopped with an error (seen near its time limit): the last optimal
+                    # round stands, or the earlier levels' solution, as when time runs out
+                    log.debug("timed LP level %d: %s", index, exc)
+                    if prev is None:
+                        solution = None
+                        break
+                    solution, level_values, value, missing, result = prev
+                    level_proven = False
+                    reduced = dual = None
+                    break
+                reason = result.termination.reason
+                log.debug(
+                    "timed LP level %d: %d of %d columns, %d rows, %.2f s, %s",
+                    index,
+                    cols.size,
+                    self.n_cols,
+                    n_rows,
+                    time.perf_counter() - tick,
+                    result_pb2.TerminationReasonProto.Name(reason),
+                )
+                solution = next(
+                    (
+                        s
+                        for s in result.solutions
+                        if s.HasField("primal_solution")
+                        and s.primal_solution.feasibility_status == solution_pb2.SOLUTION_STATUS_FEASIBLE
+                    ),
+                    None,
+                )
+                if solution is None:
+                    if prev is not None:
+                        solution, level_values, value, missing, result = prev
+                        level_proven = False
+                        reduced = dual = None
+                    break
+                level_proven = reason == result_pb2.TERMINATION_REASON_OPTIMAL
+                value = float(solution.primal_solution.objective_value)
+                level_values = np.zeros(self.n_cols)
+                var = solution.primal_solution.variable_values
+                level_values[cols[np.array(var.ids, dtype=np.int64)]] = np.array(var.values, dtype=np.float64)
+                missing = 0.0
+                reduced = dual = None
+                if level_proven and not self.integer and solution.HasField("dual_solution"):
+                    dual = np.zeros(n_rows + len(fixed))
+                    dv = solution.dual_solution.dual_values
+                    dual[np.array(dv.ids, dtype=np.int64)] = np.array(dv.values, dtype=np.float64)
+                    reduced = vec - matrix_t @ dual[:n_rows]
+                    for i, (fvec, _, _) in enumerate(fixed):
+                        reduced -= fvec * dual[n_rows + i]
+                    gain = reduced if maximise else -reduced
+                    out = ~active & (col_hi > col_lo)
+                    # the most the columns left out could add: bound times reduced cost
+                    missing = float((np.maximum(gain[out], 0.0) * col_hi[out]).sum())
+                    better = np.flatnonzero(out & (gain > tol))
+                    if better.size and level_end - time.perf_counter() > 1.0:
+                        take = max(10_000, cols.size // 2)
+                        if better.size > take:
+                            better = better[np.argsort(-gain[better], kind="stable")[:take]]
+                        prev = (solution, level_values, value, missing, result)
+                        active[better] = True
+                        self.rounds += 1
+                        continue
+                    if better.size:
+                        level_proven = False
+                break
+            if solution is None:
                 if index == 0:
-                    raise SolverFailure(f"HiGHS found no solution ({reason.name})", status=reason.name)
+                    raise SolverFailure(f"HiGHS found no solution ({reason})", status=str(reason))
                 proven = False
                 break
-            level_proven = reason == mathopt.TerminationReason.OPTIMAL
-            value = float(result.objective_value())
-            values = [float(v) for v in result.variable_values(self.all_vars)]
+            values = level_values
+            self.restricted = int(active.sum())
             if index == 0:
                 primary = value
-                bound = value if level_proven else float(result.termination.objective_bounds.dual_bound)
+                if level_proven:
+                    bound = value
+                elif cols.size == self.n_cols or missing > 0:
+                    # the whole LP's dual bound, or the restricted optimum plus what the columns
+                    # left out could add at most
+                    bound = float(result.termination.objective_bounds.dual_bound) + missing
+                else:
+                    # the restricted LP was not solved: only the trivial bound holds
+                    bound = float((np.maximum(vec, 0.0) * self.ub).sum())
                 primary_bound = bound if math.isfinite(bound) else value
             proven = proven and level_proven
+            if index == len(self.levels) - 1:
+                break
             slack = LEVEL_TOLERANCE * max(1.0, abs(value))
-            if maximise:
-                m.add_linear_constraint(expr >= value - slack)
+            fixed_row = (vec, value - slack, np.inf) if maximise else (vec, -np.inf, value + slack)
+            face = None
+            if level_proven and reduced is not None and dual is not None and not fixed:
+                face = (col_lo.copy(), col_hi.copy(), row_lo.copy(), row_hi.copy(), active.copy(), fixed_row)
+                # the optimal face: nonzero reduced costs keep their bound, nonzero duals their row
+                face_tol = 1e-7 * max(1.0, float(np.abs(vec).max()))
+                gain = reduced if maximise else -reduced
+                free = col_lo < col_hi  # a column fixed by an earlier level stays where it is
+                at_zero = free & (gain < -face_tol)
+                at_top = free & (gain > face_tol)
+                col_hi[at_zero] = 0.0
+                col_lo[at_top] = col_hi[at_top]
+                active &= col_hi > 0
+                upper = (dual[:n_rows] > face_tol) if maximise else (dual[:n_rows] < -face_tol)
+                lower = (dual[:n_rows] < -face_tol) if maximise else (dual[:n_rows] > face_tol)
+                upper &= np.isfinite(row_hi)
+                lower &= np.isfinite(row_lo)
+                row_lo[upper] = row_hi[upper]
+                row_hi[lower] = row_lo[lower]
             else:
-                m.add_linear_constraint(expr <= value + slack)
+                fixed.append(fixed_row)
         return values, proven, primary, primary_bound
 
+    def _run(
+        self,
+        cols: np.ndarray,
+        vec: np.ndarray,
+        maximise: bool,
+        bounds: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+        fixed: list[tuple[np.ndarray, float, float]],
+        seconds: float,
+    ) -> Any:
+        params = mathopt.SolveParameters(
+            time_limit=timedelta(seconds=seconds),
+            random_seed=HIGHS_SEED,
+            highs=_HIGHS_OPTIONS,
+            relative_gap_tolerance=1e-9,
+            absolute_gap_tolerance=1e-6,
+            # large LPs: interior point (with crossover to a vertex, whose duals price the columns
+            # left out) was faster than dual or primal simplex on the 5k benchmark's blend LP
+            lp_algorithm=(
+                mathopt.LPAlgorithm.BARRIER if not self.integer and cols.size > MIP_MAX_VARIABLES else None
+            ),
+        )
+        try:
+            return solver.solve(
+                self._proto(cols, vec, maximise, bounds, fixed),
+                mathopt.SolverType.HIGHS.value,
+                init_arguments.StreamableSolverInitArguments().to_proto(),
+                params.to_proto(),
+                model_parameters_pb2.ModelSolveParametersProto(),
+                None,
+                callback.CallbackRegistration().to_proto(),
+                None,
+                None,
+            )
+        except Exception as exc:  # StatusNotOk from the solver wrapper
+            raise SolverFailure(f"HiGHS failed: {exc}", status="error") from exc
 
-#: an LP larger than this is not built at all (building it in Python alone would outlast any
-#: time limit): the component gets the network fallback, not proven optimal, with its gap
-LP_MAX_VARIABLES = 400_000
+
+#: an LP larger than this is not built at all (its arrays would not fit in memory): the
+#: component gets the network fallback, not proven optimal, with its gap
+LP_MAX_VARIABLES = 20_000_000
+#: an LP with more columns than this is solved by column generation from a restricted start
+CG_MIN_COLUMNS = 20_000
+#: the start's cheapest direct arcs per offer slot, need slot and blending need slot and material
+CG_NEAREST = 3
+
+
+def _nearest(key: np.ndarray, cost: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` cheapest entries of every key (ties: the earlier position)."""
+    order = np.lexsort((np.arange(key.size), cost, key))
+    ranked = key[order]
+    first = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+    rank = np.arange(key.size) - np.repeat(first, np.diff(np.r_[first, key.size]))
+    return order[rank < k]
+
+
+def _start_columns(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, n_cols: int) -> np.ndarray:
+    """The columns a large component's restricted LP starts with: every yard leg, the support of
+    the exact network flow without the blending needs, and the few cheapest direct arcs of every
+    offer slot, need slot and (blending needs) need slot and material. Pricing adds the rest."""
+    n_b = len(net.buckets)
+    start = np.zeros(n_cols, dtype=bool)
+    start[comp.x.size :] = True
+    xa = net.x_arc[comp.x]
+    xb = net.x_bucket[comp.x].astype(np.int64)
+    xo = arcs.offer[xa].astype(np.int64)
+    xn = arcs.need[xa].astype(np.int64)
+    cost = arcs.cost[xa]
+    blending = np.array([n.recipe is not None for n in prep.needs], dtype=bool)[xn]
+    keys = sorted(prep.materials)
+    offer_mat = np.array([keys.index(o.material) for o in prep.offers], dtype=np.int64)[xo]
+    start[_nearest(xo * n_b + xb, cost, CG_NEAREST)] = True
+    start[_nearest(xn * n_b + xb, cost, CG_NEAREST)] = True
+    into = np.flatnonzero(blending)
+    start[
+        into[_nearest((xn[into] * len(keys) + offer_mat[into]) * n_b + xb[into], cost[into], CG_NEAREST)]
+    ] = True
+    plain = np.flatnonzero(~blending)
+    if plain.size:
+        sub = _Comp(comp.offers, comp.needs, [], comp.x[plain], [], [])
+        start[plain[_solve_network(prep, net, arcs, sub) > 0]] = True
+    return start
 
 
 def _solve_lp(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, seconds: float) -> _Result:
@@ -1154,11 +1532,14 @@ def _solve_lp(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, seconds: float)
     if n_x + n_u + len(comp.exits) > LP_MAX_VARIABLES:
         return _fallback(prep, net, arcs, comp)
     relaxed = _LP(prep, net, arcs, comp, integer=False)
+    if relaxed.n_cols > CG_MIN_COLUMNS:
+        relaxed.start = _start_columns(prep, net, arcs, comp, relaxed.n_cols)
     try:
         values, proven, primary, bound = relaxed.solve(seconds)
-    except SolverFailure:
+    except SolverFailure as exc:
+        log.debug("timed LP failed, network fallback: %s", exc)
         return _fallback(prep, net, arcs, comp)
-    arr = np.array(values)
+    arr = values[: relaxed.n_direct]
     integral = bool(np.all(np.abs(arr - np.rint(arr)) < 1e-6))
     has_lots = (
         bool((arcs.lot[net.x_arc[comp.x]] > 1).any())
@@ -1166,7 +1547,7 @@ def _solve_lp(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, seconds: float)
         or any(prep.need_lot[net.exits[i][3]] > 1 for i in comp.exits)
     )
     method = "lp"
-    if (not integral or has_lots) and len(relaxed.all_vars) <= MIP_MAX_VARIABLES:
+    if (not integral or has_lots) and relaxed.n_cols <= MIP_MAX_VARIABLES:
         method = "mip"
         mip = _LP(prep, net, arcs, comp, integer=True)
         remaining = max(seconds - (time.perf_counter() - started), 0.05)
@@ -1179,7 +1560,7 @@ def _solve_lp(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, seconds: float)
             bound = mip_primary if mip_proven and proven else min(bound, mip_bound)
             proven = proven and mip_proven
             primary = mip_primary
-            arr = np.array(mip_values)
+            arr = mip_values[: mip.n_direct]
     if method == "mip" or integral:
         ints = np.maximum(np.rint(arr), 0).astype(np.int64)
     else:
@@ -1193,7 +1574,8 @@ def _solve_lp(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, seconds: float)
     _balance_yards(prep, net, comp, u, v)
     _bar_declined(prep, net, comp, u, v)
     gap = 0.0 if proven else abs(bound - primary) / max(1.0, abs(bound))
-    return _Result(x, u, v, proven, bound if not proven else primary, method, gap)
+    lp = {"columns": relaxed.n_cols, "restricted": relaxed.restricted, "rounds": relaxed.rounds}
+    return _Result(x, u, v, proven, bound if not proven else primary, method, gap, lp)
 
 
 def _fallback(prep: Prepared, net: _Net, arcs: Any, comp: _Comp) -> _Result:
@@ -1335,20 +1717,27 @@ def _bar_declined(prep: Prepared, net: _Net, comp: _Comp, u: np.ndarray, v: np.n
 
 def _repair_recipes(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Result) -> None:
     """Remove single units until every recipe row holds exactly (LP rounding is within 1e-6)."""
-    xa = net.x_arc[comp.x]
+    recipe_needs = [n for n in comp.needs.tolist() if prep.needs[n].recipe is not None]
+    if not recipe_needs:
+        return
+    # only the flows that carry something can break or repair a row: those into a recipe need
+    carrying = np.flatnonzero(res.x > 0)
+    xa = net.x_arc[comp.x[carrying]]
+    xn = arcs.need[xa]
+    by_need = np.argsort(xn, kind="stable")
+    sorted_n = xn[by_need]
     barred: dict[tuple[int, str, int], tuple[list[int], list[int]]] | None = None
-    for n in comp.needs.tolist():
+    for n in recipe_needs:
         need = prep.needs[n]
-        if need.recipe is None:
-            continue
         rows = recipe_rows(need, prep.materials)
-        # (array, index, material, offer-or-None) of every flow into n
-        into: list[tuple[np.ndarray, int, str]] = []
-        for i, a in enumerate(xa.tolist()):
-            if int(arcs.need[a]) == n:
-                into.append((res.x, i, prep.offers[int(arcs.offer[a])].material))
+        # (array, index, material) of every flow into n that carries something, in variable order
+        lo, hi = np.searchsorted(sorted_n, [n, n + 1])
+        mine = np.sort(by_need[lo:hi])
+        into: list[tuple[np.ndarray, int, str]] = [
+            (res.x, int(carrying[k]), prep.offers[int(arcs.offer[xa[k]])].material) for k in mine.tolist()
+        ]
         for i, ex in enumerate(comp.exits):
-            if net.exits[ex][3] == n:
+            if net.exits[ex][3] == n and res.v[i] > 0:
                 into.append((res.v, i, net.exits[ex][1]))
         for _ in range(10_000):
             mass: dict[str, Fraction] = {}
@@ -1538,15 +1927,28 @@ def _solution(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Result, s
             "storages": len(comp.yards),
             "solve_seconds": seconds,
             "gap": gap,
+            **({"lp": res.lp} if res.lp else {}),
             **split,
         },
     )
 
 
+def _columns(comp: _Comp) -> int:
+    return int(comp.x.size) + len(comp.entries) + len(comp.exits)
+
+
 def solve_timed(
-    problem: Problem, provider: DistanceProvider, deadline: float, *, _decompose: bool = True
+    problem: Problem,
+    provider: DistanceProvider,
+    deadline: float,
+    *,
+    workers: int = 1,
+    _decompose: bool = True,
 ) -> tuple[Solution, Prepared]:
     """Solve ``problem`` over its time buckets (see the module docstring).
+
+    ``workers`` > 1 solves the independent parts of a large network component in that many forked
+    processes (the flows are identical to a serial solve).
 
     ``_decompose=False`` (tests only) solves every network component as one time-expanded
     network instead of its independent per-bucket parts (:func:`_bucket_parts`).
@@ -1560,26 +1962,29 @@ def solve_timed(
     comps = _components(prep, net, arcs)
     built = time.perf_counter()
     parts: list[Solution] = []
+    # the LP components share the time left in proportion to their columns
     lp_left = sum(
-        1 for c in comps if c.yards or any(prep.needs[n].recipe is not None for n in c.needs.tolist())
+        _columns(c)
+        for c in comps
+        if c.yards or any(prep.needs[n].recipe is not None for n in c.needs.tolist())
     )
     for comp in comps:
         t = time.perf_counter()
         plain = not comp.yards and not any(prep.needs[n].recipe is not None for n in comp.needs.tolist())
         res: _Result | None = None
         if plain:
-            x = _solve_network(prep, net, arcs, comp, decompose=_decompose)
+            x = _solve_network(prep, net, arcs, comp, decompose=_decompose, workers=workers)
             if _lots_ok(arcs, net, comp, x):
                 res = _Result(
                     x, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), True, 0.0, "min_cost_flow"
                 )
             else:
-                lp_left += 1
+                lp_left += _columns(comp)
         if res is None:
-            budget = max(deadline - time.perf_counter(), 0.05) / max(lp_left, 1)
+            budget = max(deadline - time.perf_counter(), 0.05) * _columns(comp) / max(lp_left, 1)
             res = _solve_lp(prep, net, arcs, comp, budget)
             _repair_recipes(prep, net, arcs, comp, res)
-            lp_left -= 1
+            lp_left -= _columns(comp)
         parts.append(_solution(prep, net, arcs, comp, res, time.perf_counter() - t))
     parts.append(_isolated_solution(prep, comps))  # type: ignore[arg-type]
     solution = merge(parts)
