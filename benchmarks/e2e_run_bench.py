@@ -144,7 +144,7 @@ def load_instance(offers: int, needs: int, seed: int):
 def time_run(time_step: str | None) -> dict:
     from django.utils import timezone
 
-    from matching import engine, runs
+    from matching import engine, runs, solver_workers
     from matching.models import MatchRun, Proposal
     from matching.snapshot import build_snapshot
 
@@ -165,7 +165,8 @@ def time_run(time_step: str | None) -> dict:
     )
     load = time.perf_counter() - t1
     t2 = time.perf_counter()  # the engine alone on exactly the problem the run solved
-    solution = engine.solve(snapshot.problem)
+    # with the run's own worker count (MATCHING_SOLVER_WORKERS for a large run), as the run solved it
+    solution = engine.solve(snapshot.problem, workers=solver_workers.workers_for(snapshot.problem))
     solve = time.perf_counter() - t2
     return {
         "run": run.pk,
