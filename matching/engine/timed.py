@@ -1590,18 +1590,41 @@ def _fallback(prep: Prepared, net: _Net, arcs: Any, comp: _Comp) -> _Result:
         xs = _solve_network(prep, net, arcs, sub)
         _repair_lots(prep, net, arcs, sub, xs, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         x[plain] = xs
+    empty = np.zeros(0, dtype=np.int64)
+    u = np.zeros(len(comp.entries), dtype=np.int64) if comp.entries else empty
+    v = np.zeros(len(comp.exits), dtype=np.int64) if comp.exits else empty
+    return _Result(x, u, v, False, _trivial_bound(prep, comp), "fallback", 1.0)
+
+
+def _trivial_bound(prep: Prepared, comp: _Comp) -> float:
+    """A bound on the primary objective that holds whatever the model: all the waste-bound supply
+    moved (or, for ``net_climate``, every offer's gross benefit with no transport)."""
     mass_t = (
         np.array([float(prep.unit_mass_kg(prep.offers[int(o)].material)) for o in comp.offers]) / KG_PER_TONNE
     )
     supply_t = prep.offer_supply[comp.offers] * mass_t
     if prep.problem.objective == "net_climate":
-        bound = float((supply_t * np.maximum(prep.offer_gross_per_t[comp.offers], 0)).sum())
-    else:
-        bound = float((supply_t * KG_PER_TONNE)[prep.offer_waste[comp.offers]].sum())
-    empty = np.zeros(0, dtype=np.int64)
-    u = np.zeros(len(comp.entries), dtype=np.int64) if comp.entries else empty
-    v = np.zeros(len(comp.exits), dtype=np.int64) if comp.exits else empty
-    return _Result(x, u, v, False, bound, "fallback", 1.0)
+        return float((supply_t * np.maximum(prep.offer_gross_per_t[comp.offers], 0)).sum())
+    return float((supply_t * KG_PER_TONNE)[prep.offer_waste[comp.offers]].sum())
+
+
+def _hall_stricter(net: _Net, comp: _Comp) -> bool:
+    """Some barred lot of the component has more than ``HALL_MAX_OFFERS`` barred offers: its single
+    stricter row may cut off feasible flows, so the component's optimum is not proven."""
+    yards = set(comp.yards)
+    return any(lot[0] in yards and len(bars) > HALL_MAX_OFFERS for lot, bars in net.barred.items())
+
+
+def _unproven_if_stricter(prep: Prepared, net: _Net, comp: _Comp, res: _Result) -> None:
+    """Withdraw the proof and the model's own bound (the stricter row invalidates it) and put the
+    trivial bound in its place."""
+    if res.method == "fallback" or not _hall_stricter(net, comp):
+        return
+    # what was achieved: the bound itself when proven, else bound − gap·max(1, |bound|)
+    achieved = res.bound if res.proven else res.bound - res.gap * max(1.0, abs(res.bound))
+    res.proven = False
+    res.bound = max(_trivial_bound(prep, comp), achieved)
+    res.gap = abs(res.bound - achieved) / max(1.0, abs(res.bound))
 
 
 def _repair_lots(
@@ -1984,6 +2007,7 @@ def solve_timed(
             budget = max(deadline - time.perf_counter(), 0.05) * _columns(comp) / max(lp_left, 1)
             res = _solve_lp(prep, net, arcs, comp, budget)
             _repair_recipes(prep, net, arcs, comp, res)
+            _unproven_if_stricter(prep, net, comp, res)
             lp_left -= _columns(comp)
         parts.append(_solution(prep, net, arcs, comp, res, time.perf_counter() - t))
     parts.append(_isolated_solution(prep, comps))  # type: ignore[arg-type]

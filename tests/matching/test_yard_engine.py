@@ -237,3 +237,21 @@ def test_random_declines_never_come_back_through_a_yard(seed: int, rounded: bool
     supply = {o.id: int(o.quantity) for o in offers}
     for o in offers:
         assert sum(f.quantity for f in solution.flows if f.offer_id == o.id) <= supply[o.id]
+
+
+@pytest.mark.parametrize("barred", [6, 7])
+def test_a_lot_with_more_barred_offers_than_hall_rows_is_not_claimed_proven(barred: int) -> None:
+    """Up to HALL_MAX_OFFERS barred offers in one lot the rows are exact; beyond, one stricter row
+    stands in for them, so the answer stays feasible but is no longer claimed optimal."""
+    from matching.engine.timed import HALL_MAX_OFFERS
+
+    assert HALL_MAX_OFFERS == 6
+    offers = [panels(i, 10, lat=43.24 + i / 1000) for i in range(1, 9)]
+    needs = [builder(20, 40), builder(21, 40)]
+    triples = frozenset((i, 20, 7) for i in range(1, barred + 1))
+    solution = solve(problem(offers, needs, [yard(7, 200)], declined_storage_triples=triples))
+    for flow in solution.flows:
+        assert (flow.offer_id, flow.need_id, flow.via_storage) not in triples
+    assert solution.proven_optimal is (barred <= HALL_MAX_OFFERS)
+    if not solution.proven_optimal:
+        assert solution.bound is not None and solution.stats["gap"] >= 0
