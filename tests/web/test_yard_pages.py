@@ -15,6 +15,7 @@ from matching import engine, runs
 from matching.models import Proposal
 from tests import factories as f
 from tests.conftest import _persona
+from tests.yards import solution_of
 
 pytestmark = pytest.mark.django_db
 
@@ -182,19 +183,7 @@ def test_the_proposal_page_shows_the_schedule_the_yard_and_the_yards_accept_butt
         via_storage=yard.pk,
         storage_schedule=((date(2027, 6, 1), 40),),
     )
-    solution = engine.Solution(
-        flows=(flow,),
-        objective="divert_then_distance",
-        proven_optimal=True,
-        bound=0.0,
-        supply_kg=0,
-        waste_kg=0,
-        diverted_kg=0,
-        landfilled_kg=0,
-        other_moved_kg=0,
-        tkm=0.0,
-        net_co2e_kg=0.0,
-    )
+    solution = solution_of((flow,))
     assert runs.write_results(
         run=run, token=token, solution=solution, destinations={offer.pk: "landfill"}, seconds=0.1
     )
