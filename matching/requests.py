@@ -42,10 +42,11 @@ from marketplace.units import kg_to_tonnes
 from . import engine
 from .engine.horizon import need_base, offer_base, overlap_days, unit_mass_kg
 from .flow_view import road_km
-from .models import UNDECIDED_PROPOSAL_STATUSES, DeclinedBy, Proposal, ProposalOrigin, ProposalStatus
+from .models import UNDECIDED_PROPOSAL_STATUSES, Proposal, ProposalOrigin, ProposalStatus
 from .services import response_window
 from .snapshot import (
     committed_amounts,
+    decline_bars_pair,
     factors_by_material,
     impact_of,
     material_spec,
@@ -112,9 +113,8 @@ def _check_rules(offer: Offer, need: Need, *, field: str) -> None:
                 _("The sites are about %(km)s km apart by road, beyond %(listing)s maximum of %(max)s km.")
                 % {"km": round(km), "listing": label, "max": f"{listing.max_distance_km.normalize():f}"},
             )
-    # a yard owner's decline bars only the flow through its yard, not the pair itself
     declined = Proposal.objects.filter(offer=offer, need=need, status=ProposalStatus.DECLINED)
-    if declined.exclude(declined_by=DeclinedBy.YARD).exists():
+    if any(decline_bars_pair(*row) for row in declined.values_list("declined_by", "via_storage_id")):
         _refuse(field, _("This pair was declined; it is not proposed again."))
     open_one = (
         Proposal.objects.filter(offer=offer, need=need, status__in=UNDECIDED_PROPOSAL_STATUSES)

@@ -439,6 +439,12 @@ def build_snapshot(
     return Snapshot(problem=problem)
 
 
+def decline_bars_pair(declined_by: str, storage_id: int | None) -> bool:
+    """Whether a decline keeps its pair out, direct and through every yard: every decline but a
+    yard owner's of a flow through its yard, which bars only that flow through that yard."""
+    return not (declined_by == DeclinedBy.YARD and storage_id is not None)
+
+
 def declined_pairs_and_triples() -> tuple[frozenset[tuple[int, int]], frozenset[tuple[int, int, int]]]:
     """Pairs never proposed (again), direct or through any yard: those a party declined, and
     those awaiting the other side's decision; and (offer, need, yard) triples the yard's owner
@@ -450,10 +456,10 @@ def declined_pairs_and_triples() -> tuple[frozenset[tuple[int, int]], frozenset[
         .values_list("offer_id", "need_id", "via_storage_id", "declined_by")
         .distinct()
     ):
-        if declined_by == DeclinedBy.YARD and storage_id is not None:
-            triples.add((offer_id, need_id, storage_id))
-        else:
+        if decline_bars_pair(declined_by, storage_id):
             pairs.add((offer_id, need_id))
+        else:
+            triples.add((offer_id, need_id, storage_id))
     return frozenset(pairs), frozenset(triples)
 
 

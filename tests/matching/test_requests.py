@@ -11,6 +11,7 @@ from matching.invariants import check_invariants
 from matching.models import Proposal
 from tests import deal_room
 from tests import factories as f
+from tests.yards import panel_yard, yard_owner_persona
 
 pytestmark = pytest.mark.django_db
 
@@ -254,7 +255,8 @@ def test_a_pair_only_a_yard_owner_declined_may_still_be_requested(grain_market, 
     offer, need = grain_market
     run_now()
     proposal = Proposal.objects.get(offer=offer, need=need)
-    Proposal.objects.filter(pk=proposal.pk).update(status="declined", declined_by="yard")
+    yard = panel_yard(yard_owner_persona())
+    Proposal.objects.filter(pk=proposal.pk).update(status="declined", declined_by="yard", via_storage=yard)
     response = ask_for_offer(farm, offer, need.pk)
     assert response.status_code == 201, response.content
     Proposal.objects.filter(pk=response.json()["id"]).delete()
