@@ -464,6 +464,11 @@ def _yard_legs(prep: Prepared, net: _Net, provider: DistanceProvider) -> None:
                             continue
                         if may_wait(spec, buckets, e, t):
                             exits.append((y, key, e, int(j), t, float(d)))
+                            if net.need_once[j]:
+                                # a `once` need takes its lot in any bucket of its window: the
+                                # earliest exit dominates the later ones (the same legs and
+                                # costs, a shorter stay: less stock in every bucket after it)
+                                break
             exit_buckets = {e for _, _, e, _, _, _ in exits}
             net.entries.extend(en for en in entries if en[2] in exit_buckets)
             net.exits.extend(exits)
@@ -524,6 +529,7 @@ def _build(prep: Prepared, provider: DistanceProvider) -> tuple[_Net, Any]:
         )
     # a direct variable per arc and bucket in which its offer can send and its need receive
     both = (net.offer_cap > 0)[arcs.offer] & (net.need_cap > 0)[arcs.need]
+    _first_bucket_only(both, net.offer_once[arcs.offer] & net.need_once[arcs.need])
     # int32 halves the largest arrays of the run (one entry per candidate arc and bucket);
     # the variables are ordered by arc, then bucket
     flat = np.flatnonzero(both).astype(np.int32)
@@ -535,6 +541,24 @@ def _build(prep: Prepared, provider: DistanceProvider) -> tuple[_Net, Any]:
     _yard_legs(prep, net, provider)
     _barred_lots(prep, net)
     return net, arcs
+
+
+def _first_bucket_only(both: np.ndarray, once_once: np.ndarray) -> None:
+    """Keep a ``once`` offer → ``once`` need arc in its first common bucket only (in place).
+
+    Both ends of such an arc are whole lots: the offer's total and the need's total are its only
+    rows (a ``once`` listing's slot in each bucket is its whole lot again), its cost is the same
+    in every bucket, and recipes count the horizon's mix. So its variables in the buckets of
+    the overlap are identical columns: every solution using the later ones has the same value
+    with the flow moved to the first, and one column keeps the optimum (and the model up to 12×
+    smaller where construction lots dominate). The delivery then is planned for the first
+    bucket both ends allow — as early as possible."""
+    rows = np.flatnonzero(once_once & both.any(axis=1))
+    if not rows.size:
+        return
+    first = np.argmax(both[rows], axis=1)
+    both[rows] = False
+    both[rows, first] = True
 
 
 @dataclass
@@ -1960,6 +1984,20 @@ def _columns(comp: _Comp) -> int:
     return int(comp.x.size) + len(comp.entries) + len(comp.exits)
 
 
+#: an LP component solved before others gets at least this share of the time left
+LP_MIN_SHARE = 0.25
+
+
+def _lp_budget(left: float, columns: int, columns_left: int) -> float:
+    """Seconds for an LP component of ``columns`` when ``columns_left`` (its own included) share
+    the ``left`` seconds: in proportion to the columns, but at least ``LP_MIN_SHARE`` of what is
+    left (the components go smallest first, so a small one is not starved by a large one's
+    share, and what it does not use passes on); the last one gets all that is left."""
+    if columns >= columns_left:
+        return left
+    return left * max(columns / max(columns_left, 1), LP_MIN_SHARE)
+
+
 def solve_timed(
     problem: Problem,
     provider: DistanceProvider,
@@ -1985,30 +2023,29 @@ def solve_timed(
     comps = _components(prep, net, arcs)
     built = time.perf_counter()
     parts: list[Solution] = []
-    # the LP components share the time left in proportion to their columns
-    lp_left = sum(
-        _columns(c)
-        for c in comps
-        if c.yards or any(prep.needs[n].recipe is not None for n in c.needs.tolist())
-    )
-    for comp in comps:
+    # the network components first (exact and quick); those whose lots the relaxation breaks join
+    # the LP components, which then share the time left, the smallest first (see _lp_budget)
+    lp_comps: list[tuple[int, _Comp]] = []
+    for k, comp in enumerate(comps):
         t = time.perf_counter()
-        plain = not comp.yards and not any(prep.needs[n].recipe is not None for n in comp.needs.tolist())
-        res: _Result | None = None
-        if plain:
-            x = _solve_network(prep, net, arcs, comp, decompose=_decompose, workers=workers)
-            if _lots_ok(arcs, net, comp, x):
-                res = _Result(
-                    x, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), True, 0.0, "min_cost_flow"
-                )
-            else:
-                lp_left += _columns(comp)
-        if res is None:
-            budget = max(deadline - time.perf_counter(), 0.05) * _columns(comp) / max(lp_left, 1)
-            res = _solve_lp(prep, net, arcs, comp, budget)
-            _repair_recipes(prep, net, arcs, comp, res)
-            _unproven_if_stricter(prep, net, comp, res)
-            lp_left -= _columns(comp)
+        if comp.yards or any(prep.needs[n].recipe is not None for n in comp.needs.tolist()):
+            lp_comps.append((k, comp))
+            continue
+        x = _solve_network(prep, net, arcs, comp, decompose=_decompose, workers=workers)
+        if not _lots_ok(arcs, net, comp, x):
+            lp_comps.append((k, comp))
+            continue
+        res = _Result(x, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), True, 0.0, "min_cost_flow")
+        parts.append(_solution(prep, net, arcs, comp, res, time.perf_counter() - t))
+    lp_comps.sort(key=lambda kc: (_columns(kc[1]), kc[0]))
+    lp_left = sum(_columns(c) for _, c in lp_comps)
+    for _, comp in lp_comps:
+        t = time.perf_counter()
+        budget = _lp_budget(max(deadline - t, 0.05), _columns(comp), lp_left)
+        res = _solve_lp(prep, net, arcs, comp, budget)
+        _repair_recipes(prep, net, arcs, comp, res)
+        _unproven_if_stricter(prep, net, comp, res)
+        lp_left -= _columns(comp)
         parts.append(_solution(prep, net, arcs, comp, res, time.perf_counter() - t))
     parts.append(_isolated_solution(prep, comps))  # type: ignore[arg-type]
     solution = merge(parts)
