@@ -178,7 +178,8 @@ def _waste_split_arrays(
     """
     waste = prep.offer_waste[positions]
     supplied, left = supply_kg[waste], left_kg[waste]
-    if supplied.size and (int(np.abs(supplied).max()) >= _INT64_SAFE // supplied.size):
+    largest = max(int(np.abs(supplied).max()), int(np.abs(left).max())) if supplied.size else 0
+    if largest and largest >= _INT64_SAFE // supplied.size:
         return _waste_split(prep, positions.tolist(), supply_kg.tolist(), left_kg.tolist())
     out: dict[str, dict[str, int]] = {}
     sums: dict[str, tuple[dict[str, int], dict[str, int]]] = {}
