@@ -92,7 +92,11 @@ def _max_flows(
 
 
 def _waste_units(component: Component, flows: np.ndarray) -> int:
-    return int(flows[component.arc_waste].sum()) if flows.size else 0
+    if not flows.size or not component.waste.any():
+        return 0
+    if component.waste.all():
+        return int(flows.sum())  # every arc leaves a waste-bound offer: no mask over the arcs
+    return int(flows[component.arc_waste].sum())
 
 
 def solve_min_cost_flow(component: Component, objective: str) -> FlowResult:

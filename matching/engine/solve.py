@@ -24,8 +24,16 @@ from .distance import DistanceProvider, GreatCircleDistance
 from .errors import SolverTimeout
 from .flow import FlowResult, solve_min_cost_flow
 from .prepare import Prepared, prepare
-from .problem import Flow, Problem, Solution
-from .results import _isolated_solution, _masses_kg, _split_masses, _waste_split, merge
+from .problem import Problem, Solution
+from .results import (
+    OfferKeys,
+    _isolated_solution,
+    _masses_kg_array,
+    _new_flows,
+    _split_masses_kg,
+    _waste_split_arrays,
+    merge,
+)
 from .scaling import KG_PER_TONNE, MG_PER_KG_CO2E
 from .timed import needs_timed_path, solve_timed
 
@@ -65,44 +73,39 @@ def _analyse(
     return prep, arcs, components, timings
 
 
-def _component_solution(prep: Prepared, comp: Component, result: FlowResult, seconds: float) -> Solution:
+def _component_solution(
+    prep: Prepared, keys: OfferKeys, comp: Component, result: FlowResult, seconds: float
+) -> Solution:
     objective = prep.problem.objective
     unit_mass = comp.unit_mass_kg
     used = np.flatnonzero(result.flows > 0)
-    quantity = result.flows[used]
     o_pos = comp.offers[comp.arc_offer[used]]
     n_pos = comp.needs[comp.arc_need[used]]
+    offer_id, need_id = prep.offer_id[o_pos], prep.need_id[n_pos]
+    # the flows by (offer id, need id), the order of Solution.flows (each pair is one arc)
+    order = np.lexsort((need_id, offer_id))
+    used, o_pos, offer_id, need_id = used[order], o_pos[order], offer_id[order], need_id[order]
+    quantity = result.flows[used]
     distance = comp.distance_km[used]
     mass_t = quantity * (float(unit_mass) / KG_PER_TONNE)
     freight = float(prep.problem.road_freight_kg_per_tkm)
     tkm = math.fsum((mass_t * distance).tolist())
     net = math.fsum((mass_t * (prep.offer_gross_per_t[o_pos] - distance * freight)).tolist())
-    material = [prep.offers[p].material for p in o_pos.tolist()]
-    rows = zip(
-        prep.offer_id[o_pos].tolist(),
-        prep.need_id[n_pos].tolist(),
-        material,
+    flows = _new_flows(
+        offer_id.tolist(),
+        need_id.tolist(),
+        keys.material[o_pos].tolist(),
         quantity.tolist(),
-        _masses_kg(quantity.tolist(), unit_mass),
+        comp.unit,
+        _masses_kg_array(quantity, unit_mass).tolist(),
         distance.tolist(),
-        strict=True,
-    )
-    flows = sorted(
-        (
-            Flow(offer_id=o, need_id=n, material=m, quantity=q, unit=comp.unit, mass_kg=kg, distance_km=d)
-            for o, n, m, q, kg, d in rows
-        ),
-        key=lambda f: (f.offer_id, f.need_id),
     )
     out = np.zeros(comp.supply.size, dtype=np.int64)
     np.add.at(out, comp.arc_offer[used], quantity)
-    masses = _split_masses(comp.supply, out, comp.waste, unit_mass)
-    split = _waste_split(
-        prep,
-        comp.offers.tolist(),
-        _masses_kg(comp.supply.tolist(), unit_mass),
-        _masses_kg((comp.supply - out).tolist(), unit_mass),
-    )
+    supply_kg = _masses_kg_array(comp.supply, unit_mass)
+    left_kg = _masses_kg_array(comp.supply - out, unit_mass)
+    masses = _split_masses_kg(supply_kg, left_kg, comp.waste)
+    split = _waste_split_arrays(prep, keys, comp.offers, supply_kg, left_kg)
     if objective == "divert_then_distance":
         # the primary objective, waste-bound mass moved, at full precision (pieces unrounded)
         exact_waste = float(int(out[comp.waste].sum()) * unit_mass)
@@ -177,6 +180,7 @@ def solve(
     flow_results = _solve_flow_components(components, problem.objective, workers)
     flow_seconds = time.perf_counter() - t
     parts = []
+    keys = OfferKeys(prep)
     # arcs of the discrete components still to solve: what is left of the time limit is shared
     # among them in proportion to their arcs (most relaxations respect the lots at once)
     discrete_left = sum(c.num_arcs for c in components if c.is_discrete)
@@ -192,7 +196,7 @@ def solve(
             discrete_seconds += elapsed
         else:
             result, elapsed = flow_results[index]
-        parts.append(_component_solution(prep, comp, result, elapsed))
+        parts.append(_component_solution(prep, keys, comp, result, elapsed))
     parts.append(_isolated_solution(prep, components))
     solution = merge(parts)
     timings.update(flow=flow_seconds, discrete=discrete_seconds, total=time.perf_counter() - started)
