@@ -197,6 +197,13 @@ def main() -> None:
         help="the run's time_step (default: the product's default, month)",
     )
     args = parser.parse_args()
+    from benchmarks.engine_bench import effective_cores, machine
+
+    # the machine and how much of its two cores it gives now: the solve is CPU-bound, and the
+    # same VM kind has been measured twice as fast on one day as on another
+    print(machine())
+    print(effective_cores())
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
     setup_django(ensure_database(base))
     from django.core.management import call_command
@@ -235,6 +242,7 @@ def main() -> None:
     verdict = "met" if med["total"] <= target else "NOT met"
     print(f"target {args.offers}×{args.needs} ≤ {target:.0f} s: {verdict}")
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -15,15 +15,70 @@ autovacuum.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import operator
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from django.db import connections, models, router, transaction
 from django.db.models import Model
+from django.db.models.base import ModelState
 
 from .models import ListingMatchStatus, MatchRun, Proposal
 
 #: The tables a real run writes to: its proposals, the run row, each listing's match status.
 RUN_TABLES: tuple[type[Model], ...] = (Proposal, MatchRun, ListingMatchStatus)
+
+M = TypeVar("M", bound=Model)
+
+
+def unsaved_instances(
+    model: type[M], rows: Sequence[Mapping[str, Any]], *, related: Mapping[str, Model] | None = None
+) -> list[M]:
+    """Unsaved instances of ``model``, one per row, built without ``Model.__init__``.
+
+    A run writes tens of thousands of proposals, and ``Model.__init__`` (a loop over every field
+    with keyword look-ups and a descriptor call per foreign key) was the largest single part of
+    its write: 29,249 proposals took about 3 s of a 20k × 20k run. Each row gives values by
+    *attname* (``offer_id``, not ``offer``); every concrete field a row leaves out gets its
+    default exactly as ``__init__`` would (``field.get_default()``, called per instance, so a
+    ``default=list`` is never shared); ``related`` objects (the run, its factor set) are set as
+    the foreign-key descriptor sets them: the key in the row, the object in the instance's cache.
+    No ``pre_init``/``post_init`` signals are sent (nothing in Qaita listens to them), as
+    ``bulk_create`` sends no ``post_save``. The result is what ``model(**row)`` gives (a test
+    compares every field).
+    """
+    if not rows:
+        return []
+    meta = model._meta
+    related = related or {}
+    links = [(_foreign_key(model, name), obj) for name, obj in related.items()]
+    given = set(rows[0]) | {field.attname for field, _ in links}
+    missing: list[tuple[str, Callable[[], Any]]] = [
+        (field.attname, field.get_default) for field in meta.concrete_fields if field.attname not in given
+    ]
+    linked = {field.attname: obj.pk for field, obj in links}
+    cache = {field.name: obj for field, obj in links}
+    new = model.__new__
+    made: list[M] = []
+    for row in rows:
+        obj = new(model)
+        state = ModelState()
+        state.fields_cache = dict(cache)
+        values = obj.__dict__
+        values["_state"] = state
+        for attname, default in missing:
+            values[attname] = default()
+        values.update(linked)
+        values.update(row)
+        made.append(obj)
+    return made
+
+
+def _foreign_key(model: type[Model], name: str) -> models.ForeignKey:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.ForeignKey):
+        raise TypeError(f"{model.__name__}.{name} is not a foreign key")
+    return field
 
 
 def copy_insert(model: type[Model], objs: Sequence[Model], *, using: str | None = None) -> None:
@@ -45,16 +100,15 @@ def copy_insert(model: type[Model], objs: Sequence[Model], *, using: str | None 
         )
         ids = [row[0] for row in cursor.fetchall()]
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-        prepared = [_needs_preparation(f) for f in fields]
+        # every value in one C call per row; then the few fields that need it are prepared
+        values = operator.attrgetter(*(f.attname for f in fields))
+        prepared = [(position, f) for position, f in enumerate(fields, start=1) if _needs_preparation(f)]
         with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for obj, new_id in zip(objs, ids, strict=True):
-                row = [new_id]
-                for field, prepare in zip(fields, prepared, strict=True):
-                    if prepare:
-                        value = field.get_db_prep_save(field.pre_save(obj, add=True), connection)
-                    else:
-                        value = getattr(obj, field.attname)
-                    row.append(value)
+                got = values(obj)
+                row = [new_id, *got] if len(fields) > 1 else [new_id, got]
+                for position, field in prepared:
+                    row[position] = field.get_db_prep_save(field.pre_save(obj, add=True), connection)
                 copy.write_row(row)
     for obj, new_id in zip(objs, ids, strict=True):
         obj.pk = new_id

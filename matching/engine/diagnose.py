@@ -65,6 +65,18 @@ def _nearest(tree_xyz: np.ndarray, query_xyz: np.ndarray, circuity: float) -> np
     return _km(tree_xyz[index], query_xyz, circuity)
 
 
+_NONE = np.zeros(0, dtype=np.int64)
+
+
+def _needs_by_material(prep: Prepared) -> dict[str, np.ndarray]:
+    """Positions of the needs that take each material (a need may take several), ascending."""
+    found: dict[str, list[int]] = {}
+    for j, need in enumerate(prep.needs):
+        for key in need.materials:
+            found.setdefault(key, []).append(j)
+    return {key: np.array(sorted(set(positions)), dtype=np.int64) for key, positions in found.items()}
+
+
 def _served(prep: Prepared, flows: tuple[Flow, ...]) -> tuple[np.ndarray, np.ndarray]:
     offer_pos = {oid: i for i, oid in enumerate(prep.offer_ids)}
     need_pos = {nid: j for j, nid in enumerate(prep.need_ids)}
@@ -101,9 +113,10 @@ def diagnose(
     left_n = into == 0
     declined = problem.declined_pairs
     offer_material = np.array([o.material for o in prep.offers], dtype=object)
+    needs_of = _needs_by_material(prep)
     for key in sorted(prep.materials):
         offers = np.flatnonzero(offer_material == key)
-        needs = np.array([j for j, n in enumerate(prep.needs) if key in n.materials], dtype=np.int64)
+        needs = needs_of.get(key, _NONE)
         if not offers.size or not needs.size:
             continue
         q_o = offers[left_o[offers]]
@@ -141,24 +154,50 @@ def diagnose(
         ("offer", offer_ids, out, prep.offer_supply, stage_o, nearest_o, admissible_o, committed_o),
         ("need", need_ids, into, prep.need_demand, stage_n, nearest_n, admissible_n, committed_n),
     ):
-        for i, listing_id in enumerate(listings):
-            dist = float(nearest[i])
-            if capacity[i] <= 0:
-                # nothing left to move in the horizon: promised already, or outside the horizon
-                reason = "matched" if committed[i] else "windows_do_not_overlap"
-                dist = np.inf
-            elif moved[i] >= capacity[i]:
-                reason, dist = "matched", np.inf
-            elif moved[i] > 0:
-                reason, dist = "partly_matched", np.inf
-            else:
-                reason = REASONS[2 + int(stage[i])]
-                if reason == "outcompeted":
-                    dist = float(admissible[i])
-            result.append(
-                Diagnosis(kind, listing_id, reason, int(round(dist)) if np.isfinite(dist) else None)
+        reasons, km = _standing(moved, np.asarray(capacity), stage, nearest, admissible, committed)
+        finite = np.isfinite(km)
+        rounded = np.where(finite, np.rint(km), 0).astype(np.int64).tolist()  # half to even, as round()
+        result.extend(
+            Diagnosis(kind, listing_id, reason, whole if ok else None)
+            for listing_id, reason, whole, ok in zip(
+                listings, reasons.tolist(), rounded, finite.tolist(), strict=True
             )
+        )
     return result
+
+
+_REASON_ARRAY = np.array(REASONS, dtype=object)
+
+
+def _standing(
+    moved: np.ndarray,
+    capacity: np.ndarray,
+    stage: np.ndarray,
+    nearest: np.ndarray,
+    admissible: np.ndarray,
+    committed: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each listing's reason and distance (inf: none shown), by the rules in their order of
+    precedence; later assignments here override earlier ones, so the first rule is written last.
+
+    1. nothing left to move in the horizon: ``matched`` if it is promised already, otherwise
+       ``windows_do_not_overlap`` (its window lies outside the horizon);
+    2. moved all it could: ``matched``; 3. moved some: ``partly_matched``;
+    4. left out: the furthest candidate filter it passed (``outcompeted``: the distance to the
+       nearest admissible counterpart instead of the nearest one).
+    """
+    reasons = _REASON_ARRAY[2 + stage.astype(np.int64)]
+    km = nearest.astype(np.float64, copy=True)
+    outcompeted = reasons == "outcompeted"
+    km[outcompeted] = admissible[outcompeted]
+    partly = moved > 0
+    reasons[partly], km[partly] = "partly_matched", np.inf
+    whole = moved >= capacity
+    reasons[whole], km[whole] = "matched", np.inf
+    empty = capacity <= 0
+    reasons[empty] = np.where(committed[empty], "matched", "windows_do_not_overlap")
+    km[empty] = np.inf
+    return reasons, km
 
 
 def _pairs(

@@ -167,7 +167,7 @@ def write_results(
         return False
     materials = {m.key: m for m in Material.objects.all()}
     factors = factors_by_material(run.factor_set)
-    proposals = []
+    rows: list[dict[str, object]] = []
     records: list[compare.FlowRecord] = []
     net_kg = Decimal(0)
     for flow in solution.flows:
@@ -195,21 +195,19 @@ def write_results(
         )
         if run.dry_run:
             continue  # a what-if run publishes nothing: its flows are stored on the run
-        proposals.append(
-            Proposal(
-                run=run,
-                offer_id=flow.offer_id,
-                need_id=flow.need_id,
-                material=materials[flow.material],
-                quantity=quantity,
-                unit=unit,
-                mass_t=mass_t,
-                distance_km=distance_km,
-                current_destination=destination,
-                factor_set=run.factor_set,
+        rows.append(
+            {
+                "offer_id": flow.offer_id,
+                "need_id": flow.need_id,
+                "material_id": materials[flow.material].pk,
+                "quantity": quantity,
+                "unit": unit,
+                "mass_t": mass_t,
+                "distance_km": distance_km,
+                "current_destination": destination,
                 **proposal_timing(flow, unit=unit),
                 **impact.as_dict(),
-            )
+            }
         )
     if run.dry_run:
         # Nothing is superseded, nothing expires, nobody is told: the flows stay on the run.
@@ -217,6 +215,10 @@ def write_results(
     else:
         # The new answer supersedes earlier undecided proposals, except those it makes again
         # unchanged (kept, with their ids) and those a side accepted (kept until their window passes).
+        # built without Model.__init__ (copy_write.unsaved_instances): the largest part of a big write
+        proposals = copy_write.unsaved_instances(
+            Proposal, rows, related={"run": run, "first_run": run, "factor_set": run.factor_set}
+        )
         keeping = services.proposals_supersede(run=run, proposals=proposals)
         keeping = {"proposals": keeping["new_proposals"] + keeping["kept_proposals"], **keeping}
     breakdown = compare.breakdown_build(records=records, solution=solution, with_flows=run.dry_run)

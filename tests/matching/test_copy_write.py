@@ -87,3 +87,58 @@ def test_analyze_updates_the_planner_statistics(city):
 
 def test_analyze_is_a_no_op_elsewhere(city):
     copy_write.analyze()  # SQLite: nothing to do, no error
+
+
+def _row_of(proposal: Proposal) -> dict:
+    """A stored proposal's values by attname, as a run's write gives them (no id, no run)."""
+    skip = {"id", "created_at", "run_id", "first_run_id", "factor_set_id"}
+    return {
+        f.attname: getattr(proposal, f.attname)
+        for f in Proposal._meta.concrete_fields
+        if f.attname not in skip
+    }
+
+
+def test_unsaved_instances_are_what_the_model_constructor_makes(city):
+    run = MatchRun.objects.get(pk=city.run.pk)
+    stored = list(Proposal.objects.filter(run=run).order_by("id"))
+    assert stored
+    rows = [_row_of(p) for p in stored]
+    made = copy_write.unsaved_instances(
+        Proposal, rows, related={"run": run, "first_run": run, "factor_set": run.factor_set}
+    )
+    built = [Proposal(run=run, first_run=run, factor_set=run.factor_set, **row) for row in rows]
+    for fast, slow in zip(made, built, strict=True):
+        for field in Proposal._meta.concrete_fields:
+            assert getattr(fast, field.attname) == getattr(slow, field.attname), field.attname
+        assert fast._state.adding and fast._state.db is None and fast.pk is None
+        # the related objects are cached as the descriptor caches them: no query to read them
+        assert fast.run is run and fast.first_run is run and fast.factor_set is run.factor_set
+
+
+def test_unsaved_instances_give_each_a_fresh_default_and_take_what_the_row_says(city):
+    run = MatchRun.objects.get(pk=city.run.pk)
+    row = _row_of(Proposal.objects.filter(run=run).order_by("id").first())
+    for name in ("schedule", "storage_schedule", "status", "terms_number"):
+        row.pop(name)
+    first, second = copy_write.unsaved_instances(Proposal, [row, row], related={"run": run})
+    assert first.schedule == [] and first.schedule is not second.schedule  # default=list, per instance
+    assert first.status == "proposed" and first.terms_number == 0
+    assert first.offer_id == row["offer_id"] and first.factor_set_id is None
+    assert copy_write.unsaved_instances(Proposal, []) == []
+
+
+def test_unsaved_instances_insert_like_constructed_ones(city):
+    run, copies = _copies(city)
+    rows = [_row_of(c) for c in copies]
+    made = copy_write.unsaved_instances(
+        Proposal, rows, related={"run": run, "first_run": run, "factor_set": run.factor_set}
+    )
+    copy_write.proposals_insert(made)
+    stored = {p.pk: p for p in Proposal.objects.filter(run=run)}
+    assert sorted(stored) == sorted(p.pk for p in made)
+    for fast, copy in zip(made, copies, strict=True):
+        row = stored[fast.pk]
+        for name in COMPARED:
+            expected = run.pk if name in ("run_id", "first_run_id") else getattr(copy, name)
+            assert getattr(row, name) == expected, name
