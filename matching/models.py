@@ -205,8 +205,9 @@ class Proposal(FlowFields):
     """
 
     # Null for a direct request (``origin="request"``): no run made it.
+    # No index of its own: proposal_unique_per_run (run, offer, need) leads with it.
     run = models.ForeignKey(
-        MatchRun, null=True, blank=True, on_delete=models.CASCADE, related_name="proposals"
+        MatchRun, null=True, blank=True, on_delete=models.CASCADE, related_name="proposals", db_index=False
     )
     origin = models.CharField(max_length=10, choices=ProposalOrigin.choices, default=ProposalOrigin.RUN)
     # The number of the current terms revision (0: no terms yet); every new revision adds one,
@@ -255,8 +256,8 @@ class Proposal(FlowFields):
             ),
         ]
         indexes = [
-            models.Index(fields=["status"], name="proposal_status_idx"),
             models.Index(fields=["offer", "need", "status"], name="proposal_pair_idx"),
+            # also serves filters on status alone (its leading column)
             models.Index(fields=["status", "respond_by"], name="proposal_respond_by_idx"),
             # The default ordering (the API's list) and the inbox page's, so a page is an index walk.
             models.Index(fields=["-run", "offer", "need"], name="proposal_list_idx"),
