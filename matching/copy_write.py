@@ -39,7 +39,8 @@ def unsaved_instances(
     A run writes tens of thousands of proposals, and ``Model.__init__`` (a loop over every field
     with keyword look-ups and a descriptor call per foreign key) was the largest single part of
     its write: 29,249 proposals took about 3 s of a 20k × 20k run. Each row gives values by
-    *attname* (``offer_id``, not ``offer``); every concrete field a row leaves out gets its
+    *attname* (``offer_id``, not ``offer``), every row the same fields (the first row decides
+    which fields take their defaults); every concrete field a row leaves out gets its
     default exactly as ``__init__`` would (``field.get_default()``, called per instance, so a
     ``default=list`` is never shared); ``related`` objects (the run, its factor set) are set as
     the foreign-key descriptor sets them: the key in the row, the object in the instance's cache.

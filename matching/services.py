@@ -779,9 +779,8 @@ def proposals_supersede(*, run: MatchRun, proposals: Iterable[Proposal]) -> dict
             old.run = run
             kept.append(proposed.pop(pair))
             continue
-        if new.run_id != run.pk or new.first_run_id != run.pk:  # a run's write builds them so
-            new.run = run
-            new.first_run = run
+        new.run = run
+        new.first_run = run
         created.append(new)
     expired += len(_expire(list(proposed.values()), now=now, reason="superseded", audit=False))
     # bulk_update writes a CASE per field and row: one plain UPDATE moves the unchanged ones.

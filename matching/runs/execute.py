@@ -217,7 +217,7 @@ def write_results(
         # unchanged (kept, with their ids) and those a side accepted (kept until their window passes).
         # built without Model.__init__ (copy_write.unsaved_instances): the largest part of a big write
         proposals = copy_write.unsaved_instances(
-            Proposal, rows, related={"run": run, "first_run": run, "factor_set": run.factor_set}
+            Proposal, rows, related={"run": run, "factor_set": run.factor_set}
         )
         keeping = services.proposals_supersede(run=run, proposals=proposals)
         keeping = {"proposals": keeping["new_proposals"] + keeping["kept_proposals"], **keeping}
