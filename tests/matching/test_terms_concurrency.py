@@ -36,9 +36,12 @@ def race(*actions):
     return outcomes
 
 
-def terms(persona, proposal, quantity):
+def terms(persona, proposal, quantity, *, read_first=False):
+    """New terms by ``persona``; with ``read_first`` on the proposal as read before the race (a
+    side that read it, then proposed), else as read when the thread starts."""
+    seen = Proposal.objects.get(pk=proposal.pk) if read_first else None
     return lambda: services.proposal_terms_propose(
-        proposal=Proposal.objects.get(pk=proposal.pk),
+        proposal=seen or Proposal.objects.get(pk=proposal.pk),
         actor=persona.user,
         quantity=quantity,
         price_per_unit_kzt="100",
@@ -75,7 +78,11 @@ def test_accept_racing_new_terms_of_the_same_side_one_wins(grain_market, run_now
 def test_two_sides_proposing_terms_at_once_one_wins(grain_market, run_now, brewery, farm, attempt):
     run_now()
     proposal = Proposal.objects.get()
-    outcomes = race(terms(brewery, proposal, "10"), terms(farm, proposal, "20"))
+    # Both sides read the undecided proposal, then propose. (Read in the threads, the first could
+    # commit before the second reads: a counter-proposal in turn, which rightly succeeds.)
+    outcomes = race(
+        terms(brewery, proposal, "10", read_first=True), terms(farm, proposal, "20", read_first=True)
+    )
     wins = [o for o in outcomes if isinstance(o, TermsRevision)]
     assert len(wins) == 1, outcomes
     final = Proposal.objects.get()
