@@ -98,6 +98,18 @@ class MatchRunStatsSerializer(serializers.Serializer):
     components = serializers.IntegerField()
     solve_seconds = serializers.FloatField()
     proven_optimal = serializers.BooleanField()
+    bound = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        help_text="Upper bound on the primary objective: diverted waste-bound kg (`divert_then_distance`) "
+        "or net avoided kg CO2e (`net_climate`); equals the achieved value when proven optimal.",
+    )
+    gap = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        help_text="Relative optimality gap (bound − achieved) / max(1, |bound|): 0 when proven optimal; "
+        "null without a bound. Runs finished before issue 13 have none.",
+    )
     supply_t = serializers.FloatField(help_text="All eligible supply within the horizon, waste-bound or not.")
     waste_t = serializers.FloatField(help_text="The waste-bound part of supply_t.")
     diverted_t = serializers.FloatField(help_text="Waste-bound tonnes moved to a need: diverted from waste.")
