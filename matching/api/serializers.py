@@ -154,6 +154,10 @@ class MatchRunSerializer(serializers.ModelSerializer):
     )
     stats = serializers.SerializerMethodField()
     what_if = serializers.SerializerMethodField()
+    time_step = serializers.SerializerMethodField(
+        help_text="The periods the run split its horizon into (issue 13): `month`, `week` or `none` "
+        "(runs queued before time buckets solved the whole horizon at once: `none`)."
+    )
 
     class Meta:
         model = MatchRun
@@ -161,6 +165,7 @@ class MatchRunSerializer(serializers.ModelSerializer):
             "id",
             "status",
             "objective",
+            "time_step",
             "horizon_days",
             "horizon_start",
             "factor_set",
@@ -176,6 +181,11 @@ class MatchRunSerializer(serializers.ModelSerializer):
             "what_if",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=[(step, step) for step in TIME_STEPS]))
+    def get_time_step(self, run: MatchRun) -> str:
+        # as the worker reads it (matching.runs.execute): no time step stored means none
+        return str((run.parameters or {}).get("time_step", "none"))
 
     @extend_schema_field(MatchRunStatsSerializer)
     def get_stats(self, run: MatchRun) -> dict:

@@ -186,3 +186,20 @@ def test_the_run_api_shows_bound_and_gap(straw_market, run_now, municipality):
     body = municipality.client().get(f"/api/v1/match-runs/{run.pk}/").json()
     assert body["stats"]["proven_optimal"] is True
     assert body["stats"]["gap"] == 0.0 and "bound" in body["stats"]
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"), [({}, "month"), ({"time_step": "week"}, "week"), ({"time_step": "none"}, "none")]
+)
+def test_the_run_api_shows_the_runs_time_step(straw_market, municipality, given, shown):
+    client = municipality.client()
+    created = client.post("/api/v1/match-runs/", given, format="json")
+    assert created.status_code == 202, created.content
+    assert client.get(f"/api/v1/match-runs/{created.json()['id']}/").json()["time_step"] == shown
+
+
+def test_a_run_queued_before_time_buckets_shows_time_step_none(straw_market, municipality, run_now):
+    run = run_now()
+    run.parameters.pop("time_step")
+    run.save(update_fields=["parameters"])
+    assert municipality.client().get(f"/api/v1/match-runs/{run.pk}/").json()["time_step"] == "none"
