@@ -10,11 +10,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from marketplace import storages
-from matching import engine
+from matching import engine, flow_view
 from matching.models import Proposal, ProposalStatus
 from matching.runs.execute import optimality_gap
 from tests import factories as f
@@ -203,3 +204,31 @@ def test_a_run_queued_before_time_buckets_shows_time_step_none(straw_market, mun
     run.parameters.pop("time_step")
     run.save(update_fields=["parameters"])
     assert municipality.client().get(f"/api/v1/match-runs/{run.pk}/").json()["time_step"] == "none"
+
+
+# --- distance as a party sees it before the deal: both legs ----------------------------------
+def test_a_party_sees_a_yard_flows_distance_and_transport_over_both_legs(brewery, farm, municipality):
+    f.ensure_factor_set()
+    # a yard well off the straight line brewery → farm, so both legs are much longer than it
+    owner = yard_owner_persona("northyard", "North Storage Yard", lat="43.4500")
+    offer, need, yard = panel_offer(brewery), panel_need(farm), panel_yard(owner)
+    (proposal,) = propose(municipality, panel_flow(offer, need, yard))
+    circuity = float(proposal.run.parameters.get("circuity", settings.MATCHING_CIRCUITY))
+
+    def road(a, b) -> Decimal:
+        return Decimal(
+            repr(flow_view.road_km(a.latitude, a.longitude, b.latitude, b.longitude, circuity=circuity))
+        )
+
+    direct = road(brewery.site, farm.site)
+    both_legs = road(brewery.site, owner.site) + road(owner.site, farm.site)
+    assert both_legs > direct + 10  # the test means something: the yard is well off the line
+    factor = proposal.factor_set.road_freight_kg_per_tkm
+    for persona in (brewery, farm, owner):
+        body = persona.client().get(f"/api/v1/proposals/{proposal.pk}/").json()
+        assert body["distance_exact"] is False
+        shown = Decimal(body["distance_km"])
+        assert abs(shown - both_legs) <= 3, (persona.user.username, shown, both_legs, direct)
+        assert Decimal(body["impact"]["transport_kg"]) == flow_view.transport_kg(
+            proposal.mass_t, shown, factor
+        )
