@@ -118,12 +118,14 @@ def shown_distance_km(
     need: tuple[int, Decimal, Decimal],
     viewer_orgs,
     circuity: float,
+    via: tuple[int, Decimal, Decimal] | None = None,
 ) -> Decimal:
     """The road distance between two sites, each ``(organisation, latitude, longitude)``, from
     the coordinates an organisation in ``viewer_orgs`` sees (its own exact, others rounded), in
-    whole km."""
-    (lat1, lon1), (lat2, lon2) = _end(*offer, viewer_orgs), _end(*need, viewer_orgs)
-    return whole_km(road_km(lat1, lon1, lat2, lon2, circuity=circuity))
+    whole km. With ``via`` (a storage yard's site, issue 13), both legs: offer → yard → need."""
+    ends = [_end(*site, viewer_orgs) for site in (offer, via, need) if site is not None]
+    legs = (road_km(*a, *b, circuity=circuity) for a, b in zip(ends, ends[1:], strict=False))
+    return whole_km(sum(legs, 0.0))
 
 
 def transport_kg(mass_t: Decimal, distance_km: Decimal, road_freight_kg_per_tkm: Decimal) -> Decimal:
@@ -143,11 +145,16 @@ def flow_view_for(viewer: Viewer | None, obj) -> FlowView:
         )
     assert viewer is not None
     offer_site, need_site = obj.offer.site, obj.need.site
+    # A flow through a storage yard is carried on both legs (issue 13), as its exact distance is.
+    storage = obj.via_storage if getattr(obj, "via_storage_id", None) is not None else None
     distance = shown_distance_km(
         offer=(obj.offer.organisation_id, offer_site.latitude, offer_site.longitude),
         need=(obj.need.organisation_id, need_site.latitude, need_site.longitude),
         viewer_orgs=viewer.organisation_ids,
         circuity=_circuity(obj),
+        via=None
+        if storage is None
+        else (storage.organisation_id, storage.site.latitude, storage.site.longitude),
     )
     transport = transport_kg(obj.mass_t, distance, obj.factor_set.road_freight_kg_per_tkm)
     # The net is the sum of its quantised components, so swapping the transport term is exact.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -205,7 +206,7 @@ class Proposal(FlowFields):
     """
 
     # Null for a direct request (``origin="request"``): no run made it.
-    # No index of its own: proposal_unique_per_run (run, offer, need) leads with it.
+    # No index of its own: proposal_unique_per_run (run, offer, need, yard) leads with it.
     run = models.ForeignKey(
         MatchRun, null=True, blank=True, on_delete=models.CASCADE, related_name="proposals", db_index=False
     )
@@ -241,7 +242,16 @@ class Proposal(FlowFields):
         verbose_name = _("proposal")
         verbose_name_plural = _("proposals")
         constraints = [
-            models.UniqueConstraint(fields=["run", "offer", "need"], name="proposal_unique_per_run"),
+            # One proposal per run and flow: a pair may go both direct and through a yard (issue 13:
+            # the engine sends one bucket's supply direct and stores another's for a later one),
+            # each its own proposal; direct counts as yard 0, so two direct ones stay refused.
+            models.UniqueConstraint(
+                "run",
+                "offer",
+                "need",
+                Coalesce("via_storage", Value(0), output_field=models.BigIntegerField()),
+                name="proposal_unique_per_run",
+            ),
             models.CheckConstraint(
                 condition=Q(quantity__gt=0) & Q(mass_t__gt=0) & Q(distance_km__gte=0),
                 name="proposal_positive",

@@ -38,6 +38,7 @@ def proposal_list_for(*, user: User | AnonymousUser) -> QuerySet[Proposal]:
         "material",
         "factor_set",
         "via_storage__organisation",
+        "via_storage__site",
     ).prefetch_related(
         "terms_revisions__organisation", "terms_revisions__author", "terms_revisions__proposal"
     )

@@ -704,7 +704,8 @@ def proposals_expire_overdue(*, now: datetime | None = None) -> list[int]:
 
 
 def _unchanged(old: Proposal, new: Proposal) -> bool:
-    """Same pair (the caller's key), unit and factor set, and a quantity within KEEP_TOLERANCE.
+    """Same flow (the caller's key: offer, need, yard), unit and factor set, and a quantity within
+    KEEP_TOLERANCE.
 
     A new factor set makes every flow new: its figures mean something else, and a stored
     impact keeps the factor-set version it was computed with.
@@ -755,14 +756,16 @@ def proposals_supersede(*, run: MatchRun, proposals: Iterable[Proposal]) -> dict
     )
     # A direct request is the parties' own: a run never expires or replaces it, and (while it
     # waits for the other side) the snapshot has left its pair out like any accepted proposal.
+    # A pair may have a proposal direct and one through each yard (issue 13): undecided ones are
+    # matched by (offer, need, yard), so none of them is lost from sight (kept or expired).
     awaiting: set[tuple[int, int]] = set()
-    proposed: dict[tuple[int, int], Proposal] = {}
+    proposed: dict[tuple[int, int, int | None], Proposal] = {}
     for current in open_now:
         pair = (current.offer_id, current.need_id)
         if current.origin == ProposalOrigin.REQUEST or current.status in ACCEPTED_BY_ONE_SIDE_STATUSES:
             awaiting.add(pair)
         else:
-            proposed[pair] = current
+            proposed[(*pair, current.via_storage_id)] = current
     created: list[Proposal] = []
     kept: list[Proposal] = []
     refigured: list[Proposal] = []  # kept, with figures that changed (most keep theirs exactly)
@@ -770,14 +773,15 @@ def proposals_supersede(*, run: MatchRun, proposals: Iterable[Proposal]) -> dict
         pair = (new.offer_id, new.need_id)
         if pair in awaiting:
             continue
-        old = proposed.get(pair)
+        flow = (*pair, new.via_storage_id)
+        old = proposed.get(flow)
         if old is not None and _unchanged(old, new):
             if any(getattr(old, name) != getattr(new, name) for name in KEPT_FIELDS if name != "run"):
                 for name in KEPT_FIELDS:
                     setattr(old, name, getattr(new, name))
                 refigured.append(old)
             old.run = run
-            kept.append(proposed.pop(pair))
+            kept.append(proposed.pop(flow))
             continue
         new.run = run
         new.first_run = run

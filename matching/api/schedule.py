@@ -14,9 +14,9 @@ from matching.models import Objective
 from matching.runs.lifecycle import TIME_STEPS
 
 TIME_STEP_HELP = (
-    "Time bucket for the run's horizon: `month` (default), `week` or `none`. Stored with each "
-    "scheduled run's parameters; the time-bucketed engine that uses it is a later issue, so "
-    "today every run solves its whole horizon at once."
+    "Time bucket for the run's horizon: `month` (default), `week` or `none` (the whole horizon "
+    "at once). Stored with each scheduled run's parameters and used by the run it starts "
+    "(issue 13), whose proposals then carry a delivery `schedule`."
 )
 CRON_HELP = (
     "Five fields: `minute hour day-of-month month day-of-week` (Sunday is 0), e.g. `0 2 * * *` "

@@ -98,6 +98,18 @@ class MatchRunStatsSerializer(serializers.Serializer):
     components = serializers.IntegerField()
     solve_seconds = serializers.FloatField()
     proven_optimal = serializers.BooleanField()
+    bound = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        help_text="Upper bound on the primary objective: diverted waste-bound kg (`divert_then_distance`) "
+        "or net avoided kg CO2e (`net_climate`); equals the achieved value when proven optimal.",
+    )
+    gap = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        help_text="Relative optimality gap (bound − achieved) / max(1, |bound|): 0 when proven optimal; "
+        "null without a bound. Runs finished before issue 13 have none.",
+    )
     supply_t = serializers.FloatField(help_text="All eligible supply within the horizon, waste-bound or not.")
     waste_t = serializers.FloatField(help_text="The waste-bound part of supply_t.")
     diverted_t = serializers.FloatField(help_text="Waste-bound tonnes moved to a need: diverted from waste.")
@@ -142,6 +154,10 @@ class MatchRunSerializer(serializers.ModelSerializer):
     )
     stats = serializers.SerializerMethodField()
     what_if = serializers.SerializerMethodField()
+    time_step = serializers.SerializerMethodField(
+        help_text="The periods the run split its horizon into (issue 13): `month`, `week` or `none` "
+        "(runs queued before time buckets solved the whole horizon at once: `none`)."
+    )
 
     class Meta:
         model = MatchRun
@@ -149,6 +165,7 @@ class MatchRunSerializer(serializers.ModelSerializer):
             "id",
             "status",
             "objective",
+            "time_step",
             "horizon_days",
             "horizon_start",
             "factor_set",
@@ -164,6 +181,11 @@ class MatchRunSerializer(serializers.ModelSerializer):
             "what_if",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=[(step, step) for step in TIME_STEPS]))
+    def get_time_step(self, run: MatchRun) -> str:
+        # as the worker reads it (matching.runs.execute): no time step stored means none
+        return str((run.parameters or {}).get("time_step", "none"))
 
     @extend_schema_field(MatchRunStatsSerializer)
     def get_stats(self, run: MatchRun) -> dict:

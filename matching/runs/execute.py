@@ -26,7 +26,7 @@ from marketplace.models import Material
 from marketplace.units import kg_to_tonnes
 
 from .. import compare, copy_write, diagnostics, engine, notifications, services, solver_workers
-from ..models import OPEN_RUN_STATUSES, MatchRun, Proposal, RunPart, RunStatus
+from ..models import OPEN_RUN_STATUSES, MatchRun, Objective, Proposal, RunPart, RunStatus
 from ..progress_labels import progress_message
 from ..snapshot import build_snapshot, factors_by_material, flow_amounts, impact_of, proposal_timing
 from . import fanout
@@ -233,6 +233,7 @@ def write_results(
         "total_seconds": round(seconds, 4),
         "proven_optimal": solution.proven_optimal,
         "bound": solution.bound,
+        "gap": optimality_gap(solution),
         # issue 10: all eligible supply, its waste-bound part (landfill, open burning,
         # incineration, unknown), that part moved (diverted) or left in its fate (landfilled),
         # and what moved from offers already in other use
@@ -273,6 +274,18 @@ def write_results(
         transaction.on_commit(lambda: notifications.new_proposals(run_id=run.pk))
         copy_write.analyze_on_commit()
     return True
+
+
+def optimality_gap(solution: engine.Solution) -> float | None:
+    """The run's relative gap, (bound − achieved) / max(1, |bound|) on the primary objective
+    (diverted waste-bound kg, or net avoided kg CO2e for ``net_climate``): 0 when proven optimal,
+    ``None`` without a bound."""
+    if solution.proven_optimal:
+        return 0.0
+    if solution.bound is None:
+        return None
+    achieved = solution.net_co2e_kg if solution.objective == Objective.NET_CLIMATE else solution.diverted_kg
+    return round(max(0.0, solution.bound - achieved) / max(1.0, abs(solution.bound)), 9)
 
 
 def log_solved(*, run_id: int, solution: engine.Solution) -> None:

@@ -96,5 +96,5 @@ def test_the_schema_documents_the_schedule_and_the_time_step(municipality):
     schema = municipality.client().get("/api/schema/", HTTP_ACCEPT="application/json").json()
     operations = schema["paths"]["/api/v1/schedule/"]
     assert {"get", "put"} <= set(operations)
-    assert "later issue" in operations["put"]["description"]
+    assert "used by the run it starts" in operations["put"]["description"]
     assert {"200", "400", "403"} <= set(operations["put"]["responses"])
