@@ -10,7 +10,9 @@ loaded with ``import_string`` when asked (config names matching's functions in
   :func:`marketplace.selectors.exact_site_ids`);
 - ``MARKETPLACE_MATCH_STATUSES``: ``f(listings, *, user) -> stored`` and
 - ``MARKETPLACE_MATCH_STATUS``: ``f(listing, *, user, stored=None) -> dict | None``, why the latest
-  run did (not) propose a listing (issue 14), shown on the listing's page and in the API.
+  run did (not) propose a listing (issue 14), shown on the listing's page and in the API;
+- ``MARKETPLACE_STORAGE_BOOKED``: ``f(storage) -> (stock, day)``, the most a yard holds for
+  agreed deals and reserving proposals from today on (its capacity may not go below it).
 """
 
 from __future__ import annotations
@@ -46,3 +48,10 @@ def match_status_of(
     """``{reason, nearest_km, explanation, run}`` for who may see it, else None (None without the hook)."""
     hook = _hook("MARKETPLACE_MATCH_STATUS")
     return None if hook is None else hook(listing, user=user, stored=stored)
+
+
+def storage_booked(storage: Model) -> tuple[Any, Any]:
+    """``(stock, first day held)`` that deals and reserving proposals hold in a yard from today on;
+    ``(0, None)`` without the hook."""
+    hook = _hook("MARKETPLACE_STORAGE_BOOKED")
+    return (0, None) if hook is None else hook(storage)

@@ -21,6 +21,7 @@ from accounts.models import Organisation
 from accounts.services import event_record
 from config.strict import parse_decimal
 
+from . import extensions
 from . import listing_rules as rules
 from .models import ListingStatus, Material, Storage, StorageUnit, UnitBasis
 from .services import _actor, _check_transition, _require_member
@@ -156,6 +157,27 @@ def _current(storage: Storage) -> dict[str, Any]:
 
 
 @transaction.atomic
+def _require_room_for_bookings(storage: Storage, capacity: Decimal | None) -> None:
+    """A yard's capacity may not go below what agreed deals and accepted proposals hold in it from
+    today on: they were accepted on that room (matching lends the figure, see ``extensions``)."""
+    if capacity is None or capacity >= storage.capacity:
+        return
+    held, since = extensions.storage_booked(storage)
+    if capacity < held:
+        raise invalid(
+            "capacity",
+            _(
+                "Agreed deals and accepted proposals hold %(amount)s %(unit)s in this yard from "
+                "%(date)s; the capacity cannot be lower."
+            )
+            % {
+                "amount": f"{Decimal(held).normalize():f}",
+                "unit": storage.get_unit_display(),
+                "date": since.isoformat() if since else "",
+            },
+        )
+
+
 def storage_update(*, storage: Storage, actor: User | None, **fields: Any) -> Storage:
     """Change a yard's fields (a partial update validated as a whole) and/or its status."""
     storage = Storage.objects.select_for_update().select_related("site", "organisation").get(pk=storage.pk)
@@ -171,6 +193,7 @@ def storage_update(*, storage: Storage, actor: User | None, **fields: Any) -> St
         _check_transition(storage.status, new_status)
     if fields:
         cleaned = clean_storage(storage.organisation, {**_current(storage), **fields})
+        _require_room_for_bookings(storage, cleaned["capacity"])
         materials = cleaned.pop("materials")
         for name, value in cleaned.items():
             setattr(storage, name, value)

@@ -231,6 +231,27 @@ def storage_bookings(
     return booked
 
 
+def storage_booked_peak(storage: Any, *, today: date | None = None) -> tuple[Decimal, date | None]:
+    """The most stock agreed deals and reserving proposals hold in ``storage`` from ``today`` on
+    (in the yard's unit), and the day it is first held; ``(0, None)`` when they hold nothing.
+
+    The yard's owner may not lower its capacity below it (``MARKETPLACE_STORAGE_BOOKED``): the
+    flows were accepted on that room. Same bookings as the next run's snapshot sees.
+    """
+    today = today or timezone.localdate()
+    by_id = {m.pk: m for m in Material.objects.all()}
+    steps = storage_bookings({storage.pk: storage.unit}, by_id, horizon_start=today, horizon_days=365).get(
+        storage.pk, ()
+    )
+    peak, when = Decimal(0), None
+    for k, (day, stock) in enumerate(steps):
+        if k + 1 < len(steps) and steps[k + 1][0] <= today:
+            continue  # that stock left before today
+        if stock > peak:
+            peak, when = stock, max(day, today)
+    return peak, when
+
+
 def storage_inputs(
     by_id: dict[int, Material], *, horizon_start: date | None = None, horizon_days: int = 365
 ) -> tuple[StorageInput, ...]:

@@ -148,12 +148,14 @@ def test_the_checker_sees_deferred_and_relative_imports(tmp_path):
 
 
 def test_matching_lends_the_marketplace_its_rules_through_settings():
-    """The deal-counterpart rule for exact sites and the listings' match status are wired."""
+    """The deal-counterpart rule for exact sites, the listings' match status and the yards' booked
+    room are wired."""
     from marketplace import extensions
-    from matching import diagnostics
+    from matching import diagnostics, snapshot
     from matching import selectors as matching_selectors
 
     assert import_string(settings.MARKETPLACE_DEAL_SITES) is matching_selectors.deal_site_querysets
     assert import_string(settings.MARKETPLACE_MATCH_STATUSES) is diagnostics.statuses_for
     assert import_string(settings.MARKETPLACE_MATCH_STATUS) is diagnostics.match_status_of
+    assert import_string(settings.MARKETPLACE_STORAGE_BOOKED) is snapshot.storage_booked_peak
     assert extensions.deal_site_querysets(set()) is not None

@@ -435,10 +435,12 @@ MESSAGES_EMAIL_INTERVAL_S = env.int("MESSAGES_EMAIL_INTERVAL_S", default=15 * 60
 
 # --- Layers: what matching lends the marketplace (marketplace/extensions.py) ------------------
 # The marketplace never imports matching; these dotted paths hand it matching's rules. Unset
-# (None), the marketplace works alone: no deal-counterpart sites, no match status on listings.
+# (None), the marketplace works alone: no deal-counterpart sites, no match status on listings,
+# no yard room held by deals.
 MARKETPLACE_DEAL_SITES = "matching.selectors.deal_site_querysets"
 MARKETPLACE_MATCH_STATUSES = "matching.diagnostics.statuses_for"
 MARKETPLACE_MATCH_STATUS = "matching.diagnostics.match_status_of"
+MARKETPLACE_STORAGE_BOOKED = "matching.snapshot.storage_booked_peak"
 
 # --- Maps ------------------------------------------------------------------------------------
 # OpenStreetMap's tile policy requires attribution and forbids bulk downloads; point this at

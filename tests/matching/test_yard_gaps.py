@@ -317,3 +317,43 @@ def test_an_outsider_to_the_yard_gets_no_yard_buttons(
     client.force_login(second_owner.user)
     assert client.get(reverse("matching:proposals")).content.decode().count("data-decision") == 0
     assert action_count(second_owner.user) == 0
+
+
+# --- 4. the room deals hold bounds the yard's capacity ---------------------------------------
+def test_the_owner_cannot_lower_a_yards_capacity_below_what_a_deal_holds_in_it(
+    market, brewery, farm, yard_owner, run_now
+):
+    from matching.snapshot import storage_booked_peak
+
+    yard = panel_yard(yard_owner, capacity="60")
+    assert run_now(time_step="month").status == "succeeded"
+    (flow,) = pair_proposals(*market)
+    for persona in (brewery, farm, yard_owner):
+        assert post(persona, flow, "accept").status_code == 200
+    assert Deal.objects.filter(proposal=flow).exists()
+    assert storage_booked_peak(yard) == (Decimal(40), JUNE)
+    # once the panels have left the yard (September), nothing is held from then on
+    assert storage_booked_peak(yard, today=date(2027, 10, 1)) == (Decimal(0), None)
+    assert storage_booked_peak(yard, today=date(2027, 7, 15)) == (Decimal(40), date(2027, 7, 15))
+
+    url = f"/api/v1/storages/{yard.pk}/"
+    events = Event.objects.count()
+    answer = yard_owner.client().patch(url, {"capacity": "39"}, format="json")
+    assert answer.status_code == 400, answer.content
+    body = answer.json()
+    assert "capacity" in str(body) and "40" in str(body) and "2027-06-01" in str(body)
+    yard.refresh_from_db()
+    assert yard.capacity == 60 and Event.objects.count() == events  # nothing written
+    # down to exactly what is held, or up: fine
+    assert yard_owner.client().patch(url, {"capacity": "40"}, format="json").status_code == 200
+    assert yard_owner.client().patch(url, {"capacity": "80"}, format="json").status_code == 200
+    yard.refresh_from_db()
+    assert yard.capacity == 80
+
+
+def test_a_yard_no_flow_holds_may_shrink_freely(market, yard_owner):
+    yard = panel_yard(yard_owner, capacity="60")
+    answer = yard_owner.client().patch(f"/api/v1/storages/{yard.pk}/", {"capacity": "1"}, format="json")
+    assert answer.status_code == 200, answer.content
+    yard.refresh_from_db()
+    assert yard.capacity == 1
