@@ -329,7 +329,9 @@ class NeedForm(ListingForm):
     def clean(self):
         cleaned = super().clean()
         for low, high in RECIPE_RANGE_FIELDS.values():
-            if (cleaned.get(low) is None) != (cleaned.get(high) is None) and not self.errors.get(low):
+            if self.errors.get(low) or self.errors.get(high):
+                continue  # the field's own error says what is wrong with it
+            if (cleaned.get(low) is None) != (cleaned.get(high) is None):
                 self.add_error(high if cleaned.get(high) is None else low, _("Give both ends of the range."))
         shares = []
         for number, line in enumerate((cleaned.get("recipe_shares") or "").splitlines(), start=1):

@@ -97,6 +97,16 @@ def test_a_bad_recipe_is_shown_and_nothing_is_saved(client, farm, catalogue, fie
     assert words in response.content.decode()
 
 
+def test_a_bad_end_of_a_range_gets_its_own_error_alone(client, farm, catalogue):
+    client.force_login(farm.user)
+    fields = {"recipe_c_to_n_min": "25", "recipe_c_to_n_max": "1e12"}
+    response = client.post(reverse("marketplace:need-create"), need_post(farm.site, **fields))
+    assert response.status_code == 400 and not Need.objects.exists()
+    form = response.context["form"]
+    assert form.errors["recipe_c_to_n_max"] and "recipe_c_to_n_min" not in form.errors
+    assert "Give both ends of the range." not in str(form.errors)
+
+
 def storage_post(site, **overrides):
     values = {
         "site": str(site.pk),
