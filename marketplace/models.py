@@ -58,6 +58,7 @@ class MatchReason(models.TextChoices):
     WINDOWS_DO_NOT_OVERLAP = "windows_do_not_overlap", _("Availability windows do not overlap")
     DECLINED_BY_COUNTERPART = "declined_by_counterpart", _("Declined by the counterpart")
     OUTCOMPETED = "outcompeted", _("Outcompeted")
+    RECIPE_OUT_OF_REACH = "recipe_out_of_reach", _("Recipe out of reach")
     ORGANISATION_UNVERIFIED = "organisation_unverified", _("Organisation not verified")
     NOT_ACTIVE = "not_active", _("Not active")
 

@@ -83,6 +83,11 @@ def explanation(reason: str, nearest_km: int | None) -> str:
         return _(
             "A counterpart %(km)s km away could take it, but its capacity went to supply that ranks higher."
         ) % {"km": nearest_km}
+    if reason == R.RECIPE_OUT_OF_REACH:
+        return _(
+            "No mix of the materials this need accepts can meet its blend recipe: "
+            "widen the recipe's bounds or accept another material."
+        )
     if reason == R.ORGANISATION_UNVERIFIED:
         return _("The organisation is not verified yet, so its listings are not matched.")
     return _("This listing is not active, so it is not matched.")

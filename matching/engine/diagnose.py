@@ -8,6 +8,14 @@ cannot fit), ``windows_do_not_overlap``, ``declined_by_counterpart`` (every rema
 declined or awaiting a decision), and otherwise ``outcompeted`` (admissible counterparts
 exist, but their capacity went to supply that ranks higher).
 
+Before any of those filters, a left-out need with a blend recipe is ``recipe_out_of_reach``
+when no mix of its own accepted materials meets the recipe (:func:`mix_reachable`, decided
+exactly): the recipe is the need's own setting and no counterpart, however near, could ever
+serve it, so naming a counterpart filter (or "outcompeted") would send its owner looking in the
+wrong place. It depends only on the need and the catalogue's material properties, not on what
+is on the market: a reachable recipe whose feasible mix needs a material nobody offers gets the
+counterpart reasons as before. Its ``nearest_km`` is None (no distance explains it).
+
 ``nearest_km`` is the road distance to the nearest compatible counterpart (same material,
 ignoring radius and windows), computed from coordinates rounded to ``decimals`` places (about a
 kilometre at 2), so that it never locates a hidden site; for ``outcompeted`` it is the nearest
@@ -17,8 +25,9 @@ admissible counterpart. One k-d tree per material and side; only left-out listin
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -26,7 +35,8 @@ from scipy.spatial import cKDTree
 
 from .distance import EARTH_RADIUS_KM, chord_for_km, unit_vectors
 from .prepare import Prepared
-from .problem import Flow, Problem
+from .problem import Flow, MaterialSpec, NeedInput, Problem
+from .timed import blendable, recipe_rows
 
 #: the queries here are small (left-out listings only): threads would cost more than they save
 KDTREE_WORKERS = 1
@@ -38,6 +48,7 @@ REASONS = (
     "windows_do_not_overlap",
     "declined_by_counterpart",
     "outcompeted",
+    "recipe_out_of_reach",
 )
 
 
@@ -86,6 +97,77 @@ def _served(prep: Prepared, flows: tuple[Flow, ...]) -> tuple[np.ndarray, np.nda
         out[offer_pos[f.offer_id]] += f.quantity
         into[need_pos[f.need_id]] += f.quantity
     return out, into
+
+
+def mix_reachable(rows: Sequence[Mapping[str, Fraction]], materials: Sequence[str]) -> bool:
+    """Whether some mix ``x ≥ 0``, ``Σx = 1`` of ``materials`` has every row ``Σ_m g_m·x_m ≥ 0``.
+
+    Decided exactly, in fractions: phase I of the simplex method on ``−G·x + s = 0`` (one slack
+    ``s_r ≥ 0`` per row, basic from the start since the right-hand side is 0) and ``Σx + a = 1``
+    with one artificial ``a ≥ 0``; a mix exists iff the least ``a`` is 0. Bland's rule (the
+    lowest index enters, ties in the ratio test leave by the lowest index) cannot cycle, so it
+    ends; the problem is tiny (a need's accepted materials, a few rows). A material missing from
+    a row contributes 0 to it. No material, no mix.
+    """
+    n, k = len(materials), len(rows)
+    if not n:
+        return False
+    zero, one = Fraction(0), Fraction(1)
+    # columns: x (n), s (k), a, then the right-hand side
+    table = [
+        [-Fraction(row.get(m, 0)) for m in materials]
+        + [one if i == r else zero for i in range(k)]
+        + [zero, zero]
+        for r, row in enumerate(rows)
+    ]
+    table.append([one] * n + [zero] * k + [one, one])
+    basis = [*range(n, n + k), n + k]
+    # reduced costs of "minimise a" for this basis, and minus the objective's value last
+    cost = [-v for v in table[-1][: n + k]] + [zero, -table[-1][-1]]
+    while cost[-1] < 0:
+        enter = next((j for j in range(n + k + 1) if cost[j] < 0), None)
+        if enter is None:
+            return False  # optimal with a > 0: no mix meets the rows
+        ratios = [(line[-1] / line[enter], basis[i], i) for i, line in enumerate(table) if line[enter] > 0]
+        if not ratios:  # a ≥ 0 bounds phase I below: cannot happen
+            raise ArithmeticError("phase I unbounded")
+        leave = min(ratios)[2]
+        pivot = table[leave][enter]
+        table[leave] = [v / pivot for v in table[leave]]
+        for line in (*table[:leave], *table[leave + 1 :], cost):
+            factor = line[enter]
+            if factor:
+                line[:] = [v - factor * w for v, w in zip(line, table[leave], strict=True)]
+        basis[leave] = enter
+    return True
+
+
+def recipe_out_of_reach(need: NeedInput, materials: dict[str, MaterialSpec]) -> bool:
+    """Whether ``need`` has a recipe that no mix of its own accepted materials can meet.
+
+    The accepted materials are those of the need that its recipe lets it take at all
+    (:func:`~.timed.blendable`); the rows are :func:`~.timed.recipe_rows` (wet mass), which are
+    homogeneous, so meeting them with some quantity is meeting them with a mix of total 1.
+    """
+    if need.recipe is None:
+        return False
+    accepted = [m for m in need.materials if blendable(materials[m], need)]
+    return not mix_reachable(recipe_rows(need, materials), accepted)
+
+
+def _out_of_reach(prep: Prepared, left: np.ndarray) -> np.ndarray:
+    """For every need, whether it is left out with a recipe out of reach (one check per recipe)."""
+    found = np.zeros(len(prep.needs), dtype=bool)
+    seen: dict[tuple[Any, ...], bool] = {}
+    for j in np.flatnonzero(left).tolist():
+        need = prep.needs[j]
+        if need.recipe is None:
+            continue
+        key = (need.materials, need.recipe)
+        if key not in seen:
+            seen[key] = recipe_out_of_reach(need, prep.materials)
+        found[j] = seen[key]
+    return found
 
 
 def diagnose(
@@ -154,7 +236,10 @@ def diagnose(
         ("offer", offer_ids, out, prep.offer_supply, stage_o, nearest_o, admissible_o, committed_o),
         ("need", need_ids, into, prep.need_demand, stage_n, nearest_n, admissible_n, committed_n),
     ):
-        reasons, km = _standing(moved, np.asarray(capacity), stage, nearest, admissible, committed)
+        unreachable = _out_of_reach(prep, left_n) if kind == "need" else np.zeros(n_o, dtype=bool)
+        reasons, km = _standing(
+            moved, np.asarray(capacity), stage, nearest, admissible, committed, unreachable
+        )
         finite = np.isfinite(km)
         rounded = np.where(finite, np.rint(km), 0).astype(np.int64).tolist()  # half to even, as round()
         result.extend(
@@ -176,6 +261,7 @@ def _standing(
     nearest: np.ndarray,
     admissible: np.ndarray,
     committed: np.ndarray,
+    out_of_reach: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each listing's reason and distance (inf: none shown), by the rules in their order of
     precedence; later assignments here override earlier ones, so the first rule is written last.
@@ -183,13 +269,16 @@ def _standing(
     1. nothing left to move in the horizon: ``matched`` if it is promised already, otherwise
        ``windows_do_not_overlap`` (its window lies outside the horizon);
     2. moved all it could: ``matched``; 3. moved some: ``partly_matched``;
-    4. left out: the furthest candidate filter it passed (``outcompeted``: the distance to the
+    4. left out with a recipe out of reach (``out_of_reach``, needs only):
+       ``recipe_out_of_reach``, no distance;
+    5. left out: the furthest candidate filter it passed (``outcompeted``: the distance to the
        nearest admissible counterpart instead of the nearest one).
     """
     reasons = _REASON_ARRAY[2 + stage.astype(np.int64)]
     km = nearest.astype(np.float64, copy=True)
     outcompeted = reasons == "outcompeted"
     km[outcompeted] = admissible[outcompeted]
+    reasons[out_of_reach], km[out_of_reach] = "recipe_out_of_reach", np.inf
     partly = moved > 0
     reasons[partly], km[partly] = "partly_matched", np.inf
     whole = moved >= capacity
@@ -237,4 +326,4 @@ def _flatten(
     return (found, centre) if offer_first else (centre, found)
 
 
-__all__ = ["REASONS", "Diagnosis", "diagnose"]
+__all__ = ["REASONS", "Diagnosis", "diagnose", "mix_reachable", "recipe_out_of_reach"]

@@ -11,7 +11,7 @@ import pytest
 from matching.engine.diagnose import REASONS, _needs_by_material, _standing
 
 
-def _one_by_one(moved, capacity, stage, nearest, admissible, committed):
+def _one_by_one(moved, capacity, stage, nearest, admissible, committed, out_of_reach):
     """The rules as they were written before, one listing at a time."""
     out = []
     for i in range(len(moved)):
@@ -23,6 +23,8 @@ def _one_by_one(moved, capacity, stage, nearest, admissible, committed):
             reason, dist = "matched", math.inf
         elif moved[i] > 0:
             reason, dist = "partly_matched", math.inf
+        elif out_of_reach[i]:
+            reason, dist = "recipe_out_of_reach", math.inf
         else:
             reason = REASONS[2 + int(stage[i])]
             if reason == "outcompeted":
@@ -41,11 +43,12 @@ def test_standing_matches_the_rules_one_listing_at_a_time(seed):
     nearest = np.where(rng.random(n) < 0.2, np.inf, rng.choice([0.5, 1.5, 2.5, 3.49, 7.51, 40.0], n))
     admissible = np.where(rng.random(n) < 0.2, np.inf, rng.random(n) * 50)
     committed = rng.random(n) < 0.5
-    reasons, km = _standing(moved, capacity, stage, nearest, admissible, committed)
+    out_of_reach = rng.random(n) < 0.2
+    reasons, km = _standing(moved, capacity, stage, nearest, admissible, committed, out_of_reach)
     finite = np.isfinite(km)
     rounded = np.where(finite, np.rint(km), 0).astype(np.int64)
     got = [(r, int(k) if f else None) for r, k, f in zip(reasons.tolist(), rounded, finite, strict=True)]
-    assert got == _one_by_one(moved, capacity, stage, nearest, admissible, committed)
+    assert got == _one_by_one(moved, capacity, stage, nearest, admissible, committed, out_of_reach)
 
 
 def test_needs_by_material_lists_each_need_once_per_material_in_order():
