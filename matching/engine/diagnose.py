@@ -170,6 +170,24 @@ def _out_of_reach(prep: Prepared, left: np.ndarray) -> np.ndarray:
     return found
 
 
+def _takers(
+    prep: Prepared, key: str, needs: np.ndarray, out_of_reach: np.ndarray, has_recipe: np.ndarray
+) -> np.ndarray:
+    """The needs among ``needs`` that could take material ``key`` at all: not those whose recipe
+    is out of reach (they take nothing), nor those whose recipe bars ``key`` (a quality range
+    needs properties ``key`` lacks). They are no counterpart of an offer of ``key``, so an offer
+    near only such needs is not told it was outcompeted."""
+    if not needs.size:
+        return needs
+    keep = ~out_of_reach[needs]
+    spec = prep.materials[key]
+    for position in np.flatnonzero(keep & has_recipe[needs]).tolist():
+        if not blendable(spec, prep.needs[int(needs[position])]):
+            keep[position] = False
+    takers: np.ndarray = needs[keep]
+    return takers
+
+
 def diagnose(
     problem: Problem, flows: tuple[Flow, ...], *, decimals: int = 2, prepared: Prepared | None = None
 ) -> list[Diagnosis]:
@@ -196,9 +214,11 @@ def diagnose(
     declined = problem.declined_pairs
     offer_material = np.array([o.material for o in prep.offers], dtype=object)
     needs_of = _needs_by_material(prep)
+    out_of_reach = _out_of_reach(prep, left_n)
+    has_recipe = np.array([n.recipe is not None for n in prep.needs], dtype=bool)
     for key in sorted(prep.materials):
         offers = np.flatnonzero(offer_material == key)
-        needs = needs_of.get(key, _NONE)
+        needs = _takers(prep, key, needs_of.get(key, _NONE), out_of_reach, has_recipe)
         if not offers.size or not needs.size:
             continue
         q_o = offers[left_o[offers]]
@@ -236,7 +256,7 @@ def diagnose(
         ("offer", offer_ids, out, prep.offer_supply, stage_o, nearest_o, admissible_o, committed_o),
         ("need", need_ids, into, prep.need_demand, stage_n, nearest_n, admissible_n, committed_n),
     ):
-        unreachable = _out_of_reach(prep, left_n) if kind == "need" else np.zeros(n_o, dtype=bool)
+        unreachable = out_of_reach if kind == "need" else np.zeros(n_o, dtype=bool)
         reasons, km = _standing(
             moved, np.asarray(capacity), stage, nearest, admissible, committed, unreachable
         )

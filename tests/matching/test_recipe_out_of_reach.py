@@ -171,6 +171,36 @@ def test_the_engine_names_a_recipe_out_of_reach_and_still_names_an_outbid_need_o
     assert not recipe_out_of_reach(problem.needs[2], materials)  # no recipe
 
 
+def test_an_offer_near_only_needs_that_cannot_take_it_is_not_told_it_was_outcompeted():
+    bare = engine.MaterialSpec(
+        key="y", unit_basis="t", mass_per_piece_t=None, density_t_per_m3=None,
+        landfill_kg_per_t=Decimal(500), substitution_kg_per_t=Decimal(0), treatment_kg_per_t=Decimal(0),
+    )  # fmt: skip
+    specs = (_spec("manure", 46), _spec("straw", 10), _spec("x", 30), bare)
+    problem = engine.Problem(
+        offers=(
+            _offer(1, "manure", 43.00, 10),  # next to need 1 alone, whose recipe is out of reach
+            _offer(2, "y", 43.00, 10),  # next to need 2 alone, whose moisture bound bars y
+        ),
+        needs=(
+            _need(1, ("manure", "straw"), 43.01, 10, Recipe(moisture_pct=(Decimal(50), Decimal(60)))),
+            _need(2, ("x", "y"), 43.01, 10, Recipe(moisture_pct=(Decimal(20), Decimal(40)))),
+            _need(3, ("manure",), 44.00, 5),  # takes manure, but 111 km away (radius 50)
+        ),
+        materials=specs,
+        horizon_start=date(2026, 1, 1),
+    )
+    solution = engine.solve(problem)
+    found = {(d.kind, d.id): d for d in diagnose(problem, solution.flows)}
+    # before: both were "outcompeted" by needs that could never take them
+    assert found[("offer", 1)].reason == "no_counterpart_in_radius"
+    assert found[("offer", 2)].reason == "no_counterpart_in_radius"
+    assert found[("offer", 2)].nearest_km is None  # no need can take y at all
+    assert 105 <= found[("offer", 1)].nearest_km <= 150  # need 3, the nearest that takes manure
+    assert found[("need", 1)].reason == "recipe_out_of_reach"
+    assert not solution.flows
+
+
 def test_a_share_floor_on_a_material_the_recipe_bars_is_out_of_reach():
     # "y" has no moisture, so a moisture bound bars it; a floor on its share cannot be met
     bare = engine.MaterialSpec(
