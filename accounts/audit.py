@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from .access import require_authority
 from .errors import invalid
@@ -54,11 +55,11 @@ def _date(name: str, raw: Any) -> date | None:
     if not text:
         return None
     if not _ISO_DATE.match(text):
-        raise invalid(name, "Use an ISO date, YYYY-MM-DD.")
+        raise invalid(name, _("Use an ISO date, YYYY-MM-DD."))
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise invalid(name, f"{text} is not a calendar date.") from None
+        raise invalid(name, _("%(date)s is not a calendar date.") % {"date": text}) from None
 
 
 def event_filters(data: Mapping[str, Any]) -> EventFilters:
@@ -67,13 +68,13 @@ def event_filters(data: Mapping[str, Any]) -> EventFilters:
     raw_org = str(data.get("organisation") or "").strip()
     if raw_org:
         if not raw_org.isascii() or not raw_org.isdigit() or len(raw_org) > 18:
-            raise invalid("organisation", "An organisation id is required.")
+            raise invalid("organisation", _("An organisation id is required."))
         organisation = Organisation.objects.filter(pk=int(raw_org)).first()
         if organisation is None:
-            raise invalid("organisation", "No such organisation.")
+            raise invalid("organisation", _("No such organisation."))
     action = str(data.get("action") or "").strip()
     if action and not _ACTION.match(action):
-        raise invalid("action", "An action code such as deal.agreed is required.")
+        raise invalid("action", _("An action code such as deal.agreed is required."))
     filters = EventFilters(
         organisation=organisation,
         action=action,
@@ -81,7 +82,7 @@ def event_filters(data: Mapping[str, Any]) -> EventFilters:
         date_to=_date("to", data.get("to")),
     )
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-        raise invalid("to", "The end date is before the start date.")
+        raise invalid("to", _("The end date is before the start date."))
     return filters
 
 

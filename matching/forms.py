@@ -154,4 +154,5 @@ class CompareForm(forms.Form):
 
 def _run_label(run) -> str:
     kind = _("what-if") if run.dry_run else _("real")
-    return f"#{run.pk} · {kind} · {run.get_objective_display()} · {run.created_at:%Y-%m-%d %H:%M}"
+    created = timezone.localtime(run.created_at)
+    return f"#{run.pk} · {kind} · {run.get_objective_display()} · {created:%Y-%m-%d %H:%M}"

@@ -25,6 +25,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.access import pk_or_404, require_authority
 from accounts.errors import invalid, not_found
@@ -46,43 +47,49 @@ FIELDS = ("indicator", "year", "value", "basis")
 
 def _clean_indicator(value: Any) -> str:
     if value not in TargetIndicator.values:
-        raise invalid("indicator", f"Expected one of: {', '.join(TargetIndicator.values)}.")
+        raise invalid(
+            "indicator", _("Expected one of: %(choices)s.") % {"choices": ", ".join(TargetIndicator.values)}
+        )
     return value
 
 
 def _clean_basis(value: Any) -> str:
     if value not in TargetBasis.values:
-        raise invalid("basis", f"Expected one of: {', '.join(TargetBasis.values)}.")
+        raise invalid(
+            "basis", _("Expected one of: %(choices)s.") % {"choices": ", ".join(TargetBasis.values)}
+        )
     return value
 
 
 def _clean_year(value: Any) -> int:
     if isinstance(value, bool):
-        raise invalid("year", "A year is required.")
+        raise invalid("year", _("A year is required."))
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if not isinstance(value, int):
-        raise invalid("year", "A year is required.")
+        raise invalid("year", _("A year is required."))
     if not YEAR_RANGE[0] <= value <= YEAR_RANGE[1]:
-        raise invalid("year", f"Between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}.")
+        raise invalid(
+            "year", _("Between %(low)s and %(high)s.") % {"low": YEAR_RANGE[0], "high": YEAR_RANGE[1]}
+        )
     return value
 
 
 def _clean_value(value: Any) -> Decimal:
     if isinstance(value, bool) or value is None:
-        raise invalid("value", "A number is required.")
+        raise invalid("value", _("A number is required."))
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise invalid("value", "A number is required.") from None
+        raise invalid("value", _("A number is required.")) from None
     if not number.is_finite():
-        raise invalid("value", "A finite number is required.")
+        raise invalid("value", _("A finite number is required."))
     if number <= 0:
-        raise invalid("value", "Must be greater than zero.")
+        raise invalid("value", _("Must be greater than zero."))
     if number > MAX_VALUE:
-        raise invalid("value", f"At most {MAX_VALUE}.")
+        raise invalid("value", _("At most %(max)s.") % {"max": MAX_VALUE})
     if number != number.quantize(TONNE_QUANTUM, rounding=ROUND_HALF_EVEN):
-        raise invalid("value", "At most 3 decimal places.")
+        raise invalid("value", _("At most 3 decimal places."))
     return number.quantize(TONNE_QUANTUM)
 
 
@@ -94,7 +101,7 @@ def _ensure_unique(indicator: str, year: int, basis: str, exclude_pk: int | None
     if exclude_pk is not None:
         same = same.exclude(pk=exclude_pk)
     if same.exists():
-        raise invalid("year", "A target for this indicator, year and basis exists already.")
+        raise invalid("year", _("A target for this indicator, year and basis exists already."))
 
 
 def _authority_of(actor: User) -> Organisation | None:
@@ -132,7 +139,7 @@ def target_create(
                 data=_event_data(target),
             )
     except IntegrityError:  # a concurrent create of the same combination
-        raise invalid("year", "A target for this indicator, year and basis exists already.") from None
+        raise invalid("year", _("A target for this indicator, year and basis exists already.")) from None
     return target
 
 
@@ -163,7 +170,7 @@ def target_update(*, target: Target, actor: User, **fields: Any) -> Target:
             )
     except IntegrityError:
         target.refresh_from_db()
-        raise invalid("year", "A target for this indicator, year and basis exists already.") from None
+        raise invalid("year", _("A target for this indicator, year and basis exists already.")) from None
     return target
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.http import Http404, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -68,7 +69,9 @@ class EventListView(GenericAPIView):
         try:
             return super().perform_content_negotiation(request, force=force)
         except Http404:
-            raise ValidationError({"format": ["Unknown format; expected one of: json, csv."]}) from None
+            raise ValidationError(
+                {"format": [_("Unknown format; expected one of: %(formats)s.") % {"formats": "json, csv"}]}
+            ) from None
 
     def handle_exception(self, exc):
         self.request.accepted_renderer = JSONRenderer()

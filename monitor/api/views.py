@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
@@ -98,7 +99,9 @@ class PublicImpactView(APIView):
         try:
             return super().perform_content_negotiation(request, force=force)
         except Http404:
-            raise ValidationError({"format": ["Unknown format; expected one of: json, csv."]}) from None
+            raise ValidationError(
+                {"format": [_("Unknown format; expected one of: %(formats)s.") % {"formats": "json, csv"}]}
+            ) from None
 
     def handle_exception(self, exc):
         self.request.accepted_renderer = JSONRenderer()
