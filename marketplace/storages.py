@@ -75,6 +75,13 @@ def _clean_materials(values: Any) -> list[Material]:
 def clean_storage(organisation: Organisation, data: dict[str, Any]) -> dict[str, Any]:
     """Validate a yard's fields (the whole state, not a patch) and return model values."""
     rules._reject_unknown(data, STORAGE_FIELDS)
+    terms = clean_storage_terms(data)
+    return {"site": rules.clean_site(organisation, data.get("site")), **terms}
+
+
+def clean_storage_terms(data: dict[str, Any]) -> dict[str, Any]:
+    """A yard's fields but its site (materials, capacity and unit, window, handling, acceptance,
+    description), validated as :func:`clean_storage` does; also a what-if run's hypothetical yard."""
     materials = _clean_materials(data.get("materials"))
     unit = rules.clean_choice("unit", data.get("unit") or StorageUnit.TONNE, StorageUnit.values)
     for material in materials:
@@ -101,7 +108,6 @@ def clean_storage(organisation: Organisation, data: dict[str, Any]) -> dict[str,
     if not isinstance(automatic, bool):
         raise invalid("accept_automatically", _("True or false is required."))
     return {
-        "site": rules.clean_site(organisation, data.get("site")),
         "materials": materials,
         "capacity": capacity,
         "unit": unit,

@@ -41,6 +41,8 @@ class FlowRecord:
     distance_km: Decimal
     current_destination: str
     net_kg: Decimal
+    #: the yard it goes through (negative: a what-if run's hypothetical yard), or None
+    via_storage: int | None = None
 
 
 def _districts(offer_ids: set[int]) -> dict[int, str]:
@@ -94,7 +96,8 @@ def breakdown_build(
             {
                 "offer": r.offer_id,
                 "need": r.need_id,
-                "hypothetical": r.offer_id < 0 or r.need_id < 0,
+                "hypothetical": r.offer_id < 0 or r.need_id < 0 or (r.via_storage or 0) < 0,
+                "via_storage": r.via_storage,
                 "material": r.material,
                 "quantity": str(r.quantity),
                 "unit": r.unit,

@@ -440,6 +440,22 @@ def build_snapshot(
                 id=-index, materials=tuple(sorted(item["materials"])), **_hypothetical_terms(item, radius)
             )
         )
+    yards = storage_inputs(by_id, horizon_start=horizon_start, horizon_days=horizon_days)
+    yards += tuple(
+        StorageInput(
+            id=-index,
+            materials=tuple(item["materials"]),
+            lat=float(item["latitude"]),
+            lon=float(item["longitude"]),
+            capacity=Decimal(item["capacity"]),
+            unit=item["unit"],
+            available_from=date.fromisoformat(item["available_from"]) if item["available_from"] else None,
+            available_until=date.fromisoformat(item["available_until"]) if item["available_until"] else None,
+            handling_kg_co2e_per_t=Decimal(item["handling_kg_co2e_per_t"] or 0),
+            handling_cost_kzt_per_t=Decimal(item["handling_cost_kzt_per_t"] or 0),
+        )
+        for index, item in enumerate(extra.get("storages", []), start=1)
+    )
     specs = tuple(material_spec(m, factors[m.key]) for m in sorted(materials.values(), key=lambda m: m.key))
     declined, declined_triples = declined_pairs_and_triples()
     problem = engine.Problem(
@@ -454,7 +470,7 @@ def build_snapshot(
         road_freight_kg_per_tkm=factor_set.road_freight_kg_per_tkm,
         time_limit_s=time_limit_s,
         time_step=time_step,
-        storages=storage_inputs(by_id, horizon_start=horizon_start, horizon_days=horizon_days),
+        storages=yards,
         declined_storage_triples=declined_triples,
     )
     return Snapshot(problem=problem)

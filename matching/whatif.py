@@ -16,7 +16,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from accounts.errors import DomainError, invalid
-from marketplace import listing_rules
+from marketplace import listing_rules, storages
 
 from .models import Objective
 
@@ -37,6 +37,19 @@ OFFER_KEYS = (
     "current_destination",
 )
 NEED_KEYS = tuple(k for k in OFFER_KEYS if k not in ("material", "current_destination")) + ("materials",)
+STORAGE_KEYS = (
+    "kind",
+    "name",
+    "latitude",
+    "longitude",
+    "materials",
+    "capacity",
+    "unit",
+    "available_from",
+    "available_until",
+    "handling_kg_co2e_per_t",
+    "handling_cost_kzt_per_t",
+)
 MAX_EXTRA_LISTINGS = 200
 RADIUS_FACTOR_RANGE = (Decimal("0.1"), Decimal("10"))
 
@@ -95,25 +108,59 @@ def _clean_listing(kind: str, data: Any, path: str) -> dict[str, Any]:
     return cleaned
 
 
+def _clean_storage(data: Any, path: str) -> dict[str, Any]:
+    """One hypothetical storage yard as JSON-ready values, validated as a real yard is
+    (``marketplace.storages.clean_storage_terms``); errors name ``path.field``."""
+    if not isinstance(data, dict):
+        raise invalid(path, _("An object is required."))
+    unknown = sorted(set(data) - set(STORAGE_KEYS))
+    if unknown:
+        raise invalid(f"{path}.{unknown[0]}", _("Unknown field."))
+    try:
+        terms = storages.clean_storage_terms(data)
+        cleaned: dict[str, Any] = {
+            "latitude": _coordinate("latitude", data.get("latitude"), 90),
+            "longitude": _coordinate("longitude", data.get("longitude"), 180),
+        }
+    except DomainError as exc:
+        raise invalid(f"{path}.{exc.field}" if exc.field else path, exc.message) from None
+    name = data.get("name")
+    if name is not None and (not isinstance(name, str) or len(name) > 200 or "\x00" in name):
+        raise invalid(f"{path}.name", _("At most 200 characters."))
+    cleaned["name"] = (name or "").strip()
+    cleaned["materials"] = sorted(m.key for m in terms["materials"])
+    cleaned["capacity"] = str(terms["capacity"])
+    cleaned["unit"] = str(terms["unit"])
+    for key in ("available_from", "available_until"):
+        cleaned[key] = terms[key].isoformat() if terms[key] else None
+    for key in ("handling_kg_co2e_per_t", "handling_cost_kzt_per_t"):
+        cleaned[key] = None if terms[key] is None else str(terms[key])
+    return cleaned
+
+
 def _kind_of(item: Any) -> str:
     if isinstance(item, dict):
         kind = item.get("kind")
         if kind in ("offer", "need", "storage"):
             return kind
         if kind is None:
+            if "capacity" in item:
+                return "storage"
             return "need" if "materials" in item else "offer"
     return "invalid"
 
 
 def clean_extra_listings(value: Any) -> dict[str, list[dict[str, Any]]]:
-    """``extra_listings`` as ``{"offers": [...], "needs": [...]}``.
+    """``extra_listings`` as ``{"offers": [...], "needs": [...], "storages": [...]}``.
 
     Given either as a list of listings (each with ``kind`` = ``offer``, ``need`` or ``storage``,
-    or inferred: ``materials`` makes a need) or as ``{"offers": [...], "needs": [...],
-    "storages": [...]}``. Storage yards come with the time-bucket engine: any is refused.
+    or inferred: ``materials`` makes a need, unless ``capacity`` makes it a yard) or as
+    ``{"offers": [...], "needs": [...], "storages": [...]}``. A hypothetical yard is used by the
+    time-bucket engine (``time_step`` month or week) like a real one that accepts automatically;
+    with ``time_step: none`` no material waits, so it stays unused.
     """
     field = "parameters.extra_listings"
-    out: dict[str, list[dict[str, Any]]] = {"offers": [], "needs": []}
+    out: dict[str, list[dict[str, Any]]] = {"offers": [], "needs": [], "storages": []}
     items: list[tuple[str, Any, str]] = []
     if isinstance(value, list):
         for i, item in enumerate(value):
@@ -129,8 +176,6 @@ def clean_extra_listings(value: Any) -> dict[str, list[dict[str, Any]]]:
             items += [(kind, item, f"{field}.{key}[{i}]") for i, item in enumerate(group)]
     else:
         raise invalid(field, _("A list of hypothetical listings is required."))
-    if any(kind == "storage" for kind, _item, _path in items):
-        raise invalid(field, _("Storage yards come with the time-bucket engine."))
     if len(items) > MAX_EXTRA_LISTINGS:
         raise invalid(field, _("At most %(n)s hypothetical listings.") % {"n": MAX_EXTRA_LISTINGS})
     for kind, item, path in items:
@@ -138,7 +183,10 @@ def clean_extra_listings(value: Any) -> dict[str, list[dict[str, Any]]]:
             raise invalid(f"{path}.kind", _("Expected offer, need or storage."))
         if isinstance(item, dict):
             item = {k: v for k, v in item.items() if k != "kind"}
-        out["offers" if kind == "offer" else "needs"].append(_clean_listing(kind, item, path))
+        if kind == "storage":
+            out["storages"].append(_clean_storage(item, path))
+        else:
+            out["offers" if kind == "offer" else "needs"].append(_clean_listing(kind, item, path))
     return out
 
 
@@ -168,6 +216,8 @@ def clean_parameters(value: Any) -> dict[str, Any]:
         cleaned["objective"] = value["objective"]
     if value.get("extra_listings") is not None:
         extra = clean_extra_listings(value["extra_listings"])
-        if extra["offers"] or extra["needs"]:
+        if extra["offers"] or extra["needs"] or extra["storages"]:
+            if not extra["storages"]:
+                del extra["storages"]  # as stored before hypothetical yards existed
             cleaned["extra_listings"] = extra
     return cleaned

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.strict import StrictQuerySerializer, StrictSerializer
-from marketplace.models import FactorSet, Material, Period, Unit
+from marketplace.models import FactorSet, Material, Period, StorageUnit, Unit
 from matching import services
 from matching.api.deal_room import CounterpartMixin, EconomicsMixin
 from matching.api.terms import PlanEntrySerializer, TermsSerializer
@@ -19,13 +19,14 @@ from matching.runs import DEFAULT_TIME_STEP, TIME_STEPS
 
 
 class HypotheticalListingSerializer(StrictSerializer):
-    """A hypothetical offer or need of a what-if run, validated like a real listing."""
+    """A hypothetical offer, need or storage yard of a what-if run, validated like a real one."""
 
     kind = serializers.ChoiceField(
         choices=["offer", "need", "storage"],
         required=False,
-        help_text="Inferred when absent: `materials` makes a need. Storage yards are refused (400) "
-        "until the time-bucket engine.",
+        help_text="Inferred when absent: `capacity` makes a storage yard, else `materials` a need. "
+        "A yard (`materials`, `capacity`, `unit` t or piece, optional window and handling) is used "
+        "like a real one that accepts automatically, by runs with a time_step of month or week.",
     )
     name = serializers.CharField(required=False, max_length=200)
     latitude = serializers.FloatField(min_value=-90, max_value=90)
@@ -34,8 +35,15 @@ class HypotheticalListingSerializer(StrictSerializer):
     materials = serializers.ListField(
         child=serializers.CharField(), required=False, help_text="A need's accepted material keys."
     )
-    quantity = serializers.DecimalField(max_digits=16, decimal_places=3)
-    unit = serializers.ChoiceField(choices=Unit.choices)
+    quantity = serializers.DecimalField(
+        max_digits=16, decimal_places=3, required=False, help_text="Offers and needs (required there)."
+    )
+    capacity = serializers.DecimalField(
+        max_digits=14, decimal_places=3, required=False, help_text="Storage yards (required there)."
+    )
+    unit = serializers.ChoiceField(
+        choices=sorted({*Unit.values, *StorageUnit.values}), help_text="A yard's is `t` or `piece`."
+    )
     period = serializers.ChoiceField(choices=Period.choices, required=False)
     available_from = serializers.DateField(required=False, allow_null=True)
     available_until = serializers.DateField(required=False, allow_null=True)
@@ -44,6 +52,8 @@ class HypotheticalListingSerializer(StrictSerializer):
         max_digits=7, decimal_places=2, required=False, allow_null=True, help_text="Required for needs."
     )
     current_destination = serializers.CharField(required=False, help_text="Offers: landfill when absent.")
+    handling_kg_co2e_per_t = serializers.DecimalField(max_digits=10, decimal_places=3, required=False)
+    handling_cost_kzt_per_t = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
 
 
 class WhatIfParametersSerializer(StrictSerializer):
@@ -57,7 +67,8 @@ class WhatIfParametersSerializer(StrictSerializer):
     extra_listings = HypotheticalListingSerializer(
         many=True,
         required=False,
-        help_text="Hypothetical offers and needs (also accepted as `{offers, needs, storages}`). "
+        help_text="Hypothetical offers, needs and storage yards (also accepted as "
+        "`{offers, needs, storages}`). "
         "Errors name the path, e.g. `parameters.extra_listings[0].quantity`.",
     )
 

@@ -191,6 +191,7 @@ def write_results(
                 distance_km=distance_km,
                 current_destination=destination,
                 net_kg=impact.net_kg,
+                via_storage=flow.via_storage,
             )
         )
         if run.dry_run:

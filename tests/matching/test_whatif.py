@@ -113,14 +113,74 @@ def test_bad_parameters_are_400_naming_the_path_and_nothing_is_written(
     assert not MatchRun.objects.exists()
 
 
-def test_storage_yards_wait_for_the_time_bucket_engine(grain_market, municipality):
-    body = {
-        "dry_run": True,
-        "parameters": {"extra_listings": {"storages": [{"latitude": 43, "longitude": 77}]}},
+def test_a_hypothetical_yard_lets_june_panels_reach_a_september_builder(brewery, farm, municipality, run_now):
+    from tests.yards import PANEL, panel_need, panel_offer
+
+    f.ensure_factor_set()
+    panel_offer(brewery), panel_need(farm)  # June panels, a September builder: no direct flow
+    yard = {
+        "kind": "storage",
+        "name": "Planned yard",
+        "latitude": 43.27,
+        "longitude": 77.05,
+        "materials": [PANEL],
+        "capacity": "100",
+        "unit": "piece",
+        "available_from": "2027-05-01",
+        "available_until": "2027-12-31",
+        "handling_kg_co2e_per_t": "2.5",
     }
+    without = run_now(time_step="month", dry_run=True)
+    assert without.breakdown["flows"] == []
+    dry = run_now(time_step="month", dry_run=True, parameters={"extra_listings": [yard]})
+    (flow,) = dry.breakdown["flows"]
+    assert flow["via_storage"] == -1 and flow["hypothetical"] is True and flow["quantity"] == "40"
+    assert dry.parameters["extra_listings"]["storages"][0]["name"] == "Planned yard"
+    assert not Proposal.objects.exists() and len(mail.outbox) == 0  # a what-if publishes nothing
+    # without periods no material waits: the yard stays unused
+    flat = run_now(time_step="none", dry_run=True, parameters={"extra_listings": {"storages": [yard]}})
+    assert flat.breakdown["flows"] == []
+
+
+@pytest.mark.parametrize(
+    ("storage", "field"),
+    [
+        ({"latitude": 43, "longitude": 77}, "parameters.extra_listings.storages[0].materials"),
+        (
+            {"latitude": 43, "longitude": 77, "materials": ["precast_concrete_panel"], "unit": "piece"},
+            "parameters.extra_listings.storages[0].capacity",
+        ),
+        (
+            {"latitude": 43, "longitude": 77, "materials": ["straw"], "capacity": "5", "unit": "piece"},
+            "parameters.extra_listings.storages[0].unit",
+        ),
+        (
+            {"latitude": 95, "longitude": 77, "materials": ["straw"], "capacity": "5", "unit": "t"},
+            "parameters.extra_listings.storages[0].latitude",
+        ),
+        (
+            {"latitude": 43, "longitude": 77, "materials": ["straw"], "capacity": "5", "site": 1},
+            "parameters.extra_listings.storages[0].site",
+        ),
+        (
+            {
+                "latitude": 43,
+                "longitude": 77,
+                "materials": ["straw"],
+                "capacity": "5",
+                "available_from": "2027-05-01",
+                "available_until": "2027-01-01",
+            },
+            "parameters.extra_listings.storages[0].available_until",
+        ),
+    ],
+)
+def test_a_bad_hypothetical_yard_is_400_naming_the_path(grain_market, municipality, storage, field):
+    body = {"dry_run": True, "parameters": {"extra_listings": {"storages": [storage]}}}
     response = municipality.client().post(URL, body, format="json")
-    assert response.status_code == 400
-    assert "time-bucket engine" in response.json()["parameters.extra_listings"][0]
+    assert response.status_code == 400, response.json()
+    assert field in response.json(), response.json()
+    assert not MatchRun.objects.exists()
     empty = {"dry_run": True, "parameters": {"extra_listings": {"storages": [], "needs": [MILL]}}}
     assert municipality.client().post(URL, empty, format="json").status_code == 202
 
