@@ -37,18 +37,9 @@ OFFER_KEYS = (
     "current_destination",
 )
 NEED_KEYS = tuple(k for k in OFFER_KEYS if k not in ("material", "current_destination")) + ("materials",)
-STORAGE_KEYS = (
-    "kind",
-    "name",
-    "latitude",
-    "longitude",
-    "materials",
-    "capacity",
-    "unit",
-    "available_from",
-    "available_until",
-    "handling_kg_co2e_per_t",
-    "handling_cost_kzt_per_t",
+#: a hypothetical yard: where it is, and a real yard's fields but its site, acceptance and text
+STORAGE_KEYS = ("kind", "name", "latitude", "longitude") + tuple(
+    f for f in storages.STORAGE_FIELDS if f not in ("site", "accept_automatically", "description")
 )
 MAX_EXTRA_LISTINGS = 200
 RADIUS_FACTOR_RANGE = (Decimal("0.1"), Decimal("10"))
@@ -68,6 +59,12 @@ def _number(field: str, value: Any, low: Decimal, high: Decimal) -> Decimal:
 
 def _coordinate(field: str, value: Any, limit: int) -> float:
     return float(_number(field, value, Decimal(-limit), Decimal(limit)))
+
+
+def _clean_name(name: Any, path: str) -> str:
+    if name is not None and (not isinstance(name, str) or len(name) > 200 or "\x00" in name):
+        raise invalid(f"{path}.name", _("At most 200 characters."))
+    return (name or "").strip()
 
 
 def _clean_listing(kind: str, data: Any, path: str) -> dict[str, Any]:
@@ -95,10 +92,7 @@ def _clean_listing(kind: str, data: Any, path: str) -> dict[str, Any]:
             cleaned["materials"] = [m.key for m in materials]
     except DomainError as exc:
         raise invalid(f"{path}.{exc.field}" if exc.field else path, exc.message) from None
-    name = data.get("name")
-    if name is not None and (not isinstance(name, str) or len(name) > 200 or "\x00" in name):
-        raise invalid(f"{path}.name", _("At most 200 characters."))
-    cleaned["name"] = (name or "").strip()
+    cleaned["name"] = _clean_name(data.get("name"), path)
     for key in ("quantity", "min_lot", "max_distance_km"):
         cleaned[key] = None if terms[key] is None else str(terms[key])
     for key in ("available_from", "available_until"):
@@ -124,10 +118,7 @@ def _clean_storage(data: Any, path: str) -> dict[str, Any]:
         }
     except DomainError as exc:
         raise invalid(f"{path}.{exc.field}" if exc.field else path, exc.message) from None
-    name = data.get("name")
-    if name is not None and (not isinstance(name, str) or len(name) > 200 or "\x00" in name):
-        raise invalid(f"{path}.name", _("At most 200 characters."))
-    cleaned["name"] = (name or "").strip()
+    cleaned["name"] = _clean_name(data.get("name"), path)
     cleaned["materials"] = sorted(m.key for m in terms["materials"])
     cleaned["capacity"] = str(terms["capacity"])
     cleaned["unit"] = str(terms["unit"])
