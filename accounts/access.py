@@ -121,7 +121,7 @@ def require_organisation_admin(user: User, organisation: Organisation) -> None:
     if not Membership.objects.filter(
         user=user, organisation=organisation, role=Membership.Role.ADMIN
     ).exists():
-        raise forbidden("Only the organisation's administrators can change this.")
+        raise forbidden(_("Only the organisation's administrators can change this."))
 
 
 def visible_organisations(user: User | AnonymousUser) -> QuerySet[Organisation]:

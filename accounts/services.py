@@ -287,32 +287,36 @@ def _clean_contact(field: str, value: Any) -> str:
         return ""
     if field == "contact_name":
         if len(text) > 200:
-            raise invalid(field, "At most 200 characters.")
+            raise invalid(field, _("At most 200 characters."))
     elif field == "phone":
         digits = sum(ch.isdigit() for ch in text)
         if len(text) > 40 or not PHONE_PATTERN.fullmatch(text):
-            raise invalid(field, "Digits, spaces, brackets, dashes and a leading + only (at most 40).")
+            raise invalid(field, _("Digits, spaces, brackets, dashes and a leading + only (at most 40)."))
         if not PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]:
-            raise invalid(field, f"A phone number has {PHONE_DIGITS[0]} to {PHONE_DIGITS[1]} digits.")
+            raise invalid(
+                field,
+                _("A phone number has %(min)s to %(max)s digits.")
+                % {"min": PHONE_DIGITS[0], "max": PHONE_DIGITS[1]},
+            )
     elif field == "email":
         try:
             validate_email(text)
         except ValidationError:
-            raise invalid(field, "Enter a valid e-mail address.") from None
+            raise invalid(field, _("Enter a valid e-mail address.")) from None
         if len(text) > 254:
-            raise invalid(field, "At most 254 characters.")
+            raise invalid(field, _("At most 254 characters."))
     elif field == "website":
         if "://" not in text:
             text = f"https://{text}"
         try:
             URLValidator(schemes=["http", "https"])(text)
         except ValidationError:
-            raise invalid(field, "Enter a valid http(s) address.") from None
+            raise invalid(field, _("Enter a valid http(s) address.")) from None
         if len(text) > 300:
-            raise invalid(field, "At most 300 characters.")
+            raise invalid(field, _("At most 300 characters."))
     elif field == "bin":
         if not BIN_PATTERN.fullmatch(text):
-            raise invalid(field, "A BIN is exactly 12 digits.")
+            raise invalid(field, _("A BIN is exactly 12 digits."))
     return text
 
 
@@ -327,7 +331,7 @@ def organisation_contacts_update(*, organisation: Organisation, actor: User, **f
     require_organisation_admin(actor, organisation)
     unknown = sorted(set(fields) - set(Organisation.CONTACT_FIELDS))
     if unknown:
-        raise invalid(unknown[0], "Unknown field.")
+        raise invalid(unknown[0], _("Unknown field."))
     cleaned = {field: _clean_contact(field, value) for field, value in fields.items()}
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     changed = sorted(field for field, value in cleaned.items() if getattr(organisation, field) != value)

@@ -146,11 +146,15 @@ def speaking_for(user: User | AnonymousUser, proposal: Proposal) -> Organisation
 def _clean_body(body: object) -> str:
     text = ("" if body is None else str(body)).strip()
     if not text:
-        raise invalid("body", "Write a message of 1 to 5,000 characters.")
+        raise invalid("body", _("Write a message of 1 to 5,000 characters."))
     if len(text) > BODY_MAX_CHARS:
-        raise invalid("body", f"At most {BODY_MAX_CHARS:,} characters (this one has {len(text):,}).")
+        raise invalid(
+            "body",
+            _("At most %(max)s characters (this one has %(n)s).")
+            % {"max": f"{BODY_MAX_CHARS:,}", "n": f"{len(text):,}"},
+        )
     if "\x00" in text:
-        raise invalid("body", "A message cannot contain a null character.")
+        raise invalid("body", _("A message cannot contain a null character."))
     return text
 
 

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from accounts.access import member_organisation_ids
+from accounts.access import is_authority, member_organisation_ids
 from accounts.cleaning import clean_decimal
 from accounts.errors import conflict, forbidden, invalid, not_found
 from accounts.services import event_record
@@ -578,6 +578,8 @@ def delivery_record(
     piece deal, tonnes for bulk) or, for bulk, ``mass_t``. Refused beyond the agreed amount plus
     the tolerance (``DELIVERY_TOLERANCE``)."""
     if not set(member_organisation_ids(actor)) & {deal.offer.organisation_id, deal.need.organisation_id}:
+        if is_authority(actor):  # the municipality sees every deal, but records no delivery
+            raise forbidden(_("Only the two parties record deliveries."))
         raise not_found()
     amount = delivery_amount(deal=deal, quantity=quantity, mass_t=mass_t)
     if date > timezone.localdate():

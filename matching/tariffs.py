@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.access import pk_or_404, require_authority
 from accounts.errors import conflict, invalid, not_found
@@ -105,30 +106,30 @@ def economics_of(flow, *, tariff: Tariff | None, viewer=None, view=None) -> dict
 def _clean_version(value: Any, *, exclude_pk: int | None = None) -> str:
     version = ("" if value is None else str(value)).strip()
     if not version or len(version) > 40:
-        raise invalid("version", "A version of 1 to 40 characters is required.")
+        raise invalid("version", _("A version of 1 to 40 characters is required."))
     same = Tariff.objects.filter(version__iexact=version)
     if exclude_pk is not None:
         same = same.exclude(pk=exclude_pk)
     if same.exists():
-        raise invalid("version", f"A tariff {version!r} exists already.")
+        raise invalid("version", _("A tariff %(version)s exists already.") % {"version": repr(version)})
     return version
 
 
 def _clean_rate(field: str, value: Any) -> Decimal:
     if value is None or isinstance(value, bool) or str(value).strip() == "":
-        raise invalid(field, "A number is required.")
+        raise invalid(field, _("A number is required."))
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise invalid(field, "A number is required.") from None
+        raise invalid(field, _("A number is required.")) from None
     if not number.is_finite():
-        raise invalid(field, "A finite number is required.")
+        raise invalid(field, _("A finite number is required."))
     if number < 0:
-        raise invalid(field, "Must be zero or more.")
+        raise invalid(field, _("Must be zero or more."))
     if number > MAX_RATE:
-        raise invalid(field, f"At most {MAX_RATE}.")
+        raise invalid(field, _("At most %(max)s.") % {"max": MAX_RATE})
     if number != number.quantize(economics.KZT_QUANTUM):
-        raise invalid(field, "At most two decimal places (tiyn).")
+        raise invalid(field, _("At most two decimal places (tiyn)."))
     return number.quantize(economics.KZT_QUANTUM)
 
 
@@ -161,10 +162,10 @@ def tariff_update(*, tariff: Tariff, actor: User, **fields: Any) -> Tariff:
     require_authority(actor)
     tariff = Tariff.objects.select_for_update().get(pk=tariff.pk)
     if tariff.is_published:
-        raise conflict("A published tariff is immutable; draft a new version instead.")
+        raise conflict(_("A published tariff is immutable; draft a new version instead."))
     unknown = sorted(set(fields) - {"version", *RATE_FIELDS})
     if unknown:
-        raise invalid(unknown[0], "This field cannot be edited.")
+        raise invalid(unknown[0], _("This field cannot be edited."))
     cleaned: dict[str, Any] = {}
     if "version" in fields:
         cleaned["version"] = _clean_version(fields["version"], exclude_pk=tariff.pk)
@@ -187,7 +188,7 @@ def tariff_publish(*, tariff: Tariff, actor: User) -> Tariff:
     if not Tariff.objects.filter(pk=tariff.pk, status=Tariff.Status.DRAFT).update(
         status=Tariff.Status.PUBLISHED, published_at=now, published_by=actor
     ):
-        raise conflict("This tariff is published already.")
+        raise conflict(_("This tariff is published already."))
     # Lock the active tariff so two publications cannot both try to become active.
     list(Tariff.objects.select_for_update().filter(is_active=True))
     Tariff.objects.filter(is_active=True).update(is_active=False)

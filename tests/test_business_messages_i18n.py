@@ -32,6 +32,11 @@ MODULES = [
     "matching/explain.py",
     "matching/progress.py",
     "matching/reports/impact_report.py",
+    # Issue 11, the deal room: conversations, contacts, direct requests, tariffs.
+    "accounts/services.py",
+    "matching/conversations.py",
+    "matching/requests.py",
+    "matching/tariffs.py",
 ]
 GETTEXT = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext"}
 

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -187,7 +188,7 @@ class DealMessagesView(_ThreadView):
 
 
 class IsAuthority(permissions.BasePermission):
-    message = "Only the municipality can do this."
+    message = gettext_lazy("Only the municipality can do this.")
 
     def has_permission(self, request, view) -> bool:
         return bool(request.user and request.user.is_authenticated and is_authority(request.user))

@@ -155,6 +155,21 @@ def test_accept_accept_deliver_through_the_api(started, brewery, farm, outsider)
     )
 
 
+def test_the_municipality_sees_a_deal_but_gets_403_recording_a_delivery(started, brewery, farm, municipality):
+    # It may read every deal, so the refusal is a 403 (as for accept and terms), not a 404.
+    pid = Proposal.objects.get().pk
+    brewery.client().post(f"/api/v1/proposals/{pid}/accept/")
+    farm.client().post(f"/api/v1/proposals/{pid}/accept/")
+    deal = Deal.objects.get()
+    assert municipality.client().get(f"/api/v1/deals/{deal.pk}/").status_code == 200
+    today = timezone.localdate().isoformat()
+    response = municipality.client().post(
+        f"/api/v1/deals/{deal.pk}/deliveries/", {"date": today, "mass_t": "1"}, format="json"
+    )
+    assert response.status_code == 403 and response.json()["code"] == "forbidden"
+    assert not Delivery.objects.exists()
+
+
 @pytest.mark.parametrize(
     "body, field",
     [
