@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from .access import require_authority
 from .errors import invalid
-from .event_labels import action_label
+from .event_labels import ACTION_LABELS, action_label
 from .models import Event, Organisation
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -73,7 +73,8 @@ def event_filters(data: Mapping[str, Any]) -> EventFilters:
         if organisation is None:
             raise invalid("organisation", _("No such organisation."))
     action = str(data.get("action") or "").strip()
-    if action and not _ACTION.match(action):
+    if action and (not _ACTION.match(action) or action not in ACTION_LABELS):
+        # a well-formed code nothing writes (the schema's enum) is refused as a malformed one
         raise invalid("action", _("An action code such as deal.agreed is required."))
     filters = EventFilters(
         organisation=organisation,

@@ -76,6 +76,8 @@ def test_filters_by_organisation_action_and_dates(history, municipality, brewery
         ({"organisation": "1" * 40}, "organisation"),
         ({"action": "DROP TABLE"}, "action"),
         ({"action": "x" * 61}, "action"),
+        ({"action": "nope"}, "action"),  # well formed, but no such action is ever written
+        ({"action": "deal.nope"}, "action"),
         ({"from": "01.02.2026"}, "from"),
         ({"to": "2026-02-30"}, "to"),
         ({"from": "2026-03-01", "to": "2026-01-01"}, "to"),
