@@ -49,9 +49,9 @@ def event_record(
 def _clean_name(field: str, value: str | None, max_length: int) -> str:
     value = (value or "").strip()
     if not value:
-        raise invalid(field, "This field may not be blank.")
+        raise invalid(field, _("This field may not be blank."))
     if len(value) > max_length:
-        raise invalid(field, f"At most {max_length} characters.")
+        raise invalid(field, _("At most %(n)s characters.") % {"n": max_length})
     return value
 
 
@@ -61,7 +61,7 @@ def organisation_clean(*, name: str, kind: str, sector: str) -> tuple[str, str, 
     kind = clean_choice("kind", kind, Organisation.Kind.values)
     sector = clean_choice("sector", sector, Organisation.Sector.values)
     if Organisation.objects.filter(name__iexact=name).exists():
-        raise invalid("name", "An organisation with this name already exists.")
+        raise invalid("name", _("An organisation with this name already exists."))
     return name, kind, sector
 
 
@@ -112,7 +112,7 @@ def membership_add(
 def user_create(*, username: str, password: str, email: str = "") -> User:
     username = _clean_name("username", username, 150)
     if User.objects.filter(username__iexact=username).exists():
-        raise invalid("username", "A user with that username already exists.")
+        raise invalid("username", _("A user with that username already exists."))
     try:
         User.username_validator(username)
     except ValidationError as exc:
@@ -360,7 +360,7 @@ def organisation_public_profile_set(
     """
     require_organisation_admin(actor, organisation)
     if not isinstance(public_profile, bool):
-        raise invalid("public_profile", "Must be true or false.")
+        raise invalid("public_profile", _("Must be true or false."))
     if (
         Organisation.objects.filter(pk=organisation.pk)
         .exclude(public_profile=public_profile)
@@ -385,7 +385,7 @@ def organisation_settings_update(
     organisation page's form). ``public_profile=None`` leaves the opt-in as it is."""
     require_organisation_admin(actor, organisation)
     if public_profile is not None and not isinstance(public_profile, bool):
-        raise invalid("public_profile", "Must be true or false.")
+        raise invalid("public_profile", _("Must be true or false."))
     if contacts:
         organisation = organisation_contacts_update(organisation=organisation, actor=actor, **contacts)
     if public_profile is not None:
@@ -403,12 +403,12 @@ def _clean_coordinate(field: str, value: Any) -> Decimal:
     try:
         number = parse_decimal(value)
     except (InvalidOperation, ValueError, TypeError):
-        raise invalid(field, "A number is required.") from None
+        raise invalid(field, _("A number is required.")) from None
     if not number.is_finite():
-        raise invalid(field, "A finite number is required.")
+        raise invalid(field, _("A finite number is required."))
     limit = COORDINATE_LIMITS[field]
     if not -limit <= number <= limit:
-        raise invalid(field, f"Must be between -{limit} and {limit}.")
+        raise invalid(field, _("Must be between -%(limit)s and %(limit)s.") % {"limit": limit})
     return number.quantize(Decimal("0.000001"))
 
 
@@ -419,7 +419,7 @@ def _clean_site_fields(fields: dict[str, Any]) -> dict[str, Any]:
     if "address" in fields:
         address = (fields["address"] or "").strip()
         if len(address) > 300:
-            raise invalid("address", "At most 300 characters.")
+            raise invalid("address", _("At most 300 characters."))
         cleaned["address"] = address
     for coordinate in ("latitude", "longitude"):
         if coordinate in fields:
@@ -428,7 +428,7 @@ def _clean_site_fields(fields: dict[str, Any]) -> dict[str, Any]:
         cleaned["district"] = clean_choice("district", fields["district"] or District.OTHER, District.values)
     unknown = set(fields) - {"name", "address", "latitude", "longitude", "district"}
     if unknown:
-        raise invalid(sorted(unknown)[0], "Unknown field.")
+        raise invalid(sorted(unknown)[0], _("Unknown field."))
     return cleaned
 
 
@@ -437,7 +437,7 @@ def _ensure_unique_site_name(organisation: Organisation, name: str, exclude_pk: 
     if exclude_pk:
         same = same.exclude(pk=exclude_pk)
     if same.exists():
-        raise invalid("name", "Your organisation already has a site with this name.")
+        raise invalid("name", _("Your organisation already has a site with this name."))
 
 
 @transaction.atomic
@@ -488,7 +488,7 @@ def site_delete(*, site: Site, actor: User | None) -> None:
     try:
         site.delete()
     except (ProtectedError, RestrictedError):
-        raise conflict("This site has listings; close or move them first.") from None
+        raise conflict(_("This site has listings; close or move them first.")) from None
     event = Event(
         actor=actor if actor and actor.is_authenticated else None,
         organisation=organisation,

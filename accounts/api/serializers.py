@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from accounts.models import SELF_SERVICE_KINDS, District, Organisation, Site
@@ -75,7 +76,7 @@ class OrganisationContactsInputSerializer(StrictSerializer):
         )
         if unknown:
             raise serializers.ValidationError(
-                {unknown[0]: ["Unknown field; contacts and public_profile only."]}
+                {unknown[0]: [_("Unknown field; contacts and public_profile only.")]}
             )
         return attrs
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth import authenticate
 from django.utils import translation
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import BaseAuthentication
@@ -87,7 +88,7 @@ class RegisterView(AuthThrottleMixin, APIView):
         )
         # E-mails start in the request's language (Accept-Language); the profile can change it.
         user_language_record(user=user, language=translation.get_language() or "")
-        token, _ = Token.objects.get_or_create(user=user)
+        token, _created = Token.objects.get_or_create(user=user)
         body = {"user": user, "organisation": org, "token": token.key}
         return Response(RegisterOutputSerializer(body).data, status=status.HTTP_201_CREATED)
 
@@ -109,10 +110,11 @@ class TokenView(AuthThrottleMixin, APIView):
         )
         if getattr(request, "axes_locked_out", False):
             # django-axes refused: too many failed log-ins for this account or from this address.
-            raise Throttled(detail="Too many failed log-in attempts; try again later.")
+            raise Throttled(detail=_("Too many failed log-in attempts; try again later."))
         if user is None or not user.is_active:
-            raise ValidationError({"non_field_errors": ["Unable to log in with the credentials provided."]})
-        token, _ = Token.objects.get_or_create(user=user)
+            refusal = _("Unable to log in with the credentials provided.")
+            raise ValidationError({"non_field_errors": [refusal]})
+        token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
 
