@@ -97,6 +97,12 @@ class MatchRun(models.Model):
     def __str__(self) -> str:
         return f"Run #{self.pk} ({self.status})"
 
+    @property
+    def time_step(self) -> str:
+        """The periods the run splits its horizon into (issue 13); runs queued before time
+        buckets stored none and keep the aggregate model: ``none``."""
+        return str((self.parameters or {}).get("time_step", "none"))
+
 
 class ProposalStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed")

@@ -195,8 +195,7 @@ class MatchRunSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=[(step, step) for step in TIME_STEPS]))
     def get_time_step(self, run: MatchRun) -> str:
-        # as the worker reads it (matching.runs.execute): no time step stored means none
-        return str((run.parameters or {}).get("time_step", "none"))
+        return run.time_step
 
     @extend_schema_field(MatchRunStatsSerializer)
     def get_stats(self, run: MatchRun) -> dict:

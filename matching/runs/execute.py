@@ -88,8 +88,7 @@ def _solve_and_write(*, run: MatchRun, token: str) -> str:
             time_limit_s=float(run.parameters.get("time_limit_s", settings.MATCHING_SOLVER_TIME_LIMIT_S)),
             radius_factor=float(run.parameters.get("radius_factor", 1.0)),
             extra_listings=run.parameters.get("extra_listings"),
-            # Runs queued before issue 13 have no time step: they keep the aggregate model.
-            time_step=str(run.parameters.get("time_step", "none")),
+            time_step=run.time_step,
         )
         progress(
             run_id=run_id,
