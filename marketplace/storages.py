@@ -162,7 +162,6 @@ def _current(storage: Storage) -> dict[str, Any]:
     return current
 
 
-@transaction.atomic
 def _require_room_for_bookings(storage: Storage, capacity: Decimal | None) -> None:
     """A yard's capacity may not go below what agreed deals and accepted proposals hold in it from
     today on: they were accepted on that room (matching lends the figure, see ``extensions``)."""
@@ -184,6 +183,7 @@ def _require_room_for_bookings(storage: Storage, capacity: Decimal | None) -> No
         )
 
 
+@transaction.atomic
 def storage_update(*, storage: Storage, actor: User | None, **fields: Any) -> Storage:
     """Change a yard's fields (a partial update validated as a whole) and/or its status."""
     storage = Storage.objects.select_for_update().select_related("site", "organisation").get(pk=storage.pk)

@@ -357,3 +357,13 @@ def test_a_yard_no_flow_holds_may_shrink_freely(market, yard_owner):
     assert answer.status_code == 200, answer.content
     yard.refresh_from_db()
     assert yard.capacity == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_yards_update_is_one_transaction_of_its_own(brewery, farm, yard_owner):
+    # outside any test transaction (PostgreSQL refuses a row lock outside one): the lock and the
+    # checks run inside the service's own transaction
+    f.ensure_factor_set()
+    yard = panel_yard(yard_owner, capacity="60")
+    updated = storages.storage_update(storage=yard, actor=yard_owner.user, capacity="50")
+    assert updated.capacity == 50 and Storage.objects.get(pk=yard.pk).capacity == 50
