@@ -3,9 +3,9 @@
 A what-if run is solved like any run but publishes nothing. Its ``parameters`` may scale every
 listing's radius (``radius_factor``), change the circuity or the objective, and add hypothetical
 offers, needs and storage yards at given coordinates (``extra_listings``), validated by the same
-rules as real ones (``marketplace.listing_rules``, ``marketplace.storages``). The cleaned parameters are stored on the run as JSON;
-``matching.snapshot`` turns the hypothetical listings and yards into engine inputs with negative ids, which
-can never collide with a real listing's.
+rules as real ones (``marketplace.listing_rules``, ``marketplace.storages``). The cleaned
+parameters are stored on the run as JSON; ``matching.snapshot`` turns the hypothetical listings
+and yards into engine inputs with negative ids, which can never collide with a real listing's.
 """
 
 from __future__ import annotations
