@@ -231,7 +231,8 @@ class Proposal(FlowFields):
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Issue 13: [{"period_start": "YYYY-MM-DD", "quantity": "<decimal in unit>"}] summing to
-    # ``quantity`` (empty for a run with time_step none); it seeds the deal's delivery plan.
+    # ``quantity`` (one entry, the horizon's start, for a run with time_step none); it seeds the
+    # deal's delivery plan, except a none run's single period (not a delivery date).
     schedule = models.JSONField(default=list, blank=True)
     # A flow through a storage yard: when the material enters it (same shape as ``schedule``).
     via_storage = models.ForeignKey(

@@ -814,9 +814,10 @@ def deal_plan(*, deal: Deal, today: date | None = None) -> list[plan.PlanRow] | 
     terms = deal.terms
     if terms is None or not terms.has_schedule:
         # Issue 13: without an agreed schedule, the proposal's schedule (a run's periods) seeds
-        # the plan, one delivery per period.
+        # the plan, one delivery per period. A run with time_step none has one period, the
+        # whole horizon: that is no delivery date, so it seeds nothing.
         schedule = deal.proposal.schedule
-        if not schedule:
+        if not schedule or deal.proposal.run.time_step == "none":
             return None
         entries = plan.seeded_plan(
             schedule=[
@@ -858,7 +859,7 @@ def deliveries_remind_overdue(*, today: date | None = None) -> list[int]:
     seeded = (Q(terms__isnull=True) | Q(terms__schedule_every="")) & ~Q(proposal__schedule=[])
     deals = (
         Deal.objects.filter(agreed_schedule | seeded)
-        .select_related("terms", "proposal")
+        .select_related("terms", "proposal__run")
         .prefetch_related("deliveries")
         .order_by("id")
     )

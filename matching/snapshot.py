@@ -549,10 +549,14 @@ def _schedule_json(entries: tuple[tuple[date, int], ...], *, unit: str) -> list[
     return rows
 
 
-def proposal_timing(flow: engine.Flow, *, unit: str) -> dict[str, Any]:
-    """A flow's schedule, storage yard and storage schedule as proposal fields (issue 13)."""
+def proposal_timing(flow: engine.Flow, *, unit: str, horizon_start: date) -> dict[str, Any]:
+    """A flow's schedule, storage yard and storage schedule as proposal fields (issue 13).
+
+    A run with ``time_step`` ``none`` has one period, the whole horizon: its flows carry no
+    schedule, and their proposals one entry, at the horizon's start, with the whole quantity (so
+    that every proposal's schedule sums to its quantity)."""
     return {
-        "schedule": _schedule_json(flow.schedule, unit=unit),
+        "schedule": _schedule_json(flow.schedule or ((horizon_start, flow.quantity),), unit=unit),
         "via_storage_id": flow.via_storage,
         "storage_schedule": _schedule_json(flow.storage_schedule, unit=unit),
     }

@@ -205,7 +205,7 @@ def write_results(
                 "mass_t": mass_t,
                 "distance_km": distance_km,
                 "current_destination": destination,
-                **proposal_timing(flow, unit=unit),
+                **proposal_timing(flow, unit=unit, horizon_start=run.horizon_start),
                 **impact.as_dict(),
             }
         )

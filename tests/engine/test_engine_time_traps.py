@@ -231,3 +231,56 @@ def test_an_lp_too_large_to_build_falls_back_to_the_network_without_blends(monke
     assert solution.diverted_kg == 100_000
     assert solution.bound is not None and solution.bound >= 600_000
     assert solution.stats["gap"] > 0
+
+
+def test_a_kilogram_is_never_traded_for_transport_when_a_level_is_fixed_in_the_mip() -> None:
+    """Found from outside (stop 15): a 20 t lot through a yard came out at 19,999 kg, reported as
+    proven. The component has minimum lots, so its levels are re-solved as a MIP, and the
+    waste level was fixed with a relative slack of 1e-7 — 1.2 kg of 12,020,000 — which the
+    transport level spent on a shorter route. With integer units the slack is now below one."""
+    sludge = MaterialSpec(
+        "sewage_sludge",
+        "t",
+        None,
+        Decimal("1.0"),
+        Decimal("417"),
+        Decimal("20"),
+        Decimal("189"),
+        baseline_kg_per_t=(("incineration", Decimal("59")),),
+        moisture_pct=Decimal("80"),
+        nitrogen_pct_dry=Decimal("4"),
+        c_to_n=Decimal("8"),
+        max_storage_days=30,
+    )
+    key = sludge.key
+    works = dataclasses.replace(
+        offer(26, key, 2500, "t", "month", lat=43.42, lon=76.98), min_lot=Decimal(20), group="ili"
+    )
+    lot = offer(53, key, 20, "t", "once", date(2027, 1, 25), date(2027, 1, 31), lat=56.0, lon=73.0)
+    fields = dataclasses.replace(
+        need(21, (key,), 12000, "t", "year", lat=43.45, lon=77.02, max_distance_km=Decimal(50)),
+        min_lot=Decimal(20),
+    )
+    farm = need(
+        42,
+        (key,),
+        20,
+        "t",
+        "once",
+        date(2027, 2, 1),
+        date(2027, 2, 7),
+        lat=56.03,
+        lon=73.0,
+        max_distance_km=Decimal(30),
+    )
+    depot = yard(13, (key,), 1000, lat=56.015, lon=73.0, handling_kg_co2e_per_t=Decimal(0))
+    problem = dataclasses.replace(
+        timed_problem((works, lot), (fields, farm), (sludge,), step="week", storages=(depot,)),
+        horizon_start=date(2026, 12, 3),
+    )
+    solution = solve(problem)
+    assert solution.diverted_kg == 12_020_000
+    assert solution.proven_optimal and solution.bound == 12_020_000
+    assert sorted((f.offer_id, f.need_id, f.quantity) for f in solution.flows if f.need_id == 42) == [
+        (53, 42, 20_000)
+    ]

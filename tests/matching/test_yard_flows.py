@@ -194,9 +194,13 @@ def test_a_bulk_schedule_is_in_tonnes_and_sums_to_the_quantity(grain_proposal):
     assert proposal.via_storage_id is None and proposal.storage_schedule == []
 
 
-def test_a_flow_without_periods_has_an_empty_schedule(grain_market, run_now):
-    run_now(time_step="none")
-    assert all(p.schedule == [] and p.via_storage_id is None for p in Proposal.objects.all())
+def test_a_run_without_periods_schedules_each_proposal_whole_at_the_horizon_start(grain_market, run_now):
+    run = run_now(time_step="none")
+    proposals = list(Proposal.objects.all())
+    assert proposals
+    for p in proposals:
+        assert p.schedule == [{"period_start": run.horizon_start.isoformat(), "quantity": str(p.quantity)}]
+        assert schedule_total(p.schedule) == p.quantity and p.via_storage_id is None
 
 
 # --- the yard owner's acceptance ------------------------------------------------------------
@@ -281,6 +285,16 @@ def test_the_schedule_seeds_the_deals_delivery_plan_one_delivery_per_period(grai
     assert plan[0].overdue and not plan[1].overdue
     body = brewery.client().get(f"/api/v1/deals/{deal.pk}/").json()
     assert [row["quantity"] for row in body["plan"]] == ["400.000", "600.000"]
+
+
+def test_a_run_without_periods_seeds_no_delivery_plan(grain_market, run_now, brewery, farm):
+    run_now(time_step="none")
+    proposal = Proposal.objects.get()
+    accept(brewery, proposal)
+    accept(farm, proposal)
+    deal = Deal.objects.get()
+    assert services.deal_plan(deal=deal) is None
+    assert brewery.client().get(f"/api/v1/deals/{deal.pk}/").json()["plan"] is None
 
 
 def test_a_smaller_agreed_quantity_is_spread_over_the_schedule_exactly():
