@@ -816,8 +816,8 @@ def deal_plan(*, deal: Deal, today: date | None = None) -> list[plan.PlanRow] | 
         # Issue 13: without an agreed schedule, the proposal's schedule (a run's periods) seeds
         # the plan, one delivery per period. A run with time_step none has one period, the
         # whole horizon: that is no delivery date, so it seeds nothing.
-        schedule = deal.proposal.schedule
-        if not schedule or deal.proposal.run.time_step == "none":
+        schedule, run = deal.proposal.schedule, deal.proposal.run
+        if not schedule or (run is not None and run.time_step == "none"):
             return None
         entries = plan.seeded_plan(
             schedule=[
