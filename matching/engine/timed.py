@@ -18,19 +18,25 @@ yard legs):
   offer can send and the need can receive.
 * **Yard flows.** Material of offer ``o`` enters yard ``y`` in bucket ``e`` (``u``) and leaves it
   for need ``n`` in a later bucket ``t`` (``v``), with ``may_wait(e → t)`` and the yard available
-  in every bucket from ``e`` to ``t``. Each leg is checked against one end's limit: offer → yard
-  within the offer's maximum distance (if any), yard → need within the need's. The stock at the
+  in every bucket from ``e`` to ``t``. The whole route offer → yard → need is held to the need's
+  maximum distance and the offer's (if any), as a direct delivery is: a leg longer than its
+  end's limit gives no entry or exit, and a pair whose two legs together are too long is
+  *barred* in the lot (see below). The stock at the
   end of every bucket (all that entered at or before it and leaves after it) stays within the
   yard's capacity (tonnes by mass, or pieces) less what agreed deals and reserving proposals
   already hold there (``StorageInput.booked``). Perishable materials never enter a yard.
-* **Declines and yards.** A declined pair goes neither direct nor through any yard; a triple the
-  yard's owner declined (``declined_storage_triples``) not through that yard. In a lot (yard,
-  material, entry bucket) where some entering offers are *barred* from some leaving needs, the
-  units must still pair up offer → need without a barred pair: Hall's condition, one row per
-  set S of barred offers (what S brings in ≤ what the needs that some offer of S may serve take
-  out; beyond ``HALL_MAX_OFFERS`` barred offers in one lot, the stricter single row over all of
-  them and the needs none of them bars). Such lots are paired by a max flow, not first in
-  first out (:func:`_pair_lot`); after rounding, what cannot be paired is trimmed.
+* **Declines, route limits and yards.** A declined pair goes neither direct nor through any
+  yard; a triple the yard's owner declined (``declined_storage_triples``) not through that yard;
+  a pair whose route through the yard is too long not through it. In a lot (yard, material,
+  entry bucket) where some entering offers are *barred* from some leaving needs, the units must
+  still pair up offer → need without a barred pair: Hall's condition — one row per distinct
+  barred set when those sets form a chain (route limits alone, with no supplier's limit, always
+  do: an offer further from the yard is barred from every need a nearer one is), else one row
+  per set S of barred offers (what S brings in ≤ what the needs that some offer of S may serve
+  take out; beyond ``HALL_MAX_OFFERS`` barred offers in one lot, the stricter single row over
+  all of them and the needs none of them bars, and the component is not proven). Such lots are
+  paired by a max flow, not first in first out (:func:`_pair_lot`); after rounding, what cannot
+  be paired is trimmed.
 * **Recipes** bound the mass mix a need receives over the horizon (linear constraints, see
   :func:`_recipe_rows`); a need with a quality bound takes no material lacking the properties.
 
@@ -278,9 +284,36 @@ def _yard_exclusions(prep: Prepared, net: _Net) -> dict[tuple[int, int], set[int
     return out
 
 
+def _route_exclusions(prep: Prepared, net: _Net) -> dict[tuple[int, int], set[int]]:
+    """(offer position, yard index) → need positions the whole route offer → yard → need would
+    take beyond the need's maximum distance or the offer's (when set), as a direct delivery may
+    not. Each leg alone is already within its end's limit (:func:`_yard_legs`)."""
+    leg1: dict[int, dict[int, float]] = {}
+    for o, y, _, d in net.entries:
+        leg1.setdefault(y, {})[o] = d
+    leg2: dict[int, dict[int, float]] = {}
+    for y, _, _, n, _, d in net.exits:
+        leg2.setdefault(y, {})[n] = d
+    out: dict[tuple[int, int], set[int]] = {}
+    for y in sorted(set(leg1) & set(leg2)):
+        offers = np.array(sorted(leg1[y]), dtype=np.int64)
+        needs = np.array(sorted(leg2[y]), dtype=np.int64)
+        d1 = np.array([leg1[y][o] for o in offers.tolist()], dtype=np.float64)
+        d2 = np.array([leg2[y][n] for n in needs.tolist()], dtype=np.float64)
+        route = d1[:, None] + d2[None, :]
+        limit = np.minimum(prep.need_max_km[needs][None, :], prep.offer_max_km[offers][:, None])
+        too_far = route > limit
+        for i in np.flatnonzero(too_far.any(axis=1)).tolist():
+            out[(int(offers[i]), y)] = set(needs[too_far[i]].tolist())
+    return out
+
+
 def _barred_lots(prep: Prepared, net: _Net) -> None:
-    """Fill ``net.barred``: per lot, the entering offers barred from some leaving need."""
+    """Fill ``net.barred``: per lot, the entering offers barred from some leaving need (a
+    decline, or a route longer than a maximum distance)."""
     excluded = _yard_exclusions(prep, net)
+    for pair, needs in _route_exclusions(prep, net).items():
+        excluded.setdefault(pair, set()).update(needs)
     if not excluded:
         return
     leaving: dict[tuple[int, str, int], set[int]] = {}
@@ -300,9 +333,32 @@ def _barred_lots(prep: Prepared, net: _Net) -> None:
 HALL_MAX_OFFERS = 6
 
 
+def _chain(bars: dict[int, frozenset[int]]) -> list[frozenset[int]] | None:
+    """The distinct barred sets of a lot, smallest first, when each contains the one before (a
+    chain, as route limits give: an offer further from the yard is barred from every need a
+    nearer one is); ``None`` otherwise."""
+    sets = sorted(set(bars.values()), key=lambda s: (len(s), sorted(s)))
+    if all(a < b for a, b in zip(sets, sets[1:], strict=False)):
+        return sets
+    return None
+
+
+def _hall_exact(bars: dict[int, frozenset[int]]) -> bool:
+    """Whether :func:`_hall_rows` states Hall's condition exactly for this lot."""
+    return len(bars) <= HALL_MAX_OFFERS or _chain(bars) is not None
+
+
 def _hall_rows(bars: dict[int, frozenset[int]]) -> list[tuple[list[int], frozenset[int]]]:
-    """(offers S, needs T) rows of a barred lot: Σ_S in ≤ Σ out − Σ_T out (T: barred by all of S)."""
+    """(offers S, needs T) rows of a barred lot: Σ_S in ≤ Σ out − Σ_T out (T: barred by all of S).
+
+    When the barred sets form a chain, one row per distinct set B suffices, with S the offers
+    barred from all of B and T = B: any set of offers can reach what its least barred member can,
+    so the largest set with that reach is the only one to check. Otherwise one row per subset
+    of the barred offers, up to ``HALL_MAX_OFFERS`` of them; beyond, the stricter single row."""
     offers = sorted(bars)
+    chain = _chain(bars) if len(offers) > 1 else None
+    if chain is not None:
+        return [([o for o in offers if bars[o] >= common], common) for common in chain]
     if len(offers) > HALL_MAX_OFFERS:
         return [(offers, frozenset().union(*bars.values()))]
     rows = []
@@ -1641,7 +1697,7 @@ def _hall_stricter(net: _Net, comp: _Comp) -> bool:
     """Some barred lot of the component has more than ``HALL_MAX_OFFERS`` barred offers: its single
     stricter row may cut off feasible flows, so the component's optimum is not proven."""
     yards = set(comp.yards)
-    return any(lot[0] in yards and len(bars) > HALL_MAX_OFFERS for lot, bars in net.barred.items())
+    return any(lot[0] in yards and not _hall_exact(bars) for lot, bars in net.barred.items())
 
 
 def _unproven_if_stricter(prep: Prepared, net: _Net, comp: _Comp, res: _Result) -> None:

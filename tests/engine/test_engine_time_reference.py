@@ -102,7 +102,8 @@ def random_problem(seed: int) -> Problem:
                 recipe=recipe,
                 lat=lat,
                 lon=lon,
-                max_distance_km=Decimal(rng.randint(8, 40)),
+                # a yard's route is held to this whole: long enough for some routes to fit
+                max_distance_km=Decimal(rng.randint(8, 60)),
             )
         )
     for k in range(rng.choice((0, 1, 1, 2))):
@@ -128,9 +129,15 @@ def check_feasible(problem: Problem, solution) -> None:
     """Every flow on its own terms: schedules, yard stocks, recipes (exact arithmetic)."""
     mats: dict[str, Any] = {m.key: m for m in problem.materials}
     mass: dict[int, dict[str, Fraction]] = {}
+    offer_max = {o.id: o.max_distance_km for o in problem.offers}
+    need_max = {n.id: n.max_distance_km for n in problem.needs}
     for f in solution.flows:
         assert f.quantity > 0
         assert sum(q for _, q in f.schedule) == f.quantity
+        # the whole route (both legs through a yard) within the need's and the offer's limits
+        assert f.distance_km <= float(need_max[f.need_id] or 0) + 1e-9
+        limit = offer_max[f.offer_id]
+        assert limit is None or f.distance_km <= float(limit) + 1e-9
         if f.via_storage is not None:
             assert sum(q for _, q in f.storage_schedule) == f.quantity
             assert f.legs_km is not None and abs(sum(f.legs_km) - f.distance_km) < 1e-9
@@ -222,3 +229,51 @@ def test_over_time_the_same_input_in_any_order_gives_the_same_flows(seed: int) -
         storages=tuple(rng.sample(problem.storages, len(problem.storages))),
     )
     assert solve(shuffled) == solve(problem)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_route_limits_through_a_yard_match_the_path_formulation_beyond_the_subset_rows(seed: int) -> None:
+    """Ten straw offers at growing distances from one yard (no supplier's limit) and three
+    builders with different limits: the barred sets of the lot form a chain, stated exactly by
+    one Hall row per set — more barred offers than the subset rows (``HALL_MAX_OFFERS``) cover."""
+    from matching.engine.timed import HALL_MAX_OFFERS
+
+    rng = random.Random(7000 + seed)
+    offers = [
+        tb.offer(
+            i + 1,
+            "straw",
+            Decimal(rng.randint(2, 9)),
+            "t",
+            "once",
+            date(2026, 3, 2),
+            date(2026, 3, 31),
+            lat=43.25 + 0.02 * i + rng.uniform(0, 0.01),
+            lon=76.90,
+        )
+        for i in range(10)
+    ]
+    needs = [
+        tb.need(
+            100 + j,
+            ("straw",),
+            Decimal(rng.randint(8, 20)),
+            "t",
+            "once",
+            date(2026, 5, 4),
+            date(2026, 5, 31),
+            lat=43.24,
+            lon=76.90 + 0.03 * j,
+            max_distance_km=Decimal(rng.randint(12, 45)),
+        )
+        for j in range(3)
+    ]
+    depot = tb.yard(9, ("straw",), rng.randint(20, 60), lat=43.245, lon=76.905)
+    problem = tb.timed_problem(offers, needs, MATS, step="month", storages=(depot,))
+    solution = solve(problem)
+    assert solution.proven_optimal, seed
+    check_feasible(problem, solution)
+    ref = reference(problem)
+    assert solution.diverted_kg == pytest.approx(ref.waste_kg, abs=1e-6), seed
+    assert solution.tkm * 1000 == pytest.approx(ref.kgkm, rel=2e-4, abs=1e-2), seed
+    assert len(offers) > HALL_MAX_OFFERS and any(f.via_storage == 9 for f in solution.flows), seed

@@ -284,3 +284,28 @@ def test_a_kilogram_is_never_traded_for_transport_when_a_level_is_fixed_in_the_m
     assert sorted((f.offer_id, f.need_id, f.quantity) for f in solution.flows if f.need_id == 42) == [
         (53, 42, 20_000)
     ]
+
+
+def test_a_route_through_a_yard_is_held_to_the_receivers_limit_as_a_whole() -> None:
+    """Found from outside (stop 15): a need with a 30 km limit was offered material that came
+    1,358 km to a yard 2 km from it (each leg was checked against its own end's limit only)."""
+    builder = need(
+        2,
+        (PANEL.key,),
+        60,
+        "piece",
+        "once",
+        date(2026, 9, 1),
+        date(2026, 12, 31),
+        max_distance_km=Decimal(30),
+    )
+    depot = yard(7, (PANEL.key,), 400, lat=43.255, lon=76.95)
+
+    def flows(lat: float):
+        panels = offer(1, PANEL.key, 60, "piece", "once", date(2026, 6, 1), date(2026, 6, 30), lat=lat)
+        return solve(timed_problem((panels,), (builder,), (PANEL,), storages=(depot,))).flows
+
+    # 0.25° of latitude ≈ 36 km by road to the yard: route too long; 0.1° ≈ 15 km: fits
+    assert flows(43.25 + 0.25) == ()
+    (flow,) = flows(43.25 + 0.1)
+    assert flow.via_storage == 7 and flow.distance_km <= 30

@@ -112,7 +112,8 @@ def reference(problem: Problem) -> Reference:
                     continue
                 l1 = road_km(o.lat, o.lon, y.lat, y.lon, c)
                 l2 = road_km(y.lat, y.lon, n.lat, n.lon, c)
-                if l1 > omax or l2 > float(n.max_distance_km) or supply[i] == 0 or demand[j] == 0:
+                # the whole route within both limits, as a direct delivery
+                if l1 + l2 > min(omax, float(n.max_distance_km)) or supply[i] == 0 or demand[j] == 0:
                     continue
                 active = set(
                     buckets.covering(_day(y.available_from, lo_day), _day(y.available_until, hi_day))
