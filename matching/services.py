@@ -817,7 +817,8 @@ def deal_plan(*, deal: Deal, today: date | None = None) -> list[plan.PlanRow] | 
         # the plan, one delivery per period. A run with time_step none has one period, the
         # whole horizon: that is no delivery date, so it seeds nothing.
         schedule = deal.proposal.schedule
-        if not schedule or deal.proposal.run.time_step == "none":
+        run = deal.proposal.run  # none for a direct request: no run's periods to seed from
+        if not schedule or run is None or run.time_step == "none":
             return None
         entries = plan.seeded_plan(
             schedule=[
