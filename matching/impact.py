@@ -13,7 +13,9 @@ For mass m (t) and road distance d (km) of one flow whose residue today goes to 
   ``other_use``, whose current use already displaces virgin material
 - treatment            = m × treatment factor
 - transport            = m × d × road-freight factor
-- net                  = baseline avoided + substitution avoided − treatment − transport
+- storage              = m × the storage yard's handling factor (kg CO2e per tonne entering
+  the yard) for a flow through a yard; zero for a direct flow
+- net                  = baseline avoided + substitution avoided − treatment − transport − storage
 
 Every component is quantised to :data:`IMPACT_QUANTUM` kg with :data:`IMPACT_ROUNDING`, and the
 net is the sum of the quantised components, so a stored impact can be recomputed from its
@@ -230,6 +232,7 @@ _NUMBER_FIELDS = (
     "substitution_avoided_kg",
     "treatment_kg",
     "transport_kg",
+    "storage_kg",
     "net_kg",
 )
 
@@ -241,8 +244,9 @@ class Impact:
     ``baseline`` is the flow's fate (its current destination); a sum of flows with different
     fates has :data:`MIXED_BASELINE`, and :meth:`zero` has ``None``. ``baseline_avoided_kg`` is
     the avoided emission of that fate and ``landfill_avoided_kg`` the part of it that is landfill
-    methane. The constructor checks that ``net_kg`` equals baseline avoided + substitution −
-    treatment − transport and that the landfill part agrees with the fate, so a stored row that
+    methane. ``storage_kg`` is the handling at a storage yard (0 for a direct flow). The
+    constructor checks that ``net_kg`` equals baseline avoided + substitution − treatment −
+    transport − storage and that the landfill part agrees with the fate, so a stored row that
     was edited by hand cannot pass as an impact.
     """
 
@@ -252,6 +256,7 @@ class Impact:
     substitution_avoided_kg: Decimal
     treatment_kg: Decimal
     transport_kg: Decimal
+    storage_kg: Decimal
     net_kg: Decimal
 
     def __post_init__(self) -> None:
@@ -265,6 +270,7 @@ class Impact:
                 + self.substitution_avoided_kg
                 - self.treatment_kg
                 - self.transport_kg
+                - self.storage_kg
             )
         if expected != self.net_kg:
             raise ValueError(f"net_kg {self.net_kg} is not the sum of its components ({expected})")
@@ -280,18 +286,23 @@ class Impact:
     @classmethod
     def zero(cls) -> Impact:
         """The impact of no flow at all; the start value for a sum."""
-        return cls(None, _ZERO, _ZERO, _ZERO, _ZERO, _ZERO, _ZERO)
+        return cls(None, _ZERO, _ZERO, _ZERO, _ZERO, _ZERO, _ZERO, _ZERO)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Impact:
-        """Rebuild an impact from :meth:`as_dict` output (values as Decimal, int or str)."""
+        """Rebuild an impact from :meth:`as_dict` output (values as Decimal, int or str).
+
+        A dict stored before storage handling was counted has no ``storage_kg``: it is 0."""
         return cls(
             baseline=data.get("baseline"),
-            **{name: Decimal(str(data[name])) for name in _NUMBER_FIELDS},
+            **{
+                name: Decimal(str(data.get(name, 0) if name == "storage_kg" else data[name]))
+                for name in _NUMBER_FIELDS
+            },
         )
 
     def as_dict(self) -> dict[str, Any]:
-        """``baseline`` and the six figures by their API and model field names (SPEC §5 ``impact``)."""
+        """``baseline`` and the seven figures by their API and model field names (SPEC §5 ``impact``)."""
         return {item.name: getattr(self, item.name) for item in fields(self)}
 
     def __add__(self, other: object) -> Impact:
@@ -316,16 +327,24 @@ class Impact:
 
 
 def flow_impact(
-    *, mass_t: Decimal, distance_km: Decimal, current_destination: str, factors: FlowFactors
+    *,
+    mass_t: Decimal,
+    distance_km: Decimal,
+    current_destination: str,
+    factors: FlowFactors,
+    handling_kg_co2e_per_t: Decimal = _ZERO,
 ) -> Impact:
     """Avoided emissions of moving ``mass_t`` tonnes over ``distance_km`` road km (SPEC §4),
     away from ``current_destination`` (the flow's fate and so its ``baseline``).
+    ``handling_kg_co2e_per_t`` is the storage yard's handling factor for a flow through a yard
+    (every tonne of it enters the yard); a direct flow leaves it at 0.
 
     Each component is quantised once, from the full-precision product, and the net is the sum
     of the quantised components.
     """
     mass = _non_negative("mass_t", mass_t)
     distance = _non_negative("distance_km", distance_km)
+    handling = _non_negative("handling_kg_co2e_per_t", handling_kg_co2e_per_t)
     avoided_per_t = factors.avoided_kg_per_t(current_destination)
     substitution_per_t = factors.substitution_kg_per_t_for(current_destination)
     with localcontext(_CONTEXT):
@@ -333,7 +352,8 @@ def flow_impact(
         substitution = _quantise(mass * substitution_per_t)
         treatment = _quantise(mass * factors.treatment_kg_per_t)
         transport = _quantise(mass * distance * factors.road_freight_kg_per_tkm)
-        net = baseline + substitution - treatment - transport
+        storage = _quantise(mass * handling)
+        net = baseline + substitution - treatment - transport - storage
     return Impact(
         baseline=current_destination,
         baseline_avoided_kg=baseline,
@@ -341,6 +361,7 @@ def flow_impact(
         substitution_avoided_kg=substitution,
         treatment_kg=treatment,
         transport_kg=transport,
+        storage_kg=storage,
         net_kg=net,
     )
 

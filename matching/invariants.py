@@ -211,10 +211,15 @@ def _mismatch(
     distance_km: Decimal,
     destination: str,
     factors,
+    handling: Decimal | None,
 ) -> str | None:
     try:
         expected = flow_impact(
-            mass_t=mass_t, distance_km=distance_km, current_destination=destination, factors=factors
+            mass_t=mass_t,
+            distance_km=distance_km,
+            current_destination=destination,
+            factors=factors,
+            handling_kg_co2e_per_t=handling or Decimal(0),
         ).as_dict()
     except (TypeError, ValueError) as exc:
         return f"{label} #{pk}: its impact cannot be recomputed ({exc})"
@@ -230,7 +235,15 @@ def _mismatch(
 
 def _flow_impacts_recompute(model, label: str) -> Iterator[str]:
     factors = _Factors()
-    fields = ("mass_t", "distance_km", "current_destination", "factor_set_id", "material_id", *IMPACT_FIELDS)
+    fields = (
+        "mass_t",
+        "distance_km",
+        "current_destination",
+        "factor_set_id",
+        "material_id",
+        "storage_handling_kg_co2e_per_t",
+        *IMPACT_FIELDS,
+    )
     for row in model.objects.only(*fields).order_by("id").iterator(chunk_size=2000):
         message = _mismatch(
             label,
@@ -240,6 +253,7 @@ def _flow_impacts_recompute(model, label: str) -> Iterator[str]:
             distance_km=row.distance_km,
             destination=row.current_destination,
             factors=factors.get(row.factor_set_id, row.material_id),
+            handling=row.storage_handling_kg_co2e_per_t,
         )
         if message:
             yield message
@@ -264,6 +278,7 @@ def _delivery_impacts_recompute() -> Iterator[str]:
             "deal__current_destination",
             "deal__factor_set_id",
             "deal__material_id",
+            "deal__storage_handling_kg_co2e_per_t",
         )
         .order_by("id")
     )
@@ -277,6 +292,7 @@ def _delivery_impacts_recompute() -> Iterator[str]:
             distance_km=deal.distance_km,
             destination=deal.current_destination,
             factors=factors.get(deal.factor_set_id, deal.material_id),
+            handling=deal.storage_handling_kg_co2e_per_t,
         )
         if message:
             yield message
@@ -321,6 +337,7 @@ _COPIED_FIELDS = (
     "current_destination",
     "baseline",
     "factor_set_id",
+    "storage_handling_kg_co2e_per_t",
 )
 
 

@@ -125,7 +125,8 @@ class ImpactFields(models.Model):
 
     ``baseline`` is the fate the flow was counted against (the offer's current destination
     when the impact was computed); ``landfill_avoided_kg`` is ``baseline_avoided_kg`` when that
-    fate is landfill and 0 otherwise.
+    fate is landfill and 0 otherwise. ``storage_kg`` is the handling at a storage yard (0 for a
+    direct flow, and for rows stored before handling was counted).
     """
 
     baseline = models.CharField(max_length=20)
@@ -134,6 +135,7 @@ class ImpactFields(models.Model):
     substitution_avoided_kg = models.DecimalField(max_digits=18, decimal_places=3)
     treatment_kg = models.DecimalField(max_digits=18, decimal_places=3)
     transport_kg = models.DecimalField(max_digits=18, decimal_places=3)
+    storage_kg = models.DecimalField(max_digits=18, decimal_places=3, default=0)
     net_kg = models.DecimalField(max_digits=18, decimal_places=3)
 
     class Meta:
@@ -146,6 +148,7 @@ class ImpactFields(models.Model):
         "substitution_avoided_kg",
         "treatment_kg",
         "transport_kg",
+        "storage_kg",
         "net_kg",
     )
     IMPACT_FIELDS = ("baseline", *IMPACT_KEYS)
@@ -167,6 +170,12 @@ class FlowFields(ImpactFields):
     current_destination = models.CharField(max_length=20)
     factor_set = models.ForeignKey(
         "marketplace.FactorSet", on_delete=models.PROTECT, related_name="%(class)ss"
+    )
+    # The storage yard's handling factor (kg CO₂e per t entering it) that ``storage_kg`` was
+    # computed with, taken from the run's snapshot; null for a direct flow. A deal copies it from
+    # its proposal, so recomputed impacts (new terms, deliveries) keep the factor the run used.
+    storage_handling_kg_co2e_per_t = models.DecimalField(
+        max_digits=10, decimal_places=3, null=True, blank=True
     )
 
     class Meta:

@@ -292,6 +292,8 @@ def _deal_create(proposal: Proposal, actor) -> Deal:
             factors=flow_factors_for(
                 proposal.factor_set.factors.filter(material=proposal.material).first(), proposal.factor_set
             ),
+            # the yard's handling as the run counted it (not the yard's factor of today)
+            handling_kg_co2e_per_t=proposal.storage_handling_kg_co2e_per_t,
         ).as_dict()
     deal = Deal.objects.create(
         proposal=proposal,
@@ -305,6 +307,7 @@ def _deal_create(proposal: Proposal, actor) -> Deal:
         distance_km=proposal.distance_km,
         current_destination=proposal.current_destination,
         factor_set=proposal.factor_set,
+        storage_handling_kg_co2e_per_t=proposal.storage_handling_kg_co2e_per_t,
         agreed_at=timezone.now(),
         **impact,
     )
@@ -620,6 +623,7 @@ def delivery_record(
         factors=flow_factors_for(
             locked.factor_set.factors.filter(material=locked.material).first(), locked.factor_set
         ),
+        handling_kg_co2e_per_t=locked.storage_handling_kg_co2e_per_t,
     )
     delivery = Delivery.objects.create(
         deal=locked, date=date, quantity=amount, mass_t=mass, recorded_by=actor, **impact.as_dict()
@@ -730,6 +734,7 @@ KEPT_FIELDS = (
     "current_destination",
     "schedule",
     "storage_schedule",
+    "storage_handling_kg_co2e_per_t",
     *Proposal.IMPACT_KEYS,
 )
 

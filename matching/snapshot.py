@@ -563,8 +563,19 @@ def proposal_timing(flow: engine.Flow, *, unit: str, horizon_start: date) -> dic
 
 
 def impact_of(
-    *, mass_t: Decimal, distance_km: Decimal, current_destination: str, factors: FlowFactors
+    *,
+    mass_t: Decimal,
+    distance_km: Decimal,
+    current_destination: str,
+    factors: FlowFactors,
+    handling_kg_co2e_per_t: Decimal | None = None,
 ) -> Impact:
+    """The impact of one flow; ``handling_kg_co2e_per_t`` is the yard's handling factor for a
+    flow through a storage yard (``None``, a direct flow or a yard without one: 0)."""
     return flow_impact(
-        mass_t=mass_t, distance_km=distance_km, current_destination=current_destination, factors=factors
+        mass_t=mass_t,
+        distance_km=distance_km,
+        current_destination=current_destination,
+        factors=factors,
+        handling_kg_co2e_per_t=handling_kg_co2e_per_t or Decimal(0),
     )

@@ -244,7 +244,17 @@ class ImpactSerializer(serializers.Serializer):
     )
     treatment_kg = serializers.DecimalField(max_digits=18, decimal_places=3)
     transport_kg = serializers.DecimalField(max_digits=18, decimal_places=3)
-    net_kg = serializers.DecimalField(max_digits=18, decimal_places=3)
+    storage_kg = serializers.DecimalField(
+        max_digits=18,
+        decimal_places=3,
+        help_text="Handling at the storage yard (its factor × mass) for a flow through a yard; "
+        "0 for a direct flow.",
+    )
+    net_kg = serializers.DecimalField(
+        max_digits=18,
+        decimal_places=3,
+        help_text="baseline_avoided_kg + substitution_avoided_kg − treatment_kg − transport_kg − storage_kg.",
+    )
 
 
 class _ImpactMixin(serializers.Serializer):

@@ -97,6 +97,7 @@ class FiguresSerializer(serializers.Serializer):
     substitution_avoided_kg = _decimal()
     treatment_kg = _decimal()
     transport_kg = _decimal()
+    storage_kg = _decimal("Handling at storage yards, of the flows through one.")
     net_kg = _decimal()
     pieces = serializers.IntegerField(help_text="Pieces, of the records agreed in pieces (0 if none).")
     records = serializers.IntegerField(help_text="Proposals, deals or deliveries counted (by basis).")

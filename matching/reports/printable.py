@@ -97,6 +97,7 @@ def printable_context(*, user: User | AnonymousUser, params: ReportParams) -> di
             "substitution_t": _tonnes(totals["substitution_avoided_kg"]),
             "treatment_t": _tonnes(totals["treatment_kg"]),
             "transport_t": _tonnes(totals["transport_kg"]),
+            "storage_t": _tonnes(totals["storage_kg"]),
         },
         "by_material": _with_tonnes(by_material),
         "by_sector": _with_tonnes(by_sector),
@@ -119,6 +120,7 @@ def _with_tonnes(report: dict[str, Any]) -> dict[str, Any]:
             "substitution_t": _tonnes(figures["substitution_avoided_kg"]),
             "treatment_t": _tonnes(figures["treatment_kg"]),
             "transport_t": _tonnes(figures["transport_kg"]),
+            "storage_t": _tonnes(figures["storage_kg"]),
         }
 
     return {**report, "rows": [convert(row) for row in report["rows"]], "totals": convert(report["totals"])}

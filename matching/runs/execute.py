@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.services import event_record
 from config.logs import log_context
-from marketplace.models import Material
+from marketplace.models import Material, Storage
 from marketplace.units import kg_to_tonnes
 
 from .. import compare, copy_write, diagnostics, engine, notifications, services, solver_workers
@@ -139,6 +139,19 @@ def _solve(problem: engine.Problem) -> engine.Solution:
     return engine.solve(problem, workers=workers) if workers > 1 else engine.solve(problem)
 
 
+def _handling_factors(*, solution: engine.Solution, problem: engine.Problem | None) -> dict[int, Decimal]:
+    """The handling factor (kg CO₂e per t entering) of every storage yard the solution's flows
+    pass through: the one the engine was given (``problem``'s yards), else the yard's stored one,
+    read in one query; a yard without a factor has 0."""
+    given = {yard.id: yard.handling_kg_co2e_per_t for yard in problem.storages} if problem is not None else {}
+    wanted = {flow.via_storage for flow in solution.flows if flow.via_storage is not None}
+    missing = wanted - given.keys()
+    if missing:
+        for pk, value in Storage.objects.filter(pk__in=missing).values_list("pk", "handling_kg_co2e_per_t"):
+            given[pk] = value if value is not None else Decimal(0)
+    return {pk: given[pk] for pk in wanted}
+
+
 @transaction.atomic
 def write_results(
     *,
@@ -166,17 +179,20 @@ def write_results(
         return False
     materials = {m.key: m for m in Material.objects.all()}
     factors = factors_by_material(run.factor_set)
+    handling = _handling_factors(solution=solution, problem=problem)
     rows: list[dict[str, object]] = []
     records: list[compare.FlowRecord] = []
     net_kg = Decimal(0)
     for flow in solution.flows:
         destination = destinations[flow.offer_id]
         quantity, unit, mass_t, distance_km = flow_amounts(flow)
+        yard_handling = None if flow.via_storage is None else handling[flow.via_storage]
         impact = impact_of(
             mass_t=mass_t,
             distance_km=distance_km,
             current_destination=destination,
             factors=factors[flow.material],
+            handling_kg_co2e_per_t=yard_handling,
         )
         net_kg += impact.net_kg
         records.append(
@@ -206,6 +222,7 @@ def write_results(
                 "distance_km": distance_km,
                 "current_destination": destination,
                 **proposal_timing(flow, unit=unit, horizon_start=run.horizon_start),
+                "storage_handling_kg_co2e_per_t": yard_handling,
                 **impact.as_dict(),
             }
         )

@@ -111,6 +111,7 @@ def test_a_proposal_carries_the_contract_fields(started, brewery):
         "substitution_avoided_kg",
         "treatment_kg",
         "transport_kg",
+        "storage_kg",
         "net_kg",
     }
     assert row["impact"]["baseline"] == row["current_destination"] == "landfill"

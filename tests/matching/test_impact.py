@@ -18,6 +18,7 @@ from matching.impact import (
     DESTINATIONS,
     IMPACT_METHOD,
     IMPACT_QUANTUM,
+    IMPACT_ROUNDING,
     MIXED_BASELINE,
     FlowFactors,
     Impact,
@@ -112,6 +113,7 @@ def test_spent_grain_over_eighteen_km_matches_the_hand_computation():
         "substitution_avoided_kg": D("15000"),
         "treatment_kg": D("0"),
         "transport_kg": D("274.401"),
+        "storage_kg": D("0"),
         "net_kg": D("104550") + D("15000") - D("0") - D("274.401"),
     }
     assert impact.net_kg == D("119275.599")
@@ -151,6 +153,7 @@ def test_supply_already_in_other_use_earns_neither_a_baseline_nor_substitution()
         "substitution_avoided_kg": D("0"),
         "treatment_kg": D("0"),
         "transport_kg": D("274.401"),
+        "storage_kg": D("0"),
         "net_kg": D("-274.401"),
     }
 
@@ -355,7 +358,7 @@ def test_a_sum_of_flows_with_different_fates_has_a_mixed_baseline():
 
 def test_an_impact_whose_net_is_not_the_sum_of_its_parts_is_refused():
     with pytest.raises(ValueError, match="not the sum of its components"):
-        Impact("landfill", D("10"), D("10"), D("5"), D("1"), D("1"), net_kg=D("14"))
+        Impact("landfill", D("10"), D("10"), D("5"), D("1"), D("1"), D("0"), net_kg=D("14"))
 
 
 @pytest.mark.parametrize(
@@ -372,7 +375,63 @@ def test_an_impact_whose_landfill_part_disagrees_with_its_fate_is_refused(
     baseline, baseline_kg, landfill_kg, message
 ):
     with pytest.raises(ValueError, match=message):
-        Impact(baseline, baseline_kg, landfill_kg, D("0"), D("0"), D("0"), net_kg=baseline_kg)
+        Impact(baseline, baseline_kg, landfill_kg, D("0"), D("0"), D("0"), D("0"), net_kg=baseline_kg)
+
+
+def test_handling_at_a_storage_yard_is_mass_times_its_factor_and_lowers_the_net():
+    direct = flow_impact(
+        mass_t=D("200"), distance_km=D("18"), current_destination="landfill", factors=SPENT_GRAIN
+    )
+    through_yard = flow_impact(
+        mass_t=D("200"),
+        distance_km=D("18"),
+        current_destination="landfill",
+        factors=SPENT_GRAIN,
+        handling_kg_co2e_per_t=D("10"),
+    )
+
+    assert direct.storage_kg == D("0")
+    assert through_yard.storage_kg == D("2000.000")
+    assert through_yard.net_kg == direct.net_kg - D("2000")
+    assert (direct + through_yard).storage_kg == D("2000")
+    assert through_yard.as_dict()["storage_kg"] == D("2000.000")
+
+
+def test_handling_is_quantised_once_half_even():
+    impact = flow_impact(
+        mass_t=D("0.0005"),
+        distance_km=D("0"),
+        current_destination="unknown",
+        factors=SPENT_GRAIN,
+        handling_kg_co2e_per_t=D("5"),
+    )
+
+    assert impact.storage_kg == D("0.002")  # 0.0025 to even
+    with pytest.raises(ValueError, match="handling_kg_co2e_per_t must not be negative"):
+        flow_impact(
+            mass_t=D("1"),
+            distance_km=D("0"),
+            current_destination="landfill",
+            factors=SPENT_GRAIN,
+            handling_kg_co2e_per_t=D("-1"),
+        )
+
+
+def test_an_impact_stored_before_storage_handling_loads_with_none():
+    impact = flow_impact(
+        mass_t=D("10"), distance_km=D("3"), current_destination="landfill", factors=SPENT_GRAIN
+    )
+    old = {k: str(v) for k, v in impact.as_dict().items() if k != "storage_kg"}
+
+    loaded = Impact.from_dict(old)
+
+    assert loaded == impact and loaded.storage_kg == D("0")
+    assert Impact.zero().storage_kg == D("0")
+
+
+def test_an_impact_that_leaves_out_its_storage_handling_from_the_net_is_refused():
+    with pytest.raises(ValueError, match="not the sum of its components"):
+        Impact("landfill", D("10"), D("10"), D("5"), D("1"), D("1"), D("2"), net_kg=D("13"))
 
 
 def test_an_impact_round_trips_through_its_dict_with_its_baseline():
@@ -394,21 +453,30 @@ factor_values = st.decimals(min_value=0, max_value=10000, places=2, allow_nan=Fa
     landfill=factor_values,
     substitution=factor_values,
     treatment=factor_values,
+    handling=factor_values,
 )
 def test_every_impact_sits_on_the_quantum_grid_and_nets_exactly(
-    mass, distance, landfill, substitution, treatment
+    mass, distance, landfill, substitution, treatment, handling
 ):
     factors = FlowFactors(landfill, substitution, treatment, ROAD)
 
-    impact = flow_impact(mass_t=mass, distance_km=distance, current_destination="landfill", factors=factors)
+    impact = flow_impact(
+        mass_t=mass,
+        distance_km=distance,
+        current_destination="landfill",
+        factors=factors,
+        handling_kg_co2e_per_t=handling,
+    )
 
     for name, value in impact.as_dict().items():
         assert name == "baseline" or value == value.quantize(IMPACT_QUANTUM)
+    assert impact.storage_kg == (mass * handling).quantize(IMPACT_QUANTUM, rounding=IMPACT_ROUNDING)
     assert impact.net_kg == (
         impact.baseline_avoided_kg
         + impact.substitution_avoided_kg
         - impact.treatment_kg
         - impact.transport_kg
+        - impact.storage_kg
     )
 
 

@@ -67,6 +67,7 @@ def test_rows_and_totals_carry_the_baseline_avoided_of_every_fate(mixed):
         + totals["substitution_avoided_kg"]
         - totals["treatment_kg"]
         - totals["transport_kg"]
+        - totals["storage_kg"]
     )
 
 
