@@ -202,7 +202,12 @@ def test_a_lot_that_cannot_pair_fully_is_paired_as_far_as_it_goes() -> None:
     from matching.engine.timed import _hall_rows, _pair_lot
 
     bars = {1: frozenset({3}), 2: frozenset({3})}
-    assert _hall_rows(bars) == [([1], frozenset({3})), ([2], frozenset({3})), ([1, 2], frozenset({3}))]
+    # one barred set (a chain of one): the row over both offers implies each one's own
+    assert _hall_rows(bars) == [([1, 2], frozenset({3}))]
+    assert _hall_rows({1: frozenset({3}), 2: frozenset({4})}) == [
+        ([1], frozenset({3})),
+        ([2], frozenset({4})),
+    ]
     # 1 and 2 may not reach 3: only 4's 10 units pair; 3's 20 stay unpaired (trimmed after rounding)
     pairs = _pair_lot([(1, 15), (2, 15)], [(5, 3, 20), (6, 4, 10)], bars)
     assert all(n == 4 for _, n, _, _ in pairs) and sum(q for *_, q in pairs) == 10
@@ -241,17 +246,24 @@ def test_random_declines_never_come_back_through_a_yard(seed: int, rounded: bool
 
 @pytest.mark.parametrize("barred", [6, 7])
 def test_a_lot_with_more_barred_offers_than_hall_rows_is_not_claimed_proven(barred: int) -> None:
-    """Up to HALL_MAX_OFFERS barred offers in one lot the rows are exact; beyond, one stricter row
-    stands in for them, so the answer stays feasible but is no longer claimed optimal."""
+    """Up to HALL_MAX_OFFERS barred offers in one lot the rows are exact; beyond, unless the barred
+    sets form a chain, one stricter row stands in for them, so the answer stays feasible but is
+    no longer claimed optimal."""
     from matching.engine.timed import HALL_MAX_OFFERS
 
     assert HALL_MAX_OFFERS == 6
     offers = [panels(i, 10, lat=43.24 + i / 1000) for i in range(1, 9)]
     needs = [builder(20, 40), builder(21, 40)]
-    triples = frozenset((i, 20, 7) for i in range(1, barred + 1))
+    # odd offers barred from 20, even ones from 21: the sets {20} and {21} do not nest
+    triples = frozenset((i, 20 + (i + 1) % 2, 7) for i in range(1, barred + 1))
     solution = solve(problem(offers, needs, [yard(7, 200)], declined_storage_triples=triples))
     for flow in solution.flows:
         assert (flow.offer_id, flow.need_id, flow.via_storage) not in triples
     assert solution.proven_optimal is (barred <= HALL_MAX_OFFERS)
     if not solution.proven_optimal:
         assert solution.bound is not None and solution.stats["gap"] >= 0
+    # every one of them barred from 20 alone: a chain, one exact row however many they are
+    chained = frozenset((i, 20, 7) for i in range(1, barred + 1))
+    solution = solve(problem(offers, needs, [yard(7, 200)], declined_storage_triples=chained))
+    assert solution.proven_optimal
+    assert all((f.offer_id, f.need_id, f.via_storage) not in chained for f in solution.flows)
