@@ -332,19 +332,20 @@ def flow_impact(
     distance_km: Decimal,
     current_destination: str,
     factors: FlowFactors,
-    handling_kg_co2e_per_t: Decimal = _ZERO,
+    handling_kg_co2e_per_t: Decimal | None = None,
 ) -> Impact:
     """Avoided emissions of moving ``mass_t`` tonnes over ``distance_km`` road km (SPEC §4),
     away from ``current_destination`` (the flow's fate and so its ``baseline``).
     ``handling_kg_co2e_per_t`` is the storage yard's handling factor for a flow through a yard
-    (every tonne of it enters the yard); a direct flow leaves it at 0.
+    (every tonne of it enters the yard); ``None`` — a direct flow, or a yard without a factor —
+    counts 0.
 
     Each component is quantised once, from the full-precision product, and the net is the sum
     of the quantised components.
     """
     mass = _non_negative("mass_t", mass_t)
     distance = _non_negative("distance_km", distance_km)
-    handling = _non_negative("handling_kg_co2e_per_t", handling_kg_co2e_per_t)
+    handling = _non_negative("handling_kg_co2e_per_t", handling_kg_co2e_per_t or _ZERO)
     avoided_per_t = factors.avoided_kg_per_t(current_destination)
     substitution_per_t = factors.substitution_kg_per_t_for(current_destination)
     with localcontext(_CONTEXT):

@@ -219,7 +219,7 @@ def _mismatch(
             distance_km=distance_km,
             current_destination=destination,
             factors=factors,
-            handling_kg_co2e_per_t=handling or Decimal(0),
+            handling_kg_co2e_per_t=handling,
         ).as_dict()
     except (TypeError, ValueError) as exc:
         return f"{label} #{pk}: its impact cannot be recomputed ({exc})"

@@ -577,5 +577,5 @@ def impact_of(
         distance_km=distance_km,
         current_destination=current_destination,
         factors=factors,
-        handling_kg_co2e_per_t=handling_kg_co2e_per_t or Decimal(0),
+        handling_kg_co2e_per_t=handling_kg_co2e_per_t,
     )
