@@ -356,7 +356,7 @@ def _hall_rows(bars: dict[int, frozenset[int]]) -> list[tuple[list[int], frozens
     so the largest set with that reach is the only one to check. Otherwise one row per subset
     of the barred offers, up to ``HALL_MAX_OFFERS`` of them; beyond, the stricter single row."""
     offers = sorted(bars)
-    chain = _chain(bars) if len(offers) > 1 else None
+    chain = _chain(bars)
     if chain is not None:
         return [([o for o in offers if bars[o] >= common], common) for common in chain]
     if len(offers) > HALL_MAX_OFFERS:
