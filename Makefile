@@ -14,6 +14,8 @@ $(STAMP): requirements.txt requirements-test.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-test.txt
+	@# the optimiser's network simplex kernel (C through ctypes; without a C compiler OR-Tools does it)
+	$(PY) -c "from matching.engine import netsimplex as n; print('network simplex kernel:', n.build() or 'no C compiler, OR-Tools solves every part')"
 	touch $(STAMP)
 
 # The embedded default: SQLite in the project folder, Celery tasks in-process, e-mails to files in

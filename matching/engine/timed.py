@@ -100,6 +100,7 @@ from ortools.math_opt.solvers import highs_pb2
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
+from . import netsimplex
 from .buckets import Buckets, is_perishable, make_buckets, may_wait, spread
 from .candidates import _climate_costs, candidate_arcs
 from .distance import DistanceProvider
@@ -627,11 +628,23 @@ class _Comp:
     exits: list[int]
 
 
+def _sorted_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for an ascending array, in linear time (the
+    variables' arc arrays have millions of entries: a hash or a sort costs seconds)."""
+    if not values.size:
+        return values[:0].astype(np.int64), np.zeros(0, dtype=np.int32)
+    first = np.empty(values.size, dtype=bool)
+    first[0] = True
+    np.not_equal(values[1:], values[:-1], out=first[1:])
+    inverse = np.cumsum(first, dtype=np.int32) - np.int32(1)
+    return values[first].astype(np.int64), inverse
+
+
 def _components(prep: Prepared, net: _Net, arcs: Any) -> list[_Comp]:
     n_o, n_n, n_y = len(prep.offers), len(prep.needs), len(net.yards)
     size = n_o + n_n + n_y
     # the arcs in use (a candidate arc may have variables in several buckets) link their ends
-    in_use = np.unique(net.x_arc) if net.x_arc.size else np.zeros(0, dtype=np.int64)
+    in_use = _sorted_unique(net.x_arc)[0]  # the variables are ordered by arc
     rows = np.concatenate(
         [
             arcs.offer[in_use],
@@ -813,6 +826,16 @@ def _solve_network(
     """
     if not decompose:
         return _expanded_flow(prep, net, arcs, comp.x, comp.offers, comp.needs)
+    warm_ok = (
+        prep.problem.objective == "divert_then_distance" and WARM_NETWORK_SIMPLEX and netsimplex.available()
+    )
+    if warm_ok and not (net.offer_once[comp.offers].any() or net.need_once[comp.needs].any()):
+        # periodic slots only: every part lies inside one bucket
+        try:
+            return _warm_buckets(prep, net, arcs, comp.x, workers)
+        except SolverFailure as exc:  # a pivot cap (cycling): OR-Tools solves the parts
+            log.warning("warm network simplex gave up (%s); OR-Tools solves the parts", exc)
+            warm_ok = False
     g = _Groups(prep, net, arcs, comp.x)
     if g.count == 1:
         return _expanded_flow(prep, net, arcs, comp.x, comp.offers, comp.needs)
@@ -875,6 +898,19 @@ def _solve_network(
         return solved[key]
 
     labels = [label for label in range(g.count) if cut_x[label + 1] > cut_x[label]]
+    if warm_ok:
+        # parts of periodic slots alone lie inside one bucket: warm-started bucket to bucket
+        has_once = np.zeros(g.count, dtype=bool)
+        has_once[lab_o[net.offer_once[g_offer]]] = True
+        has_once[lab_n[net.need_once[g_need]]] = True
+        warm = [label for label in labels if not has_once[label]]
+        if warm:
+            pos = np.sort(np.concatenate([ord_x[cut_x[label] : cut_x[label + 1]] for label in warm]))
+            try:
+                flows[pos] = _warm_buckets(prep, net, arcs, comp.x[pos], workers)
+                labels = [label for label in labels if has_once[label]]
+            except SolverFailure as exc:  # a pivot cap (cycling): OR-Tools solves those parts
+                log.warning("warm network simplex gave up (%s); OR-Tools solves the parts", exc)
     done = (
         _forked_parts(part, labels, np.diff(cut_x), workers)
         if workers > 1 and comp.x.size >= PARALLEL_MIN_VARIABLES
@@ -882,6 +918,69 @@ def _solve_network(
     )
     for label in labels:
         flows[ord_x[cut_x[label] : cut_x[label + 1]]] = done[label] if done is not None else part(label)
+    return flows
+
+
+#: solve the bucket-local parts of a plain component with the warm-started network simplex of
+#: :mod:`.netsimplex` (False: OR-Tools' min-cost flow on every part, as before; tests compare both)
+WARM_NETWORK_SIMPLEX = True
+#: the buckets of a plain component are cut into this many chains, each warm-started on its own
+#: (so that two workers can take one each; fixed, so the flows do not depend on ``workers``)
+WARM_CHAINS = 2
+
+
+def _warm_buckets(prep: Prepared, net: _Net, arcs: Any, xs: np.ndarray, workers: int) -> np.ndarray:
+    """Flows of the direct variables ``xs`` of a plain component's bucket-local parts (every
+    listing a periodic slot), bucket by bucket with one :class:`.netsimplex.WarmTransport` per
+    chain of consecutive buckets. Each bucket is solved to its lexicographic optimum over all of
+    its parts at once (they share no constraint, so that is the parts' optima together)."""
+    # ``xs`` ascending: the variables are ordered by arc (see _build), so their arcs are sorted
+    arc_ids, arc_of = _sorted_unique(net.x_arc[xs])
+    offer_ids, off_of = np.unique(arcs.offer[arc_ids], return_inverse=True)
+    need_ids, need_of = np.unique(arcs.need[arc_ids], return_inverse=True)
+    off_of, need_of = off_of.ravel(), need_of.ravel()
+    cost = arcs.cost[arc_ids].astype(np.int64)
+    waste = np.asarray(prep.offer_waste[offer_ids], dtype=bool)
+    xb = net.x_bucket[xs].astype(np.int16)  # a radix sort for small integers
+    order = np.argsort(xb, kind="stable").astype(np.int32)
+    buckets, starts = np.unique(xb[order], return_index=True)
+    del xb
+    ends = np.r_[starts[1:], order.size]
+    # two chains only where they can go to two workers (decided by size alone: same flows)
+    n_chains = min(WARM_CHAINS if xs.size >= PARALLEL_MIN_VARIABLES else 1, buckets.size)
+    chains = [c for c in np.array_split(np.arange(buckets.size), n_chains) if c.size]
+
+    def positions(k: int) -> np.ndarray:
+        return np.concatenate([order[starts[q] : ends[q]] for q in chains[k].tolist()])
+
+    def chain(k: int) -> np.ndarray:
+        """The flows of chain ``k``'s variables, in the order of :func:`positions`."""
+        solver = netsimplex.WarmTransport(offer_ids.size, need_ids.size, off_of, need_of, cost, waste)
+        out = []
+        for q in chains[k].tolist():
+            b = int(buckets[q])
+            idx = order[starts[q] : ends[q]]
+            enabled = np.zeros(arc_ids.size, dtype=bool)
+            enabled[arc_of[idx]] = True
+            on_o = np.zeros(offer_ids.size, dtype=bool)
+            on_o[off_of[arc_of[idx]]] = True
+            on_n = np.zeros(need_ids.size, dtype=bool)
+            on_n[need_of[arc_of[idx]]] = True
+            supply = np.where(on_o, net.offer_cap[offer_ids, b], 0).astype(np.int64)
+            demand = np.where(on_n, net.need_cap[need_ids, b], 0).astype(np.int64)
+            out.append(solver.solve(supply, demand, enabled)[arc_of[idx]])
+        log.debug("warm network simplex: chain %d, %d pivots", k, solver.pivots)
+        return np.concatenate(out)
+
+    labels = list(range(len(chains)))
+    done = (
+        _forked_parts(chain, labels, np.array([c.size for c in chains]), workers)
+        if workers > 1 and xs.size >= PARALLEL_MIN_VARIABLES
+        else None
+    )
+    flows = np.zeros(xs.size, dtype=np.int64)
+    for k in labels:
+        flows[positions(k)] = done[k] if done is not None else chain(k)
     return flows
 
 
