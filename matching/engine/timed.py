@@ -950,27 +950,28 @@ def _warm_buckets(prep: Prepared, net: _Net, arcs: Any, xs: np.ndarray, workers:
     n_chains = min(WARM_CHAINS if xs.size >= PARALLEL_MIN_VARIABLES else 1, buckets.size)
     chains = [c for c in np.array_split(np.arange(buckets.size), n_chains) if c.size]
 
-    def positions(k: int) -> np.ndarray:
-        return np.concatenate([order[starts[q] : ends[q]] for q in chains[k].tolist()])
-
     def chain(k: int) -> np.ndarray:
-        """The flows of chain ``k``'s variables, in the order of :func:`positions`."""
+        """Chain ``k``'s flows, sparse: the positions into ``xs`` that carry something (row 0)
+        and what they carry (row 1) — a worker sends back little."""
         solver = netsimplex.WarmTransport(offer_ids.size, need_ids.size, off_of, need_of, cost, waste)
         out = []
         for q in chains[k].tolist():
             b = int(buckets[q])
             idx = order[starts[q] : ends[q]]
+            arc = arc_of[idx]
             enabled = np.zeros(arc_ids.size, dtype=bool)
-            enabled[arc_of[idx]] = True
+            enabled[arc] = True
             on_o = np.zeros(offer_ids.size, dtype=bool)
-            on_o[off_of[arc_of[idx]]] = True
+            on_o[off_of[arc]] = True
             on_n = np.zeros(need_ids.size, dtype=bool)
-            on_n[need_of[arc_of[idx]]] = True
+            on_n[need_of[arc]] = True
             supply = np.where(on_o, net.offer_cap[offer_ids, b], 0).astype(np.int64)
             demand = np.where(on_n, net.need_cap[need_ids, b], 0).astype(np.int64)
-            out.append(solver.solve(supply, demand, enabled)[arc_of[idx]])
+            flow = solver.solve(supply, demand, enabled)[arc]
+            carry = np.flatnonzero(flow)
+            out.append(np.stack([idx[carry].astype(np.int64), flow[carry]]))
         log.debug("warm network simplex: chain %d, %d pivots", k, solver.pivots)
-        return np.concatenate(out)
+        return np.concatenate(out, axis=1)
 
     labels = list(range(len(chains)))
     done = (
@@ -980,7 +981,8 @@ def _warm_buckets(prep: Prepared, net: _Net, arcs: Any, xs: np.ndarray, workers:
     )
     flows = np.zeros(xs.size, dtype=np.int64)
     for k in labels:
-        flows[positions(k)] = done[k] if done is not None else chain(k)
+        carried = done[k] if done is not None else chain(k)
+        flows[carried[0]] = carried[1]
     return flows
 
 
