@@ -4,12 +4,13 @@
  *
  * Arrays (all owned by the caller, kept from one bucket to the next):
  *   tail, head [m]        arc ends; arcs >= art_base are artificial (2 per node: v->root, root->v)
- *   cost [LEVELS * m]     cost of level k of arc a at cost[k * m + a]
+ *   cost [m * LEVELS]     level k of arc a's cost at cost[a * LEVELS + k] (an arc's levels side by side)
  *   flow [m]              flow per arc (0 off the tree)
  *   in_tree [m]           whether the arc is in the spanning tree
  *   enabled [m]           whether the arc exists in this bucket (a disabled tree arc is cut)
  *   eligible [m]          whether the arc may enter the tree
- *   parent, pred, up, depth [n]; y [LEVELS * n]; first_child, next_sib, prev_sib [n]
+ *   parent, pred, up, depth [n]; first_child, next_sib, prev_sib [n]
+ *   y [n * LEVELS]        node v's potential of level k at y[v * LEVELS + k]
  *   supply [n]            this bucket's node supplies (they sum to zero)
  */
 #include <stdint.h>
@@ -93,13 +94,13 @@ static void potentials(i64 n, i64 m, i64 root, const i64 *cost, const i64 *paren
                        const u8 *up, const i64 *first_child, const i64 *next_sib, i64 *y, i64 *depth,
                        i64 *order, i64 *stack) {
     i64 count = preorder(root, first_child, next_sib, order, stack), idx, k;
-    for (k = 0; k < LEVELS; k++) y[k * n + root] = 0;
+    for (k = 0; k < LEVELS; k++) y[root * LEVELS + k] = 0;
     depth[root] = 0;
     for (idx = 1; idx < count; idx++) {
         i64 v = order[idx], a = pred[v], p = parent[v];
         depth[v] = depth[p] + 1;
         for (k = 0; k < LEVELS; k++) /* reduced cost cost + y_tail - y_head = 0 on a tree arc */
-            y[k * n + v] = up[v] ? y[k * n + p] - cost[k * m + a] : y[k * n + p] + cost[k * m + a];
+            y[v * LEVELS + k] = up[v] ? y[p * LEVELS + k] - cost[a * LEVELS + k] : y[p * LEVELS + k] + cost[a * LEVELS + k];
     }
 }
 
@@ -138,13 +139,13 @@ i64 ns_solve(i64 n, i64 m, i64 root, i64 art_base, const i64 *tail, const i64 *h
                 i64 t = tail[a], h = head[a];
                 int neg = 0;
                 for (k = 0; k < LEVELS; k++) {
-                    r[k] = cost[k * m + a] + y[k * n + t] - y[k * n + h];
+                    r[k] = cost[a * LEVELS + k] + y[t * LEVELS + k] - y[h * LEVELS + k];
                     if (r[k] != 0) {
                         i64 k2;
                         neg = r[k] < 0;
                         if (neg)
                             for (k2 = k + 1; k2 < LEVELS; k2++)
-                                r[k2] = cost[k2 * m + a] + y[k2 * n + t] - y[k2 * n + h];
+                                r[k2] = cost[a * LEVELS + k2] + y[t * LEVELS + k2] - y[h * LEVELS + k2];
                         break;
                     }
                 }
@@ -252,7 +253,7 @@ i64 ns_solve(i64 n, i64 m, i64 root, i64 art_base, const i64 *tail, const i64 *h
         depth[u_in] = depth[new_par] + 1;
         while (sp > 0) {
             i64 v2 = stack[--sp], c;
-            for (k = 0; k < LEVELS; k++) y[k * n + v2] += shift[k];
+            for (k = 0; k < LEVELS; k++) y[v2 * LEVELS + k] += shift[k];
             for (c = first_child[v2]; c != -1; c = next_sib[c]) {
                 depth[c] = depth[v2] + 1;
                 stack[sp++] = c;

@@ -67,11 +67,13 @@ PIVOTS_PER_SIZE = 20
 PIVOT_SLACK = 10_000
 
 SOURCE = Path(__file__).with_name("_netsimplex.c")
+#: no -march=native: the Dockerfile's build must run on any x86-64 (or arm64) host
+CFLAGS = ("-O2", "-std=c99", "-shared", "-fPIC")
 _LIB: list[Any] = []  # [ctypes.CDLL or None] once loading was tried
 
 
 def _library_path() -> tuple[str, list[Path]]:
-    digest = hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256(SOURCE.read_bytes() + " ".join(CFLAGS).encode()).hexdigest()[:16]
     name = f"_netsimplex-{digest}.so"
     places = [Path(p) for p in [os.environ.get("QAITA_NATIVE_DIR", "")] if p]
     places += [SOURCE.parent, Path(tempfile.gettempdir()) / "qaita-native"]
@@ -95,7 +97,7 @@ def build() -> Path | None:
             continue
         try:
             subprocess.run(
-                [compiler, "-O2", "-std=c99", "-shared", "-fPIC", "-o", tmp, str(SOURCE)],
+                [compiler, *CFLAGS, "-o", tmp, str(SOURCE)],
                 check=True,
                 capture_output=True,
                 timeout=120,
@@ -173,11 +175,11 @@ class WarmTransport:
         tail[art_base::2], head[art_base::2] = nodes, root  # v -> root
         tail[art_base + 1 :: 2], head[art_base + 1 :: 2] = root, nodes  # root -> v
         self.tail, self.head = tail, head
-        self.cost = cost_vec = np.zeros((LEVELS, m), np.int64)
-        cost_vec[0, art_base:] = 1
-        cost_vec[1, :m_real] = np.where(waste[offer], -1, 0)
-        cost_vec[2, :m_real] = -1
-        cost_vec[3, :m_real] = cost
+        self.cost = cost_vec = np.zeros((m, LEVELS), np.int64)  # an arc's levels side by side
+        cost_vec[art_base:, 0] = 1
+        cost_vec[:m_real, 1] = np.where(waste[offer], -1, 0)
+        cost_vec[:m_real, 2] = -1
+        cost_vec[:m_real, 3] = cost
         self.flow = np.zeros(m, np.int64)
         self.in_tree = np.zeros(m, np.uint8)
         self.enabled = np.ones(m, np.uint8)  # may stay in the tree in this bucket
@@ -203,7 +205,7 @@ class WarmTransport:
                 self.next_sib[kids[:-1]] = kids[1:]
                 self.prev_sib[kids[1:]] = kids[:-1]
         self.depth = np.zeros(n, np.int64)
-        self.y = np.zeros((LEVELS, n), np.int64)
+        self.y = np.zeros((n, LEVELS), np.int64)
         self.block = max(int(np.sqrt(m)), 16)  # block search: about √m arcs per block
         self.pos = np.zeros(1, np.int64)
         self.pivots = 0
