@@ -4,6 +4,8 @@ Usage::
 
     .venv/bin/python benchmarks/time_buckets_bench.py           # 5k × 5k pair, then 20k × 20k monthly
     .venv/bin/python benchmarks/time_buckets_bench.py --quick   # 5k × 5k pair only
+    .venv/bin/python benchmarks/time_buckets_bench.py --quick --plain --yards   # + without yards/recipes
+    .venv/bin/python benchmarks/time_buckets_bench.py --plain20k --workers 2    # 20k monthly network
 
 The 5k × 5k instance is ``benchmarks.instances.generate`` with the catalogue's blending
 properties and storage limits added (``shared/material-properties.csv``), 5 storage yards for
@@ -29,7 +31,11 @@ from decimal import Decimal
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from benchmarks.instances import InstanceShape, generate  # noqa: E402
-from matching.engine import Problem, solve  # noqa: E402
+from matching.engine import (  # noqa: E402
+    Problem,
+    solve,
+    timed,  # noqa: E402
+)
 from matching.engine.distance import GreatCircleDistance  # noqa: E402
 from matching.engine.problem import Recipe, StorageInput  # noqa: E402
 from matching.engine.timed import solve_timed  # noqa: E402
@@ -113,9 +119,12 @@ def instance(size: int, time_step: str) -> Problem:
 def run_one(size: int, variant: str, workers: int = 1) -> dict[str, object]:
     """``variant`` is a time step, or ``<time step>-plain``: the same listings without yards and
     recipes (the time-expanded network alone), or ``<time step>-yards``: without recipes (the
-    network and the yards' LP). ``workers`` > 1 calls the timed engine directly
-    with that many forked workers for the network parts (``solve`` does not pass ``workers`` on to
-    it yet)."""
+    network and the yards' LP); a ``+ortools`` suffix solves every per-bucket part with OR-Tools'
+    min-cost flow instead of the warm-started network simplex (the baseline). ``workers`` > 1
+    calls the timed engine directly with that many forked workers for the network parts."""
+    variant, _, baseline = variant.partition("+")
+    if baseline == "ortools":  # the baseline: OR-Tools' min-cost flow on every per-bucket part
+        timed.WARM_NETWORK_SIMPLEX = False
     time_step, _, plain = variant.partition("-")
     problem = instance(size, time_step)
     if plain:
@@ -134,7 +143,7 @@ def run_one(size: int, variant: str, workers: int = 1) -> dict[str, object]:
     seconds = time.perf_counter() - started
     return {
         "size": size,
-        "variant": variant,
+        "variant": variant + (f"+{baseline}" if baseline else ""),
         "workers": workers,
         "seconds": seconds,
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -174,12 +183,25 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=1, help="also the plain monthly run with this many workers"
     )
+    parser.add_argument(
+        "--plain20k",
+        action="store_true",
+        help="only 20k x 20k monthly without yards and recipes, warm simplex and OR-Tools (--workers)",
+    )
     parser.add_argument("--child", nargs=2, metavar=("SIZE", "TIME_STEP"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(run_one(int(args.child[0]), args.child[1], args.workers)))
         return
     print(f"load average before: {os.getloadavg()}")
+    if args.plain20k:
+        for variant in ("month-plain", "month-plain+ortools"):
+            row = child(20000, variant, args.workers)
+            print(json.dumps(row))
+            seconds = float(row["seconds"])  # type: ignore[arg-type]
+            print(f"20k x 20k {variant}, {args.workers} worker(s): {seconds:.1f} s (target <= 60 s)")
+        print(f"load average after: {os.getloadavg()}")
+        return
     rows = [child(5000, "none"), child(5000, "month")]
     if args.yards:
         yards = child(5000, "month-yards")
@@ -189,9 +211,13 @@ def main() -> None:
             f"proven optimal: {yards['proven_optimal']}, {yards['via_storage']} flows via a yard"
         )
     if args.plain:
-        plain = [child(5000, "none-plain"), child(5000, "month-plain")]
+        plain = [child(5000, "none-plain"), child(5000, "month-plain"), child(5000, "month-plain+ortools")]
         for row in plain:
             print(json.dumps(row))
+        print(
+            "5k x 5k without yards and recipes, monthly: warm network simplex / OR-Tools per part: "
+            f"{float(plain[1]['seconds']) / float(plain[2]['seconds']):.2f}x"  # type: ignore[arg-type]
+        )
         if args.workers > 1:
             plain.append(child(5000, "month-plain", args.workers))
             print(json.dumps(plain[-1]))
