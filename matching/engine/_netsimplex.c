@@ -90,7 +90,7 @@ static i64 repair(i64 n, i64 root, i64 art_base, const i64 *supply, i64 *parent,
     return count;
 }
 
-static void potentials(i64 n, i64 m, i64 root, const i64 *cost, const i64 *parent, const i64 *pred,
+static void potentials(i64 root, const i64 *cost, const i64 *parent, const i64 *pred,
                        const u8 *up, const i64 *first_child, const i64 *next_sib, i64 *y, i64 *depth,
                        i64 *order, i64 *stack) {
     i64 count = preorder(root, first_child, next_sib, order, stack), idx, k;
@@ -122,7 +122,7 @@ i64 ns_solve(i64 n, i64 m, i64 root, i64 art_base, const i64 *tail, const i64 *h
         result = -3;
         goto done;
     }
-    potentials(n, m, root, cost, parent, pred, up, first_child, next_sib, y, depth, order, stack);
+    potentials(root, cost, parent, pred, up, first_child, next_sib, y, depth, order, stack);
     for (;;) {
         i64 best = -1, seen = 0, cnt = 0;
         i64 a_in, i, j, uu, vv, apex, w, delta, leave_node, leave_side, a_out, u_in, new_par, prev_node,
