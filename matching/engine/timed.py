@@ -48,7 +48,11 @@ Solvers: a component without yards and recipes is a time-expanded network solved
 min-cost flow (as today; if its minimum lots are broken by that relaxation it goes to the MIP).
 That network is first cut into its independent parts (:class:`_Groups`: a periodic listing's
 slot in one bucket, or a ``once`` listing's whole window, per node), each solved on its own, in
-turn: without ``once`` listings spanning buckets, one min-cost flow per bucket.
+turn: without ``once`` listings spanning buckets, one min-cost flow per bucket. With
+``divert_then_distance`` the parts that lie inside one bucket go, bucket after bucket, to the
+lexicographic network simplex of :mod:`.netsimplex`, warm-started from the previous bucket's
+optimal tree (:func:`_warm_buckets`); OR-Tools solves the rest, and everything where the C
+kernel is missing or gives up.
 Others are LPs solved by HiGHS (through MathOpt's model proto; the matrix is built with numpy and
 scipy.sparse, see :class:`_LP`), each lexicographic level solved and its optimum kept for the
 next through the level's optimal face (a last level prefers the shortest stays in yards among
