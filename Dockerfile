@@ -9,7 +9,7 @@ COPY . .
 # The optimiser's network simplex kernel (plain C, loaded through ctypes): compiled here, next to
 # its source, and the compiler removed again. Without it OR-Tools solves every part (slower).
 RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
-    && QAITA_NATIVE_DIR=/app/matching/engine python -c "from matching.engine import netsimplex; assert netsimplex.build()" \
+    && CC=gcc QAITA_NATIVE_DIR=/app/matching/engine python -c "from matching.engine import netsimplex; assert netsimplex.build()" \
     && apt-get purge -y --auto-remove gcc libc6-dev && rm -rf /var/lib/apt/lists/*
 # Collected exactly as production serves them: production settings, hashed names and the
 # manifest (CompressedManifestStaticFilesStorage). The secret and database here exist only for
