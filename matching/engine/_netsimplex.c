@@ -7,8 +7,8 @@
  *   cost [m * LEVELS]     level k of arc a's cost at cost[a * LEVELS + k] (an arc's levels side by side)
  *   flow [m]              flow per arc (0 off the tree)
  *   in_tree [m]           whether the arc is in the spanning tree
- *   enabled [m]           whether the arc exists in this bucket (a disabled tree arc is cut)
- *   eligible [m]          whether the arc may enter the tree
+ *   enabled [m]           whether the arc exists in this bucket: it may enter the tree (an artificial
+ *                         arc never does), and a disabled tree arc is cut
  *   parent, pred, up, depth [n]; first_child, next_sib, prev_sib [n]
  *   y [n * LEVELS]        node v's potential of level k at y[v * LEVELS + k]
  *   supply [n]            this bucket's node supplies (they sum to zero)
@@ -107,7 +107,7 @@ static void potentials(i64 root, const i64 *cost, const i64 *parent, const i64 *
 /* Returns the number of pivots, or -1 (pivot cap), -2 (unbounded), -3 (not a spanning tree),
  * -4 (out of memory). */
 i64 ns_solve(i64 n, i64 m, i64 root, i64 art_base, const i64 *tail, const i64 *head, const i64 *cost,
-             i64 *flow, u8 *in_tree, const u8 *enabled, const u8 *eligible, i64 *parent, i64 *pred,
+             i64 *flow, u8 *in_tree, const u8 *enabled, i64 *parent, i64 *pred,
              u8 *up, i64 *depth, i64 *y, i64 *first_child, i64 *next_sib, i64 *prev_sib,
              const i64 *supply, i64 block, i64 *start, i64 max_pivots) {
     i64 *order = malloc(sizeof(i64) * n), *stack = malloc(sizeof(i64) * n), *acc = malloc(sizeof(i64) * n);
@@ -135,7 +135,7 @@ i64 ns_solve(i64 n, i64 m, i64 root, i64 art_base, const i64 *tail, const i64 *h
             if (++pos == m) pos = 0;
             seen++;
             cnt++;
-            if (eligible[a] && !in_tree[a]) {
+            if (a < art_base && enabled[a] && !in_tree[a]) {
                 i64 t = tail[a], h = head[a];
                 int neg = 0;
                 for (k = 0; k < LEVELS; k++) {

@@ -123,7 +123,7 @@ def _lib() -> Any:
         if lib is not None:
             i64, ptr = ctypes.c_int64, ctypes.c_void_p
             lib.ns_solve.restype = i64
-            lib.ns_solve.argtypes = [i64, i64, i64, i64] + [ptr] * 15 + [ptr, i64, ptr, i64]
+            lib.ns_solve.argtypes = [i64, i64, i64, i64] + [ptr] * 14 + [ptr, i64, ptr, i64]
         _LIB.append(lib)
     return _LIB[0]
 
@@ -182,9 +182,7 @@ class WarmTransport:
         cost_vec[:m_real, 3] = cost
         self.flow = np.zeros(m, np.int64)
         self.in_tree = np.zeros(m, np.uint8)
-        self.enabled = np.ones(m, np.uint8)  # may stay in the tree in this bucket
-        self.eligible = np.ones(m, np.uint8)  # may enter the tree in this bucket
-        self.eligible[art_base:] = 0
+        self.enabled = np.ones(m, np.uint8)  # exists in this bucket: may enter (unless artificial) or stay
         # the all-dummy tree: the offers under Do (arcs o -> Do), Do and the needs under the root
         self.parent = np.empty(n, np.int64)
         self.pred = np.empty(n, np.int64)
@@ -218,7 +216,6 @@ class WarmTransport:
             raise SolverFailure("network simplex kernel not available", status="NO_KERNEL")
         m_real = self.m_real
         self.enabled[:m_real] = enabled
-        self.eligible[:m_real] = enabled
         b = np.zeros(self.n, np.int64)
         b[: self.n_off] = supply
         b[self.n_off : self.root] = -demand
@@ -239,7 +236,6 @@ class WarmTransport:
                     self.flow,
                     self.in_tree,
                     self.enabled,
-                    self.eligible,
                     self.parent,
                     self.pred,
                     self.up,

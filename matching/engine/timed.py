@@ -835,11 +835,10 @@ def _solve_network(
     )
     if warm_ok and not (net.offer_once[comp.offers].any() or net.need_once[comp.needs].any()):
         # periodic slots only: every part lies inside one bucket
-        try:
-            return _warm_buckets(prep, net, arcs, comp.x, workers)
-        except SolverFailure as exc:  # a pivot cap (cycling): OR-Tools solves the parts
-            log.warning("warm network simplex gave up (%s); OR-Tools solves the parts", exc)
-            warm_ok = False
+        whole = _warm_or_none(prep, net, arcs, comp.x, workers)
+        if whole is not None:
+            return whole
+        warm_ok = False
     g = _Groups(prep, net, arcs, comp.x)
     if g.count == 1:
         return _expanded_flow(prep, net, arcs, comp.x, comp.offers, comp.needs)
@@ -910,11 +909,10 @@ def _solve_network(
         warm = [label for label in labels if not has_once[label]]
         if warm:
             pos = np.sort(np.concatenate([ord_x[cut_x[label] : cut_x[label + 1]] for label in warm]))
-            try:
-                flows[pos] = _warm_buckets(prep, net, arcs, comp.x[pos], workers)
+            warm_flows = _warm_or_none(prep, net, arcs, comp.x[pos], workers)
+            if warm_flows is not None:
+                flows[pos] = warm_flows
                 labels = [label for label in labels if has_once[label]]
-            except SolverFailure as exc:  # a pivot cap (cycling): OR-Tools solves those parts
-                log.warning("warm network simplex gave up (%s); OR-Tools solves the parts", exc)
     done = (
         _forked_parts(part, labels, np.diff(cut_x), workers)
         if workers > 1 and comp.x.size >= PARALLEL_MIN_VARIABLES
@@ -931,6 +929,16 @@ WARM_NETWORK_SIMPLEX = True
 #: the buckets of a plain component are cut into this many chains, each warm-started on its own
 #: (so that two workers can take one each; fixed, so the flows do not depend on ``workers``)
 WARM_CHAINS = 2
+
+
+def _warm_or_none(prep: Prepared, net: _Net, arcs: Any, xs: np.ndarray, workers: int) -> np.ndarray | None:
+    """:func:`_warm_buckets`, or None where the network simplex gives up (a pivot cap: cycling)
+    and OR-Tools is to solve those parts."""
+    try:
+        return _warm_buckets(prep, net, arcs, xs, workers)
+    except SolverFailure as exc:
+        log.warning("warm network simplex gave up (%s); OR-Tools solves the parts", exc)
+        return None
 
 
 def _warm_buckets(prep: Prepared, net: _Net, arcs: Any, xs: np.ndarray, workers: int) -> np.ndarray:
