@@ -31,11 +31,7 @@ from decimal import Decimal
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from benchmarks.instances import InstanceShape, generate  # noqa: E402
-from matching.engine import (  # noqa: E402
-    Problem,
-    solve,
-    timed,  # noqa: E402
-)
+from matching.engine import Problem, solve, timed  # noqa: E402
 from matching.engine.distance import GreatCircleDistance  # noqa: E402
 from matching.engine.problem import Recipe, StorageInput  # noqa: E402
 from matching.engine.timed import solve_timed  # noqa: E402
