@@ -644,6 +644,23 @@ def _sorted_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return values[first].astype(np.int64), inverse
 
 
+def _dense_unique(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for integers in ``0 .. size - 1`` (listing
+    positions, slots), in linear time by marking them in a table of ``size`` (no sort: at 20k
+    the inverse of millions of arcs cost seconds of sorting)."""
+    present = np.zeros(size, dtype=bool)
+    present[values] = True
+    rank = np.cumsum(present, dtype=np.int32) - np.int32(1)
+    return np.flatnonzero(present).astype(np.int64), rank[values]
+
+
+def _groups_by(keys: np.ndarray) -> dict[int, np.ndarray]:
+    """Positions into ``keys`` per distinct key, ascending within each, keys in ascending order."""
+    order = np.argsort(keys, kind="stable")
+    cuts = np.flatnonzero(np.diff(keys[order])) + 1
+    return {int(keys[part[0]]): part for part in np.split(order, cuts) if part.size}
+
+
 def _components(prep: Prepared, net: _Net, arcs: Any) -> list[_Comp]:
     n_o, n_n, n_y = len(prep.offers), len(prep.needs), len(net.yards)
     size = n_o + n_n + n_y
@@ -679,9 +696,15 @@ def _components(prep: Prepared, net: _Net, arcs: Any) -> list[_Comp]:
     )
     x_start = np.concatenate([[0], np.cumsum(x_count)]).astype(np.int64)
     comps: dict[int, _Comp] = {}
-    for label in sorted(set(labels[used].tolist())):
-        members = np.flatnonzero((labels == label) & used)
-        own = np.flatnonzero((arc_label == label) & (x_count > 0))
+    # listings and arcs grouped by label in one stable sort each (ascending within a label),
+    # not one scan of every arc per component
+    members_all = np.flatnonzero(used)
+    member_groups = _groups_by(labels[members_all])
+    arcs_all = np.flatnonzero(x_count > 0)
+    arc_groups = _groups_by(arc_label[arcs_all])
+    for label, member_pos in member_groups.items():
+        members = members_all[member_pos]
+        own = arcs_all[arc_groups[label]] if label in arc_groups else arcs_all[:0]
         counts = x_count[own]
         # ranges x_start[a] .. + count, concatenated (ascending, as the arcs are)
         x = np.repeat(x_start[own] - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts) + np.arange(
@@ -948,15 +971,16 @@ def _warm_buckets(prep: Prepared, net: _Net, arcs: Any, xs: np.ndarray, workers:
     its parts at once (they share no constraint, so that is the parts' optima together)."""
     # ``xs`` ascending: the variables are ordered by arc (see _build), so their arcs are sorted
     arc_ids, arc_of = _sorted_unique(net.x_arc[xs])
-    offer_ids, off_of = np.unique(arcs.offer[arc_ids], return_inverse=True)
-    need_ids, need_of = np.unique(arcs.need[arc_ids], return_inverse=True)
-    off_of, need_of = off_of.ravel(), need_of.ravel()
+    offer_ids, off_of = _dense_unique(arcs.offer[arc_ids], len(prep.offers))
+    need_ids, need_of = _dense_unique(arcs.need[arc_ids], len(prep.needs))
     cost = arcs.cost[arc_ids].astype(np.int64)
     waste = np.asarray(prep.offer_waste[offer_ids], dtype=bool)
     xb = net.x_bucket[xs].astype(np.int16)  # a radix sort for small integers
     order = np.argsort(xb, kind="stable").astype(np.int32)
-    buckets, starts = np.unique(xb[order], return_index=True)
+    per_bucket = np.bincount(xb, minlength=len(net.buckets))
     del xb
+    buckets = np.flatnonzero(per_bucket)
+    starts = (np.cumsum(per_bucket) - per_bucket)[buckets]
     ends = np.r_[starts[1:], order.size]
     # two chains only where they can go to two workers (decided by size alone: same flows)
     n_chains = min(WARM_CHAINS if xs.size >= PARALLEL_MIN_VARIABLES else 1, buckets.size)
@@ -1060,8 +1084,12 @@ class _Groups:
         self.xn = xn = arcs.need[xa].astype(np.int32)
         del xa
         nb = np.int32(n_b)
-        self.keys_o, inv_o = np.unique(xo * nb + np.where(net.offer_once[xo], 0, xb), return_inverse=True)
-        self.keys_n, inv_n = np.unique(xn * nb + np.where(net.need_once[xn], 0, xb), return_inverse=True)
+        self.keys_o, inv_o = _dense_unique(
+            xo * nb + np.where(net.offer_once[xo], 0, xb), len(prep.offers) * n_b
+        )
+        self.keys_n, inv_n = _dense_unique(
+            xn * nb + np.where(net.need_once[xn], 0, xb), len(prep.needs) * n_b
+        )
         self.inv_o = inv_o.ravel().astype(np.int32)
         del inv_o
         self.inv_n = inv_n.ravel().astype(np.int32)
@@ -1106,9 +1134,8 @@ def _expanded_flow(
     xn = arcs.need[xa]
     n_off, n_need = offers.size, needs.size
     # nodes: offers, needs, then one per offer slot and one per need slot in use
-    slot_o, inv_o = np.unique(xo * n_b + xb, return_inverse=True)
-    slot_n, inv_n = np.unique(xn * n_b + xb, return_inverse=True)
-    inv_o, inv_n = inv_o.ravel(), inv_n.ravel()
+    slot_o, inv_o = _dense_unique(xo.astype(np.int64) * n_b + xb, len(prep.offers) * n_b)
+    slot_n, inv_n = _dense_unique(xn.astype(np.int64) * n_b + xb, len(prep.needs) * n_b)
     first_o = n_off + n_need
     first_n = first_o + slot_o.size
     next_node = first_n + slot_n.size
@@ -2026,7 +2053,7 @@ def _fifo(
 
 
 def _solution(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Result, seconds: float) -> Solution:
-    from .results import _masses_kg, _split_masses, _waste_split
+    from .results import _masses_kg, _masses_kg_array, _split_masses_kg, _waste_split
 
     problem = prep.problem
     timed = problem.time_step != "none"
@@ -2034,13 +2061,27 @@ def _solution(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Result, s
     freight = float(problem.road_freight_kg_per_tkm)
     # (offer, need, yard) -> {schedule bucket: q}, {entry bucket: q}, distance, legs
     agg: dict[tuple[int, int, int | None], dict[str, Any]] = {}
+    # direct flows: one per arc (an offer–need pair has one arc); the variables are ordered by
+    # arc, then bucket, so an arc's nonzero buckets are consecutive and ascending
     nonzero = np.flatnonzero(res.x > 0)
-    xa = net.x_arc[comp.x[nonzero]]
-    xb = net.x_bucket[comp.x[nonzero]]
-    for a, b, q in zip(xa.tolist(), xb.tolist(), res.x[nonzero].tolist(), strict=True):
-        o, n = int(arcs.offer[a]), int(arcs.need[a])
-        item = agg.setdefault((o, n, None), {"s": {}, "e": {}, "d": float(arcs.distance_km[a]), "legs": None})
-        item["s"][b] = item["s"].get(b, 0) + q
+    if nonzero.size:
+        xa = net.x_arc[comp.x[nonzero]]
+        xb = net.x_bucket[comp.x[nonzero]].tolist()
+        xq = res.x[nonzero].tolist()
+        heads = np.flatnonzero(np.r_[True, xa[1:] != xa[:-1]])
+        ends = np.r_[heads[1:], xa.size].tolist()
+        head_arc = xa[heads]
+        for o, n, d, lo, hi in zip(
+            arcs.offer[head_arc].tolist(),
+            arcs.need[head_arc].tolist(),
+            arcs.distance_km[head_arc].tolist(),
+            heads.tolist(),
+            ends,
+            strict=True,
+        ):
+            item = agg.setdefault((o, n, None), {"s": {}, "e": {}, "d": d, "legs": None})
+            for b, q in zip(xb[lo:hi], xq[lo:hi], strict=True):
+                item["s"][b] = item["s"].get(b, 0) + q
     lots: dict[tuple[int, str, int], tuple[list[tuple[int, int]], list[tuple[int, int, int]]]] = {}
     leg1: dict[tuple[int, int], float] = {}
     leg2: dict[tuple[int, int], float] = {}
@@ -2063,6 +2104,7 @@ def _solution(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Result, s
             item = agg.setdefault((o, n, yard), {"s": {}, "e": {}, "d": l1 + l2, "legs": (l1, l2)})
             item["s"][t] = item["s"].get(t, 0) + q
             item["e"][e] = item["e"].get(e, 0) + q
+    starts = [buckets.start_date(b) for b in range(len(buckets))]
     flows = []
     moved = np.zeros(comp.offers.size, dtype=np.int64)
     o_local = {int(p): i for i, p in enumerate(comp.offers.tolist())}
@@ -2093,36 +2135,35 @@ def _solution(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Result, s
                 unit="piece" if spec.is_piece else "kg",
                 mass_kg=_masses_kg([q], unit_mass)[0],
                 distance_km=item["d"],
-                schedule=tuple((buckets.start_date(b), v) for b, v in sorted(item["s"].items()))
-                if timed
-                else (),
+                schedule=tuple((starts[b], v) for b, v in sorted(item["s"].items())) if timed else (),
                 via_storage=None if via is None else net.yards[via].id,
-                storage_schedule=tuple((buckets.start_date(b), v) for b, v in sorted(item["e"].items())),
+                storage_schedule=tuple((starts[b], v) for b, v in sorted(item["e"].items())),
                 legs_km=item["legs"],
             )
         )
-    supply_kg: list[int] = []
-    left_kg: list[int] = []
-    masses_total = {"supply_kg": 0, "waste_kg": 0, "diverted_kg": 0, "landfilled_kg": 0, "other_moved_kg": 0}
-    for k, pos in enumerate(comp.offers.tolist()):
-        unit_mass = prep.unit_mass_kg(prep.offers[pos].material)
-        s = np.array([prep.offer_supply[pos]], dtype=np.int64)
-        mv = np.array([moved[k]], dtype=np.int64)
-        part = _split_masses(s, mv, np.array([bool(prep.offer_waste[pos])]), unit_mass)
-        for name in masses_total:
-            masses_total[name] += getattr(part, name)
-        supply_kg.append(_masses_kg([int(s[0])], unit_mass)[0])
-        left_kg.append(_masses_kg([int(s[0] - mv[0])], unit_mass)[0])
+    # each offer's supply and what is left of it in whole kg, one material at a time
+    supply = np.asarray(prep.offer_supply[comp.offers], dtype=np.int64)
+    supply_kg_arr = np.zeros(comp.offers.size, dtype=np.int64)
+    left_kg_arr = np.zeros(comp.offers.size, dtype=np.int64)
+    material_of = np.array([prep.offers[p].material for p in comp.offers.tolist()], dtype=object)
+    waste_moved: dict[str, int] = {}
+    waste = np.asarray(prep.offer_waste[comp.offers], dtype=bool)
+    for key in sorted(set(material_of.tolist())):
+        mine = np.flatnonzero(material_of == key)
+        unit_mass = prep.unit_mass_kg(key)
+        supply_kg_arr[mine] = _masses_kg_array(supply[mine], unit_mass)
+        left_kg_arr[mine] = _masses_kg_array(supply[mine] - moved[mine], unit_mass)
+        waste_moved[key] = sum(moved[mine][waste[mine]].tolist())
+    part = _split_masses_kg(supply_kg_arr, left_kg_arr, waste)
+    masses_total = {
+        name: getattr(part, name)
+        for name in ("supply_kg", "waste_kg", "diverted_kg", "landfilled_kg", "other_moved_kg")
+    }
+    supply_kg, left_kg = supply_kg_arr.tolist(), left_kg_arr.tolist()
     split = _waste_split(prep, comp.offers.tolist(), supply_kg, left_kg)
     net_value = math.fsum(net_parts)
     if problem.objective == "divert_then_distance":
-        exact_waste = float(
-            sum(
-                int(moved[k]) * prep.unit_mass_kg(prep.offers[p].material)
-                for k, p in enumerate(comp.offers.tolist())
-                if prep.offer_waste[p]
-            )
-        )
+        exact_waste = float(sum(q * prep.unit_mass_kg(key) for key, q in waste_moved.items()))
         if res.proven and res.method in ("lp", "mip") and exact_waste > 0 and exact_waste < res.bound - 0.5:
             # the solver's optimum was not delivered whole (a unit lost in rounding or repair):
             # the flows stand, but not as a proven optimum
