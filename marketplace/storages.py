@@ -84,16 +84,17 @@ def clean_storage_terms(data: dict[str, Any]) -> dict[str, Any]:
     description), validated as :func:`clean_storage` does; also a what-if run's hypothetical yard."""
     materials = _clean_materials(data.get("materials"))
     unit = rules.clean_choice("unit", data.get("unit") or StorageUnit.TONNE, StorageUnit.values)
+    # A yard in tonnes holds any material by mass (pieces weigh their catalogue mass each); one
+    # counted in pieces holds piece materials only: a bulk material has no pieces to count.
     for material in materials:
-        is_piece = material.unit_basis == UnitBasis.PIECE
-        if is_piece != (unit == StorageUnit.PIECE):
+        if unit == StorageUnit.PIECE and material.unit_basis != UnitBasis.PIECE:
             raise invalid(
                 "unit",
                 _(
-                    "A yard's capacity is counted in pieces for piece materials and in tonnes otherwise; "
-                    "%(material)s does not fit %(unit)s."
+                    "A yard counted in pieces holds piece materials only; %(material)s is measured in "
+                    "tonnes: count this yard's capacity in tonnes."
                 )
-                % {"material": material.key, "unit": unit},
+                % {"material": material.key},
             )
     capacity = rules.clean_decimal(
         "capacity", data.get("capacity"), maximum=rules.MAX_QUANTITY, step=rules.QUANTITY_STEP

@@ -75,7 +75,9 @@ class StorageInputSerializer(StrictSerializer):
     materials = serializers.ListField(
         child=serializers.CharField(max_length=60),
         max_length=50,
-        help_text="Material keys the yard stores (piece materials with unit `piece`, bulk ones with `t`).",
+        help_text=(
+            "Material keys the yard stores: any with unit `t` (by mass), piece materials only with `piece`."
+        ),
     )
     capacity = _number(help_text="How much the yard holds at once, in `unit`; positive, at most 10,000,000.")
     unit = serializers.ChoiceField(choices=StorageUnit.choices, default=StorageUnit.TONNE)

@@ -56,10 +56,17 @@ def test_a_bulk_yard_in_tonnes_for_several_materials(farm, catalogue):
     assert sorted(body["materials"]) == ["chicken_manure", "straw"] and body["capacity"] == "120.500"
 
 
+def test_a_yard_in_tonnes_holds_piece_materials_by_mass(farm, catalogue):
+    body = create(
+        farm, materials=["precast_concrete_panel", "crushed_concrete_aggregate"], unit="t", capacity="800"
+    )
+    assert sorted(body["materials"]) == ["crushed_concrete_aggregate", "precast_concrete_panel"]
+    assert body["unit"] == "t" and body["capacity"] == "800.000"
+
+
 BAD = [
     ({"materials": []}, "materials"),
     ({"materials": ["unobtainium"]}, "materials"),
-    ({"materials": ["precast_concrete_panel"], "unit": "t"}, "unit"),
     ({"materials": ["straw"], "unit": "piece"}, "unit"),
     ({"unit": "m3"}, "unit"),
     ({"capacity": 0}, "capacity"),

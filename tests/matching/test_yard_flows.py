@@ -13,6 +13,7 @@ import pytest
 from accounts.errors import DomainError
 from accounts.models import Event
 from marketplace import storages
+from marketplace.models import Material
 from matching import engine, runs, services
 from matching.engine.problem import Recipe, ShareBound
 from matching.models import Deal, MatchRun, Proposal, ProposalStatus
@@ -365,3 +366,16 @@ def test_without_time_buckets_the_june_panels_cannot_reach_september(panels, run
     # today's aggregate model: the windows do not overlap, so nothing is proposed
     run = run_now(time_step="none")
     assert run.status == "succeeded" and not Proposal.objects.exists()
+
+
+def test_a_yard_counted_in_tonnes_holds_the_panels_by_their_mass(brewery, farm, yard_owner, run_now):
+    f.ensure_factor_set()
+    offer, need = panel_offer(brewery), panel_need(farm)
+    per_piece_t = Material.objects.get(key=PANEL).mass_per_piece_t
+    room_t = per_piece_t * 25  # room for 25 of the 40 panels
+    yard = panel_yard(yard_owner, capacity=f"{room_t}", unit="t")
+    run = run_now(time_step="month")
+    assert run.status == "succeeded"
+    proposal = Proposal.objects.get(offer=offer, need=need)
+    assert proposal.via_storage_id == yard.pk and proposal.quantity == 25
+    assert sum(Decimal(row["quantity"]) for row in proposal.storage_schedule) == 25

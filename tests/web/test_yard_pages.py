@@ -154,9 +154,11 @@ def test_a_company_creates_edits_and_pauses_a_yard(client, brewery, farm, catalo
 
 def test_a_bad_yard_is_shown_on_its_field(client, brewery, catalogue):
     client.force_login(brewery.user)
-    response = client.post(reverse("marketplace:storage-create"), storage_post(brewery.site, unit="t"))
+    response = client.post(
+        reverse("marketplace:storage-create"), storage_post(brewery.site, materials=["straw"], unit="piece")
+    )
     assert response.status_code == 400 and not Storage.objects.exists()
-    assert "tonnes otherwise" in response.content.decode()
+    assert "holds piece materials only" in response.content.decode()
 
 
 def test_the_proposal_page_shows_the_schedule_the_yard_and_the_yards_accept_button(
