@@ -480,7 +480,10 @@ class StorageForm(forms.Form):
     materials = forms.MultipleChoiceField(
         label=_("Materials it stores"),
         widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text=_("Piece materials (panels, beams…) with a capacity in pieces, bulk ones in tonnes."),
+        help_text=_(
+            "A yard counted in tonnes holds any of these by mass (panels at their catalogue weight); "
+            "one counted in pieces holds piece materials only (panels, beams…)."
+        ),
     )
     capacity = StrictDecimalField(
         label=_("Capacity"),
