@@ -72,8 +72,9 @@ units (kilograms or pieces) in the answer:
   for the whole LP) and the bound is its value plus what the columns left out could add (each
   column's bound times its reduced cost);
 * above ``LP_MAX_VARIABLES`` (or when HiGHS finds nothing within the time), the component gets
-  the exact network flow without its blending needs and yards (always feasible), not proven, with
-  a trivial bound (all its waste-bound supply).
+  the exact network flow without its blending needs and yards (always feasible), not proven. Its
+  bound: without yards, the network optimum with the recipes dropped (a relaxation, one more exact
+  network solve); with yards, all its waste-bound supply.
 
 HiGHS runs single-threaded (its global ``threads`` option) with a fixed seed, so the same input
 gives the same flows; the time limit is shared among the LP/MIP components (model building in
@@ -1805,7 +1806,7 @@ def _solve_lp(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, seconds: float)
 
 def _fallback(prep: Prepared, net: _Net, arcs: Any, comp: _Comp) -> _Result:
     """No LP solution within the time: the exact network flow of the component without its
-    blending needs and yards (always feasible), with a trivial bound on the primary objective."""
+    blending needs and yards (always feasible), with the bound of :func:`_relaxed_bound`."""
     plain = np.array(
         [prep.needs[int(n)].recipe is None for n in arcs.need[net.x_arc[comp.x]].tolist()], dtype=bool
     )
@@ -1818,7 +1819,31 @@ def _fallback(prep: Prepared, net: _Net, arcs: Any, comp: _Comp) -> _Result:
     empty = np.zeros(0, dtype=np.int64)
     u = np.zeros(len(comp.entries), dtype=np.int64) if comp.entries else empty
     v = np.zeros(len(comp.exits), dtype=np.int64) if comp.exits else empty
-    return _Result(x, u, v, False, _trivial_bound(prep, comp), "fallback", 1.0)
+    return _Result(x, u, v, False, _relaxed_bound(prep, net, arcs, comp), "fallback", 1.0)
+
+
+def _relaxed_bound(prep: Prepared, net: _Net, arcs: Any, comp: _Comp) -> float:
+    """A bound on the component's primary objective for the fallback: without yards and with
+    ``divert_then_distance``, the waste-bound kg the network moves when the recipes are dropped
+    (the same slots and arcs, every blending need taking any mix of its materials: a relaxation,
+    solved exactly in integers); otherwise, or when that is no tighter, :func:`_trivial_bound`.
+    A component with yards has no such relaxation here: the network without them is a
+    restriction."""
+    trivial = _trivial_bound(prep, comp)
+    if comp.yards or comp.entries or comp.exits or prep.problem.objective != "divert_then_distance":
+        return trivial
+    relaxed = _solve_network(prep, net, arcs, comp)
+    # waste-bound units moved per offer, then kilograms per material (exact: Fraction masses)
+    xo = arcs.offer[net.x_arc[comp.x]]
+    waste = np.asarray(prep.offer_waste[xo], dtype=bool)
+    by_offer = np.zeros(len(prep.offers), dtype=np.int64)
+    np.add.at(by_offer, xo[waste], relaxed[waste])
+    moved: dict[str, int] = {}
+    for o in np.flatnonzero(by_offer).tolist():
+        key = prep.offers[o].material
+        moved[key] = moved.get(key, 0) + int(by_offer[o])
+    bound = float(sum(q * prep.unit_mass_kg(key) for key, q in moved.items()))
+    return min(bound, trivial)
 
 
 def _trivial_bound(prep: Prepared, comp: _Comp) -> float:

@@ -229,8 +229,26 @@ def test_an_lp_too_large_to_build_falls_back_to_the_network_without_blends(monke
     assert not solution.proven_optimal
     assert {f.need_id for f in solution.flows} == {11}  # the blend receives nothing, the plain need is served
     assert solution.diverted_kg == 100_000
-    assert solution.bound is not None and solution.bound >= 600_000
-    assert solution.stats["gap"] > 0
+    # the bound is the network's with the recipe dropped (the blend takes any 400 t, the plain
+    # need 100 t of the 600 t on offer), not the trivial "all 600 t moved"
+    assert solution.bound == 500_000
+    assert solution.stats["gap"] == pytest.approx(0.8)
+
+
+def test_the_fallback_of_a_component_with_yards_keeps_the_trivial_bound(monkeypatch) -> None:
+    from matching.engine import timed
+
+    monkeypatch.setattr(timed, "LP_MAX_VARIABLES", 0)
+    panels = offer(1, PANEL.key, 60, "piece", "once", date(2026, 6, 1), date(2026, 6, 30))
+    builder = need(2, (PANEL.key,), 60, "piece", "once", date(2026, 9, 1), date(2026, 12, 31))
+    problem = timed_problem(
+        (panels,), (builder,), (PANEL,), step="month", storages=(yard(7, (PANEL.key,), 400),)
+    )
+    solution = solve(problem)
+    # without the yard nothing can move (the windows do not overlap), and dropping the yard is no
+    # relaxation: the bound stays all the waste-bound supply
+    assert not solution.proven_optimal and solution.flows == ()
+    assert solution.bound == 60 * 5_000  # 60 panels of 5 t
 
 
 def test_a_kilogram_is_never_traded_for_transport_when_a_level_is_fixed_in_the_mip() -> None:
