@@ -578,14 +578,14 @@ def _build(prep: Prepared, provider: DistanceProvider) -> tuple[_Net, Any]:
     )
     arcs = _candidates(prep, provider)
     # a need with a quality bound takes nothing it cannot blend
-    if any(n.recipe is not None for n in prep.needs) and len(arcs):
-        keep = np.array(
-            [
-                blendable(prep.materials[prep.offers[o].material], prep.needs[n])
-                for o, n in zip(arcs.offer.tolist(), arcs.need.tolist(), strict=True)
-            ],
-            dtype=bool,
-        )
+    has_recipe = np.array([n.recipe is not None for n in prep.needs], dtype=bool)
+    if has_recipe.any() and len(arcs):
+        keep = np.ones(len(arcs.offer), dtype=bool)
+        blending = np.flatnonzero(has_recipe[arcs.need])  # only these arcs can be refused
+        keep[blending] = [
+            blendable(prep.materials[prep.offers[o].material], prep.needs[n])
+            for o, n in zip(arcs.offer[blending].tolist(), arcs.need[blending].tolist(), strict=True)
+        ]
         arcs = type(arcs)(
             arcs.offer[keep], arcs.need[keep], arcs.distance_km[keep], arcs.cost[keep], arcs.lot[keep]
         )
@@ -1377,7 +1377,7 @@ class _LP:
         # recipes over the horizon, by wet mass
         col_m = np.concatenate([offer_mat[xo], v_m])
         col_w = np.concatenate([w_x, w_v])
-        recipe_need = np.array([prep.needs[int(n)].recipe is not None for n in n_all.tolist()], dtype=bool)
+        recipe_need = np.array([n.recipe is not None for n in prep.needs], dtype=bool)[n_all]
         if recipe_need.any():
             order = np.argsort(n_all, kind="stable")
             order = order[recipe_need[order]]
@@ -1523,6 +1523,11 @@ class _LP:
         face: tuple[Any, ...] | None = None
         matrix_t = self.matrix.T.tocsr()
         for index, (vec, maximise) in enumerate(self.levels):
+            if index and CG_PURGE and not self.start.all():
+                # a new level starts from the start's columns and the last solution's support:
+                # the columns priced in for an earlier level and left at zero only slow the next
+                # level's solves down (pricing brings back those it needs)
+                active &= self.start | (values > 0) | (col_lo > 0)
             left = max(seconds - (time.perf_counter() - started), 0.01) / (len(self.levels) - index)
             level_end = time.perf_counter() + left
             tol = 1e-9 * max(1.0, float(np.abs(vec).max()) if vec.size else 1.0)
@@ -1711,6 +1716,9 @@ class _LP:
 LP_MAX_VARIABLES = 20_000_000
 #: an LP with more columns than this is solved by column generation from a restricted start
 CG_MIN_COLUMNS = 20_000
+#: each level after the first restarts column generation from the start's columns and the last
+#: solution's support (``QAITA_CG_PURGE=0`` keeps every column priced in so far, for experiments)
+CG_PURGE = __import__("os").environ.get("QAITA_CG_PURGE", "1") != "0"
 #: the start's cheapest direct arcs per offer slot, need slot and blending need slot and material
 CG_NEAREST = 3
 
@@ -1752,11 +1760,11 @@ def _start_columns(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, n_cols: in
     return start
 
 
-def _solve_lp(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, seconds: float) -> _Result:
+def _solve_lp(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, seconds: float, workers: int = 1) -> _Result:
     started = time.perf_counter()
     n_x, n_u = comp.x.size, len(comp.entries)
     if n_x + n_u + len(comp.exits) > LP_MAX_VARIABLES:
-        return _fallback(prep, net, arcs, comp)
+        return _fallback(prep, net, arcs, comp, workers)
     relaxed = _LP(prep, net, arcs, comp, integer=False)
     if relaxed.n_cols > CG_MIN_COLUMNS:
         relaxed.start = _start_columns(prep, net, arcs, comp, relaxed.n_cols)
@@ -1764,7 +1772,7 @@ def _solve_lp(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, seconds: float)
         values, proven, primary, bound = relaxed.solve(seconds)
     except SolverFailure as exc:
         log.debug("timed LP failed, network fallback: %s", exc)
-        return _fallback(prep, net, arcs, comp)
+        return _fallback(prep, net, arcs, comp, workers)
     arr = values[: relaxed.n_direct]
     integral = bool(np.all(np.abs(arr - np.rint(arr)) < 1e-6))
     has_lots = (
@@ -1804,25 +1812,24 @@ def _solve_lp(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, seconds: float)
     return _Result(x, u, v, proven, bound if not proven else primary, method, gap, lp)
 
 
-def _fallback(prep: Prepared, net: _Net, arcs: Any, comp: _Comp) -> _Result:
+def _fallback(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, workers: int = 1) -> _Result:
     """No LP solution within the time: the exact network flow of the component without its
     blending needs and yards (always feasible), with the bound of :func:`_relaxed_bound`."""
-    plain = np.array(
-        [prep.needs[int(n)].recipe is None for n in arcs.need[net.x_arc[comp.x]].tolist()], dtype=bool
-    )
+    no_recipe = np.array([n.recipe is None for n in prep.needs], dtype=bool)
+    plain = no_recipe[arcs.need[net.x_arc[comp.x]]]
     sub = _Comp(comp.offers, comp.needs, [], comp.x[plain], [], [])
     x = np.zeros(comp.x.size, dtype=np.int64)
     if sub.x.size:
-        xs = _solve_network(prep, net, arcs, sub)
+        xs = _solve_network(prep, net, arcs, sub, workers=workers)
         _repair_lots(prep, net, arcs, sub, xs, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         x[plain] = xs
     empty = np.zeros(0, dtype=np.int64)
     u = np.zeros(len(comp.entries), dtype=np.int64) if comp.entries else empty
     v = np.zeros(len(comp.exits), dtype=np.int64) if comp.exits else empty
-    return _Result(x, u, v, False, _relaxed_bound(prep, net, arcs, comp), "fallback", 1.0)
+    return _Result(x, u, v, False, _relaxed_bound(prep, net, arcs, comp, workers), "fallback", 1.0)
 
 
-def _relaxed_bound(prep: Prepared, net: _Net, arcs: Any, comp: _Comp) -> float:
+def _relaxed_bound(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, workers: int = 1) -> float:
     """A bound on the component's primary objective for the fallback: without yards and with
     ``divert_then_distance``, the waste-bound kg the network moves when the recipes are dropped
     (the same slots and arcs, every blending need taking any mix of its materials: a relaxation,
@@ -1832,7 +1839,7 @@ def _relaxed_bound(prep: Prepared, net: _Net, arcs: Any, comp: _Comp) -> float:
     trivial = _trivial_bound(prep, comp)
     if comp.yards or comp.entries or comp.exits or prep.problem.objective != "divert_then_distance":
         return trivial
-    relaxed = _solve_network(prep, net, arcs, comp)
+    relaxed = _solve_network(prep, net, arcs, comp, workers=workers)
     # waste-bound units moved per offer, then kilograms per material (exact: Fraction masses)
     xo = arcs.offer[net.x_arc[comp.x]]
     waste = np.asarray(prep.offer_waste[xo], dtype=bool)
@@ -2287,7 +2294,7 @@ def solve_timed(
     for _, comp in lp_comps:
         t = time.perf_counter()
         budget = _lp_budget(max(deadline - t, 0.05), _columns(comp), lp_left)
-        res = _solve_lp(prep, net, arcs, comp, budget)
+        res = _solve_lp(prep, net, arcs, comp, budget, workers)
         _repair_recipes(prep, net, arcs, comp, res)
         _unproven_if_stricter(prep, net, comp, res)
         lp_left -= _columns(comp)

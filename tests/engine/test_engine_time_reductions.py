@@ -116,9 +116,9 @@ def test_lp_components_go_smallest_first_and_the_small_one_is_not_starved(monkey
     calls: list[tuple[int, float]] = []
     real = timed._solve_lp
 
-    def recorded(prep, net, arcs, comp, seconds):
+    def recorded(prep, net, arcs, comp, seconds, workers=1):
         calls.append((timed._columns(comp), seconds))
-        return real(prep, net, arcs, comp, seconds)
+        return real(prep, net, arcs, comp, seconds, workers)
 
     monkeypatch.setattr(timed, "_solve_lp", recorded)
     deadline = time.perf_counter() + 60
