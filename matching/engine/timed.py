@@ -1612,6 +1612,13 @@ class _LP:
                     # the most the columns left out could add: bound times reduced cost
                     missing = float((np.maximum(gain[out], 0.0) * col_hi[out]).sum())
                     better = np.flatnonzero(out & (gain > tol))
+                    log.debug(
+                        "timed LP level %d: value %.6g, %d columns price in, at most %.3g more",
+                        index,
+                        value,
+                        better.size,
+                        missing,
+                    )
                     if better.size and level_end - time.perf_counter() > 1.0:
                         take = max(10_000, cols.size // 2)
                         if better.size > take:
