@@ -1896,12 +1896,12 @@ def _repair_lots(
 ) -> None:
     """Zero every flow group below its minimum lot (the relaxation ignores lots)."""
     xa = net.x_arc[comp.x]
-    totals: dict[int, int] = {}
-    for a, q in zip(xa.tolist(), x.tolist(), strict=True):
-        totals[a] = totals.get(a, 0) + q
-    for i, a in enumerate(xa.tolist()):
-        if 0 < totals[a] < int(arcs.lot[a]):
-            x[i] = 0
+    if xa.size:
+        # each arc's total over its buckets (integers, exact), against the arc's lot
+        totals = np.zeros(len(arcs.lot), dtype=np.int64)
+        np.add.at(totals, xa, x.astype(np.int64, copy=False))
+        per_var = totals[xa]
+        x[(per_var > 0) & (per_var < arcs.lot[xa])] = 0
     ou: dict[tuple[int, int], int] = {}
     for i, en in enumerate(comp.entries):
         o, y, _, _ = net.entries[en]
