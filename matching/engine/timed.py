@@ -59,7 +59,8 @@ next through the level's optimal face (a last level prefers the shortest stays i
 equal optima). An LP with more than ``CG_MIN_COLUMNS`` columns is solved by column generation:
 from every yard leg, the support of the exact network flow without the blending needs and the
 cheapest arcs of every slot, the columns left out are priced with the duals and the attractive
-ones added until none is left — the optimum of the whole LP, level by level. Integer base
+ones added until none is left — the optimum of the whole LP, level by level (each level after
+the first starts again from those start columns and the last solution's support). Integer base
 units (kilograms or pieces) in the answer:
 
 * up to ``MIP_MAX_VARIABLES`` variables, when the LP optimum is fractional or lots exist, the
