@@ -537,6 +537,11 @@ def _yard_legs(prep: Prepared, net: _Net, provider: DistanceProvider) -> None:
             net.exits.extend(exits)
 
 
+def _blending(prep: Prepared) -> np.ndarray:
+    """Per need (by position): whether it carries a recipe."""
+    return np.array([n.recipe is not None for n in prep.needs], dtype=bool)
+
+
 def _candidates(prep: Prepared, provider: DistanceProvider) -> Any:
     """Candidate arcs; under ``net_climate`` a blending need also keeps arcs of non-positive net
     value, because taking some of a loss-making material may be what lets it blend the rest."""
@@ -546,8 +551,7 @@ def _candidates(prep: Prepared, provider: DistanceProvider) -> Any:
     divert = dataclasses.replace(prep, problem=dataclasses.replace(problem, objective="divert_then_distance"))
     arcs = candidate_arcs(divert, provider)
     cost, positive = _climate_costs(prep, arcs.offer, arcs.distance_km)
-    blending = np.array([n.recipe is not None for n in prep.needs], dtype=bool)
-    keep = positive | blending[arcs.need]
+    keep = positive | _blending(prep)[arcs.need]
     return type(arcs)(arcs.offer[keep], arcs.need[keep], arcs.distance_km[keep], cost[keep], arcs.lot[keep])
 
 
@@ -579,7 +583,7 @@ def _build(prep: Prepared, provider: DistanceProvider) -> tuple[_Net, Any]:
     )
     arcs = _candidates(prep, provider)
     # a need with a quality bound takes nothing it cannot blend
-    has_recipe = np.array([n.recipe is not None for n in prep.needs], dtype=bool)
+    has_recipe = _blending(prep)
     if has_recipe.any() and len(arcs):
         keep = np.ones(len(arcs.offer), dtype=bool)
         blending = np.flatnonzero(has_recipe[arcs.need])  # only these arcs can be refused
@@ -1092,10 +1096,7 @@ class _Groups:
         self.keys_n, inv_n = _dense_unique(
             xn * nb + np.where(net.need_once[xn], 0, xb), len(prep.needs) * n_b
         )
-        self.inv_o = inv_o.ravel().astype(np.int32)
-        del inv_o
-        self.inv_n = inv_n.ravel().astype(np.int32)
-        del inv_n
+        self.inv_o, self.inv_n = inv_o, inv_n  # int32 already (_dense_unique's ranks)
         size = self.keys_o.size + self.keys_n.size
         graph = coo_matrix(
             (np.ones(x.size, dtype=np.int8), (self.inv_o, self.inv_n + np.int32(self.keys_o.size))),
@@ -1111,10 +1112,7 @@ def _bucket_parts(prep: Prepared, net: _Net, arcs: Any, x: np.ndarray) -> list[n
     g = _Groups(prep, net, arcs, x)
     if g.count == 1:
         return [np.arange(x.size)]
-    x_label = g.labels[g.inv_o]
-    order = np.argsort(x_label, kind="stable")
-    cuts = np.flatnonzero(np.diff(x_label[order])) + 1
-    parts = np.split(order, cuts)
+    parts = list(_groups_by(g.labels[g.inv_o]).values())
     parts.sort(key=lambda p: int(p[0]))
     return parts
 
@@ -1378,7 +1376,7 @@ class _LP:
         # recipes over the horizon, by wet mass
         col_m = np.concatenate([offer_mat[xo], v_m])
         col_w = np.concatenate([w_x, w_v])
-        recipe_need = np.array([n.recipe is not None for n in prep.needs], dtype=bool)[n_all]
+        recipe_need = _blending(prep)[n_all]
         if recipe_need.any():
             order = np.argsort(n_all, kind="stable")
             order = order[recipe_need[order]]
@@ -1752,7 +1750,7 @@ def _start_columns(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, n_cols: in
     xo = arcs.offer[xa].astype(np.int64)
     xn = arcs.need[xa].astype(np.int64)
     cost = arcs.cost[xa]
-    blending = np.array([n.recipe is not None for n in prep.needs], dtype=bool)[xn]
+    blending = _blending(prep)[xn]
     keys = sorted(prep.materials)
     offer_mat = np.array([keys.index(o.material) for o in prep.offers], dtype=np.int64)[xo]
     start[_nearest(xo * n_b + xb, cost, CG_NEAREST)] = True
@@ -1823,8 +1821,7 @@ def _solve_lp(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, seconds: float,
 def _fallback(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, workers: int = 1) -> _Result:
     """No LP solution within the time: the exact network flow of the component without its
     blending needs and yards (always feasible), with the bound of :func:`_relaxed_bound`."""
-    no_recipe = np.array([n.recipe is None for n in prep.needs], dtype=bool)
-    plain = no_recipe[arcs.need[net.x_arc[comp.x]]]
+    plain = ~_blending(prep)[arcs.need[net.x_arc[comp.x]]]
     sub = _Comp(comp.offers, comp.needs, [], comp.x[plain], [], [])
     x = np.zeros(comp.x.size, dtype=np.int64)
     if sub.x.size:
@@ -1845,20 +1842,23 @@ def _relaxed_bound(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, workers: i
     A component with yards has no such relaxation here: the network without them is a
     restriction."""
     trivial = _trivial_bound(prep, comp)
-    if comp.yards or comp.entries or comp.exits or prep.problem.objective != "divert_then_distance":
+    if comp.yards or prep.problem.objective != "divert_then_distance":
         return trivial
     relaxed = _solve_network(prep, net, arcs, comp, workers=workers)
-    # waste-bound units moved per offer, then kilograms per material (exact: Fraction masses)
-    xo = arcs.offer[net.x_arc[comp.x]]
-    waste = np.asarray(prep.offer_waste[xo], dtype=bool)
     by_offer = np.zeros(len(prep.offers), dtype=np.int64)
-    np.add.at(by_offer, xo[waste], relaxed[waste])
-    moved: dict[str, int] = {}
-    for o in np.flatnonzero(by_offer).tolist():
-        key = prep.offers[o].material
-        moved[key] = moved.get(key, 0) + int(by_offer[o])
-    bound = float(sum(q * prep.unit_mass_kg(key) for key, q in moved.items()))
-    return min(bound, trivial)
+    np.add.at(by_offer, arcs.offer[net.x_arc[comp.x]], relaxed)
+    return min(_waste_kg(prep, comp.offers, by_offer[comp.offers]), trivial)
+
+
+def _waste_kg(prep: Prepared, positions: np.ndarray, moved: np.ndarray) -> float:
+    """Kilograms of waste-bound supply moved: ``moved`` units of the offers at ``positions``,
+    summed per material before its (exact, Fraction) unit mass multiplies them."""
+    waste = np.asarray(prep.offer_waste[positions], dtype=bool)
+    per_material: dict[str, int] = {}
+    for p, q in zip(positions[waste].tolist(), moved[waste].tolist(), strict=True):
+        key = prep.offers[p].material
+        per_material[key] = per_material.get(key, 0) + q
+    return float(sum(q * prep.unit_mass_kg(key) for key, q in per_material.items()))
 
 
 def _trivial_bound(prep: Prepared, comp: _Comp) -> float:
@@ -2186,14 +2186,12 @@ def _solution(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Result, s
     supply_kg_arr = np.zeros(comp.offers.size, dtype=np.int64)
     left_kg_arr = np.zeros(comp.offers.size, dtype=np.int64)
     material_of = np.array([prep.offers[p].material for p in comp.offers.tolist()], dtype=object)
-    waste_moved: dict[str, int] = {}
     waste = np.asarray(prep.offer_waste[comp.offers], dtype=bool)
     for key in sorted(set(material_of.tolist())):
         mine = np.flatnonzero(material_of == key)
         unit_mass = prep.unit_mass_kg(key)
         supply_kg_arr[mine] = _masses_kg_array(supply[mine], unit_mass)
         left_kg_arr[mine] = _masses_kg_array(supply[mine] - moved[mine], unit_mass)
-        waste_moved[key] = sum(moved[mine][waste[mine]].tolist())
     part = _split_masses_kg(supply_kg_arr, left_kg_arr, waste)
     masses_total = {
         name: getattr(part, name)
@@ -2203,7 +2201,7 @@ def _solution(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, res: _Result, s
     split = _waste_split(prep, comp.offers.tolist(), supply_kg, left_kg)
     net_value = math.fsum(net_parts)
     if problem.objective == "divert_then_distance":
-        exact_waste = float(sum(q * prep.unit_mass_kg(key) for key, q in waste_moved.items()))
+        exact_waste = _waste_kg(prep, comp.offers, moved)
         if res.proven and res.method in ("lp", "mip") and exact_waste > 0 and exact_waste < res.bound - 0.5:
             # the solver's optimum was not delivered whole (a unit lost in rounding or repair):
             # the flows stand, but not as a proven optimum
