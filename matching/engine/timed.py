@@ -84,6 +84,7 @@ Python is not bounded by it).
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import hashlib
 import logging
@@ -103,7 +104,7 @@ from ortools.math_opt import model_parameters_pb2, model_pb2, result_pb2, soluti
 from ortools.math_opt.core.python import solver
 from ortools.math_opt.python import callback, init_arguments, mathopt
 from ortools.math_opt.solvers import highs_pb2
-from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from . import netsimplex
@@ -1185,6 +1186,14 @@ def _lots_ok(arcs: Any, net: _Net, comp: _Comp, x: np.ndarray) -> bool:
     return all(q == 0 or q >= int(arcs.lot[a]) for a, q in totals.items())
 
 
+def _cat(*parts: np.ndarray) -> np.ndarray:
+    """``np.concatenate(parts)``, or the first part itself when the others are empty (a large
+    component without yards: no copy of its per-column arrays). Read-only use only."""
+    if all(not part.size for part in parts[1:]):
+        return parts[0]
+    return np.concatenate(parts)
+
+
 class _LP:
     """The LP/MIP of a component as sparse arrays (HiGHS through MathOpt's model proto).
 
@@ -1251,8 +1260,10 @@ class _LP:
                 return
             new = np.cumsum(mask) - 1 + n_rows
             sel = mask[inv]
-            rows.append(new[inv[sel]])
-            cols.append(col[sel])
+            # int32 indices: rows and columns stay far below 2**31, and the entries of a large
+            # component's LP are its memory peak
+            rows.append(new[inv[sel]].astype(np.int32))
+            cols.append(col[sel].astype(np.int32))
             vals.append(val[sel])
             row_lo.append(np.broadcast_to(np.asarray(lo(uniq[mask]), dtype=np.float64), (int(mask.sum()),)))
             row_hi.append(np.broadcast_to(np.asarray(hi(uniq[mask]), dtype=np.float64), (int(mask.sum()),)))
@@ -1261,18 +1272,18 @@ class _LP:
         ones = np.ones(n_x + n_u + n_v, dtype=np.float64)
         inf = np.inf
         # offers, then needs: per slot (periodic, when shared) and in total
-        n_all = np.concatenate([xn, v_n])
-        c_xu, c_xv = np.concatenate([col_x, col_u]), np.concatenate([col_x, col_v])
+        n_all = _cat(xn, v_n)
+        c_xu, c_xv = _cat(col_x, col_u), _cat(col_x, col_v)
         sides = (
             (
-                np.concatenate([xo, u_o]),
-                np.concatenate([xb, u_b]),
+                _cat(xo, u_o),
+                _cat(xb, u_b),
                 c_xu,
                 net.offer_once,
                 net.offer_cap,
                 prep.offer_supply,
             ),
-            (n_all, np.concatenate([xb, v_t]), c_xv, net.need_once, net.need_cap, prep.need_demand),
+            (n_all, _cat(xb, v_t), c_xv, net.need_once, net.need_cap, prep.need_demand),
         )
         for who, when, col, once, cap, total in sides:
             add(
@@ -1374,8 +1385,8 @@ class _LP:
                 ub = np.concatenate([ub, np.ones(uniq.size)])
                 n_cols += uniq.size
         # recipes over the horizon, by wet mass
-        col_m = np.concatenate([offer_mat[xo], v_m])
-        col_w = np.concatenate([w_x, w_v])
+        col_m = _cat(offer_mat[xo], v_m)
+        col_w = _cat(w_x, w_v)
         recipe_need = _blending(prep)[n_all]
         if recipe_need.any():
             order = np.argsort(n_all, kind="stable")
@@ -1398,20 +1409,6 @@ class _LP:
                     row_lo.append(np.zeros(1))
                     row_hi.append(np.full(1, inf))
                     n_rows += 1
-        flat_r = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-        self.matrix = csr_matrix(
-            (
-                np.concatenate(vals) if vals else np.zeros(0),
-                (flat_r, np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)),
-            ),
-            shape=(n_rows, n_cols),
-        )
-        self.matrix.sum_duplicates()
-        self.row_lo = np.concatenate(row_lo) if row_lo else np.zeros(0)
-        self.row_hi = np.concatenate(row_hi) if row_hi else np.zeros(0)
-        self.ub = ub
-        self.n_cols = n_cols
-        self.n_direct = n_x + n_u + n_v
         # objective vectors over all columns (binaries: 0)
         pad = np.zeros(n_cols - (n_x + n_u + n_v))
         waste_x = prep.offer_waste[xo]
@@ -1420,32 +1417,51 @@ class _LP:
         gross = prep.offer_gross_per_t
         dist = arcs.distance_km[xa].astype(np.float64)
         handling = np.array([float(yard.handling_kg_co2e_per_t) for yard in net.yards], dtype=np.float64)
-        waste_vec = np.concatenate([w_x * waste_x, w_u * waste_u, np.zeros(n_v), pad])
-        all_vec = np.concatenate([w_x, w_u, np.zeros(n_v), pad])
-        km_vec = np.concatenate([w_x * dist, w_u * u_d, w_v * v_d, pad])
-        climate_vec = np.concatenate(
-            [
-                w_x / KG_PER_TONNE * (gross[xo] - dist * freight),
-                w_u / KG_PER_TONNE * (gross[u_o] - u_d * freight - (handling[u_y] if n_u else 0.0)),
-                -w_v / KG_PER_TONNE * v_d * freight,
-                pad,
-            ]
-        )
         comp_waste = prep.offer_waste[comp.offers]
         self.levels: list[tuple[np.ndarray, bool]]
+        # only the vectors the objective uses (each is one float per column)
         if problem.objective == "net_climate":
+            climate_vec = np.concatenate(
+                [
+                    w_x / KG_PER_TONNE * (gross[xo] - dist * freight),
+                    w_u / KG_PER_TONNE * (gross[u_o] - u_d * freight - (handling[u_y] if n_u else 0.0)),
+                    -w_v / KG_PER_TONNE * v_d * freight,
+                    pad,
+                ]
+            )
             self.levels = [(climate_vec, True)]
         else:
+            waste_vec = _cat(w_x * waste_x, w_u * waste_u, np.zeros(n_v), pad)
+            all_vec = _cat(w_x, w_u, np.zeros(n_v), pad)
             if comp_waste.any() and not comp_waste.all():
                 self.levels = [(waste_vec, True), (all_vec, True)]
             elif comp_waste.any():
                 self.levels = [(waste_vec, True)]
             else:
                 self.levels = [(all_vec, True)]
-            self.levels.append((km_vec, False))
+            del waste_vec, all_vec
+            self.levels.append((_cat(w_x * dist, w_u * u_d, w_v * v_d, pad), False))
         if n_v:
             # last, a tie-break among equal optima: the shortest stays in yards (earliest delivery)
             self.levels.append((np.concatenate([np.zeros(n_x + n_u), w_v * (v_t - v_e), pad]), False))
+        # the per-column arrays are not needed any more: freed before the entries are joined
+        del xa, xb, xo, xn, n_all, c_xu, c_xv, sides, ones, col_m, col_w, recipe_need, waste_x, waste_u, dist
+        # one array each (the lists' pieces freed at once), then columns-major: a restricted LP
+        # takes columns, and pricing multiplies by the transpose, a free view of a CSC matrix
+        flat_r = np.concatenate(rows, dtype=np.int32, casting="same_kind") if rows else np.zeros(0, np.int32)
+        rows.clear()
+        flat_c = np.concatenate(cols, dtype=np.int32, casting="same_kind") if cols else np.zeros(0, np.int32)
+        cols.clear()
+        flat_v = np.concatenate(vals) if vals else np.zeros(0)
+        vals.clear()
+        self.matrix = coo_matrix((flat_v, (flat_r, flat_c)), shape=(n_rows, n_cols)).tocsc()
+        del flat_r, flat_c, flat_v
+        self.matrix.sum_duplicates()
+        self.row_lo = np.concatenate(row_lo) if row_lo else np.zeros(0)
+        self.row_hi = np.concatenate(row_hi) if row_hi else np.zeros(0)
+        self.ub = ub
+        self.n_cols = n_cols
+        self.n_direct = n_x + n_u + n_v
         # the columns a restricted LP starts with (all of them unless told otherwise)
         self.start = np.ones(n_cols, dtype=bool)
         self.rounds = 0
@@ -1520,7 +1536,7 @@ class _LP:
         # before the last optimal face was applied: the bounds and columns, and that level's
         # objective row (the way back if HiGHS fails on the face)
         face: tuple[Any, ...] | None = None
-        matrix_t = self.matrix.T.tocsr()
+        matrix_t = self.matrix.T  # CSR, no copy
         for index, (vec, maximise) in enumerate(self.levels):
             if index and CG_PURGE and not self.start.all():
                 # a new level starts from the start's columns and the last solution's support:
@@ -1715,6 +1731,25 @@ class _LP:
             )
         except Exception as exc:  # StatusNotOk from the solver wrapper
             raise SolverFailure(f"HiGHS failed: {exc}", status="error") from exc
+        finally:
+            _trim_heap()
+
+
+def _trim_heap() -> None:
+    """Give the heap's free pages back to the system (glibc's ``malloc_trim``) after a HiGHS
+    solve: each restricted LP's model and solver workspace are freed, but glibc keeps the pages,
+    so without this the process grows by the largest LP's size at every round. Elsewhere (no
+    glibc) a no-op."""
+    if not _LIBC:
+        try:
+            _LIBC.append(ctypes.CDLL("libc.so.6").malloc_trim)
+        except (OSError, AttributeError):
+            _LIBC.append(None)
+    if _LIBC[0] is not None:
+        _LIBC[0](0)
+
+
+_LIBC: list[Any] = []
 
 
 #: an LP larger than this is not built at all (its arrays would not fit in memory): the
@@ -1760,6 +1795,7 @@ def _start_columns(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, n_cols: in
         into[_nearest((xn[into] * len(keys) + offer_mat[into]) * n_b + xb[into], cost[into], CG_NEAREST)]
     ] = True
     plain = np.flatnonzero(~blending)
+    del xa, xb, xo, xn, cost, blending, offer_mat, into  # before the network's own arrays
     if plain.size:
         sub = _Comp(comp.offers, comp.needs, [], comp.x[plain], [], [])
         start[plain[_solve_network(prep, net, arcs, sub) > 0]] = True
