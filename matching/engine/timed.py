@@ -1201,7 +1201,8 @@ class _LP:
     then (integer model only) one binary per minimum-lot group. Every row is ``lo ≤ a·z ≤ hi``:
     offer and need slots and totals, yard lots (what enters leaves later), yard stock per bucket,
     minimum lots and recipes — the constraints listed in the module docstring. The matrix is built
-    with numpy and scipy.sparse, never through expression objects.
+    with numpy and scipy.sparse, never through expression objects, and kept column-major (CSC,
+    int32 indices): a large component's LP build is its run's memory peak but for HiGHS.
     """
 
     def __init__(self, prep: Prepared, net: _Net, arcs: Any, comp: _Comp, *, integer: bool) -> None:
