@@ -1,12 +1,13 @@
 """The linear-time stand-ins for ``np.unique`` in the timed engine give exactly what
-``np.unique`` gives (ids ascending, and the inverse mapping each value onto its id)."""
+``np.unique`` gives (ids ascending, and the inverse mapping each value onto its id); the LP
+build's memory helpers do what they promise."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from matching.engine.timed import _dense_unique, _groups_by, _sorted_unique
+from matching.engine.timed import _LIBC, _cat, _dense_unique, _groups_by, _sorted_unique, _trim_heap
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -73,3 +74,19 @@ def test_repair_lots_zeroes_exactly_the_arcs_below_their_lot(seed: int) -> None:
     net = SimpleNamespace(x_arc=x_arc, entries=[], exits=[])
     _repair_lots(SimpleNamespace(), net, SimpleNamespace(lot=lot), comp, x, empty, empty)  # type: ignore[arg-type]
     assert x.tolist() == want
+
+
+def test_cat_joins_or_returns_the_first_part_itself() -> None:
+    first = np.arange(5, dtype=np.int64)
+    # no yard legs: the per-column array itself, not a copy (the LP build's memory peak)
+    assert _cat(first, np.zeros(0, dtype=np.int64)) is first
+    assert _cat(first) is first
+    joined = _cat(first, np.array([7, 8], dtype=np.int64), np.zeros(0, dtype=np.int64))
+    assert joined.tolist() == [0, 1, 2, 3, 4, 7, 8]
+    assert joined is not first
+
+
+def test_trim_heap_is_safe_to_call_repeatedly() -> None:
+    _trim_heap()
+    _trim_heap()
+    assert len(_LIBC) == 1  # looked up once (None where there is no glibc)
