@@ -11,6 +11,14 @@ from tests.factories import PASSWORD
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
+def _proposals(page):
+    # Wait for the proposals page's load event: htmx must be listening before Accept is clicked.
+    # Under load a click can otherwise land first and post the plain form; an agreed proposal
+    # then leaves the default "waiting for a decision" list instead of changing in place.
+    with page.expect_navigation():
+        page.get_by_role("link", name="Proposals").click()
+
+
 def test_run_accept_accept_deliver(
     page, live_server, grain_market, brewery, farm, municipality, outside_requests
 ):
@@ -22,14 +30,14 @@ def test_run_accept_accept_deliver(
     page.get_by_role("button", name=re.compile("Log out")).click()
 
     login(page, live_server, "brewer", PASSWORD)
-    page.get_by_role("link", name="Proposals").click()
+    _proposals(page)
     row = page.locator("tr", has_text="Talgar Dairy Farm")
     row.get_by_role("button", name="Accept").click()
     expect(page.locator("tr", has_text="Talgar Dairy Farm")).to_contain_text("Accepted by the supplier")
     page.get_by_role("button", name=re.compile("Log out")).click()
 
     login(page, live_server, "farmer", PASSWORD)
-    page.get_by_role("link", name="Proposals").click()
+    _proposals(page)
     page.locator("tr", has_text="Almaty Brewery").get_by_role("button", name="Accept").click()
     expect(page.locator("tr", has_text="Almaty Brewery")).to_contain_text("Agreed")
     page.get_by_role("link", name="Deals").first.click()
