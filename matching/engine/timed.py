@@ -1733,14 +1733,17 @@ class _LP:
         except Exception as exc:  # StatusNotOk from the solver wrapper
             raise SolverFailure(f"HiGHS failed: {exc}", status="error") from exc
         finally:
-            _trim_heap()
+            if cols.size >= CG_MIN_COLUMNS:
+                # only after a large LP: a trim costs ~10 ms on a fragmented heap, and a run may
+                # solve hundreds of small ones
+                _trim_heap()
 
 
 def _trim_heap() -> None:
-    """Give the heap's free pages back to the system (glibc's ``malloc_trim``) after a HiGHS
-    solve: each restricted LP's model and solver workspace are freed, but glibc keeps the pages,
-    so without this the process grows by the largest LP's size at every round. Elsewhere (no
-    glibc) a no-op."""
+    """Give the heap's free pages back to the system (glibc's ``malloc_trim``) after a large
+    HiGHS solve: each restricted LP's model and solver workspace are freed, but glibc keeps the
+    pages, so without this the process grows by the largest LP's size at every round. Elsewhere
+    (no glibc) a no-op."""
     if not _LIBC:
         try:
             _LIBC.append(ctypes.CDLL("libc.so.6").malloc_trim)
