@@ -1467,6 +1467,7 @@ class _LP:
         self.start = np.ones(n_cols, dtype=bool)
         self.rounds = 0
         self.restricted = 0
+        self.retries = 0  # rounds solved again by dual simplex after a numerical failure
 
     def _proto(
         self,
@@ -1554,15 +1555,34 @@ class _LP:
             while True:
                 cols = np.flatnonzero(active)
                 tick = time.perf_counter()
+                bounds = (col_lo, col_hi, row_lo, row_hi)
                 try:
                     result = self._run(
-                        cols,
-                        vec,
-                        maximise,
-                        (col_lo, col_hi, row_lo, row_hi),
-                        fixed,
-                        max(level_end - time.perf_counter(), 0.01),
+                        cols, vec, maximise, bounds, fixed, max(level_end - time.perf_counter(), 0.01)
                     )
+                    if (
+                        not self.integer
+                        and _numerical_failure(result.termination)
+                        and level_end - time.perf_counter() > 1.0
+                    ):
+                        # interior point stopped short of an optimum on a restricted LP that is
+                        # feasible (seen: "infeasible" on the last pricing round of the 5k
+                        # benchmark's third level): dual simplex from scratch, which solved it
+                        log.debug(
+                            "timed LP level %d: %s, again by dual simplex",
+                            index,
+                            result_pb2.TerminationReasonProto.Name(result.termination.reason),
+                        )
+                        self.retries += 1
+                        result = self._run(
+                            cols,
+                            vec,
+                            maximise,
+                            bounds,
+                            fixed,
+                            max(level_end - time.perf_counter(), 0.01),
+                            algorithm=mathopt.LPAlgorithm.DUAL_SIMPLEX,
+                        )
                 except SolverFailure as exc:
                     if prev is None and face is not None:
                         # interior point can fail numerically on an optimal face (many
@@ -1705,18 +1725,19 @@ class _LP:
         bounds: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
         fixed: list[tuple[np.ndarray, float, float]],
         seconds: float,
+        algorithm: Any = None,
     ) -> Any:
+        if algorithm is None and not self.integer and cols.size > MIP_MAX_VARIABLES:
+            # large LPs: interior point (with crossover to a vertex, whose duals price the columns
+            # left out) was faster than dual or primal simplex on the 5k benchmark's blend LP
+            algorithm = mathopt.LPAlgorithm.BARRIER
         params = mathopt.SolveParameters(
             time_limit=timedelta(seconds=seconds),
             random_seed=HIGHS_SEED,
             highs=_HIGHS_OPTIONS,
             relative_gap_tolerance=1e-9,
             absolute_gap_tolerance=1e-6,
-            # large LPs: interior point (with crossover to a vertex, whose duals price the columns
-            # left out) was faster than dual or primal simplex on the 5k benchmark's blend LP
-            lp_algorithm=(
-                mathopt.LPAlgorithm.BARRIER if not self.integer and cols.size > MIP_MAX_VARIABLES else None
-            ),
+            lp_algorithm=algorithm,
         )
         try:
             return solver.solve(
@@ -1737,6 +1758,33 @@ class _LP:
                 # only after a large LP: a trim costs ~10 ms on a fragmented heap, and a run may
                 # solve hundreds of small ones
                 _trim_heap()
+
+
+#: terminations that are neither an optimum nor a time limit nor a proof, on a restricted LP
+#: that column generation knows to be feasible (zero flow, or the last round's optimum): a
+#: numerical failure, retried by dual simplex
+_NUMERICAL_FAILURES = frozenset(
+    {
+        result_pb2.TERMINATION_REASON_INFEASIBLE,
+        result_pb2.TERMINATION_REASON_INFEASIBLE_OR_UNBOUNDED,
+        result_pb2.TERMINATION_REASON_NUMERICAL_ERROR,
+        result_pb2.TERMINATION_REASON_IMPRECISE,
+        result_pb2.TERMINATION_REASON_OTHER_ERROR,
+    }
+)
+_STALLED = frozenset({result_pb2.LIMIT_UNDETERMINED, result_pb2.LIMIT_SLOW_PROGRESS, result_pb2.LIMIT_OTHER})
+
+
+def _numerical_failure(termination: Any) -> bool:
+    """True when HiGHS stopped on an LP short of an optimum for no reason of ours: a numerical
+    failure, or a stop on a limit that is not the time limit we set."""
+    if termination.reason in _NUMERICAL_FAILURES:
+        return True
+    return bool(
+        termination.reason
+        in (result_pb2.TERMINATION_REASON_NO_SOLUTION_FOUND, result_pb2.TERMINATION_REASON_FEASIBLE)
+        and termination.limit in _STALLED
+    )
 
 
 def _trim_heap() -> None:
@@ -1854,7 +1902,12 @@ def _solve_lp(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, seconds: float,
     _balance_yards(prep, net, comp, u, v)
     _bar_declined(prep, net, comp, u, v)
     gap = 0.0 if proven else abs(bound - primary) / max(1.0, abs(bound))
-    lp = {"columns": relaxed.n_cols, "restricted": relaxed.restricted, "rounds": relaxed.rounds}
+    lp = {
+        "columns": relaxed.n_cols,
+        "restricted": relaxed.restricted,
+        "rounds": relaxed.rounds,
+        "retries": relaxed.retries,
+    }
     return _Result(x, u, v, proven, bound if not proven else primary, method, gap, lp)
 
 

@@ -16,6 +16,8 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from ortools.math_opt import result_pb2
+from ortools.math_opt.python import mathopt
 
 from matching.engine import MaterialSpec, NeedInput, OfferInput, Problem, solve, timed
 from matching.engine.distance import GreatCircleDistance
@@ -178,3 +180,72 @@ def test_a_large_blend_component_is_solved_by_column_generation_with_the_same_le
     assert cg.other_moved_kg == pytest.approx(whole.other_moved_kg, abs=1e-6)
     assert cg.tkm == pytest.approx(whole.tkm, rel=1e-6, abs=1e-3)
     assert cg.proven_optimal == whole.proven_optimal
+
+
+def _blend_lp(seed: int) -> tuple[timed._LP, timed._LP]:
+    """A blend or yard component of ``medium_problem(seed)`` as two column-generation LPs."""
+    problem = medium_problem(seed)
+    prep = prepare(problem)
+    net, arcs = timed._build(prep, GreatCircleDistance(problem.circuity))
+    comp = next(
+        c
+        for c in timed._components(prep, net, arcs)
+        if c.yards or any(prep.needs[int(n)].recipe is not None for n in c.needs)
+    )
+    out = []
+    for _ in range(2):
+        lp = timed._LP(prep, net, arcs, comp, integer=False)
+        lp.start = timed._start_columns(prep, net, arcs, comp, lp.n_cols)
+        out.append(lp)
+    return out[0], out[1]
+
+
+def test_a_round_that_fails_numerically_is_solved_again_by_dual_simplex(monkeypatch) -> None:
+    """HiGHS's interior point once answered "infeasible" on a feasible restricted LP (the 5k
+    benchmark's last pricing round): the round is solved again by dual simplex, and the levels
+    reach the same values as a run without the failure. The failure is injected in front of the
+    real solver; every answer used comes from HiGHS."""
+    reference, injected = _blend_lp(5)
+    ref_values, ref_proven, ref_primary, _ = reference.solve(60.0)
+    assert ref_proven and reference.retries == 0
+    real = timed._LP._run
+    calls: list[object] = []
+
+    def failing_once(self, cols, vec, maximise, bounds, fixed, seconds, algorithm=None):
+        calls.append(algorithm)
+        if len(calls) == 2:  # the second round of the first level
+            failed = result_pb2.SolveResultProto()
+            failed.termination.reason = result_pb2.TERMINATION_REASON_INFEASIBLE
+            return failed
+        return real(self, cols, vec, maximise, bounds, fixed, seconds, algorithm)
+
+    monkeypatch.setattr(timed._LP, "_run", failing_once)
+    values, proven, primary, bound = injected.solve(60.0)
+    assert injected.retries == 1
+    assert calls[2] == mathopt.LPAlgorithm.DUAL_SIMPLEX
+    assert all(a is None for i, a in enumerate(calls) if i != 2)
+    assert proven
+    assert primary == pytest.approx(ref_primary, rel=1e-9)
+    assert bound == pytest.approx(primary, rel=1e-9)
+    assert _levels(injected, values) == pytest.approx(_levels(reference, ref_values), rel=1e-6, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("reason", "limit", "failed"),
+    [
+        ("TERMINATION_REASON_OPTIMAL", "LIMIT_UNSPECIFIED", False),
+        ("TERMINATION_REASON_INFEASIBLE", "LIMIT_UNSPECIFIED", True),
+        ("TERMINATION_REASON_NUMERICAL_ERROR", "LIMIT_UNSPECIFIED", True),
+        ("TERMINATION_REASON_IMPRECISE", "LIMIT_UNSPECIFIED", True),
+        # our own time limit is not a failure: the last optimal round stands
+        ("TERMINATION_REASON_NO_SOLUTION_FOUND", "LIMIT_TIME", False),
+        ("TERMINATION_REASON_FEASIBLE", "LIMIT_TIME", False),
+        ("TERMINATION_REASON_NO_SOLUTION_FOUND", "LIMIT_SLOW_PROGRESS", True),
+        ("TERMINATION_REASON_NO_SOLUTION_FOUND", "LIMIT_UNDETERMINED", True),
+    ],
+)
+def test_which_terminations_count_as_a_numerical_failure(reason: str, limit: str, failed: bool) -> None:
+    termination = result_pb2.TerminationProto(
+        reason=result_pb2.TerminationReasonProto.Value(reason), limit=result_pb2.LimitProto.Value(limit)
+    )
+    assert timed._numerical_failure(termination) is failed
