@@ -79,7 +79,9 @@ units (kilograms or pieces) in the answer:
 
 HiGHS runs single-threaded (its global ``threads`` option) with a fixed seed, so the same input
 gives the same flows; the time limit is shared among the LP/MIP components (model building in
-Python is not bounded by it).
+Python is not bounded by it). A numerical failure of a round (HiGHS answering "infeasible" on a
+restricted LP known to be feasible) is solved again by dual simplex. With ``workers`` > 1 a large
+run's LP components are solved side by side in forked processes (:func:`_forked_lps`).
 """
 
 from __future__ import annotations
@@ -2349,6 +2351,69 @@ def _lp_budget(left: float, columns: int, columns_left: int) -> float:
     return left * max(columns / max(columns_left, 1), LP_MIN_SHARE)
 
 
+def _solve_lps(
+    prep: Prepared, net: _Net, arcs: Any, comps: list[_Comp], deadline: float, workers: int = 1
+) -> list[tuple[_Result, float]]:
+    """The LP components in turn (smallest first), sharing the time left (:func:`_lp_budget`):
+    each one's result, recipes repaired, and its seconds."""
+    out = []
+    left = sum(_columns(c) for c in comps)
+    for comp in comps:
+        t = time.perf_counter()
+        budget = _lp_budget(max(deadline - t, 0.05), _columns(comp), left)
+        res = _solve_lp(prep, net, arcs, comp, budget, workers)
+        _repair_recipes(prep, net, arcs, comp, res)
+        _unproven_if_stricter(prep, net, comp, res)
+        left -= _columns(comp)
+        out.append((res, time.perf_counter() - t))
+    return out
+
+
+#: what forked LP workers solve: (prep, net, arcs, components, deadline); set just before the
+#: pool forks, so children inherit it
+_FORKED_LPS: list[Any] = []
+
+
+def _solve_lps_forked(batch: list[int]) -> list[tuple[_Result, float]]:
+    prep, net, arcs, comps, deadline = _FORKED_LPS[0]
+    # one process each: the workers already use every core between them
+    return _solve_lps(prep, net, arcs, [comps[i] for i in batch], deadline, 1)
+
+
+def _forked_lps(
+    prep: Prepared, net: _Net, arcs: Any, comps: list[_Comp], deadline: float, workers: int
+) -> list[tuple[_Result, float]] | None:
+    """The LP components solved side by side in ``workers`` forked processes (a large run's
+    components are independent, and each LP solve is single-threaded): the components go,
+    largest first, onto the batch with the fewest columns; each batch solves its own in turn as
+    :func:`_solve_lps` does, sharing the time left to the deadline. Each component is solved
+    exactly as serially; only the time budgets differ (a component is not kept waiting for the
+    others), so without a time limit reached the flows do not depend on the number of workers.
+    None where processes cannot be forked (then the caller solves serially)."""
+    n_batches = min(len(comps), workers)
+    batches: list[list[int]] = [[] for _ in range(n_batches)]
+    load = [0] * n_batches
+    for i in sorted(range(len(comps)), key=lambda i: (-_columns(comps[i]), i)):
+        lightest = min(range(n_batches), key=lambda b: (load[b], b))
+        batches[lightest].append(i)
+        load[lightest] += _columns(comps[i])
+    for batch in batches:
+        batch.sort()  # smallest first within a batch, as serially
+    _FORKED_LPS[:] = [(prep, net, arcs, comps, deadline)]
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=n_batches, mp_context=context) as pool:
+            futures = [pool.submit(_solve_lps_forked, batch) for batch in batches]
+            out: dict[int, tuple[_Result, float]] = {}
+            for batch, future in zip(batches, futures, strict=True):
+                out.update(zip(batch, future.result(), strict=True))
+            return [out[i] for i in range(len(comps))]
+    except (AssertionError, OSError, BrokenProcessPool):
+        return None  # no forking here (e.g. inside a daemonic pool worker)
+    finally:
+        _FORKED_LPS[:] = []
+
+
 def solve_timed(
     problem: Problem,
     provider: DistanceProvider,
@@ -2360,7 +2425,8 @@ def solve_timed(
     """Solve ``problem`` over its time buckets (see the module docstring).
 
     ``workers`` > 1 solves the independent parts of a large network component in that many forked
-    processes (the flows are identical to a serial solve).
+    processes (the flows are identical to a serial solve), and a large run's LP components side
+    by side (the same flows unless a time limit is reached: see :func:`_forked_lps`).
 
     ``_decompose=False`` (tests only) solves every network component as one time-expanded
     network instead of its independent per-bucket parts (:func:`_bucket_parts`).
@@ -2389,15 +2455,14 @@ def solve_timed(
         res = _Result(x, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), True, 0.0, "min_cost_flow")
         parts.append(_solution(prep, net, arcs, comp, res, time.perf_counter() - t))
     lp_comps.sort(key=lambda kc: (_columns(kc[1]), kc[0]))
-    lp_left = sum(_columns(c) for _, c in lp_comps)
-    for _, comp in lp_comps:
-        t = time.perf_counter()
-        budget = _lp_budget(max(deadline - t, 0.05), _columns(comp), lp_left)
-        res = _solve_lp(prep, net, arcs, comp, budget, workers)
-        _repair_recipes(prep, net, arcs, comp, res)
-        _unproven_if_stricter(prep, net, comp, res)
-        lp_left -= _columns(comp)
-        parts.append(_solution(prep, net, arcs, comp, res, time.perf_counter() - t))
+    comps_lp = [c for _, c in lp_comps]
+    solved = None
+    if workers > 1 and len(comps_lp) > 1 and sum(map(_columns, comps_lp)) >= PARALLEL_MIN_VARIABLES:
+        solved = _forked_lps(prep, net, arcs, comps_lp, deadline, workers)
+    if solved is None:
+        solved = _solve_lps(prep, net, arcs, comps_lp, deadline, workers)
+    for comp, (res, seconds) in zip(comps_lp, solved, strict=True):
+        parts.append(_solution(prep, net, arcs, comp, res, seconds))
     parts.append(_isolated_solution(prep, comps))  # type: ignore[arg-type]
     solution = merge(parts)
     stats = dict(solution.stats)

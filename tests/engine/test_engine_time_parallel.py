@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from decimal import Decimal
 
 import pytest
 from test_engine_time_colgen import medium_problem
 
 from matching.engine import timed
 from matching.engine.distance import GreatCircleDistance
+from matching.engine.prepare import prepare
+from matching.engine.problem import Problem
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -47,3 +50,55 @@ def test_forked_parts_give_the_serial_flows(monkeypatch, seed: int) -> None:
     assert forked.flows == serial.flows
     assert forked.diverted_kg == serial.diverted_kg and forked.tkm == serial.tkm
     assert forked.proven_optimal and serial.proven_optimal
+
+
+def _apart(seeds: tuple[int, ...]) -> Problem:
+    """Several random instances side by side, a degree of latitude (111 km) apart, every offer
+    held to 60 km (else a yard would take material from anywhere): as many independent
+    blend/yard components, each an LP."""
+    offers, needs, yards = [], [], []
+    for k, seed in enumerate(seeds):
+        p = medium_problem(seed)
+        offers += [
+            dataclasses.replace(o, id=o.id + 10_000 * k, lat=o.lat + k, max_distance_km=Decimal(60))
+            for o in p.offers
+        ]
+        needs += [dataclasses.replace(n, id=n.id + 10_000 * k, lat=n.lat + k) for n in p.needs]
+        yards += [dataclasses.replace(y, id=y.id + 10_000 * k, lat=y.lat + k) for y in p.storages]
+    return dataclasses.replace(
+        medium_problem(seeds[0]), offers=tuple(offers), needs=tuple(needs), storages=tuple(yards)
+    )
+
+
+@pytest.mark.parametrize("seeds", [(0, 2, 5), (6, 12, 13, 14)])
+def test_forked_lp_components_give_the_serial_flows(monkeypatch, seeds: tuple[int, ...]) -> None:
+    """A large run's LP components (blends, yards) are solved side by side in forked processes:
+    the same flows, bound and proof as one after another."""
+    monkeypatch.setattr(timed, "PARALLEL_MIN_VARIABLES", 0)
+    problem = _apart(seeds)
+    provider = GreatCircleDistance(problem.circuity)
+    prep = prepare(problem)
+    net, arcs = timed._build(prep, provider)
+    lp_comps = [
+        c
+        for c in timed._components(prep, net, arcs)
+        if c.yards or any(prep.needs[int(n)].recipe is not None for n in c.needs)
+    ]
+    assert len(lp_comps) == len(seeds)
+    calls: list[bool] = []
+    real = timed._forked_lps
+
+    def counted(*args, **kwargs):
+        out = real(*args, **kwargs)
+        calls.append(out is not None)
+        return out
+
+    monkeypatch.setattr(timed, "_forked_lps", counted)
+    serial, _ = timed.solve_timed(problem, provider, time.perf_counter() + 120, workers=1)
+    assert not calls
+    forked, _ = timed.solve_timed(problem, provider, time.perf_counter() + 120, workers=2)
+    assert calls == [True]  # the components really went through the pool
+    assert forked.flows == serial.flows
+    assert forked.diverted_kg == serial.diverted_kg and forked.tkm == serial.tkm
+    assert forked.proven_optimal and serial.proven_optimal and forked.bound == serial.bound
+    assert forked.stats["lp_components"] == serial.stats["lp_components"] == len(seeds)
