@@ -13,7 +13,8 @@ construction elements and 50 needs turned into compost blends (chicken manure + 
 manure, C:N 25–30, moisture 50–60 %). It is solved twice, each in its own subprocess so that the
 peak RSS (``ru_maxrss``) belongs to that solve alone: ``time_step='none'`` (the aggregate model,
 yards unused, blends as LPs) and ``time_step='month'`` (12 buckets). Targets: monthly ≤ 3× the
-aggregate time and ≤ 2× its peak memory; 20k × 20k monthly within 60 s on 2 cores.
+aggregate time and ≤ 2× its peak memory; 20k × 20k monthly within 60 s on 2 cores (run with 2
+workers).
 """
 
 from __future__ import annotations
@@ -225,7 +226,8 @@ def main() -> None:
                 f"time {ratio:.2f}x, memory {mem:.2f}x"
             )
     if not args.quick:
-        rows.append(child(20000, "month"))
+        # the target is on 2 cores: the engine's forked workers for network parts and LP components
+        rows.append(child(20000, "month", max(args.workers, 2)))
     for row in rows:
         print(json.dumps(row))
     base, monthly = rows[0], rows[1]
@@ -236,7 +238,10 @@ def main() -> None:
         f"memory {m_ratio:.2f}x (target <= 2x)"
     )
     if not args.quick:
-        print(f"20k x 20k monthly: {float(rows[2]['seconds']):.1f} s (target <= 60 s)")  # type: ignore[arg-type]
+        print(
+            f"20k x 20k monthly with yards and blends, {rows[2]['workers']} workers: "
+            f"{float(rows[2]['seconds']):.1f} s (target <= 60 s on 2 cores)"  # type: ignore[arg-type]
+        )
     print(f"load average after: {os.getloadavg()}")
 
 
