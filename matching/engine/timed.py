@@ -963,21 +963,30 @@ WARM_NETWORK_SIMPLEX = True
 WARM_CHAINS = 2
 
 
-def _warm_or_none(prep: Prepared, net: _Net, arcs: Any, xs: np.ndarray, workers: int) -> np.ndarray | None:
+def _warm_or_none(
+    prep: Prepared, net: _Net, arcs: Any, xs: np.ndarray, workers: int, plain: np.ndarray | None = None
+) -> np.ndarray | None:
     """:func:`_warm_buckets`, or None where the network simplex gives up (a pivot cap: cycling)
     and OR-Tools is to solve those parts."""
     try:
-        return _warm_buckets(prep, net, arcs, xs, workers)
+        return _warm_buckets(prep, net, arcs, xs, workers, plain)
     except SolverFailure as exc:
         log.warning("warm network simplex gave up (%s); OR-Tools solves the parts", exc)
         return None
 
 
-def _warm_buckets(prep: Prepared, net: _Net, arcs: Any, xs: np.ndarray, workers: int) -> np.ndarray:
+def _warm_buckets(
+    prep: Prepared, net: _Net, arcs: Any, xs: np.ndarray, workers: int, plain: np.ndarray | None = None
+) -> np.ndarray:
     """Flows of the direct variables ``xs`` of a plain component's bucket-local parts (every
     listing a periodic slot), bucket by bucket with one :class:`.netsimplex.WarmTransport` per
     chain of consecutive buckets. Each bucket is solved to its lexicographic optimum over all of
-    its parts at once (they share no constraint, so that is the parts' optima together)."""
+    its parts at once (they share no constraint, so that is the parts' optima together).
+
+    With ``plain`` (a mask over ``xs`` that is constant per arc), each bucket is solved a second
+    time right after the first, with the variables of ``plain`` alone, warm from the first
+    solve's tree (the same bucket less some arcs: a few pivots, not a bucket's worth), and the
+    answer has two rows: the flows of the whole network, then those of its ``plain`` part."""
     # ``xs`` ascending: the variables are ordered by arc (see _build), so their arcs are sorted
     arc_ids, arc_of = _sorted_unique(net.x_arc[xs])
     offer_ids, off_of = _dense_unique(arcs.offer[arc_ids], len(prep.offers))
@@ -994,27 +1003,34 @@ def _warm_buckets(prep: Prepared, net: _Net, arcs: Any, xs: np.ndarray, workers:
     # two chains only where they can go to two workers (decided by size alone: same flows)
     n_chains = min(WARM_CHAINS if xs.size >= PARALLEL_MIN_VARIABLES else 1, buckets.size)
     chains = [c for c in np.array_split(np.arange(buckets.size), n_chains) if c.size]
+    plain_arc = None
+    if plain is not None:
+        plain_arc = np.zeros(arc_ids.size, dtype=bool)
+        plain_arc[arc_of[plain]] = True
 
     def chain(k: int) -> np.ndarray:
-        """Chain ``k``'s flows, sparse: the positions into ``xs`` that carry something (row 0)
-        and what they carry (row 1) — a worker sends back little."""
+        """Chain ``k``'s flows, sparse: the positions into ``xs`` that carry something (row 0),
+        what they carry (row 1) and in which answer (row 2) — a worker sends back little."""
         solver = netsimplex.WarmTransport(offer_ids.size, need_ids.size, off_of, need_of, cost, waste)
         out = []
         for q in chains[k].tolist():
             b = int(buckets[q])
             idx = order[starts[q] : ends[q]]
-            arc = arc_of[idx]
-            enabled = np.zeros(arc_ids.size, dtype=bool)
-            enabled[arc] = True
-            on_o = np.zeros(offer_ids.size, dtype=bool)
-            on_o[off_of[arc]] = True
-            on_n = np.zeros(need_ids.size, dtype=bool)
-            on_n[need_of[arc]] = True
-            supply = np.where(on_o, net.offer_cap[offer_ids, b], 0).astype(np.int64)
-            demand = np.where(on_n, net.need_cap[need_ids, b], 0).astype(np.int64)
-            flow = solver.solve(supply, demand, enabled)[arc]
-            carry = np.flatnonzero(flow)
-            out.append(np.stack([idx[carry].astype(np.int64), flow[carry]]))
+            for row in range(1 if plain_arc is None else 2):
+                if row and plain_arc is not None:
+                    idx = idx[plain_arc[arc_of[idx]]]
+                arc = arc_of[idx]
+                enabled = np.zeros(arc_ids.size, dtype=bool)
+                enabled[arc] = True
+                on_o = np.zeros(offer_ids.size, dtype=bool)
+                on_o[off_of[arc]] = True
+                on_n = np.zeros(need_ids.size, dtype=bool)
+                on_n[need_of[arc]] = True
+                supply = np.where(on_o, net.offer_cap[offer_ids, b], 0).astype(np.int64)
+                demand = np.where(on_n, net.need_cap[need_ids, b], 0).astype(np.int64)
+                flow = solver.solve(supply, demand, enabled)[arc]
+                carry = np.flatnonzero(flow)
+                out.append(np.stack([idx[carry].astype(np.int64), flow[carry], np.full(carry.size, row)]))
         log.debug("warm network simplex: chain %d, %d pivots", k, solver.pivots)
         return np.concatenate(out, axis=1)
 
@@ -1024,11 +1040,11 @@ def _warm_buckets(prep: Prepared, net: _Net, arcs: Any, xs: np.ndarray, workers:
         if workers > 1 and xs.size >= PARALLEL_MIN_VARIABLES
         else None
     )
-    flows = np.zeros(xs.size, dtype=np.int64)
+    flows = np.zeros((1 if plain is None else 2, xs.size), dtype=np.int64)
     for k in labels:
         carried = done[k] if done is not None else chain(k)
-        flows[carried[0]] = carried[1]
-    return flows
+        flows[carried[2], carried[0]] = carried[1]
+    return flows[0] if plain is None else flows
 
 
 #: a plain component with at least this many direct variables has its parts solved in forked
@@ -1915,31 +1931,49 @@ def _solve_lp(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, seconds: float,
 
 def _fallback(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, workers: int = 1) -> _Result:
     """No LP solution within the time: the exact network flow of the component without its
-    blending needs and yards (always feasible), with the bound of :func:`_relaxed_bound`."""
+    blending needs and yards (always feasible), with the bound of :func:`_relaxed_bound`.
+
+    Where both are bucket-local networks for the warm network simplex (no yards, no ``once``
+    listings, ``divert_then_distance``), they are solved together, bucket by bucket: the
+    relaxation, then the network without the blending needs warm from its tree."""
     plain = ~_blending(prep)[arcs.need[net.x_arc[comp.x]]]
     sub = _Comp(comp.offers, comp.needs, [], comp.x[plain], [], [])
     x = np.zeros(comp.x.size, dtype=np.int64)
+    both = None
+    if (
+        sub.x.size
+        and not comp.yards
+        and prep.problem.objective == "divert_then_distance"
+        and WARM_NETWORK_SIMPLEX
+        and netsimplex.available()
+        and not (net.offer_once[comp.offers].any() or net.need_once[comp.needs].any())
+    ):
+        both = _warm_or_none(prep, net, arcs, comp.x, workers, plain)
     if sub.x.size:
-        xs = _solve_network(prep, net, arcs, sub, workers=workers)
+        xs = both[1][plain] if both is not None else _solve_network(prep, net, arcs, sub, workers=workers)
         _repair_lots(prep, net, arcs, sub, xs, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
         x[plain] = xs
     empty = np.zeros(0, dtype=np.int64)
     u = np.zeros(len(comp.entries), dtype=np.int64) if comp.entries else empty
     v = np.zeros(len(comp.exits), dtype=np.int64) if comp.exits else empty
-    return _Result(x, u, v, False, _relaxed_bound(prep, net, arcs, comp, workers), "fallback", 1.0)
+    bound = _relaxed_bound(prep, net, arcs, comp, workers, None if both is None else both[0])
+    return _Result(x, u, v, False, bound, "fallback", 1.0)
 
 
-def _relaxed_bound(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, workers: int = 1) -> float:
+def _relaxed_bound(
+    prep: Prepared, net: _Net, arcs: Any, comp: _Comp, workers: int = 1, relaxed: np.ndarray | None = None
+) -> float:
     """A bound on the component's primary objective for the fallback: without yards and with
     ``divert_then_distance``, the waste-bound kg the network moves when the recipes are dropped
     (the same slots and arcs, every blending need taking any mix of its materials: a relaxation,
     solved exactly in integers); otherwise, or when that is no tighter, :func:`_trivial_bound`.
     A component with yards has no such relaxation here: the network without them is a
-    restriction."""
+    restriction. ``relaxed``: that network's flows, when already solved."""
     trivial = _trivial_bound(prep, comp)
     if comp.yards or prep.problem.objective != "divert_then_distance":
         return trivial
-    relaxed = _solve_network(prep, net, arcs, comp, workers=workers)
+    if relaxed is None:
+        relaxed = _solve_network(prep, net, arcs, comp, workers=workers)
     by_offer = np.zeros(len(prep.offers), dtype=np.int64)
     np.add.at(by_offer, arcs.offer[net.x_arc[comp.x]], relaxed)
     return min(_waste_kg(prep, comp.offers, by_offer[comp.offers]), trivial)

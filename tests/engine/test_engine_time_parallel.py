@@ -7,6 +7,7 @@ import dataclasses
 import time
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from test_engine_time_colgen import medium_problem
 
@@ -102,3 +103,60 @@ def test_forked_lp_components_give_the_serial_flows(monkeypatch, seeds: tuple[in
     assert forked.diverted_kg == serial.diverted_kg and forked.tkm == serial.tkm
     assert forked.proven_optimal and serial.proven_optimal and forked.bound == serial.bound
     assert forked.stats["lp_components"] == serial.stats["lp_components"] == len(seeds)
+
+
+def _levels(prep, net, arcs, xs: np.ndarray, x: np.ndarray) -> tuple[float, float, float]:
+    """Waste-bound kg, all kg and kg·km (per the arcs' costs) of flows ``x`` on variables ``xs``."""
+    xa = net.x_arc[xs]
+    offers = arcs.offer[xa]
+    unit = np.array([float(prep.unit_mass_kg(prep.offers[int(o)].material)) for o in offers])
+    moved = x.astype(float) * unit
+    waste = np.asarray(prep.offer_waste[offers], dtype=bool)
+    return float(moved[waste].sum()), float(moved.sum()), float((moved * arcs.cost[xa]).sum())
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_fallback_solves_its_two_networks_together_to_the_same_optima(monkeypatch, seed: int) -> None:
+    """The network fallback of a blend component (too large for the LP) needs two exact network
+    solves: without the blending needs (its flows) and with the recipes dropped (its bound). On
+    periodic listings they are solved together, bucket by bucket, the second warm from the
+    first's tree: the same lexicographic optimum and the same bound as two separate solves."""
+    base = medium_problem(seed)
+    problem = dataclasses.replace(
+        base,
+        storages=(),
+        objective="divert_then_distance",
+        offers=tuple(
+            dataclasses.replace(o, period="week" if o.period == "once" else o.period) for o in base.offers
+        ),
+        needs=tuple(
+            dataclasses.replace(n, period="month" if n.period == "once" else n.period) for n in base.needs
+        ),
+    )
+    prep = prepare(problem)
+    net, arcs = timed._build(prep, GreatCircleDistance(problem.circuity))
+    comps = [c for c in timed._components(prep, net, arcs) if any(prep.needs[int(n)].recipe for n in c.needs)]
+    assert comps
+    paired: list[bool] = []
+    real = timed._warm_buckets
+
+    def counted(*args, **kwargs):
+        paired.append(len(args) > 5 and args[5] is not None)
+        return real(*args, **kwargs)
+
+    for comp in comps:
+        paired.clear()
+        monkeypatch.setattr(timed, "_warm_buckets", counted)
+        together = timed._fallback(prep, net, arcs, comp)
+        monkeypatch.setattr(timed, "_warm_buckets", real)
+        assert paired == [True]  # one paired solve, not two
+        plain = ~timed._blending(prep)[arcs.need[net.x_arc[comp.x]]]
+        sub = timed._Comp(comp.offers, comp.needs, [], comp.x[plain], [], [])
+        alone = timed._solve_network(prep, net, arcs, sub)
+        assert together.bound == timed._relaxed_bound(prep, net, arcs, comp)
+        assert not together.x[~plain].any()  # nothing into the blending needs
+        mine, theirs = (
+            _levels(prep, net, arcs, sub.x, together.x[plain]),
+            _levels(prep, net, arcs, sub.x, alone),
+        )
+        assert mine == pytest.approx(theirs, rel=1e-12)
