@@ -75,7 +75,8 @@ units (kilograms or pieces) in the answer:
 * above ``LP_MAX_VARIABLES`` (or when HiGHS finds nothing within the time), the component gets
   the exact network flow without its blending needs and yards (always feasible), not proven. Its
   bound: without yards, the network optimum with the recipes dropped (a relaxation, one more exact
-  network solve); with yards, all its waste-bound supply.
+  network solve: on periodic listings solved with the first, bucket by bucket, each warm from
+  the other's tree); with yards, all its waste-bound supply.
 
 HiGHS runs single-threaded (its global ``threads`` option) with a fixed seed, so the same input
 gives the same flows; the time limit is shared among the LP/MIP components (model building in
