@@ -843,6 +843,23 @@ def _network(
     return np.asarray(smcf.flows(arcs), dtype=np.int64)
 
 
+def _warm_ok(prep: Prepared) -> bool:
+    """The warm network simplex may solve this problem's bucket-local parts."""
+    return (
+        prep.problem.objective == "divert_then_distance" and WARM_NETWORK_SIMPLEX and netsimplex.available()
+    )
+
+
+def _periodic_only(net: _Net, comp: _Comp) -> bool:
+    """No ``once`` listing in the component: every part lies inside one bucket."""
+    return not (net.offer_once[comp.offers].any() or net.need_once[comp.needs].any())
+
+
+def _needs_lp(prep: Prepared, comp: _Comp) -> bool:
+    """The component has yards or blending needs: an LP, not a network."""
+    return bool(comp.yards) or any(prep.needs[n].recipe is not None for n in comp.needs.tolist())
+
+
 def _solve_network(
     prep: Prepared, net: _Net, arcs: Any, comp: _Comp, *, decompose: bool = True, workers: int = 1
 ) -> np.ndarray:
@@ -863,10 +880,8 @@ def _solve_network(
     """
     if not decompose:
         return _expanded_flow(prep, net, arcs, comp.x, comp.offers, comp.needs)
-    warm_ok = (
-        prep.problem.objective == "divert_then_distance" and WARM_NETWORK_SIMPLEX and netsimplex.available()
-    )
-    if warm_ok and not (net.offer_once[comp.offers].any() or net.need_once[comp.needs].any()):
+    warm_ok = _warm_ok(prep)
+    if warm_ok and _periodic_only(net, comp):
         # periodic slots only: every part lies inside one bucket
         whole = _warm_or_none(prep, net, arcs, comp.x, workers)
         if whole is not None:
@@ -1051,22 +1066,22 @@ def _warm_buckets(
 #: a plain component with at least this many direct variables has its parts solved in forked
 #: processes when ``workers`` > 1 (smaller ones are not worth the fork)
 PARALLEL_MIN_VARIABLES = 200_000
-#: the part solver handed to forked workers; set just before the pool forks, so children inherit it
-_FORKED_PART: list[Any] = []
+#: what forked workers run on a batch; set just before the pool forks, so children inherit it
+_FORKED_BATCH: list[Any] = []
 
 
-def _solve_parts_forked(labels: list[int]) -> list[np.ndarray]:
-    return [_FORKED_PART[0](label) for label in labels]
+def _solve_batch_forked(batch: list[int]) -> list[Any]:
+    return list(_FORKED_BATCH[0](batch))
 
 
-def _forked_parts(
-    part: Any, labels: list[int], sizes: np.ndarray, workers: int
-) -> dict[int, np.ndarray] | None:
-    """Every part's flows solved in ``workers`` forked processes (as ``solve`` forks its
-    components), or None where processes cannot be forked (then the caller solves serially).
-    The labels go to ``4 × workers`` batches, largest first onto the lightest batch; each part is
-    solved exactly as serially, so the flows do not depend on the number of workers."""
-    n_batches = min(len(labels), 4 * workers)
+def _forked_batches(
+    solve_batch: Any, labels: list[int], sizes: Any, n_batches: int, workers: int
+) -> dict[int, Any] | None:
+    """``solve_batch`` (a list of labels → one result per label) run on ``n_batches`` batches in
+    up to ``workers`` forked processes: the labels go largest ``sizes[label]`` first onto the
+    lightest batch, each batch in ascending order. A result per label, or None where there are
+    fewer than two batches or processes cannot be forked (then the caller solves serially)."""
+    n_batches = min(len(labels), n_batches)
     if n_batches < 2:
         return None
     batches: list[list[int]] = [[] for _ in range(n_batches)]
@@ -1075,19 +1090,33 @@ def _forked_parts(
         lightest = min(range(n_batches), key=lambda b: (load[b], b))
         batches[lightest].append(label)
         load[lightest] += int(sizes[label])
-    _FORKED_PART[:] = [part]
+    for batch in batches:
+        batch.sort()
+    _FORKED_BATCH[:] = [solve_batch]
     try:
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = [pool.submit(_solve_parts_forked, batch) for batch in batches]
-            out: dict[int, np.ndarray] = {}
+        with ProcessPoolExecutor(max_workers=min(workers, n_batches), mp_context=context) as pool:
+            futures = [pool.submit(_solve_batch_forked, batch) for batch in batches]
+            out: dict[int, Any] = {}
             for batch, future in zip(batches, futures, strict=True):
                 out.update(zip(batch, future.result(), strict=True))
             return out
     except (AssertionError, OSError, BrokenProcessPool):
         return None  # no forking here (e.g. inside a daemonic pool worker)
     finally:
-        _FORKED_PART[:] = []
+        _FORKED_BATCH[:] = []
+
+
+def _forked_parts(
+    part: Any, labels: list[int], sizes: np.ndarray, workers: int
+) -> dict[int, np.ndarray] | None:
+    """Every part's flows solved in ``workers`` forked processes (as ``solve`` forks its
+    components), or None where processes cannot be forked (then the caller solves serially).
+    The labels go to ``4 × workers`` batches (:func:`_forked_batches`); each part is solved
+    exactly as serially, so the flows do not depend on the number of workers."""
+    return _forked_batches(
+        lambda batch: [part(label) for label in batch], labels, sizes, 4 * workers, workers
+    )
 
 
 class _Groups:
@@ -1941,14 +1970,7 @@ def _fallback(prep: Prepared, net: _Net, arcs: Any, comp: _Comp, workers: int = 
     sub = _Comp(comp.offers, comp.needs, [], comp.x[plain], [], [])
     x = np.zeros(comp.x.size, dtype=np.int64)
     both = None
-    if (
-        sub.x.size
-        and not comp.yards
-        and prep.problem.objective == "divert_then_distance"
-        and WARM_NETWORK_SIMPLEX
-        and netsimplex.available()
-        and not (net.offer_once[comp.offers].any() or net.need_once[comp.needs].any())
-    ):
+    if sub.x.size and not comp.yards and _warm_ok(prep) and _periodic_only(net, comp):
         both = _warm_or_none(prep, net, arcs, comp.x, workers, plain)
     if sub.x.size:
         xs = both[1][plain] if both is not None else _solve_network(prep, net, arcs, sub, workers=workers)
@@ -2404,49 +2426,25 @@ def _solve_lps(
     return out
 
 
-#: what forked LP workers solve: (prep, net, arcs, components, deadline); set just before the
-#: pool forks, so children inherit it
-_FORKED_LPS: list[Any] = []
-
-
-def _solve_lps_forked(batch: list[int]) -> list[tuple[_Result, float]]:
-    prep, net, arcs, comps, deadline = _FORKED_LPS[0]
-    # one process each: the workers already use every core between them
-    return _solve_lps(prep, net, arcs, [comps[i] for i in batch], deadline, 1)
-
-
 def _forked_lps(
     prep: Prepared, net: _Net, arcs: Any, comps: list[_Comp], deadline: float, workers: int
 ) -> list[tuple[_Result, float]] | None:
     """The LP components solved side by side in ``workers`` forked processes (a large run's
     components are independent, and each LP solve is single-threaded): the components go,
-    largest first, onto the batch with the fewest columns; each batch solves its own in turn as
-    :func:`_solve_lps` does, sharing the time left to the deadline. Each component is solved
-    exactly as serially; only the time budgets differ (a component is not kept waiting for the
-    others), so without a time limit reached the flows do not depend on the number of workers.
-    None where processes cannot be forked (then the caller solves serially)."""
-    n_batches = min(len(comps), workers)
-    batches: list[list[int]] = [[] for _ in range(n_batches)]
-    load = [0] * n_batches
-    for i in sorted(range(len(comps)), key=lambda i: (-_columns(comps[i]), i)):
-        lightest = min(range(n_batches), key=lambda b: (load[b], b))
-        batches[lightest].append(i)
-        load[lightest] += _columns(comps[i])
-    for batch in batches:
-        batch.sort()  # smallest first within a batch, as serially
-    _FORKED_LPS[:] = [(prep, net, arcs, comps, deadline)]
-    try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=n_batches, mp_context=context) as pool:
-            futures = [pool.submit(_solve_lps_forked, batch) for batch in batches]
-            out: dict[int, tuple[_Result, float]] = {}
-            for batch, future in zip(batches, futures, strict=True):
-                out.update(zip(batch, future.result(), strict=True))
-            return [out[i] for i in range(len(comps))]
-    except (AssertionError, OSError, BrokenProcessPool):
-        return None  # no forking here (e.g. inside a daemonic pool worker)
-    finally:
-        _FORKED_LPS[:] = []
+    largest first, onto the batch with the fewest columns (:func:`_forked_batches`); each batch
+    solves its own in turn, smallest first, as :func:`_solve_lps` does, sharing the time left to
+    the deadline. Each component is solved exactly as serially; only the time budgets differ (a
+    component is not kept waiting for the others), so without a time limit reached the flows do
+    not depend on the number of workers. None where processes cannot be forked (then the caller
+    solves serially)."""
+
+    def solve_batch(batch: list[int]) -> list[tuple[_Result, float]]:
+        # one process each: the workers already use every core between them
+        return _solve_lps(prep, net, arcs, [comps[i] for i in batch], deadline, 1)
+
+    sizes = [_columns(c) for c in comps]
+    out = _forked_batches(solve_batch, list(range(len(comps))), sizes, workers, workers)
+    return None if out is None else [out[i] for i in range(len(comps))]
 
 
 def solve_timed(
@@ -2480,7 +2478,7 @@ def solve_timed(
     lp_comps: list[tuple[int, _Comp]] = []
     for k, comp in enumerate(comps):
         t = time.perf_counter()
-        if comp.yards or any(prep.needs[n].recipe is not None for n in comp.needs.tolist()):
+        if _needs_lp(prep, comp):
             lp_comps.append((k, comp))
             continue
         x = _solve_network(prep, net, arcs, comp, decompose=_decompose, workers=workers)

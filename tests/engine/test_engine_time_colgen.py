@@ -187,11 +187,7 @@ def _blend_lp(seed: int) -> tuple[timed._LP, timed._LP]:
     problem = medium_problem(seed)
     prep = prepare(problem)
     net, arcs = timed._build(prep, GreatCircleDistance(problem.circuity))
-    comp = next(
-        c
-        for c in timed._components(prep, net, arcs)
-        if c.yards or any(prep.needs[int(n)].recipe is not None for n in c.needs)
-    )
+    comp = next(c for c in timed._components(prep, net, arcs) if timed._needs_lp(prep, c))
     out = []
     for _ in range(2):
         lp = timed._LP(prep, net, arcs, comp, integer=False)

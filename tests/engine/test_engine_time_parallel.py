@@ -17,6 +17,21 @@ from matching.engine.prepare import prepare
 from matching.engine.problem import Problem
 
 
+def _pool_calls(monkeypatch, name: str) -> list[bool]:
+    """Wrap ``timed.<name>`` (a forking solver that returns None when it did not fork): one entry
+    per call, whether it really went through the pool."""
+    calls: list[bool] = []
+    real = getattr(timed, name)
+
+    def counted(*args, **kwargs):
+        out = real(*args, **kwargs)
+        calls.append(out is not None)
+        return out
+
+    monkeypatch.setattr(timed, name, counted)
+    return calls
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_forked_parts_give_the_serial_flows(monkeypatch, seed: int) -> None:
     monkeypatch.setattr(timed, "PARALLEL_MIN_VARIABLES", 0)
@@ -35,15 +50,7 @@ def test_forked_parts_give_the_serial_flows(monkeypatch, seed: int) -> None:
         ),
     )
     provider = GreatCircleDistance(problem.circuity)
-    calls: list[int] = []
-    real = timed._forked_parts
-
-    def counted(*args, **kwargs):
-        out = real(*args, **kwargs)
-        calls.append(out is not None)
-        return out
-
-    monkeypatch.setattr(timed, "_forked_parts", counted)
+    calls = _pool_calls(monkeypatch, "_forked_parts")
     serial, _ = timed.solve_timed(problem, provider, time.perf_counter() + 60, workers=1)
     assert not calls
     forked, _ = timed.solve_timed(problem, provider, time.perf_counter() + 60, workers=2)
@@ -80,21 +87,9 @@ def test_forked_lp_components_give_the_serial_flows(monkeypatch, seeds: tuple[in
     provider = GreatCircleDistance(problem.circuity)
     prep = prepare(problem)
     net, arcs = timed._build(prep, provider)
-    lp_comps = [
-        c
-        for c in timed._components(prep, net, arcs)
-        if c.yards or any(prep.needs[int(n)].recipe is not None for n in c.needs)
-    ]
+    lp_comps = [c for c in timed._components(prep, net, arcs) if timed._needs_lp(prep, c)]
     assert len(lp_comps) == len(seeds)
-    calls: list[bool] = []
-    real = timed._forked_lps
-
-    def counted(*args, **kwargs):
-        out = real(*args, **kwargs)
-        calls.append(out is not None)
-        return out
-
-    monkeypatch.setattr(timed, "_forked_lps", counted)
+    calls = _pool_calls(monkeypatch, "_forked_lps")
     serial, _ = timed.solve_timed(problem, provider, time.perf_counter() + 120, workers=1)
     assert not calls
     forked, _ = timed.solve_timed(problem, provider, time.perf_counter() + 120, workers=2)
